@@ -1,0 +1,170 @@
+// lockstep/test.hpp — the lockstep test harness: registration, assertions, outcomes.
+//
+// Guarantees
+//   * Every test registered with LOCKSTEP_UNIT_TEST (plain code, run once on the calling
+//     thread) or LOCKSTEP_TEST (lockstep/check.hpp: explored by the model checker) is listed
+//     by `<exe> --list` and run by `<exe>`; the run ends with the line `N passed, N failed`
+//     and exits non-zero when any test failed.
+//   * LOCKSTEP_ASSERT fails the current test (unit test) or the current execution (model
+//     test: the checker reports it with a replay token). It is active regardless of NDEBUG.
+//   * A test that throws fails with the exception's message; nothing is swallowed.
+//
+// Usage
+//   #include <lockstep/test.hpp>
+//   LOCKSTEP_UNIT_TEST(parser_rejects_garbage) {
+//     LOCKSTEP_ASSERT(!parse("garbage")) << "parsed garbage";
+//   }
+//   CMake: lockstep_add_test_executable(my_tests SOURCES my_tests.cpp)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+// A source location captured by default arguments. std::source_location is not usable with
+// clang 14, whose front end lacks __builtin_source_location; these builtins work in both.
+struct source_loc {
+  const char* file = "?";
+  int line = 0;
+  static constexpr source_loc current(const char* f = __builtin_FILE(),
+                                      int l = __builtin_LINE()) noexcept {
+    return source_loc{f, l};
+  }
+};
+
+// Renders "file:line" with the file name shortened to the part below the repository root
+// (everything after the last "/primitives/", "/checker/", "/tests/", ... component).
+std::string to_string(source_loc loc);
+
+// How a test is to be run; filled from the command line.
+enum class run_mode : std::uint8_t { default_plan, exhaustive, random, replay };
+
+struct run_config {
+  run_mode mode = run_mode::default_plan;
+  std::uint64_t iterations = 0;   // random mode: executions (0 = the test's own default)
+  std::uint64_t seed = 0;         // random mode seed (0 = the test's own default)
+  std::uint64_t max_steps = 0;    // per-execution step bound (0 = the test's own default)
+  std::string replay_token;       // replay mode
+  bool verbose = false;
+  bool progress = true;           // progress line on stderr for long runs
+};
+
+// One row of the summary table: a test in one mode.
+struct run_row {
+  std::string mode;               // "unit", "exhaustive", "random", "replay", ...
+  std::uint64_t executions = 0;
+  bool passed = false;
+  std::string verdict;            // "pass", "caught: deadlock", "FAIL: assertion", ...
+  std::string detail;             // failure report / replay token, printed on failure
+  std::string token;              // replay token of the reported execution, if any
+  double seconds = 0;
+  bool skipped = false;
+};
+
+struct test_outcome {
+  std::vector<run_row> rows;
+  bool passed() const {
+    for (const auto& r : rows)
+      if (!r.passed && !r.skipped) return false;
+    return !rows.empty();
+  }
+};
+
+struct test_info;
+using test_runner = test_outcome (*)(const test_info&, const run_config&);
+
+struct test_info {
+  std::string name;
+  source_loc where;
+  std::string kind;               // "unit" or "model"
+  std::function<void()> body;
+  test_runner run = nullptr;
+  const void* options = nullptr;  // runner-specific (model_test_options for model tests)
+};
+
+// Registers a test; called from static initialisers. Names must be unique per executable.
+void register_test(test_info info);
+const std::vector<test_info>& registered_tests();
+
+// The runner of plain unit tests (runs the body once; an exception or failed assertion fails).
+test_outcome run_unit_test(const test_info&, const run_config&);
+
+// Runs the harness: parses argv, runs the selected tests, prints the table and the closing
+// line. Returns the process exit code. Test executables get a main that calls this.
+int harness_main(int argc, char** argv);
+
+namespace detail {
+
+// Called by a failed LOCKSTEP_ASSERT. The default throws assertion_failure; the model
+// checker installs a hook for the fiber running the current execution.
+using assert_hook_fn = void (*)(const std::string& message, source_loc where);
+void set_assert_hook(assert_hook_fn hook) noexcept;
+[[noreturn]] void assertion_failed(const std::string& message, source_loc where);
+
+class assert_failer {
+ public:
+  assert_failer(const char* expr, source_loc where) : where_(where) { os_ << expr; }
+  template <class T>
+  assert_failer& operator<<(const T& v) {
+    if (!has_msg_) {
+      os_ << ": ";
+      has_msg_ = true;
+    }
+    os_ << v;
+    return *this;
+  }
+  [[noreturn]] ~assert_failer() noexcept(false) { assertion_failed(os_.str(), where_); }
+
+ private:
+  std::ostringstream os_;
+  source_loc where_;
+  bool has_msg_ = false;
+};
+
+struct registrar {
+  registrar(test_info info) { register_test(std::move(info)); }
+};
+
+}  // namespace detail
+
+struct assertion_failure : std::exception {
+  std::string message;
+  explicit assertion_failure(std::string m) : message(std::move(m)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+};
+
+// Thrown by LOCKSTEP_SKIP: the test is reported as skipped (exit code 77 when it is the only
+// test run, which CTest shows as skipped). Only for missing external resources.
+struct test_skipped : std::exception {
+  std::string reason;
+  explicit test_skipped(std::string r) : reason(std::move(r)) {}
+  const char* what() const noexcept override { return reason.c_str(); }
+};
+
+}  // namespace lockstep
+
+#define LOCKSTEP_SKIP(reason) throw ::lockstep::test_skipped(reason)
+
+#define LOCKSTEP_ASSERT(cond)                                    \
+  if (static_cast<bool>(cond)) {                                 \
+  } else                                                         \
+    ::lockstep::detail::assert_failer("assertion failed: " #cond, \
+                                      ::lockstep::source_loc{__FILE__, __LINE__})
+
+#define LOCKSTEP_FAIL()                                          \
+  ::lockstep::detail::assert_failer("failure", ::lockstep::source_loc{__FILE__, __LINE__})
+
+#define LOCKSTEP_CONCAT_INNER(a, b) a##b
+#define LOCKSTEP_CONCAT(a, b) LOCKSTEP_CONCAT_INNER(a, b)
+
+#define LOCKSTEP_UNIT_TEST(name)                                                       \
+  static void LOCKSTEP_CONCAT(lockstep_unit_body_, name)();                            \
+  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_unit_reg_, name){      \
+      ::lockstep::test_info{#name, ::lockstep::source_loc{__FILE__, __LINE__}, "unit", \
+                            &LOCKSTEP_CONCAT(lockstep_unit_body_, name),               \
+                            &::lockstep::run_unit_test, nullptr}};                     \
+  static void LOCKSTEP_CONCAT(lockstep_unit_body_, name)()

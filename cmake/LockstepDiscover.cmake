@@ -1,0 +1,21 @@
+# Run at build time after a test executable links: writes add_test() lines for every test
+# the executable lists with --list (one name per line).
+execute_process(COMMAND ${EXE} --list OUTPUT_VARIABLE listing RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} --list failed (${rc}): ${err}")
+endif()
+string(REPLACE "\n" ";" names "${listing}")
+set(content "")
+foreach(name IN LISTS names)
+  if(name STREQUAL "")
+    continue()
+  endif()
+  string(APPEND content "add_test([=[${PREFIX}.${name}]=] [==[${EXE}]==] --filter=${name} --exact)\n")
+  string(APPEND content "set_tests_properties([=[${PREFIX}.${name}]=] PROPERTIES WORKING_DIRECTORY [==[${WORKDIR}]==] SKIP_RETURN_CODE 77")
+  if(PROPS)
+    string(APPEND content " ${PROPS}")
+  endif()
+  string(APPEND content ")\n")
+endforeach()
+file(WRITE ${OUT} "${content}")
