@@ -8,6 +8,9 @@ namespace lockstep {
 
 std::string to_string(source_loc loc) {
   std::string f = loc.file ? loc.file : "?";
+  // Library headers: "lockstep/<header>" wherever the include directory is.
+  if (auto p = f.rfind("/include/lockstep/"); p != std::string::npos)
+    return f.substr(p + 9) + ":" + std::to_string(loc.line);
   // Shorten absolute paths to the part below the repository root so that traces and replay
   // output do not depend on where the repository is checked out.
   static const char* const roots[] = {"/primitives/", "/checker/", "/models/", "/tests/",

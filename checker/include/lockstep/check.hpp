@@ -1,0 +1,76 @@
+// lockstep/check.hpp — model tests: LOCKSTEP_TEST and its options.
+//
+// A model test's body is run as simulated thread 0 of many executions; each execution
+// follows a different interleaving of the visible operations of the threads it spawns
+// (lockstep::model_platform). The checker reports the first execution that fails — an
+// assertion, deadlock, livelock (step bound), escaping exception, misuse, data race, ... —
+// with a replay token; `<test-exe> --replay=TOKEN` re-runs exactly that execution and prints
+// a trace of every visible operation with its source location.
+//
+// Usage
+//   #include <lockstep/check.hpp>
+//   using P = lockstep::model_platform;
+//
+//   LOCKSTEP_TEST(two_threads_increment) {            // must pass in every interleaving
+//     P::atomic<int> n{0};
+//     P::thread a([&] { n.fetch_add(1); }), b([&] { n.fetch_add(1); });
+//     a.join(); b.join();
+//     LOCKSTEP_ASSERT(n.load() == 2);
+//   }
+//
+//   LOCKSTEP_TEST(lost_update_is_caught, {.expect = lockstep::failure_kind::assertion}) {
+//     ...  // a deliberately broken twin: the checker must find the failure
+//   }
+//
+// A test with .expect set passes only if the failure of that kind is found in every mode
+// it runs in, and its token replays to the same failure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lockstep/model_platform.hpp"
+#include "lockstep/test.hpp"
+
+namespace lockstep {
+
+struct model_test_options {
+  // The failure the test must provoke (a broken twin); none: the test must pass.
+  failure_kind expect = failure_kind::none;
+  // A broken twin whose failure the checker cannot catch yet (named in `gap`): it is run
+  // and reported as "known gap", and reported as caught once the checker does catch it.
+  const char* gap = nullptr;
+  bool exhaustive = true;               // run the exhaustive DFS
+  bool random = true;                   // run the seeded random strategy
+  std::uint64_t max_executions = 1'000'000;  // exhaustive: more than this fails as incomplete
+  std::uint64_t iterations = 2'000;     // random: executions
+  std::uint64_t seed = 1;               // random: seed
+  std::uint64_t max_steps = 2'000;      // per-execution step bound (livelock beyond)
+  int spurious_wakeups = 1;             // per-execution budget of spurious cv wake-ups
+  // Exhaustive mode explores every schedule with at most this many preemptions (a switch
+  // away from a thread that could have continued); < 0: all schedules. CHESS's experience:
+  // almost all concurrency bugs need at most 2. Random mode is never bounded.
+  int preemption_bound = -1;
+  std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
+};
+
+namespace detail {
+inline model_test_options make_options() { return {}; }
+inline model_test_options make_options(const model_test_options& o) { return o; }
+}  // namespace detail
+
+// The runner behind LOCKSTEP_TEST (checker/rt/src/runner.cpp).
+test_outcome run_model_test(const test_info&, const run_config&);
+
+}  // namespace lockstep
+
+#define LOCKSTEP_TEST(name, ...)                                                             \
+  static void LOCKSTEP_CONCAT(lockstep_model_body_, name)();                                 \
+  static const ::lockstep::model_test_options LOCKSTEP_CONCAT(lockstep_model_opts_, name) =   \
+      ::lockstep::detail::make_options(__VA_ARGS__);                                         \
+  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_model_reg_, name){           \
+      ::lockstep::test_info{#name, ::lockstep::source_loc{__FILE__, __LINE__}, "model",      \
+                            &LOCKSTEP_CONCAT(lockstep_model_body_, name),                    \
+                            &::lockstep::run_model_test,                                     \
+                            &LOCKSTEP_CONCAT(lockstep_model_opts_, name)}};                  \
+  static void LOCKSTEP_CONCAT(lockstep_model_body_, name)()

@@ -1,0 +1,431 @@
+// lockstep/model_platform.hpp — the platform that runs primitives under the model checker.
+//
+// Same API as lockstep::std_platform (lockstep/std_platform.hpp), so a primitive written as
+// `template <class P = std_platform> class TicketLock` is checked as
+// `TicketLock<model_platform>`. Every visible operation (atomic op, lock/unlock, cv wait
+// and notify, semaphore, spawn/join, yield, clock read, sleep) is a scheduling point of the
+// checker. Only usable inside a LOCKSTEP_TEST body (lockstep/check.hpp).
+//
+// Semantics the checker explores
+//   * Sequentially consistent interleavings of the visible operations (the C++11 weak
+//     memory model is a later extension); memory orders do drive happens-before for the
+//     race detector: release/acquire (and seq_cst) synchronise, relaxed does not.
+//   * condition_variable waits may wake spuriously (bounded per execution) and timed waits
+//     may time out at any scheduling point: both are explored as choices.
+//   * Time is virtual: clock::now() only moves when a sleep or timeout fires.
+//   * yield() and spin_pause() deprioritise the calling thread until another thread has run,
+//     so spin loops terminate under the (fair) schedules the checker explores. Spin loops in
+//     primitives must call one of them.
+//   * compare_exchange_weak never fails spuriously (it behaves like the strong form).
+#pragma once
+
+#include <atomic>
+#include <cstring>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "lockstep/rt/runtime.hpp"
+
+namespace lockstep {
+
+namespace model_detail {
+
+inline bool is_acquire(std::memory_order mo) {
+  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
+}
+inline bool is_release(std::memory_order mo) {
+  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst;
+}
+
+// Owner-tracking mutex core shared by mutex, timed_mutex and recursive_mutex.
+class mutex_core : public rt::object, public rt::waitable {
+ public:
+  mutex_core(const char* kind, bool recursive, source_loc loc)
+      : rt::object(kind, loc), recursive_(recursive) {}
+  ~mutex_core();
+
+  bool ready(int tid) const noexcept override {
+    return owner_ < 0 || (recursive_ && owner_ == tid);
+  }
+  std::string waiting_for(int tid) const override;
+
+  void lock(source_loc loc) {
+    rt::point({rt::op::lock, this, loc, this});
+    acquire();
+  }
+  bool try_lock(source_loc loc) {
+    rt::point({rt::op::try_lock, this, loc});
+    if (!ready(rt::current_thread())) {
+      if (rt::tracing()) rt::trace_note("false");
+      return false;
+    }
+    acquire();
+    if (rt::tracing()) rt::trace_note("true");
+    return true;
+  }
+  bool try_lock_until_ns(std::int64_t deadline, source_loc loc) {
+    if (rt::point({rt::op::lock, this, loc, this, deadline}) == rt::wake::timeout) {
+      if (rt::tracing()) rt::trace_note("timed out");
+      return false;
+    }
+    acquire();
+    return true;
+  }
+  void unlock(source_loc loc);
+  int owner() const noexcept { return owner_; }
+
+ private:
+  void acquire() {
+    owner_ = rt::current_thread();
+    ++depth_;
+    rt::acquire_from(*this);
+  }
+  bool recursive_;
+  int owner_ = -1;
+  int depth_ = 0;
+};
+
+}  // namespace model_detail
+
+struct model_platform {
+  static constexpr bool is_model = true;
+
+  // ---------------------------------------------------------------- atomics
+  template <class T>
+  class atomic : public rt::object {
+    static_assert(std::is_trivially_copyable_v<T>, "atomic<T> requires trivially copyable T");
+
+   public:
+    atomic(source_loc loc = source_loc::current()) noexcept : rt::object("atomic", loc), v_() {}
+    atomic(T v, source_loc loc = source_loc::current()) noexcept
+        : rt::object("atomic", loc), v_(v) {}
+    atomic(const atomic&) = delete;
+    atomic& operator=(const atomic&) = delete;
+
+    static constexpr bool is_always_lock_free = std::atomic<T>::is_always_lock_free;
+    bool is_lock_free() const noexcept { return is_always_lock_free; }
+
+    T load(std::memory_order mo = std::memory_order_seq_cst,
+           source_loc loc = source_loc::current()) const {
+      auto* self = const_cast<atomic*>(this);
+      rt::point({rt::op::atomic_load, this, loc});
+      if (model_detail::is_acquire(mo)) rt::acquire_from(*self);
+      note(v_);
+      return v_;
+    }
+    void store(T v, std::memory_order mo = std::memory_order_seq_cst,
+               source_loc loc = source_loc::current()) {
+      rt::point({rt::op::atomic_store, this, loc});
+      if (model_detail::is_release(mo)) rt::release_to(*this);
+      v_ = v;
+      note(v);
+    }
+    operator T() const { return load(); }
+    T operator=(T v) {
+      store(v);
+      return v;
+    }
+    T exchange(T v, std::memory_order mo = std::memory_order_seq_cst,
+               source_loc loc = source_loc::current()) {
+      return rmw([&](T) { return v; }, mo, loc);
+    }
+    bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
+                                 std::memory_order failure,
+                                 source_loc loc = source_loc::current()) {
+      rt::point({rt::op::atomic_cas, this, loc});
+      if (std::memcmp(&v_, &expected, sizeof(T)) == 0) {
+        if (model_detail::is_acquire(success)) rt::acquire_from(*this);
+        if (model_detail::is_release(success)) rt::release_to(*this);
+        v_ = desired;
+        if (rt::tracing()) rt::trace_note("success, now " + rt::value_text(desired));
+        return true;
+      }
+      if (model_detail::is_acquire(failure)) rt::acquire_from(*this);
+      expected = v_;
+      if (rt::tracing()) rt::trace_note("failed, saw " + rt::value_text(v_));
+      return false;
+    }
+    bool compare_exchange_strong(T& expected, T desired,
+                                 std::memory_order mo = std::memory_order_seq_cst,
+                                 source_loc loc = source_loc::current()) {
+      return compare_exchange_strong(expected, desired, mo, failure_order(mo), loc);
+    }
+    bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
+                               std::memory_order failure, source_loc loc = source_loc::current()) {
+      return compare_exchange_strong(expected, desired, success, failure, loc);
+    }
+    bool compare_exchange_weak(T& expected, T desired,
+                               std::memory_order mo = std::memory_order_seq_cst,
+                               source_loc loc = source_loc::current()) {
+      return compare_exchange_strong(expected, desired, mo, failure_order(mo), loc);
+    }
+
+    T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst,
+                source_loc loc = source_loc::current())
+      requires(std::is_integral_v<T> || std::is_pointer_v<T>)
+    {
+      return rmw([&](T x) { return static_cast<T>(x + d); }, mo, loc);
+    }
+    T fetch_sub(T d, std::memory_order mo = std::memory_order_seq_cst,
+                source_loc loc = source_loc::current())
+      requires(std::is_integral_v<T> || std::is_pointer_v<T>)
+    {
+      return rmw([&](T x) { return static_cast<T>(x - d); }, mo, loc);
+    }
+    T fetch_and(T d, std::memory_order mo = std::memory_order_seq_cst,
+                source_loc loc = source_loc::current())
+      requires std::is_integral_v<T>
+    {
+      return rmw([&](T x) { return static_cast<T>(x & d); }, mo, loc);
+    }
+    T fetch_or(T d, std::memory_order mo = std::memory_order_seq_cst,
+               source_loc loc = source_loc::current())
+      requires std::is_integral_v<T>
+    {
+      return rmw([&](T x) { return static_cast<T>(x | d); }, mo, loc);
+    }
+    T fetch_xor(T d, std::memory_order mo = std::memory_order_seq_cst,
+                source_loc loc = source_loc::current())
+      requires std::is_integral_v<T>
+    {
+      return rmw([&](T x) { return static_cast<T>(x ^ d); }, mo, loc);
+    }
+    T operator++() requires std::is_integral_v<T> { return fetch_add(1) + 1; }
+    T operator++(int) requires std::is_integral_v<T> { return fetch_add(1); }
+    T operator--() requires std::is_integral_v<T> { return fetch_sub(1) - 1; }
+    T operator--(int) requires std::is_integral_v<T> { return fetch_sub(1); }
+    T operator+=(T d) requires std::is_integral_v<T> { return fetch_add(d) + d; }
+    T operator-=(T d) requires std::is_integral_v<T> { return fetch_sub(d) - d; }
+
+   private:
+    static std::memory_order failure_order(std::memory_order mo) {
+      if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
+      if (mo == std::memory_order_release) return std::memory_order_relaxed;
+      return mo;
+    }
+    template <class F>
+    T rmw(F f, std::memory_order mo, source_loc loc) {
+      rt::point({rt::op::atomic_rmw, this, loc});
+      // An RMW continues the release sequence: it always reads the latest value, and with a
+      // release order publishes this thread's clock as well.
+      if (model_detail::is_acquire(mo)) rt::acquire_from(*this);
+      if (model_detail::is_release(mo)) rt::release_to(*this);
+      T old = v_;
+      v_ = f(old);
+      if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
+      return old;
+    }
+    static void note(const T& v) {
+      if (rt::tracing()) rt::trace_note(rt::value_text(v));
+    }
+    T v_;
+  };
+
+  static void atomic_thread_fence(std::memory_order mo, source_loc loc = source_loc::current());
+
+  // ---------------------------------------------------------------- mutexes
+  class mutex {
+   public:
+    mutex(source_loc loc = source_loc::current()) : core_("mutex", false, loc) {}
+    void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
+    bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
+    void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
+    const rt::object& model_object() const noexcept { return core_; }
+
+   private:
+    model_detail::mutex_core core_;
+  };
+
+  class recursive_mutex {
+   public:
+    recursive_mutex(source_loc loc = source_loc::current()) : core_("recursive_mutex", true, loc) {}
+    void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
+    bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
+    void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
+
+   private:
+    model_detail::mutex_core core_;
+  };
+
+  struct clock;
+
+  class timed_mutex {
+   public:
+    timed_mutex(source_loc loc = source_loc::current()) : core_("timed_mutex", false, loc) {}
+    void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
+    bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
+    void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
+    template <class Rep, class Period>
+    bool try_lock_for(std::chrono::duration<Rep, Period> d, source_loc loc = source_loc::current()) {
+      return core_.try_lock_until_ns(
+          rt::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(), loc);
+    }
+    template <class Clock, class Duration>
+    bool try_lock_until(std::chrono::time_point<Clock, Duration> t,
+                        source_loc loc = source_loc::current()) {
+      return core_.try_lock_until_ns(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(), loc);
+    }
+
+   private:
+    model_detail::mutex_core core_;
+  };
+
+  class shared_mutex;
+  class condition_variable;
+  using condition_variable_any = condition_variable;  // the model cv accepts any lockable
+  template <std::ptrdiff_t LeastMaxValue = 1024>
+  class counting_semaphore;
+  using binary_semaphore = counting_semaphore<1>;
+
+  // ---------------------------------------------------------------- time
+  struct clock {
+    using rep = std::int64_t;
+    using period = std::nano;
+    using duration = std::chrono::nanoseconds;
+    using time_point = std::chrono::time_point<clock, duration>;
+    static constexpr bool is_steady = true;
+    static time_point now(source_loc loc = source_loc::current());
+  };
+
+  // ---------------------------------------------------------------- threads
+  // Identifies a simulated thread; default-constructed: no thread (like std::thread::id).
+  struct thread_id {
+    int value = -1;
+    friend bool operator==(thread_id, thread_id) = default;
+  };
+  class thread {
+   public:
+    thread() noexcept = default;
+    template <class F, class... Args>
+    explicit thread(F&& f, Args&&... args) {
+      using state = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
+      auto* s = new state(std::forward<F>(f), std::forward<Args>(args)...);
+      tid_ = rt::spawn_thread(
+          [](void* p) { std::apply([](auto& fn, auto&... a) { fn(a...); }, *static_cast<state*>(p)); },
+          s, [](void* p) { delete static_cast<state*>(p); }, source_loc{nullptr, 0});
+    }
+    thread(thread&& o) noexcept : tid_(std::exchange(o.tid_, -1)) {}
+    thread& operator=(thread&& o) noexcept;
+    ~thread();
+    bool joinable() const noexcept { return tid_ >= 0; }
+    void join(source_loc loc = source_loc::current()) {
+      if (tid_ < 0) report_failure(failure_kind::misuse, "join() of a thread that is not joinable", loc);
+      rt::join_thread(std::exchange(tid_, -1), loc);
+    }
+    thread_id get_id() const noexcept { return thread_id{tid_}; }
+
+   private:
+    int tid_ = -1;
+  };
+
+  struct this_thread {
+    static void yield(source_loc loc = source_loc::current()) {
+      rt::point({rt::op::yield, nullptr, loc});
+    }
+    static thread_id get_id() noexcept { return thread_id{rt::current_thread()}; }
+    template <class Rep, class Period>
+    static void sleep_for(std::chrono::duration<Rep, Period> d,
+                          source_loc loc = source_loc::current()) {
+      sleep_until_ns(rt::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(),
+                     loc);
+    }
+    template <class Duration>
+    static void sleep_until(std::chrono::time_point<clock, Duration> t,
+                            source_loc loc = source_loc::current()) {
+      sleep_until_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(),
+                     loc);
+    }
+    static void sleep_until_ns(std::int64_t deadline, source_loc loc);
+  };
+
+  // A spin-wait hint: in the model, a yield (see the header comment).
+  static void spin_pause(source_loc loc = source_loc::current()) { this_thread::yield(loc); }
+
+  // ---------------------------------------------------------------- plain shared data
+  template <class T>
+  class var {
+   public:
+    template <class... A>
+    explicit var(A&&... a) : v_(std::forward<A>(a)...) {
+      s_.id = rt::new_var_id(source_loc::current());
+    }
+    var(const var&) = delete;
+    var& operator=(const var&) = delete;
+
+    T get(source_loc loc = source_loc::current()) const {
+      rt::var_read(s_, loc);
+      return v_;
+    }
+    const T& cref(source_loc loc = source_loc::current()) const {
+      rt::var_read(s_, loc);
+      return v_;
+    }
+    T& ref(source_loc loc = source_loc::current()) {
+      rt::var_write(s_, loc);
+      return v_;
+    }
+    void set(T v, source_loc loc = source_loc::current()) {
+      rt::var_write(s_, loc);
+      v_ = std::move(v);
+    }
+    operator T() const { return get(); }
+    var& operator=(T v) {
+      set(std::move(v));
+      return *this;
+    }
+    var& operator+=(const T& d) {
+      ref() += d;
+      return *this;
+    }
+    var& operator-=(const T& d) {
+      ref() -= d;
+      return *this;
+    }
+
+   private:
+    T v_;
+    mutable rt::var_state s_;
+  };
+
+  // ---------------------------------------------------------------- thread-local storage
+  // One T per (object, thread), created on first use by T's default constructor.
+  template <class T>
+  class thread_local_var {
+   public:
+    thread_local_var() : key_(next_key()) {}
+    thread_local_var(const thread_local_var&) = delete;
+    thread_local_var& operator=(const thread_local_var&) = delete;
+    T& get() {
+      if (void* p = rt::tls_get(key_)) return *static_cast<T*>(p);
+      auto* t = new T();
+      rt::tls_set(key_, t, [](void* q) { delete static_cast<T*>(q); });
+      return *t;
+    }
+
+   private:
+    static std::uint32_t next_key();
+    std::uint32_t key_;
+  };
+};
+
+template <class T>
+std::uint32_t model_platform::thread_local_var<T>::next_key() {
+  // Keys only need to be distinct among live objects of one execution; a process-wide
+  // counter is simplest. It is not part of any trace.
+  static std::atomic<std::uint32_t> counter{1};
+  return counter.fetch_add(1, std::memory_order_relaxed) + (1u << 20);
+}
+
+}  // namespace lockstep
+
+#include "lockstep/rt/model_sync.hpp"

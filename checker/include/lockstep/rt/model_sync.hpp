@@ -1,0 +1,224 @@
+// lockstep/rt/model_sync.hpp — model_platform's blocking primitives beyond plain mutexes:
+// shared_mutex, condition_variable, counting_semaphore. Included by model_platform.hpp.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace lockstep {
+
+namespace rt {
+// A data choice of the checker (not a thread switch): returns 0..n-1, explored exhaustively
+// in DFS mode, drawn from the seed in random mode. Used by notify_one (which waiter wakes)
+// and by tests that want nondeterministic inputs (lockstep::choose).
+int choose(int n, const char* what);
+}  // namespace rt
+
+// Exploring a nondeterministic input: `int k = lockstep::choose(3);` inside a model test.
+inline int choose(int n) { return rt::choose(n, "choose"); }
+
+class model_platform::shared_mutex : public rt::object {
+ public:
+  shared_mutex(source_loc loc = source_loc::current()) : rt::object("shared_mutex", loc) {}
+  ~shared_mutex();
+
+  void lock(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::lock, this, loc, &exclusive_});
+    take_exclusive();
+  }
+  bool try_lock(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::try_lock, this, loc});
+    if (!exclusive_.ready(rt::current_thread())) return note(false);
+    take_exclusive();
+    return note(true);
+  }
+  void unlock(source_loc loc = source_loc::current());
+  void lock_shared(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::lock_shared, this, loc, &shared_});
+    take_shared();
+  }
+  bool try_lock_shared(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::try_lock_shared, this, loc});
+    if (!shared_.ready(rt::current_thread())) return note(false);
+    take_shared();
+    return note(true);
+  }
+  void unlock_shared(source_loc loc = source_loc::current());
+
+ private:
+  struct exclusive_gate final : rt::waitable {
+    explicit exclusive_gate(const shared_mutex* mm) : m(mm) {}
+    const shared_mutex* m;
+    bool ready(int) const noexcept override { return m->writer_ < 0 && m->readers_ == 0; }
+    std::string waiting_for(int) const override;
+  };
+  struct shared_gate final : rt::waitable {
+    explicit shared_gate(const shared_mutex* mm) : m(mm) {}
+    const shared_mutex* m;
+    bool ready(int) const noexcept override { return m->writer_ < 0; }
+    std::string waiting_for(int) const override;
+  };
+  static bool note(bool b) {
+    if (rt::tracing()) rt::trace_note(b ? "true" : "false");
+    return b;
+  }
+  void take_exclusive() {
+    writer_ = rt::current_thread();
+    rt::acquire_from(*this);
+    rt::thread_clock().join(readers_clock_);
+  }
+  void take_shared() {
+    ++readers_;
+    reader_mask_ |= 1u << rt::current_thread();
+    rt::acquire_from(*this);
+  }
+  friend struct exclusive_gate;
+  friend struct shared_gate;
+  int writer_ = -1;
+  int readers_ = 0;
+  std::uint32_t reader_mask_ = 0;
+  rt::vclock readers_clock_;  // released by unlock_shared, acquired by the next writer
+  exclusive_gate exclusive_{this};
+  shared_gate shared_{this};
+};
+
+class model_platform::condition_variable : public rt::object, public rt::waitable {
+ public:
+  condition_variable(source_loc loc = source_loc::current())
+      : rt::object("condition_variable", loc) {}
+
+  bool ready(int tid) const noexcept override { return (notified_ >> tid) & 1u; }
+  std::string waiting_for(int tid) const override;
+
+  void notify_one(source_loc loc = source_loc::current());
+  void notify_all(source_loc loc = source_loc::current());
+
+  template <class Lock>
+  void wait(Lock& lock, source_loc loc = source_loc::current()) {
+    wait_impl(lock, -1, loc);
+  }
+  template <class Lock, class Pred>
+  void wait(Lock& lock, Pred pred, source_loc loc = source_loc::current()) {
+    while (!pred()) wait_impl(lock, -1, loc);
+  }
+  template <class Lock, class Rep, class Period>
+  std::cv_status wait_for(Lock& lock, std::chrono::duration<Rep, Period> d,
+                          source_loc loc = source_loc::current()) {
+    return wait_impl(lock, rt::now() + ns(d), loc) == rt::wake::timeout ? std::cv_status::timeout
+                                                                         : std::cv_status::no_timeout;
+  }
+  template <class Lock, class Rep, class Period, class Pred>
+  bool wait_for(Lock& lock, std::chrono::duration<Rep, Period> d, Pred pred,
+                source_loc loc = source_loc::current()) {
+    return wait_until_ns(lock, rt::now() + ns(d), pred, loc);
+  }
+  template <class Lock, class Duration>
+  std::cv_status wait_until(Lock& lock, std::chrono::time_point<model_platform::clock, Duration> t,
+                            source_loc loc = source_loc::current()) {
+    return wait_impl(lock, ns(t.time_since_epoch()), loc) == rt::wake::timeout
+               ? std::cv_status::timeout
+               : std::cv_status::no_timeout;
+  }
+  template <class Lock, class Duration, class Pred>
+  bool wait_until(Lock& lock, std::chrono::time_point<model_platform::clock, Duration> t,
+                  Pred pred, source_loc loc = source_loc::current()) {
+    return wait_until_ns(lock, ns(t.time_since_epoch()), pred, loc);
+  }
+
+ private:
+  template <class D>
+  static std::int64_t ns(D d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
+  template <class Lock, class Pred>
+  bool wait_until_ns(Lock& lock, std::int64_t deadline, Pred& pred, source_loc loc) {
+    while (!pred()) {
+      if (wait_impl(lock, deadline, loc) == rt::wake::timeout) return pred();
+    }
+    return true;
+  }
+  // The waiter is registered before the mutex is released, so a notify issued by a thread
+  // that acquired the mutex after us cannot be lost; the wait then blocks until notified,
+  // timed out (deadline >= 0) or spuriously woken.
+  template <class Lock>
+  rt::wake wait_impl(Lock& lock, std::int64_t deadline, source_loc loc) {
+    enter(loc);
+    lock.unlock();
+    rt::wake w = block(deadline, loc);
+    lock.lock();
+    return w;
+  }
+  void enter(source_loc loc);
+  rt::wake block(std::int64_t deadline, source_loc loc);
+
+  std::uint32_t waiting_ = 0;   // threads inside wait
+  std::uint32_t notified_ = 0;  // waiting threads that have been notified
+};
+
+template <std::ptrdiff_t LeastMaxValue>
+class model_platform::counting_semaphore : public rt::object, public rt::waitable {
+ public:
+  static constexpr std::ptrdiff_t max() noexcept { return LeastMaxValue; }
+  explicit counting_semaphore(std::ptrdiff_t desired, source_loc loc = source_loc::current())
+      : rt::object("semaphore", loc), count_(desired) {}
+
+  bool ready(int) const noexcept override { return count_ > 0; }
+  std::string waiting_for(int) const override { return name() + " to be released (count 0)"; }
+
+  void acquire(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::sem_acquire, this, loc, this});
+    take();
+  }
+  bool try_acquire(source_loc loc = source_loc::current()) {
+    rt::point({rt::op::sem_try_acquire, this, loc});
+    if (count_ <= 0) return traced(false);
+    take();
+    return traced(true);
+  }
+  template <class Rep, class Period>
+  bool try_acquire_for(std::chrono::duration<Rep, Period> d,
+                       source_loc loc = source_loc::current()) {
+    return try_acquire_until_ns(
+        rt::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(), loc);
+  }
+  template <class Duration>
+  bool try_acquire_until(std::chrono::time_point<model_platform::clock, Duration> t,
+                         source_loc loc = source_loc::current()) {
+    return try_acquire_until_ns(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(), loc);
+  }
+  void release(std::ptrdiff_t update = 1, source_loc loc = source_loc::current()) {
+    rt::point({rt::op::sem_release, this, loc});
+    if (update < 0 || count_ + update > LeastMaxValue)
+      report_failure(failure_kind::misuse,
+                     name() + ".release(" + std::to_string(update) + ") would exceed max() = " +
+                         std::to_string(LeastMaxValue),
+                     loc);
+    rt::release_to(*this);
+    count_ += update;
+    if (rt::tracing()) rt::trace_note("count now " + std::to_string(count_));
+  }
+
+ private:
+  bool try_acquire_until_ns(std::int64_t deadline, source_loc loc) {
+    if (rt::point({rt::op::sem_acquire, this, loc, this, deadline}) == rt::wake::timeout)
+      return traced(false);
+    take();
+    return true;
+  }
+  void take() {
+    --count_;
+    rt::acquire_from(*this);
+    if (rt::tracing()) rt::trace_note("count now " + std::to_string(count_));
+  }
+  static bool traced(bool b) {
+    if (rt::tracing()) rt::trace_note(b ? "true" : "false");
+    return b;
+  }
+  std::ptrdiff_t count_;
+};
+
+}  // namespace lockstep

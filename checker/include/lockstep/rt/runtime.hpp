@@ -1,0 +1,166 @@
+// lockstep/rt/runtime.hpp — the checker runtime's interface to the model platform.
+//
+// This is the small surface through which lockstep::model_platform (and user code that
+// writes its own model objects) talks to the scheduler: every visible operation calls
+// point() before it takes effect; the scheduler decides there which simulated thread runs
+// next. Between two points a thread runs alone (fibers are cooperative), so an operation
+// performed right after its point is atomic with respect to all other simulated threads.
+//
+// Not for production code: everything here requires a running model execution.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "lockstep/test.hpp"
+
+namespace lockstep {
+
+// What went wrong in an execution. Tests that expect a failure name its kind.
+enum class failure_kind : std::uint8_t {
+  none,
+  assertion,          // LOCKSTEP_ASSERT failed
+  deadlock,           // no thread can run but some have not finished
+  livelock,           // the per-execution step bound was exceeded (no progress suspected)
+  exception,          // an exception escaped a simulated thread
+  misuse,             // unlock of an unowned mutex, destroying a locked mutex, unjoined thread
+  data_race,          // two conflicting var<T> accesses not ordered by happens-before
+  linearizability,    // a recorded history has no linearization
+  fairness,           // a stated fairness property (FIFO, bounded bypass) was violated
+  stack_overflow,     // a fiber hit its guard page (reported by the signal handler)
+};
+const char* to_string(failure_kind k) noexcept;
+
+// Fails the current model execution (or, outside one, throws assertion_failure).
+[[noreturn]] void report_failure(failure_kind kind, const std::string& message,
+                                 source_loc where = source_loc::current());
+
+namespace rt {
+
+inline constexpr int kMaxThreads = 16;
+
+// Vector clock over the simulated threads of one execution (happens-before tracking).
+struct vclock {
+  std::uint32_t c[kMaxThreads] = {};
+  void join(const vclock& o) noexcept {
+    for (int i = 0; i < kMaxThreads; ++i)
+      if (o.c[i] > c[i]) c[i] = o.c[i];
+  }
+};
+
+enum class op : std::uint8_t {
+  thread_start, thread_spawn, thread_join, yield,
+  atomic_load, atomic_store, atomic_rmw, atomic_cas, fence,
+  lock, try_lock, unlock, lock_shared, try_lock_shared, unlock_shared,
+  cv_enter, cv_block, notify_one, notify_all,
+  sem_acquire, sem_try_acquire, sem_release,
+  clock_now, sleep,
+};
+const char* to_string(op o) noexcept;
+
+// An object whose operations are visible to the scheduler (atomic, mutex, cv, ...).
+// Ids are assigned in creation order within an execution, so they are identical across
+// replays of the same schedule and make traces readable: "mutex#2".
+class object {
+ public:
+  explicit object(const char* kind, source_loc created = source_loc::current());
+  object(const object&) = delete;
+  object& operator=(const object&) = delete;
+  std::uint32_t id() const noexcept { return id_; }
+  const char* kind() const noexcept { return kind_; }
+  source_loc created() const noexcept { return created_; }
+  std::string name() const;  // "mutex#2"
+  // Happens-before: the clock released into this object (unlock, release store, notify).
+  vclock& sync() noexcept { return sync_; }
+
+ private:
+  std::uint32_t id_;
+  const char* kind_;
+  source_loc created_;
+  vclock sync_;
+};
+
+// Something a thread can be blocked on. The scheduler only picks a blocked thread when
+// ready(tid) is true (or when its deadline may fire / a spurious wake-up is allowed).
+class waitable {
+ public:
+  virtual bool ready(int tid) const noexcept = 0;
+  // For deadlock reports: "mutex#0 held by thread 2".
+  virtual std::string waiting_for(int tid) const = 0;
+  virtual ~waitable() = default;
+};
+
+enum class wake : std::uint8_t { normal, timeout, spurious };
+
+struct point_desc {
+  op kind;
+  const object* obj = nullptr;
+  source_loc loc;
+  const waitable* blocker = nullptr;  // null: always enabled
+  std::int64_t deadline = -1;         // >= 0: virtual time at which a timeout may fire
+  bool may_wake_spuriously = false;   // cv waits
+};
+
+// The scheduling point. Returns how the thread was resumed: normal, or (only for points
+// with a deadline) timeout, or (only with may_wake_spuriously) spurious.
+wake point(const point_desc& d);
+
+bool in_execution() noexcept;  // a model execution is running on this OS thread
+int current_thread() noexcept;
+std::int64_t now() noexcept;  // virtual nanoseconds since the execution started
+
+// Happens-before bookkeeping for the race detector.
+vclock& thread_clock() noexcept;      // current thread's clock
+void release_to(object& o) noexcept;  // o.sync = join(o.sync, thread clock); tick
+void acquire_from(object& o) noexcept;  // thread clock = join(thread clock, o.sync)
+
+// Shared plain data (var<T>): checked for data races against happens-before.
+struct var_state {
+  std::uint32_t id = 0;
+  // Last write epoch, and per-thread last read epochs (FastTrack-style, full vectors since
+  // kMaxThreads is small).
+  int write_tid = -1;
+  std::uint32_t write_clock = 0;
+  source_loc write_loc;
+  std::uint32_t reads[kMaxThreads] = {};
+  source_loc read_locs[kMaxThreads];
+  std::uint32_t execution = 0;  // which execution the state belongs to
+};
+void var_read(var_state& v, source_loc loc);
+void var_write(var_state& v, source_loc loc);
+std::uint32_t new_var_id(source_loc created) noexcept;
+
+// Tracing (replay mode only): annotate the current step with a result value.
+bool tracing() noexcept;
+void trace_note(const std::string& note);
+
+template <class T>
+std::string value_text(const T& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v ? "true" : "false";
+  } else if constexpr (std::is_integral_v<T> || std::is_floating_point_v<T>) {
+    return std::to_string(v);
+  } else if constexpr (std::is_enum_v<T>) {
+    return std::to_string(static_cast<std::underlying_type_t<T>>(v));
+  } else if constexpr (std::is_pointer_v<T>) {
+    return v ? "ptr" : "nullptr";
+  } else {
+    return "<value>";
+  }
+}
+
+// Thread bookkeeping used by model_platform::thread.
+using thread_fn = void (*)(void*);
+int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc);
+void join_thread(int tid, source_loc loc);
+void forget_thread(int tid);  // the thread handle was joined/moved; nothing to check
+bool thread_finished(int tid) noexcept;
+
+// Per-thread storage for model_platform::thread_local_var: a slot per (thread, key).
+void* tls_get(std::uint32_t key) noexcept;
+void tls_set(std::uint32_t key, void* p, void (*destroy)(void*));
+
+// Spurious wake-ups still allowed in this execution (consumed by point()).
+}  // namespace rt
+}  // namespace lockstep

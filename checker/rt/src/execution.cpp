@@ -1,0 +1,283 @@
+// The step loop: before every visible operation a simulated thread jumps back here; the
+// loop collects the threads that can take a step, asks the chooser which one does, and
+// jumps into it. Kept lean: no allocation per step unless tracing.
+#include "execution.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "sanitizer_fiber.hpp"
+
+namespace lockstep::rt {
+
+execution* execution::active_ = nullptr;
+
+namespace {
+std::uint32_t g_serial = 0;
+}
+
+std::string thread_rec::waiting_for(int) const {
+  return "thread " + std::to_string(id) + " to finish";
+}
+
+execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
+    : cfg_(cfg), chooser_(ch), pool_(pool), spurious_left_(cfg.spurious_wakeups),
+      serial_(++g_serial) {
+  if (cfg_.trace) trace_.reserve(256);
+  choices_.reserve(64);
+}
+
+execution::~execution() {
+  // Stacks of threads that did not finish (the execution failed) are abandoned, not
+  // unwound: unwinding would run destructors that perform visible operations, possibly
+  // inside noexcept destructors. Their heap objects leak; failed executions are rare.
+  for (int i = 0; i < nthreads_; ++i)
+    if (threads_[i].stk.base) pool_.give_back(threads_[i].stk);
+  if (active_ == this) active_ = nullptr;
+}
+
+void execution::fiber_entry(ctx::transfer_t t) {
+  auto* self = static_cast<execution*>(t.data);
+  self->sched_ctx_ = t.fctx;
+  sanitizer::finish_switch();
+  thread_rec& th = self->threads_[self->cur_];
+  try {
+    th.fn(th.arg);
+  } catch (const std::exception& e) {
+    self->fail(failure_kind::exception,
+               std::string("exception escaped thread ") + std::to_string(th.id) + ": " + e.what(),
+               th.pending.loc);
+  } catch (...) {
+    self->fail(failure_kind::exception,
+               "a non-std exception escaped thread " + std::to_string(th.id), th.pending.loc);
+  }
+  // Thread-local values are destroyed on their own thread, as in production.
+  for (auto it = th.tls.rbegin(); it != th.tls.rend(); ++it) it->destroy(it->p);
+  th.tls.clear();
+  if (th.destroy) th.destroy(th.arg);
+  th.finished = true;
+  self->to_scheduler();  // never resumed
+  std::terminate();
+}
+
+void execution::switch_to(int tid) {
+  cur_ = tid;
+  thread_rec& th = threads_[tid];
+  sanitizer::start_switch(th.stk.base, th.stk.size + stack_pool::guard_size());
+  ctx::transfer_t r = ctx::jump_fcontext(th.ctx, this);
+  sanitizer::finish_switch();
+  th.ctx = r.fctx;
+}
+
+void execution::to_scheduler() {
+  sanitizer::start_switch(nullptr, 0);
+  ctx::transfer_t r = ctx::jump_fcontext(sched_ctx_, nullptr);
+  sanitizer::finish_switch();
+  sched_ctx_ = r.fctx;
+}
+
+int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
+  if (nthreads_ == kMaxThreads)
+    fail(failure_kind::misuse,
+         "more than " + std::to_string(kMaxThreads) + " simulated threads in one execution", loc);
+  int id = nthreads_++;
+  thread_rec& th = threads_[id];
+  th.id = id;
+  th.fn = fn;
+  th.arg = arg;
+  th.destroy = destroy;
+  th.spawned_at = loc;
+  th.stk = pool_.take(cfg_.stack_size);
+  th.ctx = ctx::make_fcontext(th.stk.top(), th.stk.size, &execution::fiber_entry);
+  th.pending = point_desc{op::thread_start, nullptr, loc};
+  if (id > 0) {
+    // The child starts with everything its parent did so far (spawn synchronises).
+    thread_rec& parent = threads_[cur_];
+    th.clock = parent.clock;
+    parent.clock.c[cur_]++;
+  }
+  th.clock.c[id]++;
+  return id;
+}
+
+void execution::join(int tid, source_loc loc) {
+  if (tid == cur_) fail(failure_kind::misuse, "a thread joins itself", loc);
+  point({op::thread_join, nullptr, loc, &threads_[tid]});
+  threads_[tid].joined = true;
+  threads_[cur_].clock.join(threads_[tid].clock);
+  if (cfg_.trace) note("joined thread " + std::to_string(tid));
+}
+
+wake execution::point(const point_desc& d) {
+  thread_rec& th = threads_[cur_];
+  th.pending = d;
+  to_scheduler();
+  return th.woke;
+}
+
+void execution::fail(failure_kind k, std::string msg, source_loc where) {
+  if (failure_.kind == failure_kind::none) {
+    failure_.kind = k;
+    failure_.message = std::move(msg);
+    failure_.tid = cur_;
+    failure_.where = where;
+  }
+  if (cur_ >= 0) {
+    to_scheduler();  // the scheduler sees the failure and never resumes this thread
+    std::terminate();
+  }
+  std::terminate();
+}
+
+int execution::choose(int n, const char* what) {
+  if (n <= 1) return 0;
+  int c = chooser_.pick(n);
+  if (!chooser_.error.empty()) fail(failure_kind::misuse, chooser_.error, threads_[cur_].pending.loc);
+  choices_.push_back(static_cast<std::uint16_t>(c));
+  if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
+  return c;
+}
+
+void execution::record(int tid, const point_desc& d, wake how) {
+  trace_event e{steps_, tid, d.kind, how, d.obj ? d.obj->name() : std::string(), d.loc, {},
+                d.obj ? d.obj->created() : source_loc{nullptr, 0}};
+  trace_.push_back(std::move(e));
+}
+
+void execution::run(const std::function<void()>& body) {
+  active_ = this;
+  auto* fn = const_cast<std::function<void()>*>(&body);
+  spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
+        source_loc{nullptr, 0});
+
+  for (;;) {
+    // Candidates: threads whose pending operation can take effect now, plus timeouts that
+    // may fire and spurious wake-ups that may happen.
+    int n = 0;
+    bool any_unfinished = false;
+    for (int i = 0; i < nthreads_; ++i) {
+      thread_rec& th = threads_[i];
+      if (th.finished) continue;
+      any_unfinished = true;
+      const point_desc& d = th.pending;
+      if (!d.blocker || d.blocker->ready(i)) {
+        cand_[n++] = {i, wake::normal};
+      } else {
+        if (d.deadline >= 0) cand_[n++] = {i, wake::timeout};
+        if (d.may_wake_spuriously && spurious_left_ > 0) cand_[n++] = {i, wake::spurious};
+      }
+    }
+    if (n == 0) {
+      if (any_unfinished) report_deadlock();
+      else check_end();
+      break;
+    }
+    // Fair schedules only (CHESS's fair scheduler): a thread that yielded does not run again
+    // until every thread that could run when it yielded has taken a step. This is what lets
+    // spin loops terminate, and it still explores every fair interleaving.
+    std::uint32_t enabled = 0;
+    for (int k = 0; k < n; ++k) enabled |= 1u << cand_[k].tid;
+    if (yielded_count_ > 0) {
+      int m = 0;
+      for (int k = 0; k < n; ++k)
+        if ((threads_[cand_[k].tid].must_wait_for & enabled) == 0) cand_[m++] = cand_[k];
+      if (m == 0) {  // everybody waits for somebody: a yield cycle; let them all go again
+        for (int i = 0; i < nthreads_; ++i) threads_[i].must_wait_for = 0;
+        yielded_count_ = 0;
+      } else {
+        n = m;
+      }
+    }
+    // Preemption bounding: once the budget is spent, a thread that can go on must go on.
+    bool last_can_continue = false;
+    if (last_tid_ >= 0) {
+      for (int k = 0; k < n; ++k)
+        if (cand_[k].tid == last_tid_ && cand_[k].how == wake::normal) {
+          last_can_continue = true;
+          if (cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
+            cand_[0] = cand_[k];
+            n = 1;
+          }
+          break;
+        }
+    }
+    int pick = 0;
+    if (n > 1) {
+      pick = chooser_.pick(n);
+      if (!chooser_.error.empty()) {
+        failure_.kind = failure_kind::misuse;
+        failure_.message = chooser_.error;
+        break;
+      }
+      choices_.push_back(static_cast<std::uint16_t>(pick));
+    }
+    const candidate c = cand_[pick];
+    thread_rec& th = threads_[c.tid];
+    if (last_can_continue && c.tid != last_tid_) ++preemptions_;
+    last_tid_ = c.tid;
+    if (++steps_ > cfg_.max_steps) {
+      failure_.kind = failure_kind::livelock;
+      failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
+                         " steps (livelock or starvation suspected; raise max_steps if the "
+                         "test is just long)";
+      failure_.tid = c.tid;
+      failure_.where = th.pending.loc;
+      break;
+    }
+    if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
+    if (c.how == wake::spurious) --spurious_left_;
+    if (yielded_count_ > 0) {
+      const std::uint32_t bit = 1u << c.tid;
+      for (int i = 0; i < nthreads_; ++i)
+        if (threads_[i].must_wait_for & bit) {
+          threads_[i].must_wait_for &= ~bit;
+          if (threads_[i].must_wait_for == 0) --yielded_count_;
+        }
+    }
+    if (th.pending.kind == op::yield) {
+      std::uint32_t others = enabled & ~(1u << c.tid);
+      if (others) {
+        if (th.must_wait_for == 0) ++yielded_count_;
+        th.must_wait_for = others;
+      }
+    }
+    if (cfg_.trace) record(c.tid, th.pending, c.how);
+    th.woke = c.how;
+    switch_to(c.tid);
+    if (failure_.kind != failure_kind::none) break;
+  }
+  cur_ = -1;
+  active_ = nullptr;
+}
+
+void execution::check_end() {
+  for (int i = 1; i < nthreads_; ++i) {
+    if (!threads_[i].joined && !threads_[i].handle_gone) {
+      failure_.kind = failure_kind::misuse;
+      failure_.message = "thread " + std::to_string(i) + " (spawned at " +
+                         to_string(threads_[i].spawned_at) +
+                         ") was never joined (a leaked thread)";
+      failure_.tid = i;
+      failure_.where = threads_[i].spawned_at;
+      return;
+    }
+  }
+}
+
+void execution::report_deadlock() {
+  std::string msg = "no thread can make progress";
+  for (int i = 0; i < nthreads_; ++i) {
+    const thread_rec& th = threads_[i];
+    if (th.finished) continue;
+    const point_desc& d = th.pending;
+    msg += "\n  thread " + std::to_string(i) + " blocked in " + to_string(d.kind);
+    if (d.obj) msg += " " + d.obj->name();
+    msg += " at " + to_string(d.loc);
+    if (d.blocker) msg += ", waiting for " + d.blocker->waiting_for(i);
+  }
+  failure_.kind = failure_kind::deadlock;
+  failure_.message = msg;
+  failure_.tid = -1;
+}
+
+}  // namespace lockstep::rt

@@ -1,0 +1,154 @@
+// Internal: one model execution — simulated threads on fibers and the step loop.
+#pragma once
+
+#include <boost/context/detail/fcontext.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lockstep/rt/runtime.hpp"
+#include "stack_pool.hpp"
+
+namespace lockstep::rt {
+
+namespace ctx = boost::context::detail;
+
+// Where the choices of an execution come from: DFS prefix, seeded RNG, or a replay token.
+class chooser {
+ public:
+  virtual ~chooser() = default;
+  // Returns a choice in [0, n). n >= 2. Sets `error` (and returns 0) when a replayed choice
+  // does not fit: the test is nondeterministic or the token belongs to other code.
+  virtual int pick(int n) = 0;
+  std::string error;
+};
+
+struct execution_config {
+  std::uint64_t max_steps = 2000;
+  int spurious_wakeups = 1;
+  std::size_t stack_size = 128 * 1024;
+  int preemption_bound = -1;  // < 0: unbounded
+  bool trace = false;
+};
+
+struct trace_event {
+  std::uint64_t step;
+  int tid;
+  op kind;
+  wake how;
+  std::string object;  // "mutex#0" or empty
+  source_loc loc;
+  std::string note;
+  source_loc obj_created;
+};
+
+struct failure {
+  failure_kind kind = failure_kind::none;
+  std::string message;
+  int tid = -1;
+  source_loc where;
+};
+
+struct tls_entry {
+  std::uint32_t key;
+  void* p;
+  void (*destroy)(void*);
+};
+
+struct thread_rec final : waitable {
+  int id = 0;
+  ctx::fcontext_t ctx = nullptr;
+  stack_pool::stack stk{};
+  thread_fn fn = nullptr;
+  void* arg = nullptr;
+  void (*destroy)(void*) = nullptr;
+  bool finished = false;
+  bool joined = false;       // join() completed
+  bool handle_gone = false;  // no thread object refers to it any more
+  // Fair scheduling (CHESS): after a yield, the threads that must take a step before this
+  // one may run again.
+  std::uint32_t must_wait_for = 0;
+  point_desc pending{op::thread_start};
+  wake woke = wake::normal;
+  vclock clock;
+  source_loc spawned_at;
+  std::vector<tls_entry> tls;
+
+  bool ready(int) const noexcept override { return finished; }
+  std::string waiting_for(int) const override;
+};
+
+class execution {
+ public:
+  execution(const execution_config& cfg, chooser& ch, stack_pool& pool);
+  ~execution();
+
+  // Runs `body` as thread 0 to completion or to the first failure.
+  void run(const std::function<void()>& body);
+
+  const failure& result() const noexcept { return failure_; }
+  std::uint64_t steps() const noexcept { return steps_; }
+  const std::vector<trace_event>& trace() const noexcept { return trace_; }
+  const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
+
+  // --- called from simulated threads (through the rt:: functions) ---
+  wake point(const point_desc& d);
+  [[noreturn]] void fail(failure_kind k, std::string msg, source_loc where);
+  int choose(int n, const char* what);
+  int spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc);
+  void join(int tid, source_loc loc);
+  thread_rec& current() noexcept { return threads_[cur_]; }
+  thread_rec& thread(int tid) noexcept { return threads_[tid]; }
+  int current_id() const noexcept { return cur_; }
+  std::int64_t now() const noexcept { return now_; }
+  bool tracing() const noexcept { return cfg_.trace; }
+  void note(const std::string& s) {
+    if (!trace_.empty()) {
+      if (!trace_.back().note.empty()) trace_.back().note += "; ";
+      trace_.back().note += s;
+    }
+  }
+  std::uint32_t next_object_id() noexcept { return next_object_++; }
+  std::uint32_t next_var_id() noexcept { return next_var_++; }
+  std::uint32_t serial() const noexcept { return serial_; }
+
+  static execution* active() noexcept { return active_; }
+
+ private:
+  struct candidate {
+    int tid;
+    wake how;
+  };
+  static void fiber_entry(ctx::transfer_t t);
+  void switch_to(int tid);
+  void to_scheduler();
+  void record(int tid, const point_desc& d, wake how);
+  void report_deadlock();
+  void check_end();
+
+  execution_config cfg_;
+  chooser& chooser_;
+  stack_pool& pool_;
+  thread_rec threads_[kMaxThreads];
+  int nthreads_ = 0;
+  int cur_ = -1;
+  ctx::fcontext_t sched_ctx_ = nullptr;
+  std::uint64_t steps_ = 0;
+  std::int64_t now_ = 0;
+  int spurious_left_ = 0;
+  int yielded_count_ = 0;  // threads with a non-empty must_wait_for
+  int last_tid_ = -1;      // the thread that took the previous step
+  int preemptions_ = 0;
+  std::uint32_t next_object_ = 0;
+  std::uint32_t next_var_ = 1;
+  std::uint32_t serial_;
+  failure failure_;
+  std::vector<trace_event> trace_;
+  std::vector<std::uint16_t> choices_;
+  candidate cand_[2 * kMaxThreads];
+
+  static execution* active_;
+};
+
+}  // namespace lockstep::rt

@@ -1,0 +1,326 @@
+// The rt:: functions used by model_platform, and the out-of-line parts of its types.
+#include <string>
+
+#include "execution.hpp"
+#include "lockstep/check.hpp"
+
+namespace lockstep {
+
+const char* to_string(failure_kind k) noexcept {
+  switch (k) {
+    case failure_kind::none: return "none";
+    case failure_kind::assertion: return "assertion";
+    case failure_kind::deadlock: return "deadlock";
+    case failure_kind::livelock: return "livelock";
+    case failure_kind::exception: return "exception";
+    case failure_kind::misuse: return "misuse";
+    case failure_kind::data_race: return "data race";
+    case failure_kind::linearizability: return "linearizability";
+    case failure_kind::fairness: return "fairness";
+    case failure_kind::stack_overflow: return "stack overflow";
+  }
+  return "?";
+}
+
+void report_failure(failure_kind kind, const std::string& message, source_loc where) {
+  if (auto* e = rt::execution::active(); e && e->current_id() >= 0)
+    e->fail(kind, message, where);
+  throw assertion_failure(std::string(to_string(kind)) + ": " + message + " at " +
+                          to_string(where));
+}
+
+namespace rt {
+
+namespace {
+execution& exec(const char* what) {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) {
+    throw std::logic_error(std::string("lockstep: ") + what +
+                           " of a model_platform object outside a model execution (model "
+                           "objects live inside a LOCKSTEP_TEST body)");
+  }
+  return *e;
+}
+
+struct never_ready final : waitable {
+  bool ready(int) const noexcept override { return false; }
+  std::string waiting_for(int) const override { return "its sleep to end"; }
+};
+const never_ready g_never;
+}  // namespace
+
+const char* to_string(op o) noexcept {
+  switch (o) {
+    case op::thread_start: return "start";
+    case op::thread_spawn: return "spawn";
+    case op::thread_join: return "join";
+    case op::yield: return "yield";
+    case op::atomic_load: return "load";
+    case op::atomic_store: return "store";
+    case op::atomic_rmw: return "rmw";
+    case op::atomic_cas: return "cas";
+    case op::fence: return "fence";
+    case op::lock: return "lock";
+    case op::try_lock: return "try_lock";
+    case op::unlock: return "unlock";
+    case op::lock_shared: return "lock_shared";
+    case op::try_lock_shared: return "try_lock_shared";
+    case op::unlock_shared: return "unlock_shared";
+    case op::cv_enter: return "wait(enter)";
+    case op::cv_block: return "wait(wake)";
+    case op::notify_one: return "notify_one";
+    case op::notify_all: return "notify_all";
+    case op::sem_acquire: return "acquire";
+    case op::sem_try_acquire: return "try_acquire";
+    case op::sem_release: return "release";
+    case op::clock_now: return "now";
+    case op::sleep: return "sleep";
+  }
+  return "?";
+}
+
+object::object(const char* kind, source_loc created)
+    : id_(exec("construction").next_object_id()), kind_(kind), created_(created) {}
+
+std::string object::name() const { return std::string(kind_) + "#" + std::to_string(id_); }
+
+wake point(const point_desc& d) { return exec("operation").point(d); }
+bool in_execution() noexcept {
+  auto* e = execution::active();
+  return e && e->current_id() >= 0;
+}
+int current_thread() noexcept { return execution::active()->current_id(); }
+std::int64_t now() noexcept { return execution::active()->now(); }
+bool tracing() noexcept { return execution::active()->tracing(); }
+void trace_note(const std::string& note) { execution::active()->note(note); }
+
+vclock& thread_clock() noexcept { return execution::active()->current().clock; }
+void release_to(object& o) noexcept {
+  auto& th = execution::active()->current();
+  o.sync().join(th.clock);
+  th.clock.c[th.id]++;
+}
+void acquire_from(object& o) noexcept { execution::active()->current().clock.join(o.sync()); }
+
+int choose(int n, const char* what) { return exec("choose").choose(n, what); }
+
+int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
+  execution& e = exec("thread creation");
+  e.point({op::thread_spawn, nullptr, loc});
+  int id = e.spawn(fn, arg, destroy, loc);
+  if (e.tracing()) e.note("thread " + std::to_string(id));
+  return id;
+}
+void join_thread(int tid, source_loc loc) { exec("join").join(tid, loc); }
+void forget_thread(int tid) { exec("thread").thread(tid).handle_gone = true; }
+bool thread_finished(int tid) noexcept { return execution::active()->thread(tid).finished; }
+
+void* tls_get(std::uint32_t key) noexcept {
+  for (auto& t : execution::active()->current().tls)
+    if (t.key == key) return t.p;
+  return nullptr;
+}
+void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
+  execution::active()->current().tls.push_back({key, p, destroy});
+}
+
+// ---------------------------------------------------------------- race detection
+std::uint32_t new_var_id(source_loc) noexcept {
+  auto* e = execution::active();
+  return e ? e->next_var_id() : 0;
+}
+
+namespace {
+[[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
+                       const char* second_kind, source_loc second_loc, std::uint32_t id) {
+  e.fail(failure_kind::data_race,
+         "data race on var#" + std::to_string(id) + ": " + first_kind + " by thread " +
+             std::to_string(first_tid) + " at " + to_string(first_loc) + " and " + second_kind +
+             " by thread " + std::to_string(e.current_id()) + " at " + to_string(second_loc) +
+             " are not ordered by happens-before",
+         second_loc);
+}
+bool fresh(var_state& v, execution& e) {
+  if (v.execution != e.serial()) {  // first access in this execution
+    v = var_state{v.id};
+    v.execution = e.serial();
+  }
+  return true;
+}
+}  // namespace
+
+void var_read(var_state& v, source_loc loc) {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) return;  // outside an execution: plain data
+  fresh(v, *e);
+  thread_rec& th = e->current();
+  if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
+    race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v.id);
+  v.reads[th.id] = th.clock.c[th.id];
+  v.read_locs[th.id] = loc;
+}
+
+void var_write(var_state& v, source_loc loc) {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) return;
+  fresh(v, *e);
+  thread_rec& th = e->current();
+  if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
+    race(*e, "a write", v.write_tid, v.write_loc, "a write", loc, v.id);
+  for (int u = 0; u < kMaxThreads; ++u)
+    if (u != th.id && v.reads[u] > th.clock.c[u])
+      race(*e, "a read", u, v.read_locs[u], "a write", loc, v.id);
+  v.write_tid = th.id;
+  v.write_clock = th.clock.c[th.id];
+  v.write_loc = loc;
+  for (auto& r : v.reads) r = 0;
+}
+
+}  // namespace rt
+
+// ---------------------------------------------------------------- model_platform parts
+namespace model_detail {
+
+mutex_core::~mutex_core() {
+  if (owner_ >= 0 && rt::in_execution())
+    report_failure(failure_kind::misuse,
+                   name() + " destroyed while locked by thread " + std::to_string(owner_),
+                   created());
+}
+
+std::string mutex_core::waiting_for(int) const {
+  return name() + " held by thread " + std::to_string(owner_);
+}
+
+void mutex_core::unlock(source_loc loc) {
+  rt::point({rt::op::unlock, this, loc});
+  int me = rt::current_thread();
+  if (owner_ != me)
+    report_failure(failure_kind::misuse,
+                   name() + ".unlock() by thread " + std::to_string(me) +
+                       (owner_ < 0 ? ", but it is not locked"
+                                   : ", but it is owned by thread " + std::to_string(owner_)),
+                   loc);
+  rt::release_to(*this);
+  if (--depth_ == 0) owner_ = -1;
+}
+
+}  // namespace model_detail
+
+void model_platform::atomic_thread_fence(std::memory_order, source_loc loc) {
+  // Under the sequentially consistent exploration a fence orders nothing further; it is a
+  // scheduling point so that the weak-memory extension can give it meaning.
+  rt::point({rt::op::fence, nullptr, loc});
+}
+
+model_platform::clock::time_point model_platform::clock::now(source_loc loc) {
+  rt::point({rt::op::clock_now, nullptr, loc});
+  if (rt::tracing()) rt::trace_note("t=" + std::to_string(rt::now()) + "ns");
+  return time_point(duration(rt::now()));
+}
+
+void model_platform::this_thread::sleep_until_ns(std::int64_t deadline, source_loc loc) {
+  rt::point({rt::op::sleep, nullptr, loc, &rt::g_never, deadline});
+}
+
+model_platform::thread& model_platform::thread::operator=(thread&& o) noexcept {
+  if (tid_ >= 0)
+    report_failure(failure_kind::misuse, "assigning to a joinable thread (std::terminate)",
+                   source_loc::current());
+  tid_ = std::exchange(o.tid_, -1);
+  return *this;
+}
+
+model_platform::thread::~thread() {
+  if (tid_ >= 0 && rt::in_execution()) {
+    rt::forget_thread(tid_);
+    report_failure(failure_kind::misuse,
+                   "thread " + std::to_string(tid_) +
+                       " destroyed while joinable (std::terminate in production)",
+                   source_loc::current());
+  }
+}
+
+// shared_mutex
+model_platform::shared_mutex::~shared_mutex() {
+  if ((writer_ >= 0 || readers_ > 0) && rt::in_execution())
+    report_failure(failure_kind::misuse, name() + " destroyed while locked", created());
+}
+std::string model_platform::shared_mutex::exclusive_gate::waiting_for(int) const {
+  if (m->writer_ >= 0) return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
+  return m->name() + " held shared by " + std::to_string(m->readers_) + " reader(s)";
+}
+std::string model_platform::shared_mutex::shared_gate::waiting_for(int) const {
+  return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
+}
+void model_platform::shared_mutex::unlock(source_loc loc) {
+  rt::point({rt::op::unlock, this, loc});
+  int me = rt::current_thread();
+  if (writer_ != me)
+    report_failure(failure_kind::misuse,
+                   name() + ".unlock() by thread " + std::to_string(me) +
+                       ", which does not hold it exclusively",
+                   loc);
+  rt::release_to(*this);
+  writer_ = -1;
+}
+void model_platform::shared_mutex::unlock_shared(source_loc loc) {
+  rt::point({rt::op::unlock_shared, this, loc});
+  int me = rt::current_thread();
+  if (!((reader_mask_ >> me) & 1u))
+    report_failure(failure_kind::misuse,
+                   name() + ".unlock_shared() by thread " + std::to_string(me) +
+                       ", which does not hold it shared",
+                   loc);
+  readers_clock_.join(rt::thread_clock());
+  rt::thread_clock().c[me]++;
+  --readers_;
+  reader_mask_ &= ~(1u << me);
+}
+
+// condition_variable
+std::string model_platform::condition_variable::waiting_for(int) const {
+  return "a notify of " + name();
+}
+void model_platform::condition_variable::enter(source_loc loc) {
+  rt::point({rt::op::cv_enter, this, loc});
+  std::uint32_t bit = 1u << rt::current_thread();
+  waiting_ |= bit;
+  notified_ &= ~bit;
+}
+rt::wake model_platform::condition_variable::block(std::int64_t deadline, source_loc loc) {
+  rt::wake w = rt::point({rt::op::cv_block, this, loc, this, deadline, true});
+  std::uint32_t bit = 1u << rt::current_thread();
+  waiting_ &= ~bit;
+  notified_ &= ~bit;
+  if (rt::tracing())
+    rt::trace_note(w == rt::wake::normal ? "notified"
+                                         : (w == rt::wake::timeout ? "timed out" : "spurious"));
+  return w;
+}
+void model_platform::condition_variable::notify_one(source_loc loc) {
+  rt::point({rt::op::notify_one, this, loc});
+  std::uint32_t pending = waiting_ & ~notified_;
+  if (pending == 0) {
+    if (rt::tracing()) rt::trace_note("no waiter");
+    return;
+  }
+  int k = rt::choose(__builtin_popcount(pending), "which waiter wakes");
+  for (int t = 0; t < rt::kMaxThreads; ++t)
+    if ((pending >> t) & 1u) {
+      if (k-- == 0) {
+        notified_ |= 1u << t;
+        if (rt::tracing()) rt::trace_note("wakes thread " + std::to_string(t));
+        return;
+      }
+    }
+}
+void model_platform::condition_variable::notify_all(source_loc loc) {
+  rt::point({rt::op::notify_all, this, loc});
+  if (rt::tracing())
+    rt::trace_note("wakes " + std::to_string(__builtin_popcount(waiting_ & ~notified_)) +
+                   " thread(s)");
+  notified_ |= waiting_;
+}
+
+}  // namespace lockstep

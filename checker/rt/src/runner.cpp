@@ -1,0 +1,290 @@
+// The runner behind LOCKSTEP_TEST: runs a test's plan (exhaustive, random, or a replay),
+// replays every failure it finds to confirm it and to print the trace.
+#include <chrono>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "execution.hpp"
+#include "lockstep/check.hpp"
+#include "stack_pool.hpp"
+#include "strategies.hpp"
+#include "token.hpp"
+
+namespace lockstep {
+
+namespace {
+
+using clk = std::chrono::steady_clock;
+
+rt::stack_pool& pool() {
+  static rt::stack_pool p;
+  return p;
+}
+
+struct one_result {
+  rt::failure fail;
+  std::uint64_t steps = 0;
+  std::vector<std::uint16_t> choices;
+  std::vector<rt::trace_event> trace;
+};
+
+one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
+  rt::execution e(cfg, ch, pool());
+  detail::set_assert_hook([](const std::string& msg, source_loc where) {
+    if (auto* ex = rt::execution::active(); ex && ex->current_id() >= 0)
+      ex->fail(failure_kind::assertion, msg, where);
+  });
+  e.run(t.body);
+  detail::set_assert_hook(nullptr);
+  one_result r;
+  r.fail = e.result();
+  r.steps = e.steps();
+  r.choices = e.choices();
+  if (cfg.trace) r.trace = e.trace();
+  return r;
+}
+
+std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max_events) {
+  std::ostringstream os;
+  std::size_t first = tr.size() > max_events ? tr.size() - max_events : 0;
+  os << "trace (" << tr.size() << " steps; one column of indentation per thread):\n";
+  if (first) os << "  ... " << first << " earlier steps omitted (--replay prints all)\n";
+  char buf[64];
+  std::vector<std::string> named;  // objects whose creation site was already printed
+  for (std::size_t i = first; i < tr.size(); ++i) {
+    const auto& e = tr[i];
+    std::string what = std::string(rt::to_string(e.kind));
+    if (!e.object.empty()) {
+      what += " " + e.object;
+      if (std::find(named.begin(), named.end(), e.object) == named.end()) {
+        named.push_back(e.object);
+        if (e.obj_created.file) what += " (created at " + to_string(e.obj_created) + ")";
+      }
+    }
+    if (e.how == rt::wake::timeout) what += " [timeout fires]";
+    if (e.how == rt::wake::spurious) what += " [spurious wake-up]";
+    if (!e.note.empty()) what += " -> " + e.note;
+    std::snprintf(buf, sizeof buf, "  %5llu  ", static_cast<unsigned long long>(e.step));
+    std::string line = buf + std::string(static_cast<std::size_t>(e.tid) * 4, ' ') + "T" +
+                       std::to_string(e.tid) + " " + what;
+    if (e.loc.file) {
+      if (line.size() < 72) line.append(72 - line.size(), ' ');
+      line += "  " + to_string(e.loc);
+    }
+    os << line;
+    os << "\n";
+  }
+  // Thread by thread: which steps each thread took.
+  int max_tid = -1;
+  for (const auto& e : tr) max_tid = std::max(max_tid, e.tid);
+  os << "per thread:\n";
+  for (int t = 0; t <= max_tid; ++t) {
+    os << "  T" << t << ":";
+    std::size_t shown = 0, total = 0;
+    for (std::size_t i = 0; i < tr.size(); ++i)
+      if (tr[i].tid == t) {
+        ++total;
+        if (i >= first && shown < 40) {
+          os << " " << tr[i].step << ":" << rt::to_string(tr[i].kind);
+          ++shown;
+        }
+      }
+    if (total > shown) os << " ... (" << total << " steps in all)";
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string describe_failure(const rt::failure& f) {
+  std::string s = std::string(to_string(f.kind)) + ": " + f.message;
+  if (f.tid >= 0) s += "\n  in thread " + std::to_string(f.tid) + " at " + to_string(f.where);
+  return s;
+}
+
+struct mode_plan {
+  const char* name;
+  bool exhaustive;
+};
+
+}  // namespace
+
+test_outcome run_model_test(const test_info& t, const run_config& rc) {
+  const auto& opts = *static_cast<const model_test_options*>(t.options);
+  rt::install_overflow_handler();
+  rt::execution_config cfg;
+  cfg.max_steps = rc.max_steps ? rc.max_steps : opts.max_steps;
+  cfg.spurious_wakeups = opts.spurious_wakeups;
+  cfg.stack_size = opts.stack_size;
+  test_outcome out;
+
+  auto replay_report = [&](const rt::token& tok, one_result& rerun) {
+    rt::execution_config c = cfg;
+    c.max_steps = tok.max_steps;
+    c.spurious_wakeups = tok.spurious;
+    c.preemption_bound = -1;
+    if (tok.strategy.rfind("pb", 0) == 0) c.preemption_bound = std::stoi(tok.strategy.substr(2));
+    c.trace = true;
+    rt::replay_chooser ch(tok.choices);
+    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rerun = run_one(t, c, ch);
+  };
+
+  if (rc.mode == run_mode::replay) {
+    run_row row;
+    row.mode = "replay";
+    row.executions = 1;
+    rt::token tok;
+    std::string err = rt::decode(rc.replay_token, tok);
+    if (!err.empty()) {
+      row.verdict = "FAIL: bad token";
+      row.detail = "malformed replay token: " + err;
+      out.rows.push_back(row);
+      return out;
+    }
+    one_result r;
+    replay_report(tok, r);
+    std::cout << "replaying " << rc.replay_token << "\n" << format_trace(r.trace, ~std::size_t{0});
+    if (r.fail.kind == failure_kind::none) {
+      std::cout << "outcome: the execution passed\n";
+      row.passed = opts.expect == failure_kind::none;
+      row.verdict = row.passed ? "pass" : "FAIL: not reproduced";
+    } else {
+      std::cout << "outcome: " << describe_failure(r.fail) << "\n";
+      row.passed = r.fail.kind == opts.expect;
+      row.verdict = row.passed ? std::string("caught: ") + to_string(r.fail.kind)
+                               : std::string("FAIL: ") + to_string(r.fail.kind);
+    }
+    row.token = rc.replay_token;
+    out.rows.push_back(row);
+    return out;
+  }
+
+  std::vector<mode_plan> plan;
+  if (opts.exhaustive && rc.mode != run_mode::random) plan.push_back({"exhaustive", true});
+  if (opts.random && rc.mode != run_mode::exhaustive) plan.push_back({"random", false});
+  if (plan.empty()) {
+    run_row row;
+    row.mode = rc.mode == run_mode::random ? "random" : "exhaustive";
+    row.skipped = true;
+    row.passed = true;
+    row.verdict = "n/a for this test";
+    out.rows.push_back(row);
+    return out;
+  }
+
+  for (const auto& m : plan) {
+    run_row row;
+    row.mode = m.name;
+    auto t0 = clk::now();
+    auto last_progress = t0;
+    one_result found;
+    rt::token tok;
+    tok.test = t.name;
+    tok.max_steps = cfg.max_steps;
+    tok.spurious = cfg.spurious_wakeups;
+    bool incomplete = false;
+    std::uint64_t n = 0;
+    auto progress = [&] {
+      if (!rc.progress) return;
+      auto now = clk::now();
+      if (now - last_progress > std::chrono::seconds(5)) {
+        last_progress = now;
+        std::fprintf(stderr, "[%s] %s: %llu executions, %.0f s\n", t.name.c_str(), m.name,
+                     static_cast<unsigned long long>(n),
+                     std::chrono::duration<double>(now - t0).count());
+      }
+    };
+    rt::execution_config mcfg = cfg;
+    if (m.exhaustive) {
+      mcfg.preemption_bound = opts.preemption_bound;
+      tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound) : "dfs";
+      rt::dfs_chooser dfs;
+      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      for (;;) {
+        one_result r = run_one(t, mcfg, dfs);
+        ++n;
+        if (r.fail.kind != failure_kind::none) {
+          found = std::move(r);
+          break;
+        }
+        if (!dfs.next()) break;
+        if (n >= opts.max_executions) {
+          incomplete = true;
+          break;
+        }
+        if ((n & 255) == 0) progress();
+      }
+    } else {
+      tok.strategy = "rnd";
+      std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
+      std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
+      rt::random_chooser seeder(seed);
+      for (std::uint64_t i = 0; i < iters; ++i) {
+        std::uint64_t s = seeder.next();
+        tok.seed = s;
+        rt::set_overflow_context(t.name, rt::prefix_of(tok));
+        rt::random_chooser ch(s);
+        one_result r = run_one(t, cfg, ch);
+        ++n;
+        if (r.fail.kind != failure_kind::none) {
+          found = std::move(r);
+          break;
+        }
+        if ((n & 255) == 0) progress();
+      }
+    }
+    row.executions = n;
+    std::string report;
+    if (found.fail.kind != failure_kind::none) {
+      tok.choices = found.choices;
+      row.token = rt::encode(tok);
+      one_result rerun;
+      replay_report(tok, rerun);
+      bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
+      report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
+               format_trace(rerun.trace, 60);
+      if (!same) {
+        row.verdict = "FAIL: replay mismatch";
+        report += "\nTHE REPLAY DID NOT REPRODUCE THE FAILURE (got: " + describe_failure(rerun.fail) +
+                  ")";
+      } else if (opts.expect == failure_kind::none) {
+        row.verdict = std::string("FAIL: ") + to_string(found.fail.kind);
+      } else if (found.fail.kind == opts.expect) {
+        row.passed = true;
+        row.verdict = std::string("caught: ") + to_string(found.fail.kind);
+      } else {
+        row.verdict = std::string("FAIL: got ") + to_string(found.fail.kind) + ", expected " +
+                      to_string(opts.expect);
+      }
+    } else if (incomplete) {
+      row.verdict = "FAIL: incomplete";
+      report = "the exhaustive search did not finish within max_executions = " +
+               std::to_string(opts.max_executions) + " executions";
+    } else if (opts.expect != failure_kind::none) {
+      if (opts.gap) {
+        row.passed = true;
+        row.verdict = "known gap: not caught";
+        report = std::string("expected ") + to_string(opts.expect) +
+                 " is not caught yet: " + opts.gap;
+      } else {
+        row.verdict = std::string("FAIL: not caught");
+        report = std::string("the checker did not find the expected ") + to_string(opts.expect) +
+                 " in " + std::to_string(n) + " executions";
+      }
+    } else {
+      row.passed = true;
+      row.verdict = !m.exhaustive ? "pass"
+                    : opts.preemption_bound >= 0
+                        ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
+                        : "pass (complete)";
+    }
+    row.detail = report;
+    row.seconds = std::chrono::duration<double>(clk::now() - t0).count();
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace lockstep

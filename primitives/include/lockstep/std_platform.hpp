@@ -1,0 +1,113 @@
+// lockstep/std_platform.hpp — the production platform: the std:: types themselves.
+//
+// Every lockstep primitive is a template on a platform type P (default: std_platform) and
+// uses only P's members: P::atomic<T>, P::mutex, P::condition_variable, P::thread, P::clock,
+// P::var<T>, ... With std_platform these are exactly the std:: types (aliases, not
+// wrappers), so production code pays nothing for being model-checkable; the model checker
+// substitutes lockstep::model_platform (lockstep/model_platform.hpp) with the same API.
+//
+// Rules for primitives written against a platform
+//   * Shared plain data that is protected by a lock goes in P::var<T> (a plain T here), so
+//     the checker can detect data races on it. Access it with get()/set()/ref()/cref().
+//   * Spin loops call P::spin_pause() (or P::this_thread::yield()): under the checker this
+//     lets a spinning thread give way; here it is a CPU pause instruction.
+//   * Time comes from P::clock and P::this_thread::sleep_for (virtual time under the checker).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <semaphore>
+#include <shared_mutex>
+#include <thread>
+#include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace lockstep {
+
+struct std_platform {
+  static constexpr bool is_model = false;
+
+  template <class T>
+  using atomic = std::atomic<T>;
+  static void atomic_thread_fence(std::memory_order mo) noexcept { std::atomic_thread_fence(mo); }
+
+  using mutex = std::mutex;
+  using recursive_mutex = std::recursive_mutex;
+  using timed_mutex = std::timed_mutex;
+  using shared_mutex = std::shared_mutex;
+  using condition_variable = std::condition_variable;      // with std::unique_lock<mutex>
+  using condition_variable_any = std::condition_variable_any;  // with any lockable
+  template <std::ptrdiff_t LeastMaxValue = 1024>
+  using counting_semaphore = std::counting_semaphore<LeastMaxValue>;
+  using binary_semaphore = std::binary_semaphore;
+
+  using clock = std::chrono::steady_clock;
+  using thread = std::thread;
+  using thread_id = std::thread::id;  // default-constructed: no thread
+  struct this_thread {
+    static void yield() noexcept { std::this_thread::yield(); }
+    static std::thread::id get_id() noexcept { return std::this_thread::get_id(); }
+    template <class Rep, class Period>
+    static void sleep_for(std::chrono::duration<Rep, Period> d) {
+      std::this_thread::sleep_for(d);
+    }
+    template <class Duration>
+    static void sleep_until(std::chrono::time_point<clock, Duration> t) {
+      std::this_thread::sleep_until(t);
+    }
+  };
+
+  static void spin_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
+  // Plain shared data: a T with the accessor API of model_platform::var<T>; every member
+  // is an inline pass-through, so it compiles to plain loads and stores.
+  template <class T>
+  class var {
+   public:
+    template <class... A>
+    explicit var(A&&... a) : v_(std::forward<A>(a)...) {}
+    var(const var&) = delete;
+    var& operator=(const var&) = delete;
+    T get() const { return v_; }
+    const T& cref() const noexcept { return v_; }
+    T& ref() noexcept { return v_; }
+    void set(T v) { v_ = std::move(v); }
+    operator T() const { return v_; }
+    var& operator=(T v) {
+      v_ = std::move(v);
+      return *this;
+    }
+    var& operator+=(const T& d) {
+      v_ += d;
+      return *this;
+    }
+    var& operator-=(const T& d) {
+      v_ -= d;
+      return *this;
+    }
+
+   private:
+    T v_;
+  };
+
+  // One T per (object, thread). Storage is a per-thread table indexed by a per-object slot;
+  // slots are recycled, so objects may be created and destroyed freely.
+  template <class T>
+  class thread_local_var;
+};
+
+}  // namespace lockstep
+
+#include "lockstep/detail/std_thread_local.hpp"
