@@ -28,6 +28,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "lockstep/model_platform.hpp"
 #include "lockstep/test.hpp"
@@ -58,6 +60,21 @@ namespace detail {
 inline model_test_options make_options() { return {}; }
 inline model_test_options make_options(const model_test_options& o) { return o; }
 }  // namespace detail
+
+// Explores `body` programmatically (for property tests that generate scenarios, e.g. with
+// rapidcheck): exhaustive DFS (honouring opts.preemption_bound) or opts.iterations random
+// executions. Returns at the first failing execution. The token in the result replays with
+// `--replay` only if the same body is registered under `name`; a property test prints its
+// generator seed next to it instead.
+struct exploration {
+  bool passed = false;
+  std::uint64_t executions = 0;
+  std::string verdict;  // "pass (complete)", "FAIL: assertion", "FAIL: incomplete", ...
+  std::string report;   // failure, replay token and trace (empty when passed)
+  std::string token;
+};
+exploration explore(const std::string& name, std::function<void()> body,
+                    const model_test_options& opts = {}, bool exhaustive = true);
 
 // The runner behind LOCKSTEP_TEST (checker/rt/src/runner.cpp).
 test_outcome run_model_test(const test_info&, const run_config&);

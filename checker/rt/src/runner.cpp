@@ -108,6 +108,131 @@ struct mode_plan {
   bool exhaustive;
 };
 
+void replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
+                   one_result& rerun) {
+  rt::execution_config c = cfg;
+  c.max_steps = tok.max_steps;
+  c.spurious_wakeups = tok.spurious;
+  c.preemption_bound = -1;
+  if (tok.strategy.rfind("pb", 0) == 0) c.preemption_bound = std::stoi(tok.strategy.substr(2));
+  c.trace = true;
+  rt::replay_chooser ch(tok.choices);
+  rt::set_overflow_context(t.name, rt::prefix_of(tok));
+  rerun = run_one(t, c, ch);
+}
+
+run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
+                 const rt::execution_config& cfg, const mode_plan& m) {
+  run_row row;
+  row.mode = m.name;
+  auto t0 = clk::now();
+  auto last_progress = t0;
+  one_result found;
+  rt::token tok;
+  tok.test = t.name;
+  tok.max_steps = cfg.max_steps;
+  tok.spurious = cfg.spurious_wakeups;
+  bool incomplete = false;
+  std::uint64_t n = 0;
+  auto progress = [&] {
+    if (!rc.progress) return;
+    auto now = clk::now();
+    if (now - last_progress > std::chrono::seconds(5)) {
+      last_progress = now;
+      std::fprintf(stderr, "[%s] %s: %llu executions, %.0f s\n", t.name.c_str(), m.name,
+                   static_cast<unsigned long long>(n),
+                   std::chrono::duration<double>(now - t0).count());
+    }
+  };
+  rt::execution_config mcfg = cfg;
+  if (m.exhaustive) {
+    mcfg.preemption_bound = opts.preemption_bound;
+    tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound) : "dfs";
+    rt::dfs_chooser dfs;
+    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    for (;;) {
+      one_result r = run_one(t, mcfg, dfs);
+      ++n;
+      if (r.fail.kind != failure_kind::none) {
+        found = std::move(r);
+        break;
+      }
+      if (!dfs.next()) break;
+      if (n >= opts.max_executions) {
+        incomplete = true;
+        break;
+      }
+      if ((n & 255) == 0) progress();
+    }
+  } else {
+    tok.strategy = "rnd";
+    std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
+    std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
+    rt::random_chooser seeder(seed);
+    for (std::uint64_t i = 0; i < iters; ++i) {
+      std::uint64_t s = seeder.next();
+      tok.seed = s;
+      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      rt::random_chooser ch(s);
+      one_result r = run_one(t, cfg, ch);
+      ++n;
+      if (r.fail.kind != failure_kind::none) {
+        found = std::move(r);
+        break;
+      }
+      if ((n & 255) == 0) progress();
+    }
+  }
+  row.executions = n;
+  std::string report;
+  if (found.fail.kind != failure_kind::none) {
+    tok.choices = found.choices;
+    row.token = rt::encode(tok);
+    one_result rerun;
+    replay_report(t, cfg, tok, rerun);
+    bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
+    report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
+             format_trace(rerun.trace, 60);
+    if (!same) {
+      row.verdict = "FAIL: replay mismatch";
+      report += "\nTHE REPLAY DID NOT REPRODUCE THE FAILURE (got: " + describe_failure(rerun.fail) +
+                ")";
+    } else if (opts.expect == failure_kind::none) {
+      row.verdict = std::string("FAIL: ") + to_string(found.fail.kind);
+    } else if (found.fail.kind == opts.expect) {
+      row.passed = true;
+      row.verdict = std::string("caught: ") + to_string(found.fail.kind);
+    } else {
+      row.verdict = std::string("FAIL: got ") + to_string(found.fail.kind) + ", expected " +
+                    to_string(opts.expect);
+    }
+  } else if (incomplete) {
+    row.verdict = "FAIL: incomplete";
+    report = "the exhaustive search did not finish within max_executions = " +
+             std::to_string(opts.max_executions) + " executions";
+  } else if (opts.expect != failure_kind::none) {
+    if (opts.gap) {
+      row.passed = true;
+      row.verdict = "known gap: not caught";
+      report = std::string("expected ") + to_string(opts.expect) +
+               " is not caught yet: " + opts.gap;
+    } else {
+      row.verdict = std::string("FAIL: not caught");
+      report = std::string("the checker did not find the expected ") + to_string(opts.expect) +
+               " in " + std::to_string(n) + " executions";
+    }
+  } else {
+    row.passed = true;
+    row.verdict = !m.exhaustive ? "pass"
+                  : opts.preemption_bound >= 0
+                      ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
+                      : "pass (complete)";
+  }
+  row.detail = report;
+  row.seconds = std::chrono::duration<double>(clk::now() - t0).count();
+  return row;
+}
+
 }  // namespace
 
 test_outcome run_model_test(const test_info& t, const run_config& rc) {
@@ -118,18 +243,6 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
   cfg.spurious_wakeups = opts.spurious_wakeups;
   cfg.stack_size = opts.stack_size;
   test_outcome out;
-
-  auto replay_report = [&](const rt::token& tok, one_result& rerun) {
-    rt::execution_config c = cfg;
-    c.max_steps = tok.max_steps;
-    c.spurious_wakeups = tok.spurious;
-    c.preemption_bound = -1;
-    if (tok.strategy.rfind("pb", 0) == 0) c.preemption_bound = std::stoi(tok.strategy.substr(2));
-    c.trace = true;
-    rt::replay_chooser ch(tok.choices);
-    rt::set_overflow_context(t.name, rt::prefix_of(tok));
-    rerun = run_one(t, c, ch);
-  };
 
   if (rc.mode == run_mode::replay) {
     run_row row;
@@ -144,7 +257,7 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
       return out;
     }
     one_result r;
-    replay_report(tok, r);
+    replay_report(t, cfg, tok, r);
     std::cout << "replaying " << rc.replay_token << "\n" << format_trace(r.trace, ~std::size_t{0});
     if (r.fail.kind == failure_kind::none) {
       std::cout << "outcome: the execution passed\n";
@@ -174,117 +287,31 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
     return out;
   }
 
-  for (const auto& m : plan) {
-    run_row row;
-    row.mode = m.name;
-    auto t0 = clk::now();
-    auto last_progress = t0;
-    one_result found;
-    rt::token tok;
-    tok.test = t.name;
-    tok.max_steps = cfg.max_steps;
-    tok.spurious = cfg.spurious_wakeups;
-    bool incomplete = false;
-    std::uint64_t n = 0;
-    auto progress = [&] {
-      if (!rc.progress) return;
-      auto now = clk::now();
-      if (now - last_progress > std::chrono::seconds(5)) {
-        last_progress = now;
-        std::fprintf(stderr, "[%s] %s: %llu executions, %.0f s\n", t.name.c_str(), m.name,
-                     static_cast<unsigned long long>(n),
-                     std::chrono::duration<double>(now - t0).count());
-      }
-    };
-    rt::execution_config mcfg = cfg;
-    if (m.exhaustive) {
-      mcfg.preemption_bound = opts.preemption_bound;
-      tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound) : "dfs";
-      rt::dfs_chooser dfs;
-      rt::set_overflow_context(t.name, rt::prefix_of(tok));
-      for (;;) {
-        one_result r = run_one(t, mcfg, dfs);
-        ++n;
-        if (r.fail.kind != failure_kind::none) {
-          found = std::move(r);
-          break;
-        }
-        if (!dfs.next()) break;
-        if (n >= opts.max_executions) {
-          incomplete = true;
-          break;
-        }
-        if ((n & 255) == 0) progress();
-      }
-    } else {
-      tok.strategy = "rnd";
-      std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
-      std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
-      rt::random_chooser seeder(seed);
-      for (std::uint64_t i = 0; i < iters; ++i) {
-        std::uint64_t s = seeder.next();
-        tok.seed = s;
-        rt::set_overflow_context(t.name, rt::prefix_of(tok));
-        rt::random_chooser ch(s);
-        one_result r = run_one(t, cfg, ch);
-        ++n;
-        if (r.fail.kind != failure_kind::none) {
-          found = std::move(r);
-          break;
-        }
-        if ((n & 255) == 0) progress();
-      }
-    }
-    row.executions = n;
-    std::string report;
-    if (found.fail.kind != failure_kind::none) {
-      tok.choices = found.choices;
-      row.token = rt::encode(tok);
-      one_result rerun;
-      replay_report(tok, rerun);
-      bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
-      report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
-               format_trace(rerun.trace, 60);
-      if (!same) {
-        row.verdict = "FAIL: replay mismatch";
-        report += "\nTHE REPLAY DID NOT REPRODUCE THE FAILURE (got: " + describe_failure(rerun.fail) +
-                  ")";
-      } else if (opts.expect == failure_kind::none) {
-        row.verdict = std::string("FAIL: ") + to_string(found.fail.kind);
-      } else if (found.fail.kind == opts.expect) {
-        row.passed = true;
-        row.verdict = std::string("caught: ") + to_string(found.fail.kind);
-      } else {
-        row.verdict = std::string("FAIL: got ") + to_string(found.fail.kind) + ", expected " +
-                      to_string(opts.expect);
-      }
-    } else if (incomplete) {
-      row.verdict = "FAIL: incomplete";
-      report = "the exhaustive search did not finish within max_executions = " +
-               std::to_string(opts.max_executions) + " executions";
-    } else if (opts.expect != failure_kind::none) {
-      if (opts.gap) {
-        row.passed = true;
-        row.verdict = "known gap: not caught";
-        report = std::string("expected ") + to_string(opts.expect) +
-                 " is not caught yet: " + opts.gap;
-      } else {
-        row.verdict = std::string("FAIL: not caught");
-        report = std::string("the checker did not find the expected ") + to_string(opts.expect) +
-                 " in " + std::to_string(n) + " executions";
-      }
-    } else {
-      row.passed = true;
-      row.verdict = !m.exhaustive ? "pass"
-                    : opts.preemption_bound >= 0
-                        ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
-                        : "pass (complete)";
-    }
-    row.detail = report;
-    row.seconds = std::chrono::duration<double>(clk::now() - t0).count();
-    out.rows.push_back(std::move(row));
-  }
+  for (const auto& m : plan) out.rows.push_back(run_one_mode(t, opts, rc, cfg, m));
   return out;
+}
+
+exploration explore(const std::string& name, std::function<void()> body,
+                    const model_test_options& opts, bool exhaustive) {
+  rt::install_overflow_handler();
+  test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
+  run_config rc;
+  rc.progress = false;
+  rt::execution_config cfg;
+  cfg.max_steps = opts.max_steps;
+  cfg.spurious_wakeups = opts.spurious_wakeups;
+  cfg.stack_size = opts.stack_size;
+  model_test_options plain = opts;
+  plain.expect = failure_kind::none;  // report any failure
+  plain.gap = nullptr;
+  run_row row = run_one_mode(t, plain, rc, cfg, mode_plan{exhaustive ? "exhaustive" : "random", exhaustive});
+  exploration x;
+  x.executions = row.executions;
+  x.passed = row.passed;
+  x.verdict = row.verdict;
+  x.report = row.detail;
+  x.token = row.token;
+  return x;
 }
 
 }  // namespace lockstep
