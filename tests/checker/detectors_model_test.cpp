@@ -190,3 +190,43 @@ LOCKSTEP_TEST(shared_mutex_readers_and_writer) {
   r1.join();
   r2.join();
 }
+
+// ---- lock-order graph: opposite orders that never overlap in any schedule of this test
+// (the threads run one after the other) still form a cycle: a potential deadlock.
+LOCKSTEP_TEST(lock_order_inversion_without_deadlock, {.expect = failure_kind::lock_order}) {
+  P::mutex a, b;
+  {
+    P::thread t1([&] {
+      std::lock_guard<P::mutex> ga(a);
+      std::lock_guard<P::mutex> gb(b);
+    });
+    t1.join();
+  }
+  P::thread t2([&] {
+    std::lock_guard<P::mutex> gb(b);
+    std::lock_guard<P::mutex> ga(a);
+  });
+  t2.join();
+}
+
+// try_lock with back-off cannot deadlock: it adds no lock-order edge.
+LOCKSTEP_TEST(try_lock_back_off_has_no_lock_order_cycle) {
+  P::mutex a, b;
+  P::thread t1([&] {
+    std::lock_guard<P::mutex> ga(a);
+    std::lock_guard<P::mutex> gb(b);
+  });
+  P::thread t2([&] {
+    for (;;) {
+      std::unique_lock<P::mutex> gb(b);
+      if (a.try_lock()) {
+        a.unlock();
+        return;
+      }
+      gb.unlock();
+      P::this_thread::yield();
+    }
+  });
+  t1.join();
+  t2.join();
+}

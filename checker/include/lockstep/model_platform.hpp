@@ -60,6 +60,7 @@ class mutex_core : public rt::object, public rt::waitable {
 
   void lock(source_loc loc) {
     rt::point({rt::op::lock, this, loc, this});
+    if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
   }
   bool try_lock(source_loc loc) {
@@ -68,6 +69,8 @@ class mutex_core : public rt::object, public rt::waitable {
       if (rt::tracing()) rt::trace_note("false");
       return false;
     }
+    // A try_lock cannot deadlock: it adds no edge, but the lock is held from now on.
+    if (depth_ == 0) rt::lock_try_acquired(*this, loc);
     acquire();
     if (rt::tracing()) rt::trace_note("true");
     return true;
@@ -77,6 +80,7 @@ class mutex_core : public rt::object, public rt::waitable {
       if (rt::tracing()) rt::trace_note("timed out");
       return false;
     }
+    if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
     return true;
   }

@@ -250,6 +250,28 @@ void execution::run(const std::function<void()>& body) {
   active_ = nullptr;
 }
 
+void execution::lock_acquired(const object& m, source_loc loc) {
+  thread_rec& th = threads_[cur_];
+  if (cfg_.locks) {
+    lock_key to{to_string(m.created()), m.id(), m.name()};
+    for (const auto& h : th.held) {
+      if (h.m == &m) return;  // recursive re-acquisition: no new order
+      cfg_.locks->add(lock_key{to_string(h.m->created()), h.m->id(), h.m->name()}, to,
+                      lock_graph::edge_info{to_string(h.at), to_string(loc), cur_, {}});
+    }
+  }
+  th.held.push_back({&m, loc});
+}
+
+void execution::lock_released(const object& m) {
+  auto& held = threads_[cur_].held;
+  for (auto it = held.rbegin(); it != held.rend(); ++it)
+    if (it->m == &m) {
+      held.erase(std::next(it).base());
+      return;
+    }
+}
+
 void execution::check_end() {
   for (int i = 1; i < nthreads_; ++i) {
     if (!threads_[i].joined && !threads_[i].handle_gone) {

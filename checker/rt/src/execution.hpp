@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lock_graph.hpp"
 #include "lockstep/rt/runtime.hpp"
 #include "stack_pool.hpp"
 
@@ -30,6 +31,7 @@ struct execution_config {
   std::size_t stack_size = 128 * 1024;
   int preemption_bound = -1;  // < 0: unbounded
   bool trace = false;
+  lock_graph* locks = nullptr;  // collects lock-order edges across executions, if set
 };
 
 struct trace_event {
@@ -74,6 +76,11 @@ struct thread_rec final : waitable {
   vclock clock;
   source_loc spawned_at;
   std::vector<tls_entry> tls;
+  struct held_lock {
+    const object* m;
+    source_loc at;
+  };
+  std::vector<held_lock> held;  // mutexes held, in acquisition order (lock-order graph)
 
   bool ready(int) const noexcept override { return finished; }
   std::string waiting_for(int) const override;
@@ -112,6 +119,8 @@ class execution {
   std::uint32_t next_object_id() noexcept { return next_object_++; }
   std::uint32_t next_var_id() noexcept { return next_var_++; }
   std::uint32_t serial() const noexcept { return serial_; }
+  void lock_acquired(const object& m, source_loc loc);
+  void lock_released(const object& m);
 
   static execution* active() noexcept { return active_; }
 

@@ -18,6 +18,7 @@ const char* to_string(failure_kind k) noexcept {
     case failure_kind::linearizability: return "linearizability";
     case failure_kind::fairness: return "fairness";
     case failure_kind::stack_overflow: return "stack overflow";
+    case failure_kind::lock_order: return "lock order";
   }
   return "?";
 }
@@ -112,6 +113,11 @@ int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc
   return id;
 }
 void join_thread(int tid, source_loc loc) { exec("join").join(tid, loc); }
+void lock_acquired(const object& m, source_loc loc) { execution::active()->lock_acquired(m, loc); }
+void lock_released(const object& m) { execution::active()->lock_released(m); }
+void lock_try_acquired(const object& m, source_loc loc) {
+  execution::active()->current().held.push_back({&m, loc});
+}
 void forget_thread(int tid) { exec("thread").thread(tid).handle_gone = true; }
 bool thread_finished(int tid) noexcept { return execution::active()->thread(tid).finished; }
 
@@ -202,7 +208,10 @@ void mutex_core::unlock(source_loc loc) {
                                    : ", but it is owned by thread " + std::to_string(owner_)),
                    loc);
   rt::release_to(*this);
-  if (--depth_ == 0) owner_ = -1;
+  if (--depth_ == 0) {
+    owner_ = -1;
+    rt::lock_released(*this);
+  }
 }
 
 }  // namespace model_detail
@@ -263,6 +272,7 @@ void model_platform::shared_mutex::unlock(source_loc loc) {
                    loc);
   rt::release_to(*this);
   writer_ = -1;
+  rt::lock_released(*this);
 }
 void model_platform::shared_mutex::unlock_shared(source_loc loc) {
   rt::point({rt::op::unlock_shared, this, loc});

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "execution.hpp"
+#include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
@@ -145,6 +146,15 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     }
   };
   rt::execution_config mcfg = cfg;
+  rt::lock_graph graph;
+  mcfg.locks = &graph;
+  // Edges first seen in an execution are stamped with its token (for the report).
+  auto stamp = [&](const one_result& r) {
+    if (!graph.has_fresh()) return;
+    rt::token et = tok;
+    et.choices = r.choices;
+    graph.stamp(rt::encode(et));
+  };
   if (m.exhaustive) {
     mcfg.preemption_bound = opts.preemption_bound;
     tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound) : "dfs";
@@ -153,6 +163,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     for (;;) {
       one_result r = run_one(t, mcfg, dfs);
       ++n;
+      stamp(r);
       if (r.fail.kind != failure_kind::none) {
         found = std::move(r);
         break;
@@ -174,8 +185,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       tok.seed = s;
       rt::set_overflow_context(t.name, rt::prefix_of(tok));
       rt::random_chooser ch(s);
-      one_result r = run_one(t, cfg, ch);
+      one_result r = run_one(t, mcfg, ch);
       ++n;
+      stamp(r);
       if (r.fail.kind != failure_kind::none) {
         found = std::move(r);
         break;
@@ -185,6 +197,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   }
   row.executions = n;
   std::string report;
+  std::string cycle;
+  if (found.fail.kind == failure_kind::none) cycle = graph.find_cycle();
   if (found.fail.kind != failure_kind::none) {
     tok.choices = found.choices;
     row.token = rt::encode(tok);
@@ -205,6 +219,15 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     } else {
       row.verdict = std::string("FAIL: got ") + to_string(found.fail.kind) + ", expected " +
                     to_string(opts.expect);
+    }
+  } else if (!cycle.empty()) {
+    report = cycle + "\n(each execution passed; the orders were taken in different executions "
+                     "or the deadlocking schedule was not explored)";
+    if (opts.expect == failure_kind::lock_order) {
+      row.passed = true;
+      row.verdict = "caught: lock order";
+    } else {
+      row.verdict = "FAIL: lock order";
     }
   } else if (incomplete) {
     row.verdict = "FAIL: incomplete";

@@ -27,11 +27,13 @@ class model_platform::shared_mutex : public rt::object {
 
   void lock(source_loc loc = source_loc::current()) {
     rt::point({rt::op::lock, this, loc, &exclusive_});
+    rt::lock_acquired(*this, loc);
     take_exclusive();
   }
   bool try_lock(source_loc loc = source_loc::current()) {
     rt::point({rt::op::try_lock, this, loc});
     if (!exclusive_.ready(rt::current_thread())) return note(false);
+    rt::lock_try_acquired(*this, loc);
     take_exclusive();
     return note(true);
   }

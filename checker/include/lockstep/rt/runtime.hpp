@@ -29,6 +29,7 @@ enum class failure_kind : std::uint8_t {
   linearizability,    // a recorded history has no linearization
   fairness,           // a stated fairness property (FIFO, bounded bypass) was violated
   stack_overflow,     // a fiber hit its guard page (reported by the signal handler)
+  lock_order,         // a cycle in the lock-order graph: a deadlock is possible
 };
 const char* to_string(failure_kind k) noexcept;
 
@@ -156,6 +157,12 @@ int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc
 void join_thread(int tid, source_loc loc);
 void forget_thread(int tid);  // the thread handle was joined/moved; nothing to check
 bool thread_finished(int tid) noexcept;
+
+// Lock-order tracking: a blocking acquisition of `m` (held mutexes become its predecessors in
+// the lock-order graph) and its release.
+void lock_acquired(const object& m, source_loc loc);
+void lock_try_acquired(const object& m, source_loc loc);  // held, but adds no edge
+void lock_released(const object& m);
 
 // Per-thread storage for model_platform::thread_local_var: a slot per (thread, key).
 void* tls_get(std::uint32_t key) noexcept;
