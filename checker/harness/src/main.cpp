@@ -72,7 +72,6 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
-volatile std::sig_atomic_t g_timeout_seconds = 0;
 const char* volatile g_current_test = "";
 
 void on_alarm(int) {

@@ -12,6 +12,7 @@
 #endif
 
 #ifdef LOCKSTEP_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 

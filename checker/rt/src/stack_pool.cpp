@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "execution.hpp"
+#include "sanitizer_fiber.hpp"
 #include "token.hpp"
 
 namespace lockstep::rt {
@@ -67,6 +68,10 @@ stack_pool::stack stack_pool::take(std::size_t size) {
       stack s = free_[i];
       free_[i] = free_.back();
       free_.pop_back();
+#ifdef LOCKSTEP_ASAN
+      // An abandoned execution leaves its frames' redzones poisoned: clear them for reuse.
+      __asan_unpoison_memory_region(s.base + guard_size(), s.size);
+#endif
       return s;
     }
   }
