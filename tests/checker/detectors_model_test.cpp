@@ -143,7 +143,7 @@ LOCKSTEP_TEST(choose_explores_every_value, {.expect = failure_kind::assertion}) 
 }
 
 // ---- semaphores and shared mutexes are visible to the scheduler
-LOCKSTEP_TEST(semaphore_bounds_holders, {.preemption_bound = 2}) {
+LOCKSTEP_TEST(semaphore_bounds_holders) {
   P::counting_semaphore<2> sem(2);
   P::atomic<int> holders{0};
   auto body = [&] {

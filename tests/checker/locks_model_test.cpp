@@ -71,9 +71,9 @@ class RelaxedTicketLock {
 }  // namespace
 
 LOCKSTEP_TEST(spin_lock_mutual_exclusion_2x2) { mutual_exclusion<lockstep::SpinLock<P>>(2, 2); }
-LOCKSTEP_TEST(spin_lock_mutual_exclusion_3x1, {.preemption_bound = 2}) { mutual_exclusion<lockstep::SpinLock<P>>(3, 1); }
-LOCKSTEP_TEST(ttas_lock_mutual_exclusion_3x1, {.preemption_bound = 2}) { mutual_exclusion<lockstep::TTASLock<P>>(3, 1); }
-LOCKSTEP_TEST(ticket_lock_mutual_exclusion_3x1, {.preemption_bound = 2}) {
+LOCKSTEP_TEST(spin_lock_mutual_exclusion_3x1) { mutual_exclusion<lockstep::SpinLock<P>>(3, 1); }
+LOCKSTEP_TEST(ttas_lock_mutual_exclusion_3x1) { mutual_exclusion<lockstep::TTASLock<P>>(3, 1); }
+LOCKSTEP_TEST(ticket_lock_mutual_exclusion_3x1) {
   mutual_exclusion<lockstep::TicketLock<P>>(3, 1);
 }
 
@@ -86,7 +86,7 @@ LOCKSTEP_TEST(broken_relaxed_ticket_lock_races, {.expect = lockstep::failure_kin
 }
 
 // FIFO: the order of acquisition equals the order of tickets taken.
-LOCKSTEP_TEST(ticket_lock_is_fifo, {.preemption_bound = 2}) {
+LOCKSTEP_TEST(ticket_lock_is_fifo) {
   lockstep::TicketLock<P> lock;
   P::var<unsigned> expected_next{0};
   auto body = [&] {

@@ -65,7 +65,7 @@ class NotifyBeforeChangeBuffer {
 }  // namespace
 
 // One producer of two items, two consumers: every item is received exactly once.
-LOCKSTEP_TEST(bounded_buffer_no_lost_item, {.preemption_bound = 2}) {
+LOCKSTEP_TEST(bounded_buffer_no_lost_item) {
   lockstep::BoundedBuffer<int, P> buf(1);
   P::atomic<int> sum{0};
   P::thread prod([&] {
@@ -81,7 +81,7 @@ LOCKSTEP_TEST(bounded_buffer_no_lost_item, {.preemption_bound = 2}) {
 }
 
 // Two producers, one consumer: FIFO per producer and nothing lost.
-LOCKSTEP_TEST(bounded_buffer_fifo_per_producer, {.preemption_bound = 2}) {
+LOCKSTEP_TEST(bounded_buffer_fifo_per_producer) {
   lockstep::BoundedBuffer<int, P> buf(1);
   P::thread p1([&] {
     buf.put(10);

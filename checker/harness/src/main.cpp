@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  --mode=M             exhaustive | random (default: each test's own plan)\n"
     "  --iterations=N       executions in random mode\n"
     "  --seed=N             seed for random mode\n"
+    "  --dpor=on|off        exhaustive mode with/without partial-order reduction\n"
     "  --max-steps=N        per-execution step bound (livelock suspicion beyond)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
     "  --json[=FILE]        write the results as JSON (to stdout, or FILE)\n"
@@ -121,6 +122,10 @@ int harness_main(int argc, char** argv) {
     } else if (val("iterations", v)) {
       if (!parse_u64(v, cfg.iterations) || cfg.iterations == 0)
         return bad("--iterations needs a positive integer, not '" + v + "'");
+    } else if (val("dpor", v)) {
+      if (v == "on") cfg.dpor = 1;
+      else if (v == "off") cfg.dpor = 0;
+      else return bad("--dpor must be on or off, not '" + v + "'");
     } else if (val("seed", v)) {
       if (!parse_u64(v, cfg.seed)) return bad("--seed needs an unsigned integer, not '" + v + "'");
     } else if (val("max-steps", v)) {

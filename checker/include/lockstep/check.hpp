@@ -53,6 +53,10 @@ struct model_test_options {
   // away from a thread that could have continued); < 0: all schedules. CHESS's experience:
   // almost all concurrency bugs need at most 2. Random mode is never bounded.
   int preemption_bound = -1;
+  // Exhaustive mode uses dynamic partial-order reduction (source sets + sleep sets): one
+  // execution per Mazurkiewicz trace instead of one per interleaving. Ignored when a
+  // preemption bound is set.
+  bool dpor = true;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
 };
 

@@ -202,7 +202,19 @@ void execution::run(const std::function<void()>& body) {
         }
     }
     int pick = 0;
-    if (n > 1) {
+    const bool per_step = chooser_.per_step();
+    if (per_step) {
+      access pending[kMaxThreads];
+      for (int i = 0; i < nthreads_; ++i)
+        if (!threads_[i].finished) pending[i] = access_of(threads_[i].pending, i, wake::normal);
+      pick = chooser_.pick_step(cand_, n, pending);
+      if (!chooser_.error.empty()) {
+        failure_.kind = failure_kind::misuse;
+        failure_.message = chooser_.error;
+        break;
+      }
+      if (n > 1) choices_.push_back(static_cast<std::uint16_t>(pick));
+    } else if (n > 1) {
       pick = chooser_.pick(n);
       if (!chooser_.error.empty()) {
         failure_.kind = failure_kind::misuse;
@@ -243,8 +255,17 @@ void execution::run(const std::function<void()>& body) {
     }
     if (cfg_.trace) record(c.tid, th.pending, c.how);
     th.woke = c.how;
+    access done[2];
+    int ndone = 0;
+    if (per_step) done[ndone++] = access_of(th.pending, c.tid, c.how);
     switch_to(c.tid);
     if (failure_.kind != failure_kind::none) break;
+    if (per_step) {
+      if (th.finished)
+        done[ndone++] =
+            access{kThreadKeyBase + static_cast<std::uint32_t>(c.tid), true, access::order_only};
+      chooser_.on_step(c.tid, done, ndone);
+    }
   }
   cur_ = -1;
   active_ = nullptr;
@@ -270,6 +291,41 @@ void execution::lock_released(const object& m) {
       held.erase(std::next(it).base());
       return;
     }
+}
+
+access execution::access_of(const point_desc& d, int tid, wake how) const noexcept {
+  if (how == wake::timeout) return {kClockKey, true};
+  const std::uint32_t obj = d.obj ? d.obj->id() + 1 : 0;
+  switch (d.kind) {
+    case op::thread_start:
+      return {kThreadKeyBase + static_cast<std::uint32_t>(tid), true, access::order_only};
+    case op::thread_spawn:
+      return {kThreadKeyBase + static_cast<std::uint32_t>(nthreads_), true, access::order_only};
+    case op::thread_join:
+      for (int k = 0; k < nthreads_; ++k)
+        if (d.blocker == &threads_[k])
+          return {kThreadKeyBase + static_cast<std::uint32_t>(k), true, access::order_only};
+      return {};
+    case op::lock:
+    case op::lock_shared:
+    case op::sem_acquire:
+      return {obj, true, access::acquire};
+    case op::try_lock:
+    case op::try_lock_shared:
+    case op::sem_try_acquire:
+      return {obj, true, access::try_acquire};
+    case op::yield:
+    case op::fence:
+      return {};
+    case op::clock_now:
+      return {kClockKey, false};
+    case op::sleep:
+      return {kClockKey, true};
+    case op::atomic_load:
+      return {obj, false};
+    default:
+      return {obj, true};
+  }
 }
 
 void execution::check_end() {

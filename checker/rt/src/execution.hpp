@@ -15,6 +15,28 @@ namespace lockstep::rt {
 
 namespace ctx = boost::context::detail;
 
+// What a step touches, for partial-order reduction: two steps of different threads are
+// dependent when they touch the same key and at least one writes.
+struct access {
+  enum kind_t : std::uint8_t {
+    plain,        // an ordinary read or write
+    acquire,      // a blocking acquisition (lock, semaphore acquire): it races with the
+                  // previous acquisition, not with the release that enabled it
+    try_acquire,  // a non-blocking acquisition: races with both
+    order_only,   // spawn/start/join/end: ordered by enabling, never reversible
+  };
+  std::uint32_t key = 0;  // 0: touches nothing shared (yield, fence under SC)
+  bool write = false;
+  kind_t kind = plain;
+};
+inline constexpr std::uint32_t kThreadKeyBase = 0x40000000u;  // + tid: spawn/start/join/end
+inline constexpr std::uint32_t kClockKey = 0x7fffffffu;       // virtual time
+
+struct step_candidate {
+  int tid;
+  wake how;
+};
+
 // Where the choices of an execution come from: DFS prefix, seeded RNG, or a replay token.
 class chooser {
  public:
@@ -22,6 +44,12 @@ class chooser {
   // Returns a choice in [0, n). n >= 2. Sets `error` (and returns 0) when a replayed choice
   // does not fit: the test is nondeterministic or the token belongs to other code.
   virtual int pick(int n) = 0;
+  // Strategies that reason about every step (DPOR) return true; the execution then calls
+  // pick_step for every scheduling decision (also n == 1) and on_step after every step.
+  virtual bool per_step() const noexcept { return false; }
+  // `pending[tid]` is what each thread's next step would touch.
+  virtual int pick_step(const step_candidate*, int, const access*) { return 0; }
+  virtual void on_step(int /*tid*/, const access* /*acc*/, int /*nacc*/) {}
   std::string error;
 };
 
@@ -125,10 +153,8 @@ class execution {
   static execution* active() noexcept { return active_; }
 
  private:
-  struct candidate {
-    int tid;
-    wake how;
-  };
+  using candidate = step_candidate;
+  access access_of(const point_desc& d, int tid, wake how) const noexcept;
   static void fiber_entry(ctx::transfer_t t);
   void switch_to(int tid);
   void to_scheduler();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
+#include "dpor.hpp"
 #include "strategies.hpp"
 #include "token.hpp"
 
@@ -134,6 +136,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   tok.max_steps = cfg.max_steps;
   tok.spurious = cfg.spurious_wakeups;
   bool incomplete = false;
+  std::uint64_t redundant = 0;  // DPOR: sleep-set-blocked executions among the n
   std::uint64_t n = 0;
   auto progress = [&] {
     if (!rc.progress) return;
@@ -157,24 +160,36 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   };
   if (m.exhaustive) {
     mcfg.preemption_bound = opts.preemption_bound;
-    tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound) : "dfs";
-    rt::dfs_chooser dfs;
+    const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && opts.preemption_bound < 0;
+    tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound)
+                   : use_dpor                 ? "dpor"
+                                              : "dfs";
     rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::dfs_chooser dfs;
+    rt::dpor_chooser dpor;
+    rt::chooser& ch = use_dpor ? static_cast<rt::chooser&>(dpor) : dfs;
     for (;;) {
-      one_result r = run_one(t, mcfg, dfs);
+      one_result r = run_one(t, mcfg, ch);
       ++n;
       stamp(r);
+      if (std::getenv("LOCKSTEP_DEBUG_EXPLORE")) {
+        rt::token et = tok;
+        et.choices = r.choices;
+        std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
+                     rt::encode(et).c_str());
+      }
       if (r.fail.kind != failure_kind::none) {
         found = std::move(r);
         break;
       }
-      if (!dfs.next()) break;
+      if (!(use_dpor ? dpor.next() : dfs.next())) break;
       if (n >= opts.max_executions) {
         incomplete = true;
         break;
       }
       if ((n & 255) == 0) progress();
     }
+    redundant = dpor.redundant_executions();
   } else {
     tok.strategy = "rnd";
     std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
@@ -249,7 +264,11 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     row.verdict = !m.exhaustive ? "pass"
                   : opts.preemption_bound >= 0
                       ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
-                      : "pass (complete)";
+                  : tok.strategy == "dpor" ? "pass (complete, dpor)"
+                                           : "pass (complete)";
+    if (redundant)
+      report = std::to_string(redundant) + " of the " + std::to_string(n) +
+               " executions were sleep-set blocked (redundant)";
   }
   row.detail = report;
   row.seconds = std::chrono::duration<double>(clk::now() - t0).count();

@@ -40,7 +40,7 @@ void on_segv(int sig, siginfo_t* info, void*) {
         write_str(", simulated thread ");
         write_str(buf);
         write_str(".\nThe thread's stack is exhausted (raise model_test_options::stack_size, "
-                  "or look for unbounded recursion).\nreplay: ");
+                  "or look for unbounded recursion).\nreplay: --replay=");
         write_str(g_token_prefix);
         static char tok[8192];
         encode_choices(e->choices().data(), e->choices().size(), tok, sizeof tok);

@@ -49,6 +49,7 @@ struct run_config {
   std::uint64_t seed = 0;         // random mode seed (0 = the test's own default)
   std::uint64_t max_steps = 0;    // per-execution step bound (0 = the test's own default)
   std::string replay_token;       // replay mode
+  int dpor = -1;                  // exhaustive mode: -1 the test's choice, 0 off, 1 on
   bool verbose = false;
   bool progress = true;           // progress line on stderr for long runs
 };

@@ -1,0 +1,213 @@
+#include "dpor.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace lockstep::rt {
+
+void dpor_chooser::reset_execution() {
+  pos_ = 0;
+  cur_event_ = -1;
+  last_thread_node_ = -1;
+  redundant_ = false;
+  for (auto& row : thread_clock_) std::fill(std::begin(row), std::end(row), -1);
+  objects_.clear();
+}
+
+int dpor_chooser::pick(int n) {
+  if (redundant_) return 0;
+  if (pos_ < path_.size()) {
+    node& nd = path_[pos_++];
+    if (!nd.data || nd.count != n) {
+      error = "nondeterministic test: replaying the same choices led to a different choice "
+              "point (does the test depend on real time, addresses, or global state?)";
+      return 0;
+    }
+    return nd.chosen;
+  }
+  node nd;
+  nd.data = true;
+  nd.count = static_cast<std::uint16_t>(n);
+  path_.push_back(nd);
+  ++pos_;
+  return 0;
+}
+
+std::uint32_t dpor_chooser::cand_mask_of_thread(const node& nd, int tid) const noexcept {
+  std::uint32_t m = 0;
+  for (int k = 0; k < nd.n; ++k)
+    if (nd.cand[k].tid == tid) m |= 1u << k;
+  return m;
+}
+
+int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pending) {
+  if (redundant_) return 0;
+  if (pos_ < path_.size()) {
+    node& nd = path_[pos_];
+    if (nd.data || nd.n != n) {
+      error = "nondeterministic test: replaying the same choices offered a different set of "
+              "threads (does the test depend on real time, addresses, or global state?)";
+      return 0;
+    }
+    cur_event_ = static_cast<std::int32_t>(pos_++);
+    return nd.chosen_idx;
+  }
+  node nd;
+  nd.n = static_cast<std::uint8_t>(n);
+  std::copy(c, c + n, nd.cand);
+  std::copy(pending, pending + kMaxThreads, nd.pending);
+  // Sleep set: what slept at the previous decision or was explored there before the branch
+  // we are on, and is independent of the step that branch took.
+  if (last_thread_node_ >= 0) {
+    const node& par = path_[static_cast<std::size_t>(last_thread_node_)];
+    std::uint32_t asleep = par.sleep;
+    for (int k = 0; k < par.n; ++k)
+      if (k != par.chosen_idx && ((par.done >> k) & 1u)) asleep |= 1u << par.cand[k].tid;
+    for (int q = 0; q < kMaxThreads; ++q) {
+      if (!((asleep >> q) & 1u)) continue;
+      bool dep = false;
+      for (int a = 0; a < par.nacc; ++a) dep = dep || dependent(par.pending[q], par.acc[a]);
+      if (!dep) nd.sleep |= 1u << q;
+    }
+  }
+  int first = -1;
+  for (int k = 0; k < n; ++k)
+    if (!((nd.sleep >> c[k].tid) & 1u)) {
+      first = k;
+      break;
+    }
+  if (first < 0) {
+    // Every enabled thread is asleep: this execution is equivalent to one explored already.
+    // It still has to run to its end (its fibers cannot simply be dropped), without adding
+    // decisions or races.
+    redundant_ = true;
+    ++redundant_total_;
+    return 0;
+  }
+  nd.backtrack = 1u << first;
+  nd.done = 1u << first;
+  // Timeouts firing and spurious wake-ups are choices of the environment, not reorderings:
+  // explore each of them (when awake).
+  for (int k = 0; k < n; ++k)
+    if (c[k].how != wake::normal && !((nd.sleep >> c[k].tid) & 1u)) nd.backtrack |= 1u << k;
+  nd.chosen_idx = first;
+  path_.push_back(nd);
+  cur_event_ = static_cast<std::int32_t>(pos_++);
+  return first;
+}
+
+void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
+  if (redundant_ || cur_event_ < 0) return;
+  const std::int32_t i = cur_event_;
+  node& ev = path_[static_cast<std::size_t>(i)];
+  ev.tid = tid;
+  ev.nacc = nacc;
+  std::copy(acc, acc + nacc, ev.acc);
+  std::int32_t pre[kMaxThreads];
+  std::copy(std::begin(thread_clock_[tid]), std::end(thread_clock_[tid]), pre);
+  std::int32_t clk[kMaxThreads];
+  std::copy(pre, pre + kMaxThreads, clk);
+  for (int a = 0; a < nacc; ++a) {
+    if (acc[a].key == 0) continue;
+    object_state& o = objects_[acc[a].key];
+    const access::kind_t kind = acc[a].kind;
+    auto is_race = [&](std::int32_t j) {
+      const node& ej = path_[static_cast<std::size_t>(j)];
+      return ej.tid != tid && pre[ej.tid] < j;
+    };
+    auto consider = [&](std::int32_t j, bool may_race) {
+      if (may_race && is_race(j)) race(j, i, pre);
+      const node& ej = path_[static_cast<std::size_t>(j)];
+      for (int t = 0; t < kMaxThreads; ++t) clk[t] = std::max(clk[t], ej.clock[t]);
+    };
+    // A blocking acquisition was enabled by the release before it: the reversible race is
+    // with the previous acquisition (taking the lock first), which is what we record.
+    if (kind == access::acquire || kind == access::try_acquire) {
+      if (o.last_acquire >= 0 && is_race(o.last_acquire)) race(o.last_acquire, i, pre);
+      o.last_acquire = i;
+    }
+    if (o.last_write >= 0)
+      consider(o.last_write, kind == access::plain || kind == access::try_acquire);
+    if (acc[a].write) {
+      for (std::int32_t j : o.reads) consider(j, kind != access::order_only);
+      o.reads.clear();
+      o.last_write = i;
+    } else {
+      o.reads.push_back(i);
+    }
+  }
+  clk[tid] = i;
+  std::copy(clk, clk + kMaxThreads, ev.clock);
+  std::copy(clk, clk + kMaxThreads, thread_clock_[tid]);
+  last_thread_node_ = i;
+}
+
+void dpor_chooser::race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i) {
+  node& nj = path_[static_cast<std::size_t>(j)];
+  // v = the events after j that do not happen after j, then i. Its initials are the threads
+  // whose first event in v has no predecessor in v.
+  std::int32_t first[kMaxThreads];
+  std::fill(std::begin(first), std::end(first), -1);
+  for (std::int32_t k = j + 1; k < i; ++k) {
+    const node& ek = path_[static_cast<std::size_t>(k)];
+    if (ek.data || ek.tid < 0) continue;
+    if (ek.clock[nj.tid] >= j) continue;  // happens after j
+    if (first[ek.tid] < 0) first[ek.tid] = k;
+  }
+  const int ti = path_[static_cast<std::size_t>(i)].tid;
+  if (first[ti] < 0) first[ti] = i;
+  std::uint32_t initials = 0;
+  for (int p = 0; p < kMaxThreads; ++p) {
+    if (first[p] < 0) continue;
+    const std::int32_t f = first[p];
+    const std::int32_t* cf = f == i ? pre_clock_i : path_[static_cast<std::size_t>(f)].clock;
+    bool initial = true;
+    for (int q = 0; q < kMaxThreads && initial; ++q)
+      if (q != p && first[q] >= 0 && first[q] < f && cf[q] >= first[q]) initial = false;
+    if (initial) initials |= 1u << p;
+  }
+  std::uint32_t explored = nj.backtrack | nj.done;
+  for (int p = 0; p < kMaxThreads; ++p)
+    if (((initials >> p) & 1u) && (cand_mask_of_thread(nj, p) & explored)) return;
+  for (int p = 0; p < kMaxThreads; ++p)
+    if (((initials >> p) & 1u) && !((nj.sleep >> p) & 1u)) {
+      std::uint32_t m = cand_mask_of_thread(nj, p);
+      if (m) {
+        nj.backtrack |= m;
+        return;
+      }
+    }
+  if (initials & nj.sleep) return;  // an initial sleeps here: its traces are covered
+  // No initial can be scheduled at j (blocked, or held back by fair scheduling): fall back to
+  // every candidate that is awake.
+  for (int k = 0; k < nj.n; ++k)
+    if (!((nj.sleep >> nj.cand[k].tid) & 1u)) nj.backtrack |= 1u << k;
+}
+
+bool dpor_chooser::next() {
+  reset_execution();
+  while (!path_.empty()) {
+    node& last = path_.back();
+    if (last.data) {
+      if (last.chosen + 1 < last.count) {
+        ++last.chosen;
+        return true;
+      }
+    } else {
+      std::uint32_t awake = 0;
+      for (int k = 0; k < last.n; ++k)
+        if (!((last.sleep >> last.cand[k].tid) & 1u)) awake |= 1u << k;
+      std::uint32_t alt = last.backtrack & ~last.done & awake;
+      if (alt) {
+        int k = __builtin_ctz(alt);
+        last.chosen_idx = k;
+        last.done |= 1u << k;
+        return true;
+      }
+    }
+    path_.pop_back();
+  }
+  return false;
+}
+
+}  // namespace lockstep::rt

@@ -1,0 +1,83 @@
+// Internal: exhaustive exploration with dynamic partial-order reduction.
+//
+// Source-set DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL'14) with sleep sets, on the same
+// stateless DFS as dfs_chooser: every scheduling decision is a node of the current path;
+// after each step the race detector (happens-before vector clocks over the path's events)
+// finds the earlier steps that conflict with it and are not ordered before it; for each such
+// race it adds to the earlier node's backtrack set one *initial* of the reversed sequence,
+// unless one is already there. Sleep sets keep explored independent alternatives from being
+// re-explored below. Result: one execution per Mazurkiewicz trace in the common case (more
+// only where a sleep-set-blocked execution has to run to completion, which is counted
+// separately as `redundant`).
+//
+// Data choices (lockstep::choose, which waiter a notify_one wakes) are explored exhaustively
+// as in dfs_chooser. Not combined with preemption bounding (the runner refuses both).
+// Fair-yield filtering can hide a racing thread at a backtrack point; the fallback then adds
+// every candidate there (sound for the explored candidates, at the cost of reduction).
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "execution.hpp"
+
+namespace lockstep::rt {
+
+class dpor_chooser final : public chooser {
+ public:
+  dpor_chooser() { reset_execution(); }
+
+  int pick(int n) override;
+  bool per_step() const noexcept override { return true; }
+  int pick_step(const step_candidate* c, int n, const access* pending) override;
+  void on_step(int tid, const access* acc, int nacc) override;
+
+  // Moves to the next unexplored alternative; false when the search is complete.
+  bool next();
+  std::uint64_t redundant_executions() const noexcept { return redundant_total_; }
+
+ private:
+  static constexpr int kMaxCand = 2 * kMaxThreads;
+  struct node {
+    bool data = false;
+    // data node
+    std::uint16_t chosen = 0, count = 0;
+    // thread node: the decision
+    std::uint8_t n = 0;
+    step_candidate cand[kMaxCand];
+    std::uint32_t backtrack = 0;  // candidate indices still to explore (bit mask)
+    std::uint32_t done = 0;       // candidate indices explored
+    std::uint32_t sleep = 0;      // thread ids asleep here
+    int chosen_idx = 0;
+    access pending[kMaxThreads];  // what each thread's next step touches here
+    // thread node: the event that the decision executed
+    int tid = -1;
+    access acc[2];
+    int nacc = 0;
+    std::int32_t clock[kMaxThreads];  // per thread: last event index hb-before or equal
+  };
+  struct object_state {
+    std::int32_t last_write = -1;
+    std::int32_t last_acquire = -1;
+    std::vector<std::int32_t> reads;  // since the last write
+  };
+
+  void reset_execution();
+  void race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i);
+  std::uint32_t cand_mask_of_thread(const node& nd, int tid) const noexcept;
+  static bool dependent(const access& a, const access& b) noexcept {
+    return a.key != 0 && a.key == b.key && (a.write || b.write);
+  }
+
+  std::vector<node> path_;
+  std::size_t pos_ = 0;
+  std::int32_t cur_event_ = -1;
+  std::int32_t last_thread_node_ = -1;
+  bool redundant_ = false;
+  std::uint64_t redundant_total_ = 0;
+  std::int32_t thread_clock_[kMaxThreads][kMaxThreads];
+  std::unordered_map<std::uint32_t, object_state> objects_;
+};
+
+}  // namespace lockstep::rt
