@@ -18,7 +18,13 @@ constexpr const char* kUsage =
     "  --list               list the tests, one per line\n"
     "  --filter=PAT[:PAT]   run tests whose name contains a PAT (* matches anything)\n"
     "  --exact              the filter is an exact test name\n"
-    "  --mode=M             exhaustive | random (default: each test's own plan)\n"
+    "  --mode=M             exhaustive | icb | random | pct | portfolio (default: each\n"
+    "                       test's own plan: exhaustive then random)\n"
+    "  --pct-depth=D        PCT bug depth (default 3)\n"
+    "  --max-preemptions=K  icb: iterate preemption bounds 0..K (default 3)\n"
+    "  --budget=N | Ns      per mode: at most N executions, or N seconds\n"
+    "  --frontier=FILE      exhaustive: save the unexplored frontier when the budget ends\n"
+    "  --resume=FILE        exhaustive: continue a saved frontier\n"
     "  --iterations=N       executions in random mode\n"
     "  --seed=N             seed for random mode\n"
     "  --dpor=on|off        exhaustive mode with/without partial-order reduction\n"
@@ -117,8 +123,34 @@ int harness_main(int argc, char** argv) {
     else if (val("filter", v)) filter = v;
     else if (val("mode", v)) {
       if (v == "exhaustive") cfg.mode = run_mode::exhaustive;
+      else if (v == "icb") cfg.mode = run_mode::icb;
       else if (v == "random") cfg.mode = run_mode::random;
-      else return bad("--mode must be exhaustive or random, not '" + v + "'");
+      else if (v == "pct") cfg.mode = run_mode::pct;
+      else if (v == "portfolio") cfg.mode = run_mode::portfolio;
+      else return bad("--mode must be exhaustive, icb, random, pct or portfolio, not '" + v + "'");
+    } else if (val("pct-depth", v)) {
+      std::uint64_t d = 0;
+      if (!parse_u64(v, d) || d == 0 || d > 64) return bad("--pct-depth needs 1..64, not '" + v + "'");
+      cfg.pct_depth = static_cast<int>(d);
+    } else if (val("max-preemptions", v)) {
+      std::uint64_t d = 0;
+      if (!parse_u64(v, d) || d > 64) return bad("--max-preemptions needs 0..64, not '" + v + "'");
+      cfg.max_preemptions = static_cast<int>(d);
+    } else if (val("budget", v)) {
+      std::uint64_t b = 0;
+      if (!v.empty() && v.back() == 's' && parse_u64(v.substr(0, v.size() - 1), b) && b > 0) {
+        cfg.budget_seconds = static_cast<double>(b);
+      } else if (parse_u64(v, b) && b > 0) {
+        cfg.budget_executions = b;
+      } else {
+        return bad("--budget needs N (executions) or Ns (seconds), not '" + v + "'");
+      }
+    } else if (val("frontier", v)) {
+      if (v.empty()) return bad("--frontier needs a file name");
+      cfg.frontier_path = v;
+    } else if (val("resume", v)) {
+      if (v.empty()) return bad("--resume needs a file name");
+      cfg.resume_path = v;
     } else if (val("iterations", v)) {
       if (!parse_u64(v, cfg.iterations) || cfg.iterations == 0)
         return bad("--iterations needs a positive integer, not '" + v + "'");

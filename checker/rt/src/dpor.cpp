@@ -1,6 +1,7 @@
 #include "dpor.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 namespace lockstep::rt {
@@ -208,6 +209,92 @@ bool dpor_chooser::next() {
     path_.pop_back();
   }
   return false;
+}
+
+}  // namespace lockstep::rt
+
+namespace lockstep::rt {
+
+double dpor_chooser::path_estimate() const noexcept {
+  double e = 1;
+  for (const node& nd : path_) {
+    if (nd.data) e *= nd.count;
+    else e *= std::max(1, __builtin_popcount(nd.backtrack | nd.done));
+  }
+  return e;
+}
+
+// One node per line: "d chosen count" or
+// "t n chosen_idx backtrack done sleep  tid:how ...  key:write:kind x16".
+std::string dpor_chooser::save() const {
+  std::string s;
+  for (const node& nd : path_) {
+    if (nd.data) {
+      s += "d " + std::to_string(nd.chosen) + " " + std::to_string(nd.count) + "\n";
+      continue;
+    }
+    s += "t " + std::to_string(nd.n) + " " + std::to_string(nd.chosen_idx) + " " +
+         std::to_string(nd.backtrack) + " " + std::to_string(nd.done) + " " +
+         std::to_string(nd.sleep);
+    for (int k = 0; k < nd.n; ++k)
+      s += " " + std::to_string(nd.cand[k].tid) + ":" + std::to_string(int(nd.cand[k].how));
+    for (const access& a : nd.pending)
+      s += " " + std::to_string(a.key) + ":" + std::to_string(int(a.write)) + ":" +
+           std::to_string(int(a.kind));
+    s += "\n";
+  }
+  return s;
+}
+
+bool dpor_chooser::load(const std::string& text) {
+  path_.clear();
+  reset_execution();
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t eol = text.find('\n', i);
+    if (eol == std::string::npos) return false;
+    std::string line = text.substr(i, eol - i);
+    i = eol + 1;
+    node nd;
+    const char* p = line.c_str();
+    int used = 0;
+    if (line[0] == 'd') {
+      unsigned c, n;
+      if (std::sscanf(p, "d %u %u", &c, &n) != 2 || c >= n) return false;
+      nd.data = true;
+      nd.chosen = static_cast<std::uint16_t>(c);
+      nd.count = static_cast<std::uint16_t>(n);
+    } else {
+      unsigned n, ci, bt, dn, sl;
+      if (std::sscanf(p, "t %u %u %u %u %u%n", &n, &ci, &bt, &dn, &sl, &used) != 5 ||
+          n > kMaxCand || ci >= n)
+        return false;
+      nd.n = static_cast<std::uint8_t>(n);
+      nd.chosen_idx = static_cast<int>(ci);
+      nd.backtrack = bt;
+      nd.done = dn;
+      nd.sleep = sl;
+      p += used;
+      for (unsigned k = 0; k < n; ++k) {
+        int tid, how;
+        if (std::sscanf(p, " %d:%d%n", &tid, &how, &used) != 2 || tid < 0 || tid >= kMaxThreads ||
+            how < 0 || how > 2)
+          return false;
+        nd.cand[k] = {tid, static_cast<wake>(how)};
+        p += used;
+      }
+      for (auto& a : nd.pending) {
+        unsigned key;
+        int w, kind;
+        if (std::sscanf(p, " %u:%d:%d%n", &key, &w, &kind, &used) != 3 || kind < 0 || kind > 3)
+          return false;
+        a = access{key, w != 0, static_cast<access::kind_t>(kind)};
+        p += used;
+      }
+    }
+    path_.push_back(nd);
+  }
+  return !path_.empty();
 }
 
 }  // namespace lockstep::rt

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +37,11 @@ class dpor_chooser final : public chooser {
   // Moves to the next unexplored alternative; false when the search is complete.
   bool next();
   std::uint64_t redundant_executions() const noexcept { return redundant_total_; }
+  // Knuth-style estimate of the remaining tree: product of alternatives along the path.
+  double path_estimate() const noexcept;
+  // Frontier persistence (resumable exploration).
+  std::string save() const;
+  bool load(const std::string& text);
 
  private:
   static constexpr int kMaxCand = 2 * kMaxThreads;

@@ -106,9 +106,10 @@ std::string describe_failure(const rt::failure& f) {
   return s;
 }
 
+enum class strategy_kind { exhaustive, icb, random, pct };
 struct mode_plan {
   const char* name;
-  bool exhaustive;
+  strategy_kind kind;
 };
 
 void replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
@@ -124,8 +125,26 @@ void replay_report(const test_info& t, const rt::execution_config& cfg, const rt
   rerun = run_one(t, c, ch);
 }
 
+bool read_file(const std::string& path, std::string& out) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char buf[4096];
+  std::size_t k;
+  out.clear();
+  while ((k = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, k);
+  std::fclose(f);
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return false;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  return std::fclose(f) == 0 && ok;
+}
+
 run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
-                 const rt::execution_config& cfg, const mode_plan& m) {
+                     const rt::execution_config& cfg, const mode_plan& m) {
   run_row row;
   row.mode = m.name;
   auto t0 = clk::now();
@@ -135,18 +154,33 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   tok.test = t.name;
   tok.max_steps = cfg.max_steps;
   tok.spurious = cfg.spurious_wakeups;
-  bool incomplete = false;
+  bool incomplete = false;      // the exploration stopped before it was complete
+  std::string stop_reason;
   std::uint64_t redundant = 0;  // DPOR: sleep-set-blocked executions among the n
   std::uint64_t n = 0;
+  double estimate_sum = 0;      // Knuth estimator of the exhaustive search size
+  std::string note;
+  auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
+  auto estimate = [&] { return n ? estimate_sum / static_cast<double>(n) : 0.0; };
   auto progress = [&] {
     if (!rc.progress) return;
     auto now = clk::now();
     if (now - last_progress > std::chrono::seconds(5)) {
       last_progress = now;
-      std::fprintf(stderr, "[%s] %s: %llu executions, %.0f s\n", t.name.c_str(), m.name,
-                   static_cast<unsigned long long>(n),
-                   std::chrono::duration<double>(now - t0).count());
+      if (estimate() > 0)
+        std::fprintf(stderr, "[%s] %s: %llu executions (estimated search size ~%.3g), %.0f s\n",
+                     t.name.c_str(), m.name, static_cast<unsigned long long>(n), estimate(),
+                     elapsed());
+      else
+        std::fprintf(stderr, "[%s] %s: %llu executions, %.0f s\n", t.name.c_str(), m.name,
+                     static_cast<unsigned long long>(n), elapsed());
     }
+  };
+  // --budget: per mode, in executions or seconds.
+  auto over_budget = [&] {
+    if (rc.budget_executions && n >= rc.budget_executions) return true;
+    if (rc.budget_seconds > 0 && (n & 63) == 0 && elapsed() >= rc.budget_seconds) return true;
+    return false;
   };
   rt::execution_config mcfg = cfg;
   rt::lock_graph graph;
@@ -158,7 +192,27 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     et.choices = r.choices;
     graph.stamp(rt::encode(et));
   };
-  if (m.exhaustive) {
+  const bool debug = std::getenv("LOCKSTEP_DEBUG_EXPLORE") != nullptr;
+  // Runs one execution; returns false when the mode must stop (failure found).
+  auto execute = [&](rt::chooser& ch) {
+    one_result r = run_one(t, mcfg, ch);
+    ++n;
+    stamp(r);
+    if (debug) {
+      rt::token et = tok;
+      et.choices = r.choices;
+      std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
+                   rt::encode(et).c_str());
+    }
+    if (r.fail.kind != failure_kind::none) {
+      found = std::move(r);
+      return false;
+    }
+    if ((n & 255) == 0) progress();
+    return true;
+  };
+
+  if (m.kind == strategy_kind::exhaustive) {
     mcfg.preemption_bound = opts.preemption_bound;
     const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && opts.preemption_bound < 0;
     tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound)
@@ -168,46 +222,84 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     rt::dfs_chooser dfs;
     rt::dpor_chooser dpor;
     rt::chooser& ch = use_dpor ? static_cast<rt::chooser&>(dpor) : dfs;
+    const std::string header = "lockstep-frontier 1 " + t.name + " " + tok.strategy + "\n";
+    if (!rc.resume_path.empty()) {
+      std::string text;
+      bool ok = read_file(rc.resume_path, text) && text.rfind(header, 0) == 0 &&
+                (use_dpor ? dpor.load(text.substr(header.size()))
+                          : dfs.load(text.substr(header.size())));
+      if (!ok) {
+        row.verdict = "FAIL: bad frontier";
+        row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
+                     "this test and strategy (" + tok.strategy + "), or corrupt";
+        return row;
+      }
+      note = "resumed from " + rc.resume_path + "\n";
+    }
+    const std::uint64_t cap = opts.max_executions;
     for (;;) {
-      one_result r = run_one(t, mcfg, ch);
-      ++n;
-      stamp(r);
-      if (std::getenv("LOCKSTEP_DEBUG_EXPLORE")) {
-        rt::token et = tok;
-        et.choices = r.choices;
-        std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
-                     rt::encode(et).c_str());
-      }
-      if (r.fail.kind != failure_kind::none) {
-        found = std::move(r);
-        break;
-      }
+      if (!execute(ch)) break;
+      estimate_sum += use_dpor ? dpor.path_estimate() : dfs.path_estimate();
       if (!(use_dpor ? dpor.next() : dfs.next())) break;
-      if (n >= opts.max_executions) {
+      if (n >= cap || over_budget()) {
         incomplete = true;
+        stop_reason = n >= cap ? "max_executions = " + std::to_string(cap) : "the --budget";
+        if (!rc.frontier_path.empty()) {
+          if (write_file(rc.frontier_path, header + (use_dpor ? dpor.save() : dfs.save())))
+            note += "frontier saved to " + rc.frontier_path + " (continue with --resume=" +
+                    rc.frontier_path + ")\n";
+          else
+            note += "could not write the frontier to " + rc.frontier_path + "\n";
+        }
         break;
       }
-      if ((n & 255) == 0) progress();
     }
     redundant = dpor.redundant_executions();
+  } else if (m.kind == strategy_kind::icb) {
+    // Iterative context bounding: all schedules with 0 preemptions, then 1, then 2, ...
+    // A failure is thus found with the fewest preemptions, which keeps its trace simple.
+    for (int bound = 0; bound <= rc.max_preemptions; ++bound) {
+      mcfg.preemption_bound = bound;
+      tok.strategy = "pb" + std::to_string(bound);
+      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      rt::dfs_chooser dfs;
+      bool stop = false;
+      for (;;) {
+        if (!execute(dfs)) {
+          stop = true;
+          break;
+        }
+        if (!dfs.next()) break;
+        if (n >= opts.max_executions || over_budget()) {
+          incomplete = true;
+          stop_reason = "the budget, at preemption bound " + std::to_string(bound);
+          stop = true;
+          break;
+        }
+      }
+      if (stop) break;
+      note = "complete up to " + std::to_string(bound) + " preemptions";
+    }
   } else {
-    tok.strategy = "rnd";
+    const bool pct = m.kind == strategy_kind::pct;
+    tok.strategy = pct ? "pct" : "rnd";
     std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
     std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
     rt::random_chooser seeder(seed);
+    std::uint64_t k = 50;  // PCT's estimate of the execution length, refined as we go
     for (std::uint64_t i = 0; i < iters; ++i) {
       std::uint64_t s = seeder.next();
       tok.seed = s;
       rt::set_overflow_context(t.name, rt::prefix_of(tok));
-      rt::random_chooser ch(s);
-      one_result r = run_one(t, mcfg, ch);
-      ++n;
-      stamp(r);
-      if (r.fail.kind != failure_kind::none) {
-        found = std::move(r);
-        break;
+      if (pct) {
+        rt::pct_chooser ch(s, rc.pct_depth, k);
+        if (!execute(ch)) break;
+        k = std::max(k, ch.steps());
+      } else {
+        rt::random_chooser ch(s);
+        if (!execute(ch)) break;
       }
-      if ((n & 255) == 0) progress();
+      if (over_budget()) break;
     }
   }
   row.executions = n;
@@ -245,9 +337,15 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       row.verdict = "FAIL: lock order";
     }
   } else if (incomplete) {
-    row.verdict = "FAIL: incomplete";
-    report = "the exhaustive search did not finish within max_executions = " +
-             std::to_string(opts.max_executions) + " executions";
+    // Stopping by an explicit --budget is what the user asked for; hitting the test's own
+    // max_executions means the test is too big for exhaustive mode.
+    bool asked = stop_reason.find("budget") != std::string::npos;
+    row.passed = asked && opts.expect == failure_kind::none;
+    row.verdict = asked ? "budget spent (partial)" : "FAIL: incomplete";
+    char est[64];
+    std::snprintf(est, sizeof est, "%.3g", estimate());
+    report = "the exhaustive search stopped at " + stop_reason + " after " + std::to_string(n) +
+             " executions (estimated search size ~" + est + " executions)";
   } else if (opts.expect != failure_kind::none) {
     if (opts.gap) {
       row.passed = true;
@@ -261,17 +359,21 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     }
   } else {
     row.passed = true;
-    row.verdict = !m.exhaustive ? "pass"
-                  : opts.preemption_bound >= 0
-                      ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
-                  : tok.strategy == "dpor" ? "pass (complete, dpor)"
-                                           : "pass (complete)";
+    if (m.kind == strategy_kind::exhaustive)
+      row.verdict = opts.preemption_bound >= 0
+                        ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
+                    : tok.strategy == "dpor" ? "pass (complete, dpor)"
+                                             : "pass (complete)";
+    else if (m.kind == strategy_kind::icb)
+      row.verdict = "pass (pb<=" + std::to_string(rc.max_preemptions) + ")";
+    else
+      row.verdict = "pass";
     if (redundant)
       report = std::to_string(redundant) + " of the " + std::to_string(n) +
                " executions were sleep-set blocked (redundant)";
   }
-  row.detail = report;
-  row.seconds = std::chrono::duration<double>(clk::now() - t0).count();
+  row.detail = note + report;
+  row.seconds = elapsed();
   return row;
 }
 
@@ -317,11 +419,17 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
   }
 
   std::vector<mode_plan> plan;
-  if (opts.exhaustive && rc.mode != run_mode::random) plan.push_back({"exhaustive", true});
-  if (opts.random && rc.mode != run_mode::exhaustive) plan.push_back({"random", false});
+  const run_mode md = rc.mode;
+  const bool all = md == run_mode::portfolio;
+  if (opts.exhaustive && (md == run_mode::default_plan || md == run_mode::exhaustive || all))
+    plan.push_back({"exhaustive", strategy_kind::exhaustive});
+  if (opts.exhaustive && (md == run_mode::icb || all)) plan.push_back({"icb", strategy_kind::icb});
+  if (opts.random && (md == run_mode::default_plan || md == run_mode::random || all))
+    plan.push_back({"random", strategy_kind::random});
+  if (opts.random && (md == run_mode::pct || all)) plan.push_back({"pct", strategy_kind::pct});
   if (plan.empty()) {
     run_row row;
-    row.mode = rc.mode == run_mode::random ? "random" : "exhaustive";
+    row.mode = md == run_mode::random ? "random" : md == run_mode::pct ? "pct" : "exhaustive";
     row.skipped = true;
     row.passed = true;
     row.verdict = "n/a for this test";
@@ -346,7 +454,9 @@ exploration explore(const std::string& name, std::function<void()> body,
   model_test_options plain = opts;
   plain.expect = failure_kind::none;  // report any failure
   plain.gap = nullptr;
-  run_row row = run_one_mode(t, plain, rc, cfg, mode_plan{exhaustive ? "exhaustive" : "random", exhaustive});
+  run_row row = run_one_mode(t, plain, rc, cfg,
+                             exhaustive ? mode_plan{"exhaustive", strategy_kind::exhaustive}
+                                        : mode_plan{"random", strategy_kind::random});
   exploration x;
   x.executions = row.executions;
   x.passed = row.passed;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,32 @@ class dfs_chooser final : public chooser {
     return true;
   }
   std::size_t depth() const noexcept { return stack_.size(); }
+  // Knuth's estimator: the product of the branching factors along the current path.
+  double path_estimate() const noexcept {
+    double e = 1;
+    for (auto& [c, n] : stack_) e *= n;
+    return e;
+  }
+  // Frontier persistence (resumable exploration): one "chosen count" pair per line.
+  std::string save() const {
+    std::string s;
+    for (auto& [c, n] : stack_) s += std::to_string(c) + " " + std::to_string(n) + "\n";
+    return s;
+  }
+  bool load(const std::string& text) {
+    stack_.clear();
+    pos_ = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+      unsigned c = 0, n = 0;
+      int used = 0;
+      if (std::sscanf(text.c_str() + i, "%u %u\n%n", &c, &n, &used) != 2 || used == 0 || c >= n)
+        return false;
+      stack_.push_back({static_cast<std::uint16_t>(c), static_cast<std::uint16_t>(n)});
+      i += static_cast<std::size_t>(used);
+    }
+    return true;
+  }
 
  private:
   std::vector<std::pair<std::uint16_t, std::uint16_t>> stack_;
@@ -59,6 +87,49 @@ class random_chooser final : public chooser {
 
  private:
   std::uint64_t s_;
+};
+
+// PCT (Burckhardt et al., ASPLOS'10): random distinct priorities for threads, the highest
+// priority enabled thread runs, and at d - 1 random steps (out of an estimate k of the
+// execution length) the running thread drops below all others. Finds any bug of depth d
+// with probability at least 1 / (n * k^(d-1)) per execution.
+class pct_chooser final : public chooser {
+ public:
+  pct_chooser(std::uint64_t seed, int depth, std::uint64_t k) : rng_(seed) {
+    for (int i = 0; i + 1 < depth; ++i) change_[i] = 1 + rng_.next() % (k ? k : 1);
+    nchange_ = depth > 1 ? depth - 1 : 0;
+    for (auto& p : prio_) p = 0;
+  }
+  int pick(int n) override { return rng_.pick(n); }
+  bool per_step() const noexcept override { return true; }
+  int pick_step(const step_candidate* c, int n, const access*) override {
+    ++step_;
+    int best = 0;
+    for (int k = 0; k < n; ++k) {
+      if (prio_[c[k].tid] == 0) prio_[c[k].tid] = 1000000 + static_cast<std::int64_t>(rng_.next() % 1000000) * kMaxThreads + c[k].tid;
+      if (prio_[c[k].tid] > prio_[c[best].tid]) best = k;
+    }
+    // Among the chosen thread's own alternatives (normal / timeout / spurious): random.
+    int same = 0;
+    for (int k = 0; k < n; ++k) same += c[k].tid == c[best].tid;
+    if (same > 1) {
+      int r = rng_.pick(same);
+      for (int k = 0; k < n; ++k)
+        if (c[k].tid == c[best].tid && r-- == 0) best = k;
+    }
+    for (int i = 0; i < nchange_; ++i)
+      if (change_[i] == step_) prio_[c[best].tid] = low_--;
+    return best;
+  }
+  std::uint64_t steps() const noexcept { return step_; }
+
+ private:
+  random_chooser rng_;
+  std::int64_t prio_[kMaxThreads];
+  std::uint64_t change_[64] = {};
+  int nchange_ = 0;
+  std::uint64_t step_ = 0;
+  std::int64_t low_ = 999;
 };
 
 // Re-plays the choices of a token.

@@ -41,7 +41,9 @@ struct source_loc {
 std::string to_string(source_loc loc);
 
 // How a test is to be run; filled from the command line.
-enum class run_mode : std::uint8_t { default_plan, exhaustive, random, replay };
+// default_plan: each test's own (exhaustive + random); portfolio: exhaustive, iterative
+// context bounding, random and PCT one after the other.
+enum class run_mode : std::uint8_t { default_plan, exhaustive, icb, random, pct, portfolio, replay };
 
 struct run_config {
   run_mode mode = run_mode::default_plan;
@@ -50,6 +52,13 @@ struct run_config {
   std::uint64_t max_steps = 0;    // per-execution step bound (0 = the test's own default)
   std::string replay_token;       // replay mode
   int dpor = -1;                  // exhaustive mode: -1 the test's choice, 0 off, 1 on
+  int pct_depth = 3;              // PCT: bug depth d (d - 1 priority change points)
+  int max_preemptions = 3;        // icb: bounds 0, 1, ..., max_preemptions
+  std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
+  double budget_seconds = 0;            // per mode; 0: none
+  std::string frontier_path;      // exhaustive: where to save the unexplored frontier when the
+                                  // budget runs out
+  std::string resume_path;        // exhaustive: continue from a saved frontier
   bool verbose = false;
   bool progress = true;           // progress line on stderr for long runs
 };
