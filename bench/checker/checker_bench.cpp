@@ -6,6 +6,8 @@
 #include <boost/context/detail/fcontext.hpp>
 #include <lockstep/check.hpp>
 
+#include "structures.hpp"
+
 using P = lockstep::model_platform;
 namespace ctx = boost::context::detail;
 
@@ -26,11 +28,14 @@ void BM_BareFiberSwitchPair(benchmark::State& state) {
 }
 BENCHMARK(BM_BareFiberSwitchPair);
 
-// One simulated thread doing 1000 atomic loads: every load is a scheduling point.
+// One simulated thread doing 1000 atomic loads: every load is a scheduling point. Measured
+// with the plain DFS strategy and with DPOR (which also builds a node and runs the race
+// detector per step).
 void BM_SchedulerPerVisibleOp(benchmark::State& state) {
   constexpr int kOps = 1000;
   lockstep::model_test_options opts;
   opts.max_steps = 10 * kOps;
+  opts.dpor = state.range(0) != 0;
   for (auto _ : state) {
     auto x = lockstep::explore("bench_ops", [] {
       P::atomic<int> a{0};
@@ -45,7 +50,7 @@ void BM_SchedulerPerVisibleOp(benchmark::State& state) {
       static_cast<double>(state.iterations() * kOps),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_SchedulerPerVisibleOp);
+BENCHMARK(BM_SchedulerPerVisibleOp)->ArgName("dpor")->Arg(0)->Arg(1);
 
 // Exhaustive exploration of two threads × one fetch_add each (+ spawn/join): executions/s.
 void BM_ExecutionsPerSecondTwoThreads(benchmark::State& state) {
@@ -65,6 +70,49 @@ void BM_ExecutionsPerSecondTwoThreads(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(execs), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ExecutionsPerSecondTwoThreads);
+
+// Whole exhaustive explorations of classic structures, with and without DPOR: executions
+// needed and wall time (one exploration per iteration). Without DPOR the search is capped at
+// 2,000,000 executions ("capped" counter = 1 when the cap was hit).
+template <class Body>
+void explore_structure(benchmark::State& state, Body body, bool dpor) {
+  lockstep::model_test_options o;
+  o.dpor = dpor;
+  o.spurious_wakeups = 0;
+  o.max_executions = 2'000'000;
+  std::uint64_t execs = 0;
+  bool capped = false;
+  for (auto _ : state) {
+    auto x = lockstep::explore("bench_structure", body, o, true);
+    capped = x.verdict == "FAIL: incomplete";
+    if (!x.passed && !capped) state.SkipWithError(x.verdict.c_str());
+    execs = x.executions;
+  }
+  state.counters["executions"] = static_cast<double>(execs);
+  state.counters["capped"] = capped ? 1 : 0;
+}
+
+void BM_Treiber3_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::treiber_3_threads, true); }
+void BM_MSQueue2_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::ms_queue_2_threads, true); }
+void BM_MSQueue2_Full(benchmark::State& s) { explore_structure(s, lockstep_test::ms_queue_2_threads, false); }
+void BM_MutexCounter_DPOR(benchmark::State& s) {
+  const int n = static_cast<int>(s.range(0));
+  explore_structure(s, [n] { lockstep_test::mutex_counter(n); }, true);
+}
+void BM_MutexCounter_Full(benchmark::State& s) {
+  const int n = static_cast<int>(s.range(0));
+  explore_structure(s, [n] { lockstep_test::mutex_counter(n); }, false);
+}
+void BM_Peterson_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::peterson, true); }
+void BM_Peterson_Full(benchmark::State& s) { explore_structure(s, lockstep_test::peterson, false); }
+
+BENCHMARK(BM_Treiber3_DPOR)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_MSQueue2_DPOR)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MSQueue2_Full)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_MutexCounter_DPOR)->DenseRange(2, 4)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MutexCounter_Full)->DenseRange(2, 4)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Peterson_DPOR)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Peterson_Full)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 

@@ -66,6 +66,7 @@ class mutex_core : public rt::object, public rt::waitable {
   bool try_lock(source_loc loc) {
     rt::point({rt::op::try_lock, this, loc});
     if (!ready(rt::current_thread())) {
+      rt::step_read_only();
       if (rt::tracing()) rt::trace_note("false");
       return false;
     }
@@ -154,6 +155,7 @@ struct model_platform {
         return true;
       }
       if (model_detail::is_acquire(failure)) rt::acquire_from(*this);
+      rt::step_read_only();
       expected = v_;
       if (rt::tracing()) rt::trace_note("failed, saw " + rt::value_text(v_));
       return false;

@@ -6,6 +6,11 @@
 
 namespace lockstep::rt {
 
+dpor_chooser::dpor_chooser() {
+  path_.reserve(512);
+  reset_execution();
+}
+
 void dpor_chooser::reset_execution() {
   pos_ = 0;
   cur_event_ = -1;
@@ -37,7 +42,7 @@ int dpor_chooser::pick(int n) {
 std::uint32_t dpor_chooser::cand_mask_of_thread(const node& nd, int tid) const noexcept {
   std::uint32_t m = 0;
   for (int k = 0; k < nd.n; ++k)
-    if (nd.cand[k].tid == tid) m |= 1u << k;
+    if (nd.cand_tid[k] == tid) m |= 1u << k;
   return m;
 }
 
@@ -55,7 +60,10 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
   }
   node nd;
   nd.n = static_cast<std::uint8_t>(n);
-  std::copy(c, c + n, nd.cand);
+  for (int k = 0; k < n; ++k) {
+    nd.cand_tid[k] = static_cast<std::uint8_t>(c[k].tid);
+    nd.cand_how[k] = c[k].how;
+  }
   std::copy(pending, pending + kMaxThreads, nd.pending);
   // Sleep set: what slept at the previous decision or was explored there before the branch
   // we are on, and is independent of the step that branch took.
@@ -63,7 +71,7 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
     const node& par = path_[static_cast<std::size_t>(last_thread_node_)];
     std::uint32_t asleep = par.sleep;
     for (int k = 0; k < par.n; ++k)
-      if (k != par.chosen_idx && ((par.done >> k) & 1u)) asleep |= 1u << par.cand[k].tid;
+      if (k != par.chosen_idx && ((par.done >> k) & 1u)) asleep |= 1u << par.cand_tid[k];
     for (int q = 0; q < kMaxThreads; ++q) {
       if (!((asleep >> q) & 1u)) continue;
       bool dep = false;
@@ -182,7 +190,7 @@ void dpor_chooser::race(std::int32_t j, std::int32_t i, const std::int32_t* pre_
   // No initial can be scheduled at j (blocked, or held back by fair scheduling): fall back to
   // every candidate that is awake.
   for (int k = 0; k < nj.n; ++k)
-    if (!((nj.sleep >> nj.cand[k].tid) & 1u)) nj.backtrack |= 1u << k;
+    if (!((nj.sleep >> nj.cand_tid[k]) & 1u)) nj.backtrack |= 1u << k;
 }
 
 bool dpor_chooser::next() {
@@ -197,7 +205,7 @@ bool dpor_chooser::next() {
     } else {
       std::uint32_t awake = 0;
       for (int k = 0; k < last.n; ++k)
-        if (!((last.sleep >> last.cand[k].tid) & 1u)) awake |= 1u << k;
+        if (!((last.sleep >> last.cand_tid[k]) & 1u)) awake |= 1u << k;
       std::uint32_t alt = last.backtrack & ~last.done & awake;
       if (alt) {
         int k = __builtin_ctz(alt);
@@ -237,7 +245,7 @@ std::string dpor_chooser::save() const {
          std::to_string(nd.backtrack) + " " + std::to_string(nd.done) + " " +
          std::to_string(nd.sleep);
     for (int k = 0; k < nd.n; ++k)
-      s += " " + std::to_string(nd.cand[k].tid) + ":" + std::to_string(int(nd.cand[k].how));
+      s += " " + std::to_string(nd.cand_tid[k]) + ":" + std::to_string(int(nd.cand_how[k]));
     for (const access& a : nd.pending)
       s += " " + std::to_string(a.key) + ":" + std::to_string(int(a.write)) + ":" +
            std::to_string(int(a.kind));
@@ -280,7 +288,8 @@ bool dpor_chooser::load(const std::string& text) {
         if (std::sscanf(p, " %d:%d%n", &tid, &how, &used) != 2 || tid < 0 || tid >= kMaxThreads ||
             how < 0 || how > 2)
           return false;
-        nd.cand[k] = {tid, static_cast<wake>(how)};
+        nd.cand_tid[k] = static_cast<std::uint8_t>(tid);
+        nd.cand_how[k] = static_cast<wake>(how);
         p += used;
       }
       for (auto& a : nd.pending) {

@@ -27,7 +27,7 @@ namespace lockstep::rt {
 
 class dpor_chooser final : public chooser {
  public:
-  dpor_chooser() { reset_execution(); }
+  dpor_chooser();
 
   int pick(int n) override;
   bool per_step() const noexcept override { return true; }
@@ -51,7 +51,8 @@ class dpor_chooser final : public chooser {
     std::uint16_t chosen = 0, count = 0;
     // thread node: the decision
     std::uint8_t n = 0;
-    step_candidate cand[kMaxCand];
+    std::uint8_t cand_tid[kMaxCand];  // compact: nodes are copied and kept per step
+    wake cand_how[kMaxCand];
     std::uint32_t backtrack = 0;  // candidate indices still to explore (bit mask)
     std::uint32_t done = 0;       // candidate indices explored
     std::uint32_t sleep = 0;      // thread ids asleep here

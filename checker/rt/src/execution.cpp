@@ -258,9 +258,11 @@ void execution::run(const std::function<void()>& body) {
     access done[2];
     int ndone = 0;
     if (per_step) done[ndone++] = access_of(th.pending, c.tid, c.how);
+    th.step_read_only = false;
     switch_to(c.tid);
     if (failure_.kind != failure_kind::none) break;
     if (per_step) {
+      if (th.step_read_only && ndone == 1) done[0] = access{done[0].key, false, access::plain};
       if (th.finished)
         done[ndone++] =
             access{kThreadKeyBase + static_cast<std::uint32_t>(c.tid), true, access::order_only};

@@ -94,6 +94,7 @@ struct thread_rec final : waitable {
   void* arg = nullptr;
   void (*destroy)(void*) = nullptr;
   bool finished = false;
+  bool step_read_only = false;  // set by the step's operation: it modified nothing
   bool joined = false;       // join() completed
   bool handle_gone = false;  // no thread object refers to it any more
   // Fair scheduling (CHESS): after a yield, the threads that must take a step before this

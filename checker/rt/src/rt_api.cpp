@@ -91,6 +91,7 @@ bool in_execution() noexcept {
   return e && e->current_id() >= 0;
 }
 int current_thread() noexcept { return execution::active()->current_id(); }
+void step_read_only() noexcept { execution::active()->current().step_read_only = true; }
 std::int64_t now() noexcept { return execution::active()->now(); }
 bool tracing() noexcept { return execution::active()->tracing(); }
 void trace_note(const std::string& note) { execution::active()->note(note); }

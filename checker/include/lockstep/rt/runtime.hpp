@@ -108,6 +108,9 @@ struct point_desc {
 wake point(const point_desc& d);
 
 bool in_execution() noexcept;  // a model execution is running on this OS thread
+// The operation just performed turned out not to modify its object (a failed CAS or
+// try_lock): partial-order reduction may treat it as a read.
+void step_read_only() noexcept;
 int current_thread() noexcept;
 std::int64_t now() noexcept;  // virtual nanoseconds since the execution started
 
