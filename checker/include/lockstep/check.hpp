@@ -36,6 +36,10 @@
 
 namespace lockstep {
 
+// How atomics behave: every execution sequentially consistent, or the C++11 (RC11) model in
+// which loads may read older stores as the memory orders permit (see lockstep/rt/runtime.hpp).
+enum class memory_model : std::uint8_t { sequential, c11 };
+
 struct model_test_options {
   // The failure the test must provoke (a broken twin); none: the test must pass.
   failure_kind expect = failure_kind::none;
@@ -57,6 +61,7 @@ struct model_test_options {
   // execution per Mazurkiewicz trace instead of one per interleaving. Ignored when a
   // preemption bound is set.
   bool dpor = true;
+  memory_model memory = memory_model::sequential;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
 };
 

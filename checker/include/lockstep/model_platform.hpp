@@ -110,9 +110,13 @@ struct model_platform {
     static_assert(std::is_trivially_copyable_v<T>, "atomic<T> requires trivially copyable T");
 
    public:
-    atomic(source_loc loc = source_loc::current()) noexcept : rt::object("atomic", loc), v_() {}
+    atomic(source_loc loc = source_loc::current()) noexcept : rt::object("atomic", loc), v_() {
+      init_weak();
+    }
     atomic(T v, source_loc loc = source_loc::current()) noexcept
-        : rt::object("atomic", loc), v_(v) {}
+        : rt::object("atomic", loc), v_(v) {
+      init_weak();
+    }
     atomic(const atomic&) = delete;
     atomic& operator=(const atomic&) = delete;
 
@@ -123,6 +127,11 @@ struct model_platform {
            source_loc loc = source_loc::current()) const {
       auto* self = const_cast<atomic*>(this);
       rt::point({rt::op::atomic_load, this, loc});
+      if (weak_) {
+        T v = from_bits(rt::weak_load(self->w_, id(), mo));
+        note(v);
+        return v;
+      }
       if (model_detail::is_acquire(mo)) rt::acquire_from(*self);
       note(v_);
       return v_;
@@ -130,9 +139,10 @@ struct model_platform {
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
                source_loc loc = source_loc::current()) {
       rt::point({rt::op::atomic_store, this, loc});
-      if (model_detail::is_release(mo)) rt::release_to(*this);
       v_ = v;
       note(v);
+      if (weak_) return rt::weak_store_op(w_, id(), to_bits(v), mo, false);
+      if (model_detail::is_release(mo)) rt::release_to(*this);
     }
     operator T() const { return load(); }
     T operator=(T v) {
@@ -147,14 +157,27 @@ struct model_platform {
                                  std::memory_order failure,
                                  source_loc loc = source_loc::current()) {
       rt::point({rt::op::atomic_cas, this, loc});
+      // Under the C++11 model the CAS compares against the latest store in modification
+      // order (a failed CAS could also read an older one; that behaviour is not explored).
       if (std::memcmp(&v_, &expected, sizeof(T)) == 0) {
-        if (model_detail::is_acquire(success)) rt::acquire_from(*this);
-        if (model_detail::is_release(success)) rt::release_to(*this);
+        if (weak_) {
+          rt::weak_store_op(w_, id(), to_bits(desired), success, true);
+        } else {
+          if (model_detail::is_acquire(success)) rt::acquire_from(*this);
+          if (model_detail::is_release(success)) rt::release_to(*this);
+        }
         v_ = desired;
         if (rt::tracing()) rt::trace_note("success, now " + rt::value_text(desired));
         return true;
       }
-      if (model_detail::is_acquire(failure)) rt::acquire_from(*this);
+      if (weak_) {
+        (void)rt::weak_load(w_, id(), failure == std::memory_order_seq_cst
+                                          ? std::memory_order_seq_cst
+                                          : std::memory_order_relaxed);
+        if (model_detail::is_acquire(failure)) rt::weak_fence(std::memory_order_acquire);
+      } else if (model_detail::is_acquire(failure)) {
+        rt::acquire_from(*this);
+      }
       rt::step_read_only();
       expected = v_;
       if (rt::tracing()) rt::trace_note("failed, saw " + rt::value_text(v_));
@@ -223,17 +246,41 @@ struct model_platform {
       rt::point({rt::op::atomic_rmw, this, loc});
       // An RMW continues the release sequence: it always reads the latest value, and with a
       // release order publishes this thread's clock as well.
-      if (model_detail::is_acquire(mo)) rt::acquire_from(*this);
-      if (model_detail::is_release(mo)) rt::release_to(*this);
       T old = v_;
       v_ = f(old);
+      if (weak_) {
+        rt::weak_store_op(w_, id(), to_bits(v_), mo, true);
+      } else {
+        if (model_detail::is_acquire(mo)) rt::acquire_from(*this);
+        if (model_detail::is_release(mo)) rt::release_to(*this);
+      }
       if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
       return old;
     }
     static void note(const T& v) {
       if (rt::tracing()) rt::trace_note(rt::value_text(v));
     }
-    T v_;
+    static std::uint64_t to_bits(const T& v) {
+      std::uint64_t b = 0;
+      std::memcpy(&b, &v, sizeof(T));
+      return b;
+    }
+    static T from_bits(std::uint64_t b) {
+      T v;
+      std::memcpy(&v, &b, sizeof(T));
+      return v;
+    }
+    void init_weak() {
+      if constexpr (sizeof(T) <= sizeof(std::uint64_t)) {
+        if (rt::weak_memory()) {
+          weak_ = true;
+          w_.mo.push_back(rt::weak_store{to_bits(v_), -1, 0});
+        }
+      }
+    }
+    T v_;                   // the latest value in modification order
+    bool weak_ = false;     // this execution uses the C++11 model (and T fits 64 bits)
+    rt::weak_location w_;   // modification order, when weak_
   };
 
   static void atomic_thread_fence(std::memory_order mo, source_loc loc = source_loc::current());

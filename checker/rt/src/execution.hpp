@@ -59,6 +59,7 @@ struct execution_config {
   std::size_t stack_size = 128 * 1024;
   int preemption_bound = -1;  // < 0: unbounded
   bool trace = false;
+  bool weak_memory = false;     // C++11 memory model for atomics (else sequentially consistent)
   lock_graph* locks = nullptr;  // collects lock-order edges across executions, if set
 };
 
@@ -110,6 +111,11 @@ struct thread_rec final : waitable {
     source_loc at;
   };
   std::vector<held_lock> held;  // mutexes held, in acquisition order (lock-order graph)
+  // Weak memory: per location (object id), the oldest store this thread may still read.
+  std::vector<std::uint32_t> view;
+  vclock acq_pending;   // sync clocks read by relaxed loads, for a later acquire fence
+  vclock rel_fence;     // clock at the last release fence (carried by later relaxed stores)
+  bool has_rel_fence = false;
 
   bool ready(int) const noexcept override { return finished; }
   std::string waiting_for(int) const override;
@@ -139,6 +145,8 @@ class execution {
   int current_id() const noexcept { return cur_; }
   std::int64_t now() const noexcept { return now_; }
   bool tracing() const noexcept { return cfg_.trace; }
+  bool weak_memory() const noexcept { return cfg_.weak_memory; }
+  std::vector<std::uint32_t>& sc_fence_view() noexcept { return sc_fence_view_; }
   void note(const std::string& s) {
     if (!trace_.empty()) {
       if (!trace_.back().note.empty()) trace_.back().note += "; ";
@@ -182,6 +190,7 @@ class execution {
   failure failure_;
   std::vector<trace_event> trace_;
   std::vector<std::uint16_t> choices_;
+  std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
   candidate cand_[2 * kMaxThreads];
 
   static execution* active_;

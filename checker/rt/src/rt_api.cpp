@@ -1,4 +1,5 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
+#include <algorithm>
 #include <string>
 
 #include "execution.hpp"
@@ -131,6 +132,108 @@ void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
   execution::active()->current().tls.push_back({key, p, destroy});
 }
 
+// ---------------------------------------------------------------- weak memory
+bool weak_memory() noexcept {
+  auto* e = execution::active();
+  return e && e->weak_memory();
+}
+
+namespace {
+bool acquires(std::memory_order mo) {
+  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
+}
+bool releases(std::memory_order mo) {
+  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst;
+}
+std::uint32_t& view_of(thread_rec& t, std::uint32_t id) {
+  if (t.view.size() <= id) t.view.resize(id + 1, 0);
+  return t.view[id];
+}
+}  // namespace
+
+std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo) {
+  execution& e = *execution::active();
+  thread_rec& t = e.current();
+  std::uint32_t lower = view_of(t, id);
+  const auto size = static_cast<std::uint32_t>(l.mo.size());
+  // The latest store that happens-before this load hides everything older (write-read
+  // coherence); a seq_cst load also sees at least the latest seq_cst store.
+  for (std::uint32_t i = size; i-- > lower + 1;) {
+    const weak_store& s = l.mo[i];
+    if (s.tid >= 0 && t.clock.c[s.tid] >= s.epoch) {
+      lower = i;
+      break;
+    }
+  }
+  if (mo == std::memory_order_seq_cst) lower = std::max(lower, l.last_sc);
+  const std::uint32_t k = size - lower;
+  const std::uint32_t c = k > 1 ? static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "reads-from")) : 0;
+  const std::uint32_t idx = size - 1 - c;
+  view_of(t, id) = idx;
+  const weak_store& s = l.mo[idx];
+  if (s.has_sync) {
+    if (acquires(mo)) t.clock.join(s.sync);
+    else t.acq_pending.join(s.sync);
+  }
+  if (e.tracing() && k > 1)
+    e.note("reads store " + std::to_string(idx) + " of " + std::to_string(size) + " in mo");
+  return s.bits;
+}
+
+void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::memory_order mo,
+                   bool rmw) {
+  execution& e = *execution::active();
+  thread_rec& t = e.current();
+  weak_store s{bits, t.id, t.clock.c[t.id]};
+  if (rmw) {
+    // The read half reads the latest store; a release sequence continues through RMWs.
+    const weak_store& prev = l.mo.back();
+    if (prev.has_sync) {
+      if (acquires(mo)) t.clock.join(prev.sync);
+      else t.acq_pending.join(prev.sync);
+      s.sync = prev.sync;
+      s.has_sync = true;
+    }
+  }
+  if (releases(mo)) {
+    s.sync.join(t.clock);
+    s.has_sync = true;
+  } else if (t.has_rel_fence) {
+    s.sync.join(t.rel_fence);
+    s.has_sync = true;
+  }
+  s.seq_cst = mo == std::memory_order_seq_cst;
+  l.mo.push_back(s);
+  const auto idx = static_cast<std::uint32_t>(l.mo.size() - 1);
+  view_of(t, id) = idx;
+  if (s.seq_cst) l.last_sc = idx;
+  if (releases(mo)) t.clock.c[t.id]++;
+}
+
+void weak_fence(std::memory_order mo) {
+  execution& e = *execution::active();
+  thread_rec& t = e.current();
+  if (acquires(mo)) t.clock.join(t.acq_pending);
+  if (releases(mo)) {
+    t.rel_fence = t.clock;
+    t.has_rel_fence = true;
+    t.clock.c[t.id]++;
+  }
+  if (mo == std::memory_order_seq_cst) {
+    // seq_cst fences are totally ordered (by execution order here): each one sees what the
+    // earlier ones published and publishes what its thread has seen.
+    auto& g = e.sc_fence_view();
+    if (g.size() < t.view.size()) g.resize(t.view.size(), 0);
+    if (t.view.size() < g.size()) t.view.resize(g.size(), 0);
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      t.view[i] = std::max(t.view[i], g[i]);
+      g[i] = t.view[i];
+    }
+  }
+}
+
 // ---------------------------------------------------------------- race detection
 std::uint32_t new_var_id(source_loc) noexcept {
   auto* e = execution::active();
@@ -217,10 +320,11 @@ void mutex_core::unlock(source_loc loc) {
 
 }  // namespace model_detail
 
-void model_platform::atomic_thread_fence(std::memory_order, source_loc loc) {
-  // Under the sequentially consistent exploration a fence orders nothing further; it is a
-  // scheduling point so that the weak-memory extension can give it meaning.
+void model_platform::atomic_thread_fence(std::memory_order mo, source_loc loc) {
+  // Under the sequentially consistent exploration a fence orders nothing further; under the
+  // C++11 model it synchronises through the stores read / written around it.
   rt::point({rt::op::fence, nullptr, loc});
+  if (rt::weak_memory()) rt::weak_fence(mo);
 }
 
 model_platform::clock::time_point model_platform::clock::now(source_loc loc) {

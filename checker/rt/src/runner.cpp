@@ -386,6 +386,7 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
   cfg.max_steps = rc.max_steps ? rc.max_steps : opts.max_steps;
   cfg.spurious_wakeups = opts.spurious_wakeups;
   cfg.stack_size = opts.stack_size;
+  cfg.weak_memory = opts.memory == memory_model::c11;
   test_outcome out;
 
   if (rc.mode == run_mode::replay) {
@@ -451,6 +452,7 @@ exploration explore(const std::string& name, std::function<void()> body,
   cfg.max_steps = opts.max_steps;
   cfg.spurious_wakeups = opts.spurious_wakeups;
   cfg.stack_size = opts.stack_size;
+  cfg.weak_memory = opts.memory == memory_model::c11;
   model_test_options plain = opts;
   plain.expect = failure_kind::none;  // report any failure
   plain.gap = nullptr;

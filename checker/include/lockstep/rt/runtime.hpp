@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
+#include <atomic>
 
 #include "lockstep/test.hpp"
 
@@ -134,6 +136,34 @@ struct var_state {
 void var_read(var_state& v, source_loc loc);
 void var_write(var_state& v, source_loc loc);
 std::uint32_t new_var_id(source_loc created) noexcept;
+
+// ---------------------------------------------------------------- weak memory (C++11)
+// When a test runs with memory_model::c11, every atomic keeps its stores in modification
+// order and a load may read any store the model permits: not older than what this thread has
+// already seen of the location (coherence), nor than the latest store that happens-before
+// the load, nor (seq_cst) than the latest seq_cst store or what a seq_cst fence made visible.
+// The choice is explored like any other. Acquire loads synchronise with the release
+// sequence of the store they read. RMWs read the latest store. RC11: no load reads a store
+// that has not been executed yet, so load buffering (LB) outcomes are not produced; stores
+// are appended to the modification order (2+2W's weak outcome is not produced either).
+bool weak_memory() noexcept;
+struct weak_store {
+  std::uint64_t bits;
+  int tid;                 // -1: the initial value
+  std::uint32_t epoch;     // the storing thread's clock component at the store
+  bool has_sync = false;   // a release (sequence) head: acquiring it joins `sync`
+  bool seq_cst = false;
+  vclock sync;
+};
+struct weak_location {
+  std::vector<weak_store> mo;   // modification order
+  std::uint32_t last_sc = 0;    // index of the latest seq_cst store (0 if none)
+  std::uint32_t execution = 0;  // which execution initialised it
+};
+std::uint64_t weak_load(weak_location& l, std::uint32_t loc_id, std::memory_order mo);
+void weak_store_op(weak_location& l, std::uint32_t loc_id, std::uint64_t bits,
+                   std::memory_order mo, bool rmw);
+void weak_fence(std::memory_order mo);
 
 // Tracing (replay mode only): annotate the current step with a result value.
 bool tracing() noexcept;
