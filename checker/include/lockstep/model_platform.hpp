@@ -141,7 +141,11 @@ struct model_platform {
       rt::point({rt::op::atomic_store, this, loc});
       v_ = v;
       note(v);
-      if (weak_) return rt::weak_store_op(w_, id(), to_bits(v), mo, false);
+      if (weak_) {
+        rt::weak_store_op(w_, id(), to_bits(v), mo, false);
+        v_ = from_bits(w_.mo.back().bits);  // the store may have gone before later ones
+        return;
+      }
       if (model_detail::is_release(mo)) rt::release_to(*this);
     }
     operator T() const { return load(); }

@@ -205,10 +205,40 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
     s.has_sync = true;
   }
   s.seq_cst = mo == std::memory_order_seq_cst;
-  l.mo.push_back(s);
-  const auto idx = static_cast<std::uint32_t>(l.mo.size() - 1);
-  view_of(t, id) = idx;
-  if (s.seq_cst) l.last_sc = idx;
+  // Where the store goes in modification order: after everything this thread has seen of the
+  // location, every store that happens-before it and (seq_cst) the latest seq_cst store; an
+  // RMW goes right after the store it read. Any later position is possible: a choice.
+  const auto size = static_cast<std::uint32_t>(l.mo.size());
+  std::uint32_t pos = size;
+  if (!rmw) {
+    std::uint32_t lower = view_of(t, id);
+    for (std::uint32_t i = size; i-- > lower + 1;) {
+      const weak_store& o = l.mo[i];
+      if (o.tid >= 0 && t.clock.c[o.tid] >= o.epoch) {
+        lower = i;
+        break;
+      }
+    }
+    if (s.seq_cst) lower = std::max(lower, l.last_sc);
+    const std::uint32_t k = size - lower;  // positions lower+1 .. size
+    if (k > 1) {
+      pos = size - static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "mo position"));
+      if (pos < size) {
+        // Indices at and after pos move up by one: shift every view that points there.
+        for (int tid = 0; tid < kMaxThreads; ++tid) {
+          auto& v = e.thread(tid).view;
+          if (v.size() > id && v[id] >= pos) ++v[id];
+        }
+        auto& g = e.sc_fence_view();
+        if (g.size() > id && g[id] >= pos) ++g[id];
+        if (l.last_sc >= pos) ++l.last_sc;
+        if (e.tracing()) e.note("placed before " + std::to_string(size - pos) + " later store(s) in mo");
+      }
+    }
+  }
+  l.mo.insert(l.mo.begin() + pos, s);
+  view_of(t, id) = pos;
+  if (s.seq_cst) l.last_sc = std::max(l.last_sc, pos);
   if (releases(mo)) t.clock.c[t.id]++;
 }
 

@@ -144,8 +144,8 @@ std::uint32_t new_var_id(source_loc created) noexcept;
 // the load, nor (seq_cst) than the latest seq_cst store or what a seq_cst fence made visible.
 // The choice is explored like any other. Acquire loads synchronise with the release
 // sequence of the store they read. RMWs read the latest store. RC11: no load reads a store
-// that has not been executed yet, so load buffering (LB) outcomes are not produced; stores
-// are appended to the modification order (2+2W's weak outcome is not produced either).
+// that has not been executed yet, so load buffering (LB) outcomes are not produced. A store
+// may be placed before later stores in modification order where coherence allows (2+2W).
 bool weak_memory() noexcept;
 struct weak_store {
   std::uint64_t bits;
