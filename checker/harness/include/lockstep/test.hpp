@@ -135,6 +135,10 @@ class assert_failer {
   bool has_msg_ = false;
 };
 
+struct assert_voidify {
+  void operator&(const assert_failer&) const noexcept {}
+};
+
 struct registrar {
   registrar(test_info info) { register_test(std::move(info)); }
 };
@@ -159,11 +163,15 @@ struct test_skipped : std::exception {
 
 #define LOCKSTEP_SKIP(reason) throw ::lockstep::test_skipped(reason)
 
-#define LOCKSTEP_ASSERT(cond)                                    \
-  if (static_cast<bool>(cond)) {                                 \
-  } else                                                         \
-    ::lockstep::detail::assert_failer("assertion failed: " #cond, \
-                                      ::lockstep::source_loc{__FILE__, __LINE__})
+// An expression, not an if/else, so that `if (x) LOCKSTEP_ASSERT(y) << "...";` has no dangling
+// else; `&` binds looser than `<<`, so the streamed message goes to the failer first (glog's
+// voidify idiom). The failer reports in its destructor, at the end of the full expression.
+#define LOCKSTEP_ASSERT(cond)                                                         \
+  static_cast<bool>(cond)                                                             \
+      ? (void)0                                                                       \
+      : ::lockstep::detail::assert_voidify() &                                        \
+            ::lockstep::detail::assert_failer("assertion failed: " #cond,              \
+                                              ::lockstep::source_loc{__FILE__, __LINE__})
 
 #define LOCKSTEP_FAIL()                                          \
   ::lockstep::detail::assert_failer("failure", ::lockstep::source_loc{__FILE__, __LINE__})
