@@ -111,6 +111,12 @@ void execution::join(int tid, source_loc loc) {
 wake execution::point(const point_desc& d) {
   thread_rec& th = threads_[cur_];
   th.pending = d;
+  // Traces should name the user's line, not std::lock_guard's: capture the stack here, on
+  // the simulated thread's own stack (replay only).
+  if (cfg_.trace) {
+    th.stack_at_point.n = 0;
+    if (is_library_location(d.loc)) capture_stack(th.stack_at_point);
+  }
   to_scheduler();
   return th.woke;
 }
@@ -139,7 +145,10 @@ int execution::choose(int n, const char* what) {
 }
 
 void execution::record(int tid, const point_desc& d, wake how) {
-  trace_event e{steps_, tid, d.kind, how, d.obj ? d.obj->name() : std::string(), d.loc, {},
+  source_loc where = d.loc;
+  const captured_stack& st = threads_[tid].stack_at_point;
+  if (st.n > 0) where = user_frame(st, d.loc);
+  trace_event e{steps_, tid, d.kind, how, d.obj ? d.obj->name() : std::string(), where, {},
                 d.obj ? d.obj->created() : source_loc{nullptr, 0}};
   trace_.push_back(std::move(e));
 }

@@ -10,6 +10,7 @@
 #include "lock_graph.hpp"
 #include "lockstep/rt/runtime.hpp"
 #include "stack_pool.hpp"
+#include "user_frame.hpp"
 
 namespace lockstep::rt {
 
@@ -96,6 +97,7 @@ struct thread_rec final : waitable {
   void (*destroy)(void*) = nullptr;
   bool finished = false;
   bool step_read_only = false;  // set by the step's operation: it modified nothing
+  captured_stack stack_at_point;  // tracing only: where a library-header operation came from
   bool joined = false;       // join() completed
   bool handle_gone = false;  // no thread object refers to it any more
   // Fair scheduling (CHESS): after a yield, the threads that must take a step before this

@@ -1,0 +1,24 @@
+// Internal: finding the user's source line behind an operation whose default-argument
+// location lies inside a library header (std::lock_guard calling mutex::lock, say). Used only
+// when tracing (replay), so the cost of unwinding and symbolising is paid only then.
+#pragma once
+
+#include "lockstep/test.hpp"
+
+namespace lockstep::rt {
+
+// True for locations that do not say where the user's code is: system headers.
+bool is_library_location(source_loc loc) noexcept;
+
+// Captures the current call stack (call on the simulated thread's own stack).
+struct captured_stack {
+  void* pcs[16];
+  int n = 0;
+};
+void capture_stack(captured_stack& s) noexcept;
+
+// The innermost frame (inlined frames included) outside system headers and outside the
+// checker itself; `fallback` when none can be found or no symbolizer is available.
+source_loc user_frame(const captured_stack& s, source_loc fallback);
+
+}  // namespace lockstep::rt
