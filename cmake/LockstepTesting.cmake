@@ -12,8 +12,9 @@ function(lockstep_add_test_executable target)
   add_executable(${target} ${arg_SOURCES})
   target_link_libraries(${target} PRIVATE lockstep::harness ${arg_LIBRARIES} lockstep_build_flags)
   set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_tests.cmake)
-  set(props "${arg_PROPERTIES}")
-  string(REPLACE ";" "\\;" props_escaped "${props}")
+  # Properties travel to the discovery script as one space-separated string ("A 1 B 2"):
+  # a ';'-list would be split into separate -D arguments on the way.
+  list(JOIN arg_PROPERTIES " " props_escaped)
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND ${CMAKE_COMMAND}
       -D EXE=$<TARGET_FILE:${target}>

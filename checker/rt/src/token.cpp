@@ -54,8 +54,10 @@ void encode_choices(const std::uint16_t* c, std::size_t n, char* buf, std::size_
       }
     }
     if (run >= 4) {
+      // "<d>*<count>." — the '.' ends the count, so a digit choice may follow it.
       put('*');
       put_num(static_cast<unsigned>(run));
+      put('.');
     }
     i = j;
   }
@@ -123,9 +125,10 @@ std::string decode(const std::string& text, token& out) {
     if (i < choices.size() && choices[i] == '*') {
       std::size_t j = i + 1;
       while (j < choices.size() && choices[j] >= '0' && choices[j] <= '9') ++j;
-      if (!parse_u64(choices.substr(i + 1, j - i - 1), count) || count > 100000000)
-        return "bad repeat count at offset " + std::to_string(i);
-      i = j;
+      if (!parse_u64(choices.substr(i + 1, j - i - 1), count) || count > 100000000 ||
+          j >= choices.size() || choices[j] != '.')
+        return "bad repeat count at offset " + std::to_string(i) + " (expected *<count>.)";
+      i = j + 1;
     }
     out.choices.insert(out.choices.end(), count, static_cast<std::uint16_t>(v));
   }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Throwaway redis-server instances for tests and benchmarks: 127.0.0.1 only, private ports,
+# all state (pid files, logs, working dirs) under one state directory, stopped by pid.
+#
+#   redis.sh start   STATE [COUNT]   start COUNT (default 3) instances; writes STATE/ports
+#   redis.sh stop    STATE           stop every instance of STATE (idempotent)
+#   redis.sh kill    STATE INDEX     SIGKILL instance INDEX (0-based): a crash
+#   redis.sh restart STATE INDEX     start instance INDEX again on its old port (empty data)
+#
+# Ports are probed upwards from a base derived from STATE, so that two build trees do not
+# compete for the same ports; a port that turns out to be taken is skipped.
+set -euo pipefail
+
+die() { echo "redis.sh: $*" >&2; exit 1; }
+[ $# -ge 2 ] || die "usage: redis.sh start|stop|kill|restart STATE [COUNT|INDEX]"
+cmd=$1
+state=$(mkdir -p "$2" && cd "$2" && pwd)
+command -v redis-server >/dev/null || die "redis-server not found (install: ci/servers/packages.txt)"
+command -v redis-cli >/dev/null || die "redis-cli not found (install redis-tools)"
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Is $1 (a pid) a live redis-server? Guards against killing a recycled pid. A zombie (exited,
+# not reaped yet: in containers PID 1 often does not reap) counts as stopped.
+is_redis_pid() {
+  [ -n "$1" ] && [ -r "/proc/$1/comm" ] && grep -q '^redis-server' "/proc/$1/comm" 2>/dev/null &&
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# start_one INDEX PORT: returns 0 once the server that answers on PORT is the one whose pid is
+# in our pid file.
+start_one() {
+  local i=$1 port=$2 dir="$state/$1"
+  mkdir -p "$dir"
+  rm -f "$dir/redis.pid"
+  : >"$dir/redis.log"
+  redis-server --bind 127.0.0.1 --port "$port" --pidfile "$dir/redis.pid" --dir "$dir" \
+    --logfile "$dir/redis.log" --save '' --appendonly no --daemonize yes \
+    --protected-mode yes >/dev/null 2>&1 || return 1
+  local pid served
+  for _ in $(seq 1 100); do  # up to 5 s
+    pid=$(cat "$dir/redis.pid" 2>/dev/null || true)
+    served=$(redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' |
+             sed -n 's/^process_id://p' || true)
+    if [ -n "$pid" ] && [ "$pid" = "$served" ]; then
+      echo "$port" >"$dir/port"
+      return 0
+    fi
+    if grep -q -i 'address already in use\|could not create server' "$dir/redis.log" 2>/dev/null; then
+      return 1
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+stop_one() {
+  local dir="$state/$1" pid
+  pid=$(cat "$dir/redis.pid" 2>/dev/null || true)
+  if is_redis_pid "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      is_redis_pid "$pid" || break
+      sleep 0.05
+    done
+    if is_redis_pid "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$dir/redis.pid"
+}
+
+instances() { find "$state" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | grep -E '^[0-9]+$' | sort -n; }
+
+case $cmd in
+  start)
+    count=${3:-3}
+    for i in $(instances); do stop_one "$i"; done   # leftovers of an interrupted run
+    rm -f "$state/ports"
+    base=$(( 20000 + $(printf '%s' "$state" | cksum | cut -d' ' -f1) % 20000 ))
+    port=$base
+    for i in $(seq 0 $((count - 1))); do
+      started=0
+      for _ in $(seq 1 50); do
+        port=$((port + 1))
+        port_in_use "$port" && continue
+        if start_one "$i" "$port"; then started=1; break; fi
+        stop_one "$i"
+      done
+      if [ $started -ne 1 ]; then
+        echo "redis.sh: instance $i failed to start; log:" >&2
+        tail -n 20 "$state/$i/redis.log" >&2 || true
+        for j in $(instances); do stop_one "$j"; done
+        exit 1
+      fi
+      echo "$port" >>"$state/ports"
+    done
+    echo "redis.sh: $count instances on 127.0.0.1 ports $(tr '\n' ' ' <"$state/ports")(state $state)"
+    ;;
+  stop)
+    for i in $(instances); do stop_one "$i"; done
+    ;;
+  kill)
+    [ $# -ge 3 ] || die "kill needs an INDEX"
+    pid=$(cat "$state/$3/redis.pid" 2>/dev/null || true)
+    if is_redis_pid "$pid"; then
+      kill -KILL "$pid"
+      for _ in $(seq 1 100); do is_redis_pid "$pid" || break; sleep 0.05; done
+    fi
+    rm -f "$state/$3/redis.pid"
+    ;;
+  restart)
+    [ $# -ge 3 ] || die "restart needs an INDEX"
+    port=$(cat "$state/$3/port" 2>/dev/null) || die "instance $3 was never started in $state"
+    stop_one "$3"
+    for _ in $(seq 1 40); do   # the old socket may linger for a moment
+      if start_one "$3" "$port"; then exit 0; fi
+      stop_one "$3"
+      sleep 0.05
+    done
+    tail -n 20 "$state/$3/redis.log" >&2 || true
+    die "instance $3 failed to restart on port $port"
+    ;;
+  *) die "unknown command $cmd" ;;
+esac
