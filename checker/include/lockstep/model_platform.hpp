@@ -278,7 +278,7 @@ struct model_platform {
       if constexpr (sizeof(T) <= sizeof(std::uint64_t)) {
         if (rt::weak_memory()) {
           weak_ = true;
-          w_.mo.push_back(rt::weak_store{to_bits(v_), -1, 0});
+          w_.mo.push_back(rt::weak_store{to_bits(v_), -1, 0, false, false, {}});
         }
       }
     }

@@ -186,7 +186,7 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
                    bool rmw) {
   execution& e = *execution::active();
   thread_rec& t = e.current();
-  weak_store s{bits, t.id, t.clock.c[t.id]};
+  weak_store s{bits, t.id, t.clock.c[t.id], false, false, {}};
   if (rmw) {
     // The read half reads the latest store; a release sequence continues through RMWs.
     const weak_store& prev = l.mo.back();

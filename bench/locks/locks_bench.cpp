@@ -1,0 +1,86 @@
+// Lock benchmarks: uncontended lock/unlock latency (1 thread) and contended throughput
+// (2 threads hammering one lock around a tiny critical section). Every lock is measured in
+// the same run as std::mutex, the reference for the ratios in RESULTS.md.
+#include <absl/synchronization/mutex.h>
+#include <benchmark/benchmark.h>
+#include <tbb/queuing_mutex.h>
+#include <tbb/spin_mutex.h>
+
+#include <lockstep/fifo_lock.hpp>
+#include <lockstep/lock.hpp>
+#include <lockstep/profiled_lock.hpp>
+#include <lockstep/rlock.hpp>
+#include <lockstep/semaphore.hpp>
+#include <lockstep/spin_lock.hpp>
+#include <lockstep/ticket_lock.hpp>
+
+#include <cstdint>
+#include <mutex>
+
+namespace {
+
+// Adapters to a common lock()/unlock() interface.
+struct AbslMutex {
+  absl::Mutex m;
+  void lock() { m.Lock(); }
+  void unlock() { m.Unlock(); }
+};
+struct TbbSpin {
+  tbb::spin_mutex m;
+  void lock() { m.lock(); }
+  void unlock() { m.unlock(); }
+};
+// tbb::queuing_mutex locks through a scoped_lock that owns the queue node.
+struct TbbQueuing {
+  tbb::queuing_mutex m;
+};
+struct SemaphoreLock {
+  lockstep::Semaphore<> s{1};
+  void lock() { s.acquire(); }
+  void unlock() { s.release(); }
+};
+
+template <class L>
+L& shared_lock() {
+  static L l;
+  return l;
+}
+std::uint64_t g_counter = 0;  // protected by the lock under test
+
+template <class L>
+void BM_Lock(benchmark::State& state) {
+  L& l = shared_lock<L>();
+  for (auto _ : state) {
+    if constexpr (std::is_same_v<L, TbbQueuing>) {
+      tbb::queuing_mutex::scoped_lock g(l.m);
+      benchmark::DoNotOptimize(++g_counter);
+    } else {
+      l.lock();
+      benchmark::DoNotOptimize(++g_counter);
+      l.unlock();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+#define LOCK_BENCH(L)                                                  \
+  BENCHMARK_TEMPLATE(BM_Lock, L)->Name("uncontended/" #L)->Threads(1); \
+  BENCHMARK_TEMPLATE(BM_Lock, L)->Name("contended2/" #L)->Threads(2)->UseRealTime()
+
+LOCK_BENCH(std::mutex);
+LOCK_BENCH(AbslMutex);
+LOCK_BENCH(TbbSpin);
+LOCK_BENCH(TbbQueuing);
+LOCK_BENCH(lockstep::SpinLock<>);
+LOCK_BENCH(lockstep::TTASLock<>);
+LOCK_BENCH(lockstep::TicketLock<>);
+LOCK_BENCH(lockstep::FifoLock<>);
+LOCK_BENCH(lockstep::Lock<>);
+LOCK_BENCH(lockstep::RLock<>);
+using ProfiledStdMutex = lockstep::ProfiledLock<std::mutex>;
+LOCK_BENCH(ProfiledStdMutex);
+LOCK_BENCH(SemaphoreLock);
+
+}  // namespace
+
+BENCHMARK_MAIN();

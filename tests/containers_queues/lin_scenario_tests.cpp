@@ -1,0 +1,85 @@
+// Tests of the linearizability scenario harness (lockstep/lin_scenario.hpp): a correct
+// register passes; a register whose cas is a separate load and store is caught.
+#include <lockstep/lin_scenario.hpp>
+#include <lockstep/models/register.hpp>
+#include <lockstep/test.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace lockstep::models {
+inline std::ostream& operator<<(std::ostream& os, const register_model::input_type& in) {
+  switch (in.kind) {
+    case register_model::op::read: return os << "read";
+    case register_model::op::write: return os << "write(" << in.arg1 << ")";
+    case register_model::op::cas: return os << "cas(" << in.arg1 << "," << in.arg2 << ")";
+  }
+  return os;
+}
+}  // namespace lockstep::models
+
+namespace {
+// Deterministic by default (a failing seed must not come and go between CI runs); set
+// RC_PARAMS yourself to explore other seeds. rapidcheck reads RC_PARAMS on first use.
+const bool fixed_seed = [] { return ::setenv("RC_PARAMS", "seed=1", /*overwrite=*/0) == 0; }();
+
+using M = lockstep::models::register_model;
+using P = lockstep::model_platform;
+
+// Small value domain so that cas succeeds often and races matter.
+rc::Gen<M::input_type> gen_op() {
+  return rc::gen::element(M::input_type{M::op::read}, M::input_type{M::op::write, 0},
+                          M::input_type{M::op::write, 1}, M::input_type{M::op::cas, 0, 1},
+                          M::input_type{M::op::cas, 1, 0});
+}
+
+template <bool Broken>
+struct reg {
+  P::atomic<std::int64_t> v{M::nil};
+  M::output_type apply(const M::input_type& in) {
+    switch (in.kind) {
+      case M::op::read: return {v.load(), true};
+      case M::op::write: v.store(in.arg1); return {0, true};
+      case M::op::cas:
+        if constexpr (Broken) {
+          // Check-then-act: another thread may write between the load and the store.
+          if (v.load() != in.arg1) return {0, false};
+          v.store(in.arg2);
+          return {0, true};
+        } else {
+          std::int64_t e = in.arg1;
+          return {0, v.compare_exchange_strong(e, in.arg2)};
+        }
+    }
+    return {};
+  }
+};
+
+template <bool Broken>
+bool run(const char* name) {
+  return lockstep::lin_property<M>(
+      name, gen_op(), [] { return std::make_unique<reg<Broken>>(); },
+      [](reg<Broken>& r, const M::input_type& in) { return r.apply(in); },
+      {.max_threads = 2, .max_ops = 3, .preemption_bound = 2});
+}
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(lin_scenario_correct_register_passes) {
+  LOCKSTEP_ASSERT(run<false>("lin_scenario: atomic register is linearizable"));
+}
+
+LOCKSTEP_UNIT_TEST(lin_scenario_broken_cas_is_caught) {
+  // rapidcheck prints the shrunk scenario and the checker report to stderr. One round is 100
+  // random scenarios; the race needs write+cas against a write with a later observation, so
+  // allow several rounds. rapidcheck derives the random stream from the description, so each
+  // round has its own (stable, unique) description.
+  bool caught = false;
+  for (int round = 0; round < 10 && !caught; ++round) {
+    caught = !run<true>(
+        ("lin_scenario: check-then-act cas is caught, round " + std::to_string(round)).c_str());
+  }
+  LOCKSTEP_ASSERT(caught);
+}

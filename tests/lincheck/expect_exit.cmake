@@ -1,0 +1,10 @@
+# Runs EXE with ARGS (a ;-list) and fails unless its exit code is CODE.
+cmake_minimum_required(VERSION 3.25)
+execute_process(COMMAND ${EXE} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL CODE)
+  message(FATAL_ERROR "expected exit ${CODE}, got ${rc}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if("--json" IN_LIST ARGS AND NOT out MATCHES "^{\"verdict\":")
+  message(FATAL_ERROR "--json output is not JSON: ${out}")
+endif()
+message(STATUS "exit ${rc} as expected; stderr: ${err}")
