@@ -9,33 +9,12 @@
 
 using P = lockstep::model_platform;
 
+#include "../support/mutual_exclusion.hpp"
+
+using lockstep_test::mutual_exclusion;
+
 namespace {
 
-// Runs `threads` threads that each enter the critical section `rounds` times; asserts that
-// nobody else is inside, and that the protected plain counter (race-checked) adds up.
-template <class Lock>
-void mutual_exclusion(int threads, int rounds, bool plain_data = true) {
-  Lock lock;
-  P::atomic<int> inside{0};
-  P::var<int> counter{0};
-  auto body = [&] {
-    for (int r = 0; r < rounds; ++r) {
-      std::lock_guard<Lock> g(lock);
-      // Relaxed: the occupancy check must not itself order the threads' accesses (that
-      // would hide a lock that fails to synchronise from the race detector).
-      LOCKSTEP_ASSERT(inside.fetch_add(1, std::memory_order_relaxed) == 0)
-          << "two threads in the critical section";
-      if (plain_data) counter += 1;
-      inside.fetch_sub(1, std::memory_order_relaxed);
-    }
-  };
-  P::thread ts[3];
-  for (int i = 0; i < threads; ++i) ts[i] = P::thread(body);
-  for (int i = 0; i < threads; ++i) ts[i].join();
-  if (plain_data) {
-    LOCKSTEP_ASSERT(counter.get() == threads * rounds) << "lost update: " << counter.get();
-  }
-}
 
 // Broken twin of SpinLock: test and set as two separate operations.
 class NonAtomicTASLock {
