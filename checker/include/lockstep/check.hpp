@@ -84,6 +84,10 @@ struct exploration {
 };
 exploration explore(const std::string& name, std::function<void()> body,
                     const model_test_options& opts = {}, bool exhaustive = true);
+// Replays one execution of `body` from a token printed by explore() (the token names `name`)
+// and returns its verdict; report holds the full thread-by-thread trace and the outcome.
+exploration replay(const std::string& name, std::function<void()> body,
+                   const model_test_options& opts, const std::string& token);
 
 // The runner behind LOCKSTEP_TEST (checker/rt/src/runner.cpp).
 test_outcome run_model_test(const test_info&, const run_config&);

@@ -9,7 +9,8 @@
 //     report_failure(failure_kind::linearizability, lin::describe(...)), so the checker's
 //     report carries the replay token and the trace. On failure rapidcheck shrinks the
 //     scenario; the returned bool is false and stderr shows the minimal scenario + report.
-//     Reproduce with RC_PARAMS="seed=N".
+//     Reproduce with RC_PARAMS="seed=N"; the report ends with how to replay the failing
+//     execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's RC_PARAMS="reproduce=...").
 //   * stress_history(...) runs the same kind of scenario on real std_platform threads and
 //     returns lin::check's result (use it in LOCKSTEP_UNIT_TEST; clean under tsan).
 //
@@ -29,7 +30,9 @@
 
 #include <rapidcheck.h>
 
+#include <cstdlib>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -73,14 +76,20 @@ namespace detail {
 
 template <class Input>
 rc::Gen<lin_scenario<Input>> scenario_gen(rc::Gen<Input> op, lin_property_options o) {
-  // Operation counts are drawn uniformly (not scaled by rapidcheck's size) so that long
-  // scenarios are tried from the first test on; shrinking still shortens them.
-  auto thread_ops = [op, o] {
-    return rc::gen::mapcat(rc::gen::inRange(1, o.max_ops + 1), [op](int k) {
+  // Operation and thread counts are drawn uniformly so that long scenarios are tried from the
+  // first test on; shrinking still shortens them. rc::gen::inRange scales its range by
+  // rapidcheck's size (0 for the first test, growing to 100), so it is pinned to the nominal
+  // size: unpinned, most scenarios of a 100-test run had one operation per thread and whether a
+  // race needing two was ever generated depended on the seed.
+  auto count = [](int lo, int hi_inclusive) {
+    return rc::gen::resize(rc::kNominalSize, rc::gen::inRange(lo, hi_inclusive + 1));
+  };
+  auto thread_ops = [op, o, count] {
+    return rc::gen::mapcat(count(1, o.max_ops), [op](int k) {
       return rc::gen::container<std::vector<Input>>(static_cast<std::size_t>(k), op);
     });
   };
-  return rc::gen::mapcat(rc::gen::inRange(o.min_threads, o.max_threads + 1),
+  return rc::gen::mapcat(count(o.min_threads, o.max_threads),
                          [thread_ops](int n) {
                            return rc::gen::map(
                                rc::gen::container<std::vector<std::vector<Input>>>(
@@ -91,6 +100,25 @@ rc::Gen<lin_scenario<Input>> scenario_gen(rc::Gen<Input> op, lin_property_option
                          });
 }
 
+// Runs scenario `s` against container `c`, one Thread per scenario thread, recording invoke/
+// respond around each operation; returns the history after all threads have joined.
+template <class M, class Thread, class Container, class Apply>
+lin::history<M> run_scenario(const lin_scenario<typename M::input_type>& s, Container& c,
+                             const Apply& apply) {
+  lin::recorder<M> rec;
+  std::vector<Thread> ts;
+  for (std::size_t t = 0; t < s.threads.size(); ++t) {
+    ts.emplace_back([&, t] {
+      for (const auto& in : s.threads[t]) {
+        auto id = rec.invoke(static_cast<int>(t), in);
+        rec.respond(id, apply(c, in));
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  return rec.history();
+}
+
 // The model-test body of one scenario: fresh container, one P::thread per scenario thread,
 // invoke/respond recorded around each operation, history checked after join.
 template <class M, class Factory, class Apply>
@@ -98,24 +126,26 @@ std::function<void()> scenario_body(const lin_scenario<typename M::input_type>& 
                                     Factory factory, Apply apply) {
   return [s, factory, apply] {
     auto c = factory();
-    lin::recorder<M> rec;
-    std::vector<model_platform::thread> ts;
-    for (std::size_t t = 0; t < s.threads.size(); ++t) {
-      ts.emplace_back([&, t] {
-        for (const auto& in : s.threads[t]) {
-          auto id = rec.invoke(static_cast<int>(t), in);
-          rec.respond(id, apply(*c, in));
-        }
-      });
-    }
-    for (auto& th : ts) th.join();
-    auto h = rec.history();
+    auto h = run_scenario<M, model_platform::thread>(s, *c, apply);
     lin::result r = lin::check(M{}, h);
     if (!r.linearizable()) {
       report_failure(failure_kind::linearizability,
                      "history is not linearizable:\n" + lin::describe(r, h));
     }
   };
+}
+
+// LOCKSTEP_REPLAY=<token> replays that execution (with its full trace) instead of exploring,
+// in the property the token names. Set it together with rapidcheck's RC_PARAMS="reproduce=..."
+// so that the property runs the scenario the token was found in.
+inline std::string replay_token_for(const std::string& description) {
+  const char* tok = std::getenv("LOCKSTEP_REPLAY");
+  if (!tok) return {};
+  const std::string t = tok;
+  const auto at = t.rfind('@');
+  return at != std::string::npos && t.compare(0, at, description) == 0 && at == description.size()
+             ? t
+             : std::string{};
 }
 
 }  // namespace detail
@@ -132,12 +162,25 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
     mo.preemption_bound = o.preemption_bound;
     mo.max_executions = o.max_executions;
     mo.max_steps = o.max_steps;
-    exploration e = explore(description, detail::scenario_body<M>(s, factory, apply), mo,
-                            /*exhaustive=*/true);
+    auto body = detail::scenario_body<M>(s, factory, apply);
+    if (const std::string tok = detail::replay_token_for(description); !tok.empty()) {
+      exploration r = replay(description, body, mo, tok);
+      std::cout << r.report;
+      if (!r.passed) RC_FAIL("replayed " + r.verdict);
+      return;
+    }
+    exploration e = explore(description, body, mo, /*exhaustive=*/true);
     if (!e.passed) {
+      // The checker's report says "--replay=<token>"; a generated scenario is not a registered
+      // test, so point at LOCKSTEP_REPLAY instead (below).
+      if (auto at = e.report.find("replay: --replay="); at != std::string::npos)
+        e.report.replace(at, 17, "replay token: ");
       std::ostringstream os;
       showValue(s, os);
-      RC_FAIL("scenario:\n" + os.str() + e.verdict + "\n" + e.report);
+      RC_FAIL("scenario:\n" + os.str() + e.verdict + "\n" + e.report +
+              "reproduce this execution with its full trace: run the test again with\n"
+              "  LOCKSTEP_REPLAY='" + e.token +
+              "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
     }
   });
 }
@@ -151,18 +194,7 @@ lin::result stress_history(const lin_scenario<typename M::input_type>& s, Factor
   lin::result last;
   for (int round = 0; round < rounds; ++round) {
     auto c = factory();
-    lin::recorder<M> rec;
-    std::vector<std::thread> ts;
-    for (std::size_t t = 0; t < s.threads.size(); ++t) {
-      ts.emplace_back([&, t] {
-        for (const auto& in : s.threads[t]) {
-          auto id = rec.invoke(static_cast<int>(t), in);
-          rec.respond(id, apply(*c, in));
-        }
-      });
-    }
-    for (auto& th : ts) th.join();
-    auto h = rec.history();
+    auto h = detail::run_scenario<M, std::thread>(s, *c, apply);
     last = lin::check(M{}, h);
     if (!last.linearizable()) {
       if (why) *why = lin::describe(last, h);

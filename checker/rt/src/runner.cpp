@@ -468,4 +468,30 @@ exploration explore(const std::string& name, std::function<void()> body,
   return x;
 }
 
+exploration replay(const std::string& name, std::function<void()> body,
+                   const model_test_options& opts, const std::string& token) {
+  rt::install_overflow_handler();
+  test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
+  rt::execution_config cfg;
+  cfg.stack_size = opts.stack_size;
+  cfg.weak_memory = opts.memory == memory_model::c11;
+  exploration x;
+  x.token = token;
+  rt::token tok;
+  if (std::string err = rt::decode(token, tok); !err.empty()) {
+    x.verdict = "FAIL: bad token";
+    x.report = "malformed replay token: " + err;
+    return x;
+  }
+  one_result r;
+  replay_report(t, cfg, tok, r);
+  x.executions = 1;
+  x.passed = r.fail.kind == failure_kind::none;
+  x.verdict = x.passed ? "pass" : std::string("FAIL: ") + to_string(r.fail.kind);
+  x.report = "replaying " + token + "\n" + format_trace(r.trace, ~std::size_t{0}) +
+             "outcome: " + (x.passed ? std::string("the execution passed") : describe_failure(r.fail)) +
+             "\n";
+  return x;
+}
+
 }  // namespace lockstep

@@ -303,7 +303,14 @@ std::string describe(const result& r, const history<M>& h) {
     os << "  op " << i << " client " << o.client << " [" << o.call << ", ";
     if (o.open()) os << "open";
     else os << o.ret;
-    os << "]\n";
+    os << "]";
+    // Operations print themselves when the model's input/output types are streamable
+    // (operator<< found by ADL, e.g. in the model's namespace).
+    if constexpr (requires { os << o.input; }) os << "  " << o.input;
+    if constexpr (requires { os << *o.output; }) {
+      if (o.output) os << " -> " << *o.output;
+    }
+    os << "\n";
   };
   switch (r.verdict_) {
     case verdict::linearizable:
