@@ -11,8 +11,9 @@
 //     scenario; the returned bool is false and stderr shows the minimal scenario + report.
 //     Reproduce with RC_PARAMS="seed=N"; the report ends with how to replay the failing
 //     execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's RC_PARAMS="reproduce=...").
-//   * stress_history(...) runs the same kind of scenario on real std_platform threads and
-//     returns lin::check's result (use it in LOCKSTEP_UNIT_TEST; clean under tsan).
+//   * stress_history(...) (lockstep/lincheck/scenario.hpp, included here; use that header
+//     alone in stress tests, which must build without the checker for the tsan preset) runs
+//     the same kind of scenario on real threads and returns lin::check's result.
 //
 // Usage
 //   using M = lockstep::models::fifo_queue;             // any lin::model
@@ -36,20 +37,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lockstep/check.hpp"
 #include "lockstep/lincheck/lincheck.hpp"
+#include "lockstep/lincheck/scenario.hpp"
 #include "lockstep/model_platform.hpp"
 
 namespace lockstep {
-
-// Per-thread lists of operations.
-template <class Input>
-struct lin_scenario {
-  std::vector<std::vector<Input>> threads;
-};
 
 template <class Input>
 void showValue(const lin_scenario<Input>& s, std::ostream& os) {
@@ -98,25 +93,6 @@ rc::Gen<lin_scenario<Input>> scenario_gen(rc::Gen<Input> op, lin_property_option
                                  return lin_scenario<Input>{std::move(v)};
                                });
                          });
-}
-
-// Runs scenario `s` against container `c`, one Thread per scenario thread, recording invoke/
-// respond around each operation; returns the history after all threads have joined.
-template <class M, class Thread, class Container, class Apply>
-lin::history<M> run_scenario(const lin_scenario<typename M::input_type>& s, Container& c,
-                             const Apply& apply) {
-  lin::recorder<M> rec;
-  std::vector<Thread> ts;
-  for (std::size_t t = 0; t < s.threads.size(); ++t) {
-    ts.emplace_back([&, t] {
-      for (const auto& in : s.threads[t]) {
-        auto id = rec.invoke(static_cast<int>(t), in);
-        rec.respond(id, apply(c, in));
-      }
-    });
-  }
-  for (auto& th : ts) th.join();
-  return rec.history();
 }
 
 // The model-test body of one scenario: fresh container, one P::thread per scenario thread,
@@ -183,25 +159,6 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
               "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
     }
   });
-}
-
-// Real-thread stress: runs `s` on std::threads (the container must be built on
-// std_platform by `factory`), `rounds` times, and returns the first non-linearizable
-// result (with its description in *why), or a linearizable one.
-template <class M, class Factory, class Apply>
-lin::result stress_history(const lin_scenario<typename M::input_type>& s, Factory factory,
-                           Apply apply, int rounds = 100, std::string* why = nullptr) {
-  lin::result last;
-  for (int round = 0; round < rounds; ++round) {
-    auto c = factory();
-    auto h = detail::run_scenario<M, std::thread>(s, *c, apply);
-    last = lin::check(M{}, h);
-    if (!last.linearizable()) {
-      if (why) *why = lin::describe(last, h);
-      return last;
-    }
-  }
-  return last;
 }
 
 }  // namespace lockstep
