@@ -176,64 +176,46 @@ pg_bank::pg_bank(std::string conninfo, std::string schema, bank_options opts)
 pg_bank::~pg_bank() = default;
 
 transfer_result pg_bank::transfer(const transfer_request& t) {
-  transfer_result r;
-  impl_->retry.reset();
-  while (r.attempts < impl_->opts.max_attempts) {
-    ++r.attempts;
-    try {
-      std::optional<transfer_status> st;
-      switch (impl_->opts.mode) {
-        case lock_mode::pessimistic:
-          st = impl_->pessimistic(t, r.attempts);
-          break;
-        case lock_mode::optimistic:
-          st = impl_->optimistic(t, r.attempts);
-          break;
-        case lock_mode::external:
-          st = impl_->external(t, r.attempts);
-          break;
-      }
-      if (st) {
-        r.status = *st;
-        return r;
-      }
-      ++r.conflicts;
-    } catch (const pqxx::deadlock_detected&) {
-      ++r.deadlocks;
-    } catch (const pqxx::transaction_rollback&) {
-      ++r.conflicts;  // serialization failure / statement completion unknown
-    } catch (const pqxx::unique_violation&) {
-      // The same transfer id committed concurrently (a duplicate submission): the retry's
-      // log lookup returns its recorded outcome.
-      ++r.conflicts;
-    } catch (const pqxx::in_doubt_error&) {
-      impl_->conn.reset();  // did the commit happen? the log lookup of the retry will tell
-    } catch (const pqxx::broken_connection&) {
-      impl_->conn.reset();
-    }
-    std::this_thread::sleep_for(impl_->retry.next());
-  }
-  r.status = transfer_status::gave_up;
-  return r;
+  return detail::retry_transfer(
+      impl_->opts, impl_->retry,
+      [&](int attempt) -> std::optional<transfer_status> {
+        switch (impl_->opts.mode) {
+          case lock_mode::pessimistic: return impl_->pessimistic(t, attempt);
+          case lock_mode::optimistic: return impl_->optimistic(t, attempt);
+          case lock_mode::external: return impl_->external(t, attempt);
+        }
+        return std::nullopt;
+      },
+      [&](transfer_result& r) {
+        try {
+          throw;
+        } catch (const pqxx::deadlock_detected&) {
+          ++r.deadlocks;
+        } catch (const pqxx::transaction_rollback&) {
+          ++r.conflicts;  // serialization failure / statement completion unknown
+        } catch (const pqxx::unique_violation&) {
+          // The same transfer id committed concurrently (a duplicate submission): the retry's
+          // log lookup returns its recorded outcome.
+          ++r.conflicts;
+        } catch (const pqxx::in_doubt_error&) {
+          impl_->conn.reset();  // did the commit happen? the log lookup of the retry will tell
+        } catch (const pqxx::broken_connection&) {
+          impl_->conn.reset();
+        }
+      });
 }
 
 bank_audit pg_bank::audit() {
   pqxx::nontransaction n(impl_->c());
   bank_audit a;
-  auto r =
-      n.exec("SELECT count(*), coalesce(sum(balance), 0), coalesce(min(balance), 0) FROM accounts");
+  auto r = n.exec(detail::kAuditTotalsSql);
   a.accounts = r[0][0].as<std::int64_t>();
   a.total = r[0][1].as<std::int64_t>();
   a.min_balance = r[0][2].as<std::int64_t>();
   r = n.exec("SELECT count(*), count(*) FILTER (WHERE status = 'applied') FROM transfer_log");
   a.log_rows = r[0][0].as<std::int64_t>();
   a.applied = r[0][1].as<std::int64_t>();
-  r = n.exec(
-      "SELECT count(*) FROM accounts a WHERE a.balance != a.opening_balance "
-      " + coalesce((SELECT sum(amount) FROM transfer_log "
-      "             WHERE to_id = a.id AND status = 'applied'), 0)"
-      " - coalesce((SELECT sum(amount) FROM transfer_log "
-      "             WHERE from_id = a.id AND status = 'applied'), 0)");
+  r = n.exec(detail::kAuditMismatchesSql);
   a.log_mismatches = r[0][0].as<std::int64_t>();
   return a;
 }

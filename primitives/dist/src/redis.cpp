@@ -180,16 +180,7 @@ std::optional<lease> redis_lock::try_acquire() {
 }
 
 std::optional<lease> redis_lock::acquire(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  backoff_.reset();
-  for (;;) {
-    if (auto l = try_acquire()) return l;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return std::nullopt;
-    const auto wait =
-        std::min<std::chrono::steady_clock::duration>(backoff_.next(), deadline - now);
-    std::this_thread::sleep_for(wait);
-  }
+  return retry_for(timeout, backoff_, [this] { return try_acquire(); });
 }
 
 bool redis_lock::release(const lease& l) {

@@ -67,15 +67,7 @@ std::optional<lease> redlock::try_acquire() {
 }
 
 std::optional<lease> redlock::acquire(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  backoff_.reset();
-  for (;;) {
-    if (auto l = try_acquire()) return l;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(backoff_.next(), deadline - now));
-  }
+  return retry_for(timeout, backoff_, [this] { return try_acquire(); });
 }
 
 void redlock::release(const lease& l) {

@@ -245,39 +245,25 @@ sqlite_bank::sqlite_bank(const std::string& path, bank_options opts)
 sqlite_bank::~sqlite_bank() { sqlite3_close(impl_->db); }
 
 transfer_result sqlite_bank::transfer(const transfer_request& t) {
-  transfer_result r;
-  impl_->retry.reset();
-  while (r.attempts < impl_->opts.max_attempts) {
-    ++r.attempts;
-    try {
-      std::optional<transfer_status> st;
-      if (impl_->opts.mode == lock_mode::optimistic) {
-        st = impl_->optimistic(t, r.attempts);
-      } else {
-        st = impl_->pessimistic(t, r.attempts);
-      }
-      if (st) {
-        r.status = *st;
-        return r;
-      }
-      ++r.conflicts;
-    } catch (const sqlite_busy&) {
-      impl_->rollback();
-      ++r.conflicts;
-    } catch (...) {
-      impl_->rollback();
-      throw;
-    }
-    std::this_thread::sleep_for(impl_->retry.next());
-  }
-  r.status = transfer_status::gave_up;
-  return r;
+  return detail::retry_transfer(
+      impl_->opts, impl_->retry,
+      [&](int attempt) {
+        return impl_->opts.mode == lock_mode::optimistic ? impl_->optimistic(t, attempt)
+                                                          : impl_->pessimistic(t, attempt);
+      },
+      [&](transfer_result& r) {
+        impl_->rollback();
+        try {
+          throw;
+        } catch (const sqlite_busy&) {
+          ++r.conflicts;
+        }
+      });
 }
 
 bank_audit sqlite_bank::audit() {
   bank_audit a;
-  stmt s(impl_->db,
-         "SELECT count(*), coalesce(sum(balance), 0), coalesce(min(balance), 0) FROM accounts");
+  stmt s(impl_->db, detail::kAuditTotalsSql);
   s.step();
   a.accounts = s.col(0);
   a.total = s.col(1);
@@ -286,12 +272,7 @@ bank_audit sqlite_bank::audit() {
   l.step();
   a.log_rows = l.col(0);
   a.applied = l.col(1);
-  stmt m(impl_->db,
-         "SELECT count(*) FROM accounts a WHERE a.balance != a.opening_balance "
-         " + coalesce((SELECT sum(amount) FROM transfer_log "
-         "             WHERE to_id = a.id AND status = 'applied'), 0)"
-         " - coalesce((SELECT sum(amount) FROM transfer_log "
-         "             WHERE from_id = a.id AND status = 'applied'), 0)");
+  stmt m(impl_->db, detail::kAuditMismatchesSql);
   m.step();
   a.log_mismatches = m.col(0);
   return a;

@@ -10,10 +10,13 @@
 //   while (!try_it()) std::this_thread::sleep_for(b.next());
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 
 namespace lockstep::dist {
 
@@ -35,6 +38,21 @@ class backoff {
   int attempt_ = 0;
   std::mt19937_64 rng_;
 };
+
+// Calls attempt() (returning std::optional) until it yields a value or `timeout` has
+// passed, sleeping b.next() between attempts but never past the deadline. Resets b first.
+template <class F>
+auto retry_for(std::chrono::milliseconds timeout, backoff& b, F&& attempt) -> decltype(attempt()) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  b.reset();
+  for (;;) {
+    if (auto r = attempt()) return r;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(b.next(), deadline - now));
+  }
+}
 
 // A random 128-bit value as 32 hex digits: lock owner tokens, transfer ids.
 std::string random_token();

@@ -24,7 +24,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "lockstep/dist/backoff.hpp"
 
@@ -82,5 +84,46 @@ struct bank_audit {
   // Accounts whose balance differs from opening + logged in − logged out.
   std::int64_t log_mismatches = 0;
 };
+
+namespace detail {
+
+// The retry loop shared by both databases: attempt(n) runs transaction attempt n and returns
+// its outcome, or nullopt for a conflict (version mismatch, busy) to be retried after a backoff
+// delay. An exception thrown by attempt is handed to on_error(result) inside the catch block:
+// it rethrows (`throw;`) and catches what is retryable, counting it in the result; anything
+// it lets escape ends the transfer.
+template <class Attempt, class OnError>
+transfer_result retry_transfer(const bank_options& opts, backoff& retry, Attempt&& attempt,
+                               OnError&& on_error) {
+  transfer_result r;
+  retry.reset();
+  while (r.attempts < opts.max_attempts) {
+    ++r.attempts;
+    try {
+      if (std::optional<transfer_status> st = attempt(r.attempts)) {
+        r.status = *st;
+        return r;
+      }
+      ++r.conflicts;
+    } catch (...) {
+      on_error(r);
+    }
+    std::this_thread::sleep_for(retry.next());
+  }
+  r.status = transfer_status::gave_up;
+  return r;
+}
+
+// audit() queries, the same SQL on both databases.
+inline constexpr const char* kAuditTotalsSql =
+    "SELECT count(*), coalesce(sum(balance), 0), coalesce(min(balance), 0) FROM accounts";
+inline constexpr const char* kAuditMismatchesSql =
+    "SELECT count(*) FROM accounts a WHERE a.balance != a.opening_balance "
+    " + coalesce((SELECT sum(amount) FROM transfer_log "
+    "             WHERE to_id = a.id AND status = 'applied'), 0)"
+    " - coalesce((SELECT sum(amount) FROM transfer_log "
+    "             WHERE from_id = a.id AND status = 'applied'), 0)";
+
+}  // namespace detail
 
 }  // namespace lockstep::dist
