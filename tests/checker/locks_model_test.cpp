@@ -2,7 +2,6 @@
 // twins: the checker must prove the correct ones in every interleaving and catch the broken
 // ones, in exhaustive and random mode, with a token that replays the failure.
 #include <lockstep/check.hpp>
-#include <lockstep/spin_lock.hpp>
 #include <lockstep/ticket_lock.hpp>
 
 #include <mutex>
@@ -49,12 +48,8 @@ class RelaxedTicketLock {
 
 }  // namespace
 
-LOCKSTEP_TEST(spin_lock_mutual_exclusion_2x2) { mutual_exclusion<lockstep::SpinLock<P>>(2, 2); }
-LOCKSTEP_TEST(spin_lock_mutual_exclusion_3x1) { mutual_exclusion<lockstep::SpinLock<P>>(3, 1); }
-LOCKSTEP_TEST(ttas_lock_mutual_exclusion_3x1) { mutual_exclusion<lockstep::TTASLock<P>>(3, 1); }
-LOCKSTEP_TEST(ticket_lock_mutual_exclusion_3x1) {
-  mutual_exclusion<lockstep::TicketLock<P>>(3, 1);
-}
+// The correct locks' exclusion proofs (2x2, 3x1) live with the lock family in
+// tests/locks/locks_model_test.cpp; here only their broken twins.
 
 LOCKSTEP_TEST(broken_non_atomic_tas_is_caught, {.expect = lockstep::failure_kind::assertion}) {
   mutual_exclusion<NonAtomicTASLock>(2, 1, /*plain_data=*/false);

@@ -20,25 +20,6 @@ std::string etcd_path(int i) {
   return dir + buf;
 }
 
-// Replays `order` through the model and checks real-time order: the returned linearization
-// must be a witness, not just a "yes".
-template <class M>
-bool valid_order(const M& m, const lin::history<M>& h, const std::vector<std::size_t>& order) {
-  auto s = m.init();
-  std::set<std::size_t> seen;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const auto& o = h.ops[order[k]];
-    auto n = m.step(s, o.input, o.output);
-    if (!n) return false;
-    s = *n;
-    seen.insert(order[k]);
-    for (std::size_t j = k + 1; j < order.size(); ++j)
-      if (h.ops[order[j]].ret < o.call) return false;  // a later op finished before o began
-  }
-  for (std::size_t i = 0; i < h.ops.size(); ++i)
-    if (!h.ops[i].open() && !seen.count(i)) return false;
-  return true;
-}
 
 }  // namespace
 
@@ -53,7 +34,7 @@ LOCKSTEP_UNIT_TEST(etcd_verdicts_match_known_results) {
     LOCKSTEP_ASSERT(r.verdict_ != lin::verdict::unknown) << "etcd_" << i;
     LOCKSTEP_ASSERT(r.linearizable() == want) << "etcd_" << i << " expected " << want;
     if (want) {
-      LOCKSTEP_ASSERT(valid_order(R{}, h, r.order)) << "etcd_" << i << " invalid order";
+      LOCKSTEP_ASSERT(lin::valid_linearization(R{}, h, r.order)) << "etcd_" << i << " invalid order";
       ++ok;
     } else {
       LOCKSTEP_ASSERT(!r.unplaced.empty()) << "etcd_" << i << " no unplaced ops reported";
@@ -90,7 +71,7 @@ LOCKSTEP_UNIT_TEST(register_model_accepts_and_rejects) {
           {2, {R::op::read}, R::output_type{1}, 20, 30}}};
   r = lin::check(R{}, good);
   LOCKSTEP_ASSERT(r.linearizable());
-  LOCKSTEP_ASSERT(valid_order(R{}, good, r.order));
+  LOCKSTEP_ASSERT(lin::valid_linearization(R{}, good, r.order));
   // Open write may take effect later: read 7 after it was invoked.
   H open{{{0, {R::op::write, 7}, std::nullopt, 0, lin::open_time},
           {1, {R::op::read}, R::output_type{R::nil}, 1, 2},
@@ -101,7 +82,7 @@ LOCKSTEP_UNIT_TEST(register_model_accepts_and_rejects) {
   open.ops.pop_back();
   r = lin::check(R{}, open);
   LOCKSTEP_ASSERT(r.linearizable());
-  LOCKSTEP_ASSERT(valid_order(R{}, open, r.order));
+  LOCKSTEP_ASSERT(lin::valid_linearization(R{}, open, r.order));
 }
 
 LOCKSTEP_UNIT_TEST(recorder_builds_history) {

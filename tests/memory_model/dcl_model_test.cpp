@@ -1,28 +1,18 @@
 // Double-checked locking under the C++11 memory model: with an acquire load of the flag the
 // payload written before the release store is visible; with a relaxed load it is not, and
-// the plain payload read is a data race the checker reports.
+// the plain payload read is a data race the checker reports. The DCL is lockstep::Lazy
+// (lockstep/once.hpp), whose fast-path load and publishing store orders are template
+// parameters; tests/multilock/once_model_test.cpp has its full suite.
 #include <lockstep/check.hpp>
-
-#include <mutex>
+#include <lockstep/once.hpp>
 
 using P = lockstep::model_platform;
 
 namespace {
 template <std::memory_order Load, std::memory_order Store>
 void double_checked_init() {
-  P::atomic<bool> ready{false};
-  P::mutex m;
-  P::var<int> payload{0};
-  auto get = [&] {
-    if (!ready.load(Load)) {
-      std::lock_guard<P::mutex> g(m);
-      if (!ready.load(std::memory_order_relaxed)) {
-        payload = 42;
-        ready.store(true, Store);
-      }
-    }
-    LOCKSTEP_ASSERT(payload.get() == 42);
-  };
+  lockstep::Lazy<int, P, Load, Store> lazy([] { return 42; });
+  auto get = [&] { LOCKSTEP_ASSERT(lazy.get() == 42); };
   P::thread a(get), b(get);
   a.join();
   b.join();

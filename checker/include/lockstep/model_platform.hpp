@@ -415,6 +415,7 @@ struct model_platform {
     template <class... A>
     explicit var(A&&... a) : v_(std::forward<A>(a)...) {
       s_.id = rt::new_var_id(source_loc::current());
+      rt::var_init(s_);
     }
     var(const var&) = delete;
     var& operator=(const var&) = delete;

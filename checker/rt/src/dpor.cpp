@@ -16,6 +16,7 @@ void dpor_chooser::reset_execution() {
   cur_event_ = -1;
   last_thread_node_ = -1;
   redundant_ = false;
+  yield_readers_ = 0;
   for (auto& row : thread_clock_) std::fill(std::begin(row), std::end(row), -1);
   objects_.clear();
 }
@@ -116,10 +117,20 @@ void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
   std::copy(std::begin(thread_clock_[tid]), std::end(thread_clock_[tid]), pre);
   std::int32_t clk[kMaxThreads];
   std::copy(pre, pre + kMaxThreads, clk);
-  for (int a = 0; a < nacc; ++a) {
-    if (acc[a].key == 0) continue;
-    object_state& o = objects_[acc[a].key];
-    const access::kind_t kind = acc[a].kind;
+  // See the header: a yield writes kYieldKey, the next step of each other thread reads it.
+  access all[3];
+  std::copy(acc, acc + nacc, all);
+  int nall = nacc;
+  bool is_yield = false;
+  for (int a = 0; a < nacc; ++a) is_yield = is_yield || acc[a].key == kYieldKey;
+  if (!is_yield && ((yield_readers_ >> tid) & 1u))
+    all[nall++] = access{kYieldKey, false, access::plain};
+  yield_readers_ &= ~(1u << tid);
+  if (is_yield) yield_readers_ = ~(1u << tid);
+  for (int a = 0; a < nall; ++a) {
+    if (all[a].key == 0) continue;
+    object_state& o = objects_[all[a].key];
+    const access::kind_t kind = all[a].kind;
     auto is_race = [&](std::int32_t j) {
       const node& ej = path_[static_cast<std::size_t>(j)];
       return ej.tid != tid && pre[ej.tid] < j;
@@ -137,7 +148,7 @@ void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
     }
     if (o.last_write >= 0)
       consider(o.last_write, kind == access::plain || kind == access::try_acquire);
-    if (acc[a].write) {
+    if (all[a].write) {
       for (std::int32_t j : o.reads) consider(j, kind != access::order_only);
       o.reads.clear();
       o.last_write = i;

@@ -13,7 +13,11 @@
 // Data choices (lockstep::choose, which waiter a notify_one wakes) are explored exhaustively
 // as in dfs_chooser. Not combined with preemption bounding (the runner refuses both).
 // Fair-yield filtering can hide a racing thread at a backtrack point; the fallback then adds
-// every candidate there (sound for the explored candidates, at the cost of reduction).
+// every candidate there (sound for the explored candidates, at the cost of reduction). A yield
+// is treated as a write of kYieldKey and the first step of every other thread after it as a
+// read: the ordering fair scheduling imposes (the yielder waits for the others' next steps)
+// is then a race like any other, which the search reverses. Steps further on do not read it,
+// so spin-with-yield loops keep most of their reduction.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +77,11 @@ class dpor_chooser final : public chooser {
   void reset_execution();
   void race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i);
   std::uint32_t cand_mask_of_thread(const node& nd, int tid) const noexcept;
+  // A yield is dependent with every step (kYieldKey): fair scheduling makes the yielding
+  // thread's next step wait for the others' steps, so the order of a yield and another
+  // thread's step is not interchangeable even where they touch nothing in common.
   static bool dependent(const access& a, const access& b) noexcept {
+    if (a.key == kYieldKey || b.key == kYieldKey) return true;
     return a.key != 0 && a.key == b.key && (a.write || b.write);
   }
 
@@ -82,6 +90,9 @@ class dpor_chooser final : public chooser {
   std::int32_t cur_event_ = -1;
   std::int32_t last_thread_node_ = -1;
   bool redundant_ = false;
+  // Threads whose next step is their first since another thread's last yield: that step
+  // also reads kYieldKey (it is the step the yielder waits for).
+  std::uint32_t yield_readers_ = 0;
   std::uint64_t redundant_total_ = 0;
   std::int32_t thread_clock_[kMaxThreads][kMaxThreads];
   std::unordered_map<std::uint32_t, object_state> objects_;

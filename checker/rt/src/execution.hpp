@@ -32,6 +32,9 @@ struct access {
 };
 inline constexpr std::uint32_t kThreadKeyBase = 0x40000000u;  // + tid: spawn/start/join/end
 inline constexpr std::uint32_t kClockKey = 0x7fffffffu;       // virtual time
+// yield: under fair scheduling a yield holds its thread back until the others have stepped,
+// so the yield is dependent with every step of every other thread (see dpor.hpp).
+inline constexpr std::uint32_t kYieldKey = 0x7ffffffeu;
 
 struct step_candidate {
   int tid;

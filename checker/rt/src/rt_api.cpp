@@ -273,9 +273,13 @@ std::uint32_t new_var_id(source_loc) noexcept {
 namespace {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        const char* second_kind, source_loc second_loc, std::uint32_t id) {
+  // A write without a location is the var's construction (var_init).
+  const std::string first =
+      first_loc.file ? std::string(first_kind) + " by thread " + std::to_string(first_tid) +
+                           " at " + to_string(first_loc)
+                     : "its construction by thread " + std::to_string(first_tid);
   e.fail(failure_kind::data_race,
-         "data race on var#" + std::to_string(id) + ": " + first_kind + " by thread " +
-             std::to_string(first_tid) + " at " + to_string(first_loc) + " and " + second_kind +
+         "data race on var#" + std::to_string(id) + ": " + first + " and " + second_kind +
              " by thread " + std::to_string(e.current_id()) + " at " + to_string(second_loc) +
              " are not ordered by happens-before",
          second_loc);
@@ -298,6 +302,16 @@ void var_read(var_state& v, source_loc loc) {
     race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v.id);
   v.reads[th.id] = th.clock.c[th.id];
   v.read_locs[th.id] = loc;
+}
+
+void var_init(var_state& v) noexcept {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) return;
+  fresh(v, *e);
+  const thread_rec& th = e->current();
+  v.write_tid = th.id;
+  v.write_clock = th.clock.c[th.id];
+  v.write_loc = source_loc{nullptr, 0};
 }
 
 void var_write(var_state& v, source_loc loc) {

@@ -135,6 +135,10 @@ struct var_state {
 };
 void var_read(var_state& v, source_loc loc);
 void var_write(var_state& v, source_loc loc);
+// Records the construction of a var as its first write (by the constructing thread), so that
+// an access not ordered after the construction (an object published through a relaxed
+// atomic, say) is reported as a data race.
+void var_init(var_state& v) noexcept;
 std::uint32_t new_var_id(source_loc created) noexcept;
 
 // ---------------------------------------------------------------- weak memory (C++11)

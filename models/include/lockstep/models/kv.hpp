@@ -1,14 +1,64 @@
 // lockstep/models/kv.hpp — sequential spec of a string key-value map (get/put/append),
 // P-compositional: histories are checked per key, so the state is one key's value.
+//
+// Guarantees: a value type satisfying lin::model. A get returns "" for a missing key (Porcupine's
+// kv semantics), put replaces the value, append concatenates. The per-key state is a
+// models::kv_value: an immutable string shared by reference with its hash cached, because the
+// checker copies, hashes and compares states on every step of its search and the values grow
+// with every append (hundreds of bytes in Porcupine's c50 histories).
+//
+// Usage
+//   lin::history<models::kv> h = lin::parse_kv(lin::read_file(path), path);
+//   lin::result r = lin::check(models::kv{}, h);  // checked key by key
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lockstep::models {
+
+// An immutable string value: copying shares the characters (one allocation holds them and the
+// reference count), equality rejects on the cached hash or length before comparing
+// characters, and appending hashes only the appended part (polynomial hash:
+// h(a + b) = h(a) * B^|b| + h(b) mod 2^64).
+class kv_value {
+ public:
+  kv_value() = default;
+  explicit kv_value(std::string_view s) : kv_value(kv_value{}.append(s)) {}
+  std::string_view str() const { return {p_.get(), n_}; }
+  std::size_t size() const { return n_; }
+  std::uint64_t hash() const { return hash_; }
+  kv_value append(std::string_view v) const {
+    if (v.empty()) return *this;
+    kv_value r;
+    r.n_ = n_ + v.size();
+    r.p_ = std::make_shared_for_overwrite<char[]>(r.n_);
+    std::copy(p_.get(), p_.get() + n_, r.p_.get());
+    std::copy(v.begin(), v.end(), r.p_.get() + n_);
+    std::uint64_t h = hash_;
+    for (unsigned char c : v) h = h * base + c + 1;  // +1: "" and "\0" hash differently
+    r.hash_ = h;
+    return r;
+  }
+  friend bool operator==(const kv_value& a, const kv_value& b) {
+    return a.hash_ == b.hash_ && a.n_ == b.n_ && (a.p_ == b.p_ || a.str() == b.str());
+  }
+  friend bool operator==(const kv_value& a, std::string_view b) { return a.str() == b; }
+
+ private:
+  static constexpr std::uint64_t base = 0x100000001B3ull;  // odd: multiplying loses no bits
+  std::shared_ptr<char[]> p_;  // null for ""; never written after construction
+  std::size_t n_ = 0;
+  std::uint64_t hash_ = 0;
+};
 
 struct kv {
   enum class op : std::uint8_t { get, put, append };
@@ -20,19 +70,19 @@ struct kv {
   struct output_type {
     std::string value;  // get result ("" for a missing key)
   };
-  using state_type = std::string;
+  using state_type = kv_value;
 
   state_type init() const { return {}; }
   std::optional<state_type> step(const state_type& s, const input_type& in,
                                  const std::optional<output_type>& out) const {
     switch (in.kind) {
       case op::get:
-        if (!out || out->value == s) return s;
+        if (!out || s == out->value) return s;
         return std::nullopt;
       case op::put:
-        return in.value;
+        return state_type(in.value);
       case op::append:
-        return s + in.value;
+        return s.append(in.value);
     }
     return std::nullopt;
   }
@@ -48,3 +98,10 @@ struct kv {
 };
 
 }  // namespace lockstep::models
+
+template <>
+struct std::hash<lockstep::models::kv_value> {
+  std::size_t operator()(const lockstep::models::kv_value& v) const noexcept {
+    return static_cast<std::size_t>(v.hash());
+  }
+};
