@@ -90,17 +90,14 @@ LOCKSTEP_TEST(rwlocks_phase_fair_excludes_1r2w, {.preemption_bound = 2}) {
   rw_exclusion<PhaseFair>(false, 1, 2);
 }
 // Under the C11 model the release/acquire pairs of PF-T must order the protected data.
-// Under the C11 model the release/acquire pairs of PF-T must order the protected data.
-// Random mode only: the checker lets a spinning load read the same stale store forever (it
-// does not model that stores become visible in finite time), so the exhaustive search reports
-// every spin-wait as a livelock. Random executions pick among the allowed stores at each load
-// and leave such a loop with probability 1.
+// Exhaustive: spin-waits terminate because a yield (spin_pause) makes the latest stores
+// visible to the spinning thread (the checker's eventual-visibility rule, rt::weak_yield).
 LOCKSTEP_TEST(rwlocks_phase_fair_excludes_c11,
-              {.exhaustive = false, .iterations = 5'000, .memory = lockstep::memory_model::c11}) {
+              {.preemption_bound = 2, .memory = lockstep::memory_model::c11}) {
   rw_exclusion<PhaseFair>(false, 1, 2);
 }
 LOCKSTEP_TEST(rwlocks_phase_fair_publishes_c11,
-              {.exhaustive = false, .iterations = 5'000, .memory = lockstep::memory_model::c11}) {
+              {.preemption_bound = 2, .memory = lockstep::memory_model::c11}) {
   writer_publishes_to_reader<PhaseFair>();
 }
 // A writer's try_lock may give its turn up as an empty phase; readers that waited for the
@@ -110,7 +107,7 @@ LOCKSTEP_TEST(rwlocks_phase_fair_try_lock_excludes, {.preemption_bound = 2}) {
   rw_try_exclusion<PhaseFair>();
 }
 LOCKSTEP_TEST(rwlocks_phase_fair_try_lock_excludes_c11,
-              {.exhaustive = false, .iterations = 5'000, .memory = lockstep::memory_model::c11}) {
+              {.preemption_bound = 2, .memory = lockstep::memory_model::c11}) {
   rw_try_exclusion<PhaseFair>();
 }
 LOCKSTEP_UNIT_TEST(rwlocks_phase_fair_readers_overlap) {
@@ -147,10 +144,10 @@ LOCKSTEP_TEST(rwlocks_writer_pref_reader_waits_many_writer_phases_is_caught,
 // ---- broken twins ----------------------------------------------------------------------
 
 // The twin whose readers use relaxed where acquire is needed: a data race under the C11
-// model (random mode only, for the reason given at rwlocks_phase_fair_excludes_c11).
+// model.
 LOCKSTEP_TEST(rwlocks_broken_phase_fair_relaxed_reader_is_caught_c11,
-              {.expect = lockstep::failure_kind::data_race, .exhaustive = false,
-               .iterations = 5'000, .memory = lockstep::memory_model::c11}) {
+              {.expect = lockstep::failure_kind::data_race, .preemption_bound = 2,
+               .memory = lockstep::memory_model::c11}) {
   writer_publishes_to_reader<BrokenPhaseFairRwLock<false, true>>();
 }
 LOCKSTEP_TEST(rwlocks_broken_phase_fair_no_phase_id_is_caught,

@@ -388,6 +388,7 @@ struct model_platform {
   struct this_thread {
     static void yield(source_loc loc = source_loc::current()) {
       rt::point({rt::op::yield, nullptr, loc});
+      rt::weak_yield();
     }
     static thread_id get_id() noexcept { return thread_id{rt::current_thread()}; }
     template <class Rep, class Period>

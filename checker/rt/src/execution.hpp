@@ -152,6 +152,7 @@ class execution {
   bool tracing() const noexcept { return cfg_.trace; }
   bool weak_memory() const noexcept { return cfg_.weak_memory; }
   std::vector<std::uint32_t>& sc_fence_view() noexcept { return sc_fence_view_; }
+  std::vector<std::uint32_t>& mo_sizes() noexcept { return mo_sizes_; }
   void note(const std::string& s) {
     if (!trace_.empty()) {
       if (!trace_.back().note.empty()) trace_.back().note += "; ";
@@ -196,6 +197,7 @@ class execution {
   std::vector<trace_event> trace_;
   std::vector<std::uint16_t> choices_;
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
+  std::vector<std::uint32_t> mo_sizes_;       // weak memory: stores per location (by id)
   candidate cand_[2 * kMaxThreads];
 
   static execution* active_;

@@ -237,9 +237,21 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
     }
   }
   l.mo.insert(l.mo.begin() + pos, s);
+  auto& sizes = e.mo_sizes();
+  if (sizes.size() <= id) sizes.resize(id + 1, 0);
+  sizes[id] = static_cast<std::uint32_t>(l.mo.size());
   view_of(t, id) = pos;
   if (s.seq_cst) l.last_sc = std::max(l.last_sc, pos);
   if (releases(mo)) t.clock.c[t.id]++;
+}
+
+void weak_yield() noexcept {
+  execution* e = execution::active();
+  if (!e || !e->weak_memory() || e->current_id() < 0) return;
+  thread_rec& t = e->current();
+  const auto& sizes = e->mo_sizes();
+  for (std::uint32_t id = 0; id < sizes.size(); ++id)
+    if (sizes[id] > 0) view_of(t, id) = std::max(view_of(t, id), sizes[id] - 1);
 }
 
 void weak_fence(std::memory_order mo) {

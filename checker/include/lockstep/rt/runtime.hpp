@@ -168,6 +168,12 @@ std::uint64_t weak_load(weak_location& l, std::uint32_t loc_id, std::memory_orde
 void weak_store_op(weak_location& l, std::uint32_t loc_id, std::uint64_t bits,
                    std::memory_order mo, bool rmw);
 void weak_fence(std::memory_order mo);
+// Eventual visibility: after a yield (or spin_pause) the thread's loads see at least the
+// latest store of every location. Without it a spin loop may read the same stale value
+// forever, and every spin-wait would be reported as a livelock under memory_model::c11.
+// (It prunes executions that re-read a stale value after yielding: a spin loop's first
+// read still may be stale, which is what relaxed-where-acquire bugs need.)
+void weak_yield() noexcept;
 
 // Tracing (replay mode only): annotate the current step with a result value.
 bool tracing() noexcept;
