@@ -5,7 +5,8 @@
 //   * lin_property(...) generates scenarios (2..max_threads threads x 1..max_ops operations,
 //     each operation produced by the user's generator), explores every scenario with
 //     lockstep::explore (exhaustive, preemption-bounded) and checks the history of EVERY
-//     execution with lin::check. A non-linearizable history is reported through
+//     execution with lin::check. A scenario too large to enumerate within max_executions is
+//     sampled with fallback_iterations random executions instead of failing. A non-linearizable history is reported through
 //     report_failure(failure_kind::linearizability, lin::describe(...)), so the checker's
 //     report carries the replay token and the trace. On failure rapidcheck shrinks the
 //     scenario; the returned bool is false and stderr shows the minimal scenario + report.
@@ -65,6 +66,10 @@ struct lin_property_options {
   int preemption_bound = 2;
   std::uint64_t max_executions = 200'000;
   std::uint64_t max_steps = 2'000;
+  int spurious_wakeups = 1;  // per execution (timed waits and spurious wake-ups multiply)
+  // A scenario whose exhaustive exploration exceeds max_executions is not a failure: it is
+  // then sampled with this many random executions instead (0: count it as a failure).
+  std::uint64_t fallback_iterations = 2'000;
 };
 
 namespace detail {
@@ -138,6 +143,7 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
     mo.preemption_bound = o.preemption_bound;
     mo.max_executions = o.max_executions;
     mo.max_steps = o.max_steps;
+    mo.spurious_wakeups = o.spurious_wakeups;
     auto body = detail::scenario_body<M>(s, factory, apply);
     if (const std::string tok = detail::replay_token_for(description); !tok.empty()) {
       exploration r = replay(description, body, mo, tok);
@@ -146,6 +152,11 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
       return;
     }
     exploration e = explore(description, body, mo, /*exhaustive=*/true);
+    if (!e.passed && e.token.empty() && o.fallback_iterations > 0) {
+      // Budget spent without a failure (no token): too large to enumerate, so sample it.
+      mo.iterations = o.fallback_iterations;
+      e = explore(description, body, mo, /*exhaustive=*/false);
+    }
     if (!e.passed) {
       // The checker's report says "--replay=<token>"; a generated scenario is not a registered
       // test, so point at LOCKSTEP_REPLAY instead (below).
