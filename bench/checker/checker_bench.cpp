@@ -37,18 +37,21 @@ void BM_SchedulerPerVisibleOp(benchmark::State& state) {
   opts.max_steps = 10 * kOps;
   opts.dpor = state.range(0) != 0;
   for (auto _ : state) {
-    auto x = lockstep::explore("bench_ops", [] {
-      P::atomic<int> a{0};
-      int sum = 0;
-      for (int i = 0; i < kOps; ++i) sum += a.load(std::memory_order_relaxed);
-      benchmark::DoNotOptimize(sum);
-    }, opts, true);
+    auto x = lockstep::explore(
+        "bench_ops",
+        [] {
+          P::atomic<int> a{0};
+          int sum = 0;
+          for (int i = 0; i < kOps; ++i) sum += a.load(std::memory_order_relaxed);
+          benchmark::DoNotOptimize(sum);
+        },
+        opts, true);
     if (!x.passed) state.SkipWithError("execution failed");
   }
   state.SetItemsProcessed(state.iterations() * kOps);
-  state.counters["ns_per_op"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * kOps),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_op"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kOps),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_SchedulerPerVisibleOp)->ArgName("dpor")->Arg(0)->Arg(1);
 
@@ -65,7 +68,8 @@ void BM_ExecutionsPerSecondTwoThreads(benchmark::State& state) {
     if (!x.passed) state.SkipWithError("exploration failed");
     execs += x.executions;
   }
-  state.counters["executions"] = static_cast<double>(execs) / static_cast<double>(state.iterations());
+  state.counters["executions"] =
+      static_cast<double>(execs) / static_cast<double>(state.iterations());
   state.counters["executions_per_s"] =
       benchmark::Counter(static_cast<double>(execs), benchmark::Counter::kIsRate);
 }
@@ -92,16 +96,24 @@ void explore_structure(benchmark::State& state, Body body, bool dpor) {
   state.counters["capped"] = capped ? 1 : 0;
 }
 
-void BM_Treiber3_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::treiber_3_threads, true); }
-void BM_MSQueue2_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::ms_queue_2_threads, true); }
-void BM_MSQueue2_Full(benchmark::State& s) { explore_structure(s, lockstep_test::ms_queue_2_threads, false); }
+void BM_Treiber3_DPOR(benchmark::State& s) {
+  explore_structure(s, lockstep_test::treiber_3_threads, true);
+}
+void BM_MSQueue2_DPOR(benchmark::State& s) {
+  explore_structure(s, lockstep_test::ms_queue_2_threads, true);
+}
+void BM_MSQueue2_Full(benchmark::State& s) {
+  explore_structure(s, lockstep_test::ms_queue_2_threads, false);
+}
 void BM_MutexCounter_DPOR(benchmark::State& s) {
   const int n = static_cast<int>(s.range(0));
-  explore_structure(s, [n] { lockstep_test::mutex_counter(n); }, true);
+  explore_structure(
+      s, [n] { lockstep_test::mutex_counter(n); }, true);
 }
 void BM_MutexCounter_Full(benchmark::State& s) {
   const int n = static_cast<int>(s.range(0));
-  explore_structure(s, [n] { lockstep_test::mutex_counter(n); }, false);
+  explore_structure(
+      s, [n] { lockstep_test::mutex_counter(n); }, false);
 }
 void BM_Peterson_DPOR(benchmark::State& s) { explore_structure(s, lockstep_test::peterson, true); }
 void BM_Peterson_Full(benchmark::State& s) { explore_structure(s, lockstep_test::peterson, false); }

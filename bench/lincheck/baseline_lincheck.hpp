@@ -41,8 +41,6 @@ struct kv_string_model {
   }
 };
 
-
-
 struct entry {
   std::size_t op;
   bool is_call;
@@ -52,8 +50,7 @@ struct entry {
 };
 
 template <class M, class H>
-result check_part(const M& m, const H& h, const std::vector<std::size_t>& idx,
-                  const options& opt) {
+result check_part(const M& m, const H& h, const std::vector<std::size_t>& idx, const options& opt) {
   using S = typename M::state_type;
   const std::size_t n = idx.size();
   result res;
@@ -72,9 +69,8 @@ result check_part(const M& m, const H& h, const std::vector<std::size_t>& idx,
       ++closed_total;
     }
   }
-  std::sort(evs.begin(), evs.end(), [](const ev& a, const ev& b) {
-    return a.t != b.t ? a.t < b.t : a.kind < b.kind;
-  });
+  std::sort(evs.begin(), evs.end(),
+            [](const ev& a, const ev& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
   std::vector<entry> ents(evs.size() + 1);
   std::vector<entry*> call_of(n, nullptr);
   entry* head = &ents[evs.size()];  // sentinel
@@ -83,8 +79,10 @@ result check_part(const M& m, const H& h, const std::vector<std::size_t>& idx,
     entry& e = ents[k];
     e.op = evs[k].local;
     e.is_call = evs[k].kind == 0;
-    if (e.is_call) call_of[e.op] = &e;
-    else call_of[e.op]->match = &e;
+    if (e.is_call)
+      call_of[e.op] = &e;
+    else
+      call_of[e.op]->match = &e;
     e.prev = prev;
     prev->next = &e;
     prev = &e;
@@ -197,7 +195,6 @@ result check_part(const M& m, const H& h, const std::vector<std::size_t>& idx,
     if (!in[i] && !h.ops[i].open()) res.unplaced.push_back(i);
   return res;
 }
-
 
 // Porcupine-style driver: partition (if the history's model partitions), smallest first.
 template <class M, class H, class P>

@@ -50,8 +50,10 @@ std::vector<file>& corpus() {
       }
     for (auto& f : fs) {
       f.text = lin::read_file(f.path);
-      if (f.is_kv) f.kv = lin::parse_kv(f.text, f.path);
-      else f.etcd = lin::parse_etcd(f.text, f.path);
+      if (f.is_kv)
+        f.kv = lin::parse_kv(f.text, f.path);
+      else
+        f.etcd = lin::parse_etcd(f.text, f.path);
     }
     return fs;
   }();
@@ -61,8 +63,8 @@ std::vector<file>& corpus() {
 // Returns the verdict so the optimiser cannot drop the check; an `unknown` would mean the
 // benchmark measured a search that gave up, so it aborts the run instead.
 lin::verdict check(const file& f) {
-  lin::result r = f.is_kv ? lin::check(models::kv{}, f.kv)
-                          : lin::check(models::register_model{}, f.etcd);
+  lin::result r =
+      f.is_kv ? lin::check(models::kv{}, f.kv) : lin::check(models::register_model{}, f.etcd);
   if (r.verdict_ == lin::verdict::unknown) throw std::runtime_error(f.name + ": unknown");
   return r.verdict_;
 }
@@ -125,8 +127,7 @@ void BM_ParseOne(benchmark::State& state, const file* f) {
 int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("check/all", BM_CheckAll)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("parse/all", BM_ParseAll)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("baseline/check/all", BM_BaselineAll)
-      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("baseline/check/all", BM_BaselineAll)->Unit(benchmark::kMillisecond);
   for (const auto& f : corpus()) {
     benchmark::RegisterBenchmark(("check/" + f.name).c_str(), BM_CheckOne, &f)
         ->Unit(benchmark::kMicrosecond);

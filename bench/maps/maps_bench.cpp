@@ -89,9 +89,15 @@ void BM_Map(benchmark::State& state) {
   benchmark::DoNotOptimize(sum);
 }
 
-#define MAP_BENCH(name, type)                                                              \
-  BENCHMARK_TEMPLATE(BM_Map, type)->Name("map/" name)->Arg(90)->Arg(50)->Threads(1)->Threads(2) \
-      ->Threads(4)->UseRealTime()
+#define MAP_BENCH(name, type)      \
+  BENCHMARK_TEMPLATE(BM_Map, type) \
+      ->Name("map/" name)          \
+      ->Arg(90)                    \
+      ->Arg(50)                    \
+      ->Threads(1)                 \
+      ->Threads(2)                 \
+      ->Threads(4)                 \
+      ->UseRealTime()
 
 namespace locking = lockstep::map_locking;
 MAP_BENCH("std_mutex_unordered_map", MutexMap);
@@ -136,9 +142,13 @@ void BM_CounterRead(benchmark::State& state) {
   benchmark::DoNotOptimize(sum);
 }
 
-#define COUNTER_BENCH(name, type)                                                          \
-  BENCHMARK_TEMPLATE(BM_CounterAdd, type)->Name("counter/" name)->Threads(1)->Threads(2)   \
-      ->Threads(4)->UseRealTime();                                                          \
+#define COUNTER_BENCH(name, type)         \
+  BENCHMARK_TEMPLATE(BM_CounterAdd, type) \
+      ->Name("counter/" name)             \
+      ->Threads(1)                        \
+      ->Threads(2)                        \
+      ->Threads(4)                        \
+      ->UseRealTime();                    \
   BENCHMARK_TEMPLATE(BM_CounterRead, type)->Name("counter_read/" name)->Threads(1)->UseRealTime()
 
 COUNTER_BENCH("std_atomic_fetch_add", StdAtomic);

@@ -71,7 +71,7 @@ void BM_BankTransfer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-#define TRANSFER_BENCH(fn, name)                                                        \
+#define TRANSFER_BENCH(fn, name) \
   BENCHMARK(fn)->Name(name)->Arg(2)->Arg(64)->Threads(1)->Threads(2)->Threads(4)->UseRealTime()
 
 TRANSFER_BENCH(BM_Transfer<strategy::scoped_lock>, "transfer/std_scoped_lock");

@@ -57,7 +57,8 @@ void BM_roundtrip_thread_pool(benchmark::State& st) {
 }
 
 void BM_roundtrip_std_async(benchmark::State& st) {
-  for (auto _ : st) benchmark::DoNotOptimize(std::async(std::launch::async, [] { return 1; }).get());
+  for (auto _ : st)
+    benchmark::DoNotOptimize(std::async(std::launch::async, [] { return 1; }).get());
 }
 
 lockstep::ConnectionPool<int>& shared_conns() {

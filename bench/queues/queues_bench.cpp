@@ -9,13 +9,13 @@
 // non-blocking ones (moodycamel::ConcurrentQueue, boost::lockfree) spin with a yield when
 // empty/full — that is how they are used.
 #include <benchmark/benchmark.h>
-#include <lockstep/blocking_queue.hpp>
 #include <tbb/concurrent_queue.h>
+#include <lockstep/blocking_queue.hpp>
 
-#include <boost/lockfree/queue.hpp>
-#include <boost/lockfree/spsc_queue.hpp>
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <concurrentqueue/concurrentqueue.h>
+#include <boost/lockfree/queue.hpp>
+#include <boost/lockfree/spsc_queue.hpp>
 
 #include <condition_variable>
 #include <cstdint>
@@ -145,8 +145,12 @@ void BM_ProducerConsumer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(per) * pairs);
 }
 
-#define QUEUE_BENCH(Q) \
-  BENCHMARK_TEMPLATE(BM_ProducerConsumer, Q)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond)
+#define QUEUE_BENCH(Q)                       \
+  BENCHMARK_TEMPLATE(BM_ProducerConsumer, Q) \
+      ->Arg(1)                               \
+      ->Arg(2)                               \
+      ->UseRealTime()                        \
+      ->Unit(benchmark::kMillisecond)
 
 QUEUE_BENCH(Lockstep);
 QUEUE_BENCH(Baseline);
@@ -154,7 +158,10 @@ QUEUE_BENCH(TbbBounded);
 QUEUE_BENCH(Moodycamel);
 QUEUE_BENCH(MoodycamelBlocking);
 QUEUE_BENCH(BoostLockfree);
-BENCHMARK_TEMPLATE(BM_ProducerConsumer, BoostSpsc)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_ProducerConsumer, BoostSpsc)
+    ->Arg(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

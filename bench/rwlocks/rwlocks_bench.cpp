@@ -96,16 +96,16 @@ void BM_Rw(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-#define RW_BENCH(L)                                                                  \
-  BENCHMARK_TEMPLATE(BM_Rw, L)                                                       \
-      ->Name(#L)                                                                     \
-      ->ArgName("writes%")                                                           \
-      ->Arg(1)                                                                       \
-      ->Arg(10)                                                                      \
-      ->Arg(50)                                                                      \
-      ->Threads(1)                                                                   \
-      ->Threads(2)                                                                   \
-      ->Threads(4)                                                                   \
+#define RW_BENCH(L)            \
+  BENCHMARK_TEMPLATE(BM_Rw, L) \
+      ->Name(#L)               \
+      ->ArgName("writes%")     \
+      ->Arg(1)                 \
+      ->Arg(10)                \
+      ->Arg(50)                \
+      ->Threads(1)             \
+      ->Threads(2)             \
+      ->Threads(4)             \
       ->UseRealTime()
 
 RW_BENCH(StdSharedMutex);

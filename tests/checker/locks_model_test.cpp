@@ -14,7 +14,6 @@ using lockstep_test::mutual_exclusion;
 
 namespace {
 
-
 // Broken twin of SpinLock: test and set as two separate operations.
 class NonAtomicTASLock {
  public:

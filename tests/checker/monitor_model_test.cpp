@@ -102,8 +102,7 @@ LOCKSTEP_TEST(bounded_buffer_fifo_per_producer) {
   LOCKSTEP_ASSERT(n == 3);
 }
 
-LOCKSTEP_TEST(broken_if_instead_of_while_is_caught,
-              {.expect = lockstep::failure_kind::assertion}) {
+LOCKSTEP_TEST(broken_if_instead_of_while_is_caught, {.expect = lockstep::failure_kind::assertion}) {
   IfInsteadOfWhileBuffer buf;
   P::thread prod([&] {
     buf.put(1);

@@ -20,10 +20,9 @@ using Cache = lockstep::LruCache<int, int, P>;
 
 // Three keys on a capacity-2 cache, so puts evict and gets miss.
 rc::Gen<M::input_type> gen_op() {
-  return rc::gen::oneOf(
-      rc::gen::map(rc::gen::inRange(0, 3), [](int k) { return M::get(k); }),
-      rc::gen::apply([](int k, int v) { return M::put(k, v); }, rc::gen::inRange(0, 3),
-                     rc::gen::inRange(1, 100)));
+  return rc::gen::oneOf(rc::gen::map(rc::gen::inRange(0, 3), [](int k) { return M::get(k); }),
+                        rc::gen::apply([](int k, int v) { return M::put(k, v); },
+                                       rc::gen::inRange(0, 3), rc::gen::inRange(1, 100)));
 }
 
 M::output_type apply(Cache& c, const M::input_type& in) {

@@ -41,11 +41,13 @@ using Map = lockstep::OptimisticMap<int, std::int64_t, P>;
 rc::Gen<VM::input_type> gen_map_op() {
   // Two keys, versions 0..2, values 1..2: updates with the current version are frequent.
   return rc::gen::oneOf(
-      rc::gen::build<VM::input_type>(rc::gen::set(&VM::input_type::kind, rc::gen::just(VM::op::get)),
-                                     rc::gen::set(&VM::input_type::key, rc::gen::inRange(0, 2))),
-      rc::gen::build<VM::input_type>(rc::gen::set(&VM::input_type::kind, rc::gen::just(VM::op::put)),
-                                     rc::gen::set(&VM::input_type::key, rc::gen::inRange(0, 2)),
-                                     rc::gen::set(&VM::input_type::value, rc::gen::inRange(1, 3))),
+      rc::gen::build<VM::input_type>(
+          rc::gen::set(&VM::input_type::kind, rc::gen::just(VM::op::get)),
+          rc::gen::set(&VM::input_type::key, rc::gen::inRange(0, 2))),
+      rc::gen::build<VM::input_type>(
+          rc::gen::set(&VM::input_type::kind, rc::gen::just(VM::op::put)),
+          rc::gen::set(&VM::input_type::key, rc::gen::inRange(0, 2)),
+          rc::gen::set(&VM::input_type::value, rc::gen::inRange(1, 3))),
       rc::gen::build<VM::input_type>(
           rc::gen::set(&VM::input_type::kind, rc::gen::element(VM::op::update, VM::op::erase)),
           rc::gen::set(&VM::input_type::key, rc::gen::inRange(0, 2)),
@@ -60,8 +62,10 @@ VM::output_type apply_map(Map& m, const VM::input_type& in) {
       auto v = m.get(in.key);
       return v ? VM::output_type{true, v->value, v->version} : VM::output_type{false, 0, 0};
     }
-    case VM::op::version: return {true, 0, m.version(in.key)};
-    case VM::op::put: return {true, 0, m.put(in.key, in.value)};
+    case VM::op::version:
+      return {true, 0, m.version(in.key)};
+    case VM::op::put:
+      return {true, 0, m.put(in.key, in.value)};
     case VM::op::update:
       if constexpr (Broken) {
         // Check-then-act across two critical sections: a writer can get in between.
@@ -111,9 +115,12 @@ LM::output_type apply_list(List& l, const LM::input_type& in) {
         l.push_back(in.value);
       }
       return {};
-    case LM::op::remove: return {l.remove(in.value), {}};
-    case LM::op::snapshot: return {0, l.snapshot()};
-    case LM::op::size: return {l.size(), {}};
+    case LM::op::remove:
+      return {l.remove(in.value), {}};
+    case LM::op::snapshot:
+      return {0, l.snapshot()};
+    case LM::op::size:
+      return {l.size(), {}};
   }
   return {};
 }
@@ -139,9 +146,13 @@ rc::Gen<CM::input_type> gen_config_op() {
 template <bool Broken>
 CM::output_type apply_config(Cfg& c, const CM::input_type& in) {
   switch (in.kind) {
-    case CM::op::load: return {*c.load(), 0};
-    case CM::op::version: return {0, c.version()};
-    case CM::op::store: c.store(in.value); return {};
+    case CM::op::load:
+      return {*c.load(), 0};
+    case CM::op::version:
+      return {0, c.version()};
+    case CM::op::store:
+      c.store(in.value);
+      return {};
     case CM::op::add:
       if constexpr (Broken) {
         // load + store instead of update(): a concurrent add is lost.
@@ -167,20 +178,20 @@ LOCKSTEP_UNIT_TEST(optimistic_map_is_linearizable) {
   LOCKSTEP_ASSERT(map_property<false>("optimistic map is linearizable"));
 }
 LOCKSTEP_UNIT_TEST(optimistic_map_check_then_act_update_is_caught) {
-  LOCKSTEP_ASSERT(caught_within("optimistic map: check-then-act update is caught", 5,
-                                map_property<true>));
+  LOCKSTEP_ASSERT(
+      caught_within("optimistic map: check-then-act update is caught", 5, map_property<true>));
 }
 LOCKSTEP_UNIT_TEST(cow_list_is_linearizable) {
   LOCKSTEP_ASSERT(list_property<false>("cow list is linearizable"));
 }
 LOCKSTEP_UNIT_TEST(cow_list_stale_copy_push_is_caught) {
-  LOCKSTEP_ASSERT(caught_within("cow list: push_back from a stale copy is caught", 5,
-                                list_property<true>));
+  LOCKSTEP_ASSERT(
+      caught_within("cow list: push_back from a stale copy is caught", 5, list_property<true>));
 }
 LOCKSTEP_UNIT_TEST(config_is_linearizable) {
   LOCKSTEP_ASSERT(config_property<false>("config is linearizable"));
 }
 LOCKSTEP_UNIT_TEST(config_load_then_store_add_is_caught) {
-  LOCKSTEP_ASSERT(caught_within("config: add as load then store is caught", 5,
-                                config_property<true>));
+  LOCKSTEP_ASSERT(
+      caught_within("config: add as load then store is caught", 5, config_property<true>));
 }

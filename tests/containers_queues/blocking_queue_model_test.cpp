@@ -243,7 +243,8 @@ LOCKSTEP_TEST(queue_join_waits_for_task_done, {.preemption_bound = 2}) {
   q.put(1);
   q.put(2);
   q.join();
-  LOCKSTEP_ASSERT(processed.load() == 2) << "join returned with " << processed.load() << " of 2 done";
+  LOCKSTEP_ASSERT(processed.load() == 2)
+      << "join returned with " << processed.load() << " of 2 done";
   consumer.join();
   bool threw = false;
   try {
@@ -288,10 +289,10 @@ LOCKSTEP_TEST(queue_get_for_races_producer) {
 // ---------------------------------------------------------------- shutdown with an Event
 
 // The producer puts its items and sets the shutdown event; the supervisor (main thread) waits
-// for the event and closes the queue; consumers block in get() and exit at nullopt, after the drain. Every
-// item is consumed exactly once. (Consumers that poll the event between get_for timeouts are
-// exercised on real threads in blocking_queue_stress_test.cpp: under the checker such a
-// polling loop has unboundedly many timeout schedules and is reported as a livelock.)
+// for the event and closes the queue; consumers block in get() and exit at nullopt, after the
+// drain. Every item is consumed exactly once. (Consumers that poll the event between get_for
+// timeouts are exercised on real threads in blocking_queue_stress_test.cpp: under the checker such
+// a polling loop has unboundedly many timeout schedules and is reported as a livelock.)
 LOCKSTEP_TEST(queue_producer_consumer_shutdown_event, {.spurious_wakeups = 0}) {
   lockstep::BlockingQueue<int, P> q(1);
   lockstep::Event<P> shutdown;
@@ -356,16 +357,14 @@ LOCKSTEP_TEST(queue_broken_close_notify_one_deadlocks,
   g2.join();
 }
 
-LOCKSTEP_TEST(queue_broken_unlocked_size_is_caught,
-              {.expect = lockstep::failure_kind::data_race}) {
+LOCKSTEP_TEST(queue_broken_unlocked_size_is_caught, {.expect = lockstep::failure_kind::data_race}) {
   TwinQueue<bug::unlocked_size> q(2);
   P::thread prod([&] { q.put(1); });
   (void)q.size();
   prod.join();
 }
 
-LOCKSTEP_TEST(queue_broken_unlocked_put_is_caught,
-              {.expect = lockstep::failure_kind::data_race}) {
+LOCKSTEP_TEST(queue_broken_unlocked_put_is_caught, {.expect = lockstep::failure_kind::data_race}) {
   TwinQueue<bug::unlocked_put> q(2);
   P::thread p1([&] { q.put(1); }), p2([&] { q.put(2); });
   p1.join();

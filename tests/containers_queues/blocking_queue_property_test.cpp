@@ -1,10 +1,10 @@
 // Property tests of the blocking queues (issue 5 verification (1)): rapidcheck generates
 // scenarios (2-3 threads x 1-4 operations: try_put/try_get/size/close with small values; and
-// 2 threads x 1-2 operations adding put_for/get_for) on a capacity-2 queue; lockstep::lin_property explores each scenario with the
-// model checker and checks every execution's history against the sequential model
-// (models/queue.hpp). Generated operations never block unboundedly (timed or try variants;
-// close), so no generated scenario can deadlock; blocking put/get/close/join are covered by
-// the hand-written scenarios in blocking_queue_model_test.cpp.
+// 2 threads x 1-2 operations adding put_for/get_for) on a capacity-2 queue; lockstep::lin_property
+// explores each scenario with the model checker and checks every execution's history against the
+// sequential model (models/queue.hpp). Generated operations never block unboundedly (timed or try
+// variants; close), so no generated scenario can deadlock; blocking put/get/close/join are covered
+// by the hand-written scenarios in blocking_queue_model_test.cpp.
 //
 // Broken twin: a LIFO queue checked against the FIFO model must be caught (the shrunk
 // scenario, replay token and trace go to stderr).
@@ -45,10 +45,10 @@ rc::Gen<queue_input> gen_op(bool timed) {
   auto make = [](queue_op k, std::int64_t v) { return queue_input{k, v}; };
   auto puts = timed ? rc::gen::element(queue_op::put_for, queue_op::try_put)
                     : rc::gen::just(queue_op::try_put);
-  auto others = timed ? rc::gen::element(queue_op::try_get, queue_op::get_for, queue_op::size,
-                                         queue_op::close)
-                      : rc::gen::element(queue_op::try_get, queue_op::try_get, queue_op::size,
-                                         queue_op::close);
+  auto others =
+      timed
+          ? rc::gen::element(queue_op::try_get, queue_op::get_for, queue_op::size, queue_op::close)
+          : rc::gen::element(queue_op::try_get, queue_op::try_get, queue_op::size, queue_op::close);
   return rc::gen::oneOf(rc::gen::apply(make, puts, rc::gen::inRange<std::int64_t>(1, 4)),
                         rc::gen::apply(make, others, rc::gen::just<std::int64_t>(0)));
 }
@@ -72,25 +72,27 @@ using P = lockstep::model_platform;
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(queue_fifo_generated_scenarios_are_linearizable) {
-  LOCKSTEP_ASSERT((property<lockstep::models::fifo_queue_model<kCapacity>,
-                            lockstep::BlockingQueue<int, P>>("BlockingQueue is a linearizable FIFO")));
+  LOCKSTEP_ASSERT(
+      (property<lockstep::models::fifo_queue_model<kCapacity>, lockstep::BlockingQueue<int, P>>(
+          "BlockingQueue is a linearizable FIFO")));
 }
 
 LOCKSTEP_UNIT_TEST(queue_fifo_generated_timed_scenarios_are_linearizable) {
-  LOCKSTEP_ASSERT((property<lockstep::models::fifo_queue_model<kCapacity>,
-                            lockstep::BlockingQueue<int, P>>(
-      "BlockingQueue with put_for/get_for is a linearizable FIFO", /*timed=*/true)));
+  LOCKSTEP_ASSERT(
+      (property<lockstep::models::fifo_queue_model<kCapacity>, lockstep::BlockingQueue<int, P>>(
+          "BlockingQueue with put_for/get_for is a linearizable FIFO", /*timed=*/true)));
 }
 
 LOCKSTEP_UNIT_TEST(queue_lifo_generated_scenarios_are_linearizable) {
-  LOCKSTEP_ASSERT((property<lockstep::models::lifo_queue_model<kCapacity>,
-                            lockstep::LifoQueue<int, P>>("LifoQueue is a linearizable LIFO")));
+  LOCKSTEP_ASSERT(
+      (property<lockstep::models::lifo_queue_model<kCapacity>, lockstep::LifoQueue<int, P>>(
+          "LifoQueue is a linearizable LIFO")));
 }
 
 LOCKSTEP_UNIT_TEST(queue_priority_generated_scenarios_are_linearizable) {
-  LOCKSTEP_ASSERT((property<lockstep::models::priority_queue_model<kCapacity>,
-                            lockstep::PriorityQueue<int, P>>(
-      "PriorityQueue is a linearizable priority queue")));
+  LOCKSTEP_ASSERT(
+      (property<lockstep::models::priority_queue_model<kCapacity>, lockstep::PriorityQueue<int, P>>(
+          "PriorityQueue is a linearizable priority queue")));
 }
 
 // Broken twin: LIFO pops in what should be a FIFO queue. Caught (property returns false)

@@ -102,8 +102,8 @@ LOCKSTEP_UNIT_TEST(queue_stress_fifo_histories_linearizable) {
       kPlan, 300);
 }
 LOCKSTEP_UNIT_TEST(queue_stress_lifo_histories_linearizable) {
-  check_histories<lockstep::models::lifo_queue_model<kCapacity>, lockstep::LifoQueue<int, S>>(
-      kPlan, 300);
+  check_histories<lockstep::models::lifo_queue_model<kCapacity>, lockstep::LifoQueue<int, S>>(kPlan,
+                                                                                              300);
 }
 LOCKSTEP_UNIT_TEST(queue_stress_priority_histories_linearizable) {
   check_histories<lockstep::models::priority_queue_model<kCapacity>,

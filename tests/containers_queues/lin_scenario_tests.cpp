@@ -13,9 +13,12 @@
 namespace lockstep::models {
 inline std::ostream& operator<<(std::ostream& os, const register_model::input_type& in) {
   switch (in.kind) {
-    case register_model::op::read: return os << "read";
-    case register_model::op::write: return os << "write(" << in.arg1 << ")";
-    case register_model::op::cas: return os << "cas(" << in.arg1 << "," << in.arg2 << ")";
+    case register_model::op::read:
+      return os << "read";
+    case register_model::op::write:
+      return os << "write(" << in.arg1 << ")";
+    case register_model::op::cas:
+      return os << "cas(" << in.arg1 << "," << in.arg2 << ")";
   }
   return os;
 }
@@ -44,8 +47,11 @@ struct reg {
   P::atomic<std::int64_t> v{M::nil};
   M::output_type apply(const M::input_type& in) {
     switch (in.kind) {
-      case M::op::read: return {v.load(), true};
-      case M::op::write: v.store(in.arg1); return {0, true};
+      case M::op::read:
+        return {v.load(), true};
+      case M::op::write:
+        v.store(in.arg1);
+        return {0, true};
       case M::op::cas:
         if constexpr (Broken) {
           // Check-then-act: another thread may write between the load and the store.

@@ -75,9 +75,8 @@ LOCKSTEP_UNIT_TEST(queue_model_orders_sequential) {
   LOCKSTEP_ASSERT(linearizable<Prio>(seq(1, 2)));
   LOCKSTEP_ASSERT(!linearizable<Prio>(seq(2, 1)));
   // Priority is by value, not arrival: put 5, put 3 -> get 3 first.
-  std::vector<row> prio{{0, put, 5, true, 0, 0, 1},
-                        {0, put, 3, true, 0, 2, 3},
-                        {0, get, 0, true, 3, 4, 5}};
+  std::vector<row> prio{
+      {0, put, 5, true, 0, 0, 1}, {0, put, 3, true, 0, 2, 3}, {0, get, 0, true, 3, 4, 5}};
   LOCKSTEP_ASSERT(linearizable<Prio>(prio));
   LOCKSTEP_ASSERT(!linearizable<Fifo>(prio));
 }
@@ -85,43 +84,39 @@ LOCKSTEP_UNIT_TEST(queue_model_orders_sequential) {
 LOCKSTEP_UNIT_TEST(queue_model_concurrent_puts_either_order) {
   // Two overlapping puts: a later get may see either first.
   for (std::int64_t first : {1, 2}) {
-    std::vector<row> h{{0, put, 1, true, 0, 0, 3},
-                       {1, put, 2, true, 0, 1, 2},
-                       {0, get, 0, true, first, 4, 5}};
+    std::vector<row> h{
+        {0, put, 1, true, 0, 0, 3}, {1, put, 2, true, 0, 1, 2}, {0, get, 0, true, first, 4, 5}};
     LOCKSTEP_ASSERT(linearizable<Fifo>(h)) << "first " << first;
   }
   // A got value that was never put is not linearizable.
   LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1}, {1, get, 0, true, 9, 2, 3}}));
   // The same item got twice is not linearizable.
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                       {1, get, 0, true, 1, 2, 3},
-                                       {0, try_get, 0, true, 1, 4, 5}}));
+  LOCKSTEP_ASSERT(!linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {1, get, 0, true, 1, 2, 3}, {0, try_get, 0, true, 1, 4, 5}}));
 }
 
 LOCKSTEP_UNIT_TEST(queue_model_capacity_and_failures) {
   // Capacity 2: a third try_put fails only while full.
-  std::vector<row> full{{0, put, 1, true, 0, 0, 1},
-                        {0, put, 2, true, 0, 2, 3},
-                        {0, try_put, 3, false, 0, 4, 5}};
+  std::vector<row> full{
+      {0, put, 1, true, 0, 0, 1}, {0, put, 2, true, 0, 2, 3}, {0, try_put, 3, false, 0, 4, 5}};
   LOCKSTEP_ASSERT(linearizable<Fifo>(full));
   LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, try_put, 3, false, 0, 0, 1}}))
       << "try_put may not fail on an empty open queue";
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                       {0, put, 2, true, 0, 2, 3},
-                                       {0, put, 3, true, 0, 4, 5}}))
+  LOCKSTEP_ASSERT(!linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {0, put, 2, true, 0, 2, 3}, {0, put, 3, true, 0, 4, 5}}))
       << "a third accepted put exceeds capacity 2 without a get";
   // A timed-out put_for is allowed only when full; a blocking put fails only when closed.
   LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put_for, 1, false, 0, 0, 1}}));
-  LOCKSTEP_ASSERT(linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                      {0, put, 2, true, 0, 2, 3},
-                                      {0, put_for, 3, false, 0, 4, 5}}));
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                       {0, put, 2, true, 0, 2, 3},
-                                       {0, put, 3, false, 0, 4, 5}}))
+  LOCKSTEP_ASSERT(linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {0, put, 2, true, 0, 2, 3}, {0, put_for, 3, false, 0, 4, 5}}));
+  LOCKSTEP_ASSERT(!linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {0, put, 2, true, 0, 2, 3}, {0, put, 3, false, 0, 4, 5}}))
       << "blocking put failed on a full but open queue";
   // Empty gets: try_get/get_for only when empty; blocking get only when closed and empty.
-  LOCKSTEP_ASSERT(linearizable<Fifo>({{0, try_get, 0, false, 0, 0, 1}, {0, get_for, 0, false, 0, 2, 3}}));
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1}, {0, get_for, 0, false, 0, 2, 3}}))
+  LOCKSTEP_ASSERT(
+      linearizable<Fifo>({{0, try_get, 0, false, 0, 0, 1}, {0, get_for, 0, false, 0, 2, 3}}));
+  LOCKSTEP_ASSERT(
+      !linearizable<Fifo>({{0, put, 1, true, 0, 0, 1}, {0, get_for, 0, false, 0, 2, 3}}))
       << "get_for timed out although an item was queued";
   LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, get, 0, false, 0, 0, 1}}))
       << "blocking get returned empty on an open queue";
@@ -136,13 +131,14 @@ LOCKSTEP_UNIT_TEST(queue_model_close_drains_then_fails) {
                      {0, get, 0, false, 0, 8, 9}};
   LOCKSTEP_ASSERT(linearizable<Fifo>(h));
   // Losing the queued item at close is not linearizable.
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                       {0, close_op, 0, true, 0, 2, 3},
-                                       {0, get, 0, false, 0, 4, 5}}));
+  LOCKSTEP_ASSERT(!linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {0, close_op, 0, true, 0, 2, 3}, {0, get, 0, false, 0, 4, 5}}));
   // A put accepted after close returned is not linearizable.
-  LOCKSTEP_ASSERT(!linearizable<Fifo>({{0, close_op, 0, true, 0, 0, 1}, {0, try_put, 2, true, 0, 2, 3}}));
+  LOCKSTEP_ASSERT(
+      !linearizable<Fifo>({{0, close_op, 0, true, 0, 0, 1}, {0, try_put, 2, true, 0, 2, 3}}));
   // A blocked get concurrent with close may return nothing.
-  LOCKSTEP_ASSERT(linearizable<Fifo>({{0, get, 0, false, 0, 0, 3}, {1, close_op, 0, true, 0, 1, 2}}));
+  LOCKSTEP_ASSERT(
+      linearizable<Fifo>({{0, get, 0, false, 0, 0, 3}, {1, close_op, 0, true, 0, 1, 2}}));
 }
 
 LOCKSTEP_UNIT_TEST(queue_model_size_and_open_ops) {
@@ -151,9 +147,9 @@ LOCKSTEP_UNIT_TEST(queue_model_size_and_open_ops) {
   // An open put may have taken effect: its item may be got...
   LOCKSTEP_ASSERT(linearizable<Fifo>({{0, put, 7, true, 0, 0, -1}, {1, get, 0, true, 7, 1, 2}}));
   // ...or not: then a try_get may find the queue empty.
-  LOCKSTEP_ASSERT(linearizable<Fifo>({{0, put, 7, true, 0, 0, -1}, {1, try_get, 0, false, 0, 1, 2}}));
+  LOCKSTEP_ASSERT(
+      linearizable<Fifo>({{0, put, 7, true, 0, 0, -1}, {1, try_get, 0, false, 0, 1, 2}}));
   // An open get may have removed the only item.
-  LOCKSTEP_ASSERT(linearizable<Fifo>({{0, put, 1, true, 0, 0, 1},
-                                      {1, get, 0, true, 0, 2, -1},
-                                      {0, try_get, 0, false, 0, 3, 4}}));
+  LOCKSTEP_ASSERT(linearizable<Fifo>(
+      {{0, put, 1, true, 0, 0, 1}, {1, get, 0, true, 0, 2, -1}, {0, try_get, 0, false, 0, 3, 4}}));
 }

@@ -77,14 +77,16 @@ void fetch_adds(int threads, int k, std::string& out) {
 
 LOCKSTEP_UNIT_TEST(dpor_fetch_add_3x2_matches_full_search) {
   // 6! / 2^3 = 90 traces.
-  same_outcomes("fetch_add 3x2", [](std::string& out) { fetch_adds(3, 2, out); }, 90);
+  same_outcomes(
+      "fetch_add 3x2", [](std::string& out) { fetch_adds(3, 2, out); }, 90);
 }
 
 // 4 threads x 2 fetch_adds: 8! / 2^4 = 2,520 traces. The full search (millions of
 // schedules here, since spawn, start and join steps interleave too) is not run; DPOR must be
 // optimal: exactly one execution per trace, and all 2,520 distinct outcomes.
 LOCKSTEP_UNIT_TEST(dpor_fetch_add_4x2_is_optimal) {
-  run r = explore_outcomes("fetch_add 4x2", [](std::string& out) { fetch_adds(4, 2, out); }, true);
+  run r = explore_outcomes(
+      "fetch_add 4x2", [](std::string& out) { fetch_adds(4, 2, out); }, true);
   std::printf("%-34s DPOR %llu executions, %zu distinct outcomes\n", "fetch_add 4x2",
               static_cast<unsigned long long>(r.executions), r.outcomes.size());
   LOCKSTEP_ASSERT(r.outcomes.size() == 2520) << r.outcomes.size() << " outcomes";

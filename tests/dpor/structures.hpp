@@ -24,8 +24,8 @@ class TreiberStack {
     Node* h = head_.load(std::memory_order_relaxed);
     do {
       n->next = h;
-    } while (!head_.compare_exchange_weak(h, n, std::memory_order_release,
-                                          std::memory_order_relaxed));
+    } while (
+        !head_.compare_exchange_weak(h, n, std::memory_order_release, std::memory_order_relaxed));
   }
   // Returns -1 when empty.
   int pop() {
@@ -65,8 +65,7 @@ class MSQueue {
       if (next == nullptr) {
         if (t->next.compare_exchange_strong(next, n, std::memory_order_release,
                                             std::memory_order_relaxed)) {
-          tail_.compare_exchange_strong(t, n, std::memory_order_release,
-                                        std::memory_order_relaxed);
+          tail_.compare_exchange_strong(t, n, std::memory_order_release, std::memory_order_relaxed);
           return;
         }
       } else {

@@ -103,9 +103,17 @@ lin::history<R> register_op(std::mt19937_64& rng, bool open) {
   auto& o = h.ops.emplace_back();
   const auto v = [&] { return static_cast<std::int64_t>(rng() % 3); };
   switch (rng() % 3) {
-    case 0: o.input = {R::op::read}; o.output = R::output_type{rng() % 4 ? v() : R::nil}; break;
-    case 1: o.input = {R::op::write, v()}; o.output = R::output_type{}; break;
-    default: o.input = {R::op::cas, v(), v()}; o.output = R::output_type{0, rng() % 2 == 0};
+    case 0:
+      o.input = {R::op::read};
+      o.output = R::output_type{rng() % 4 ? v() : R::nil};
+      break;
+    case 1:
+      o.input = {R::op::write, v()};
+      o.output = R::output_type{};
+      break;
+    default:
+      o.input = {R::op::cas, v(), v()};
+      o.output = R::output_type{0, rng() % 2 == 0};
   }
   if (open) o.output.reset();
   return h;
@@ -117,9 +125,17 @@ lin::history<models::kv> kv_op(std::mt19937_64& rng, bool open) {
   auto& o = h.ops.emplace_back();
   const char* vals[] = {"", "a", "b", "ab", "ba", "aa"};
   switch (rng() % 3) {
-    case 0: o.input = {K::op::get, "k", ""}; o.output = K::output_type{vals[rng() % 6]}; break;
-    case 1: o.input = {K::op::put, "k", vals[1 + rng() % 2]}; o.output = K::output_type{}; break;
-    default: o.input = {K::op::append, "k", vals[1 + rng() % 2]}; o.output = K::output_type{};
+    case 0:
+      o.input = {K::op::get, "k", ""};
+      o.output = K::output_type{vals[rng() % 6]};
+      break;
+    case 1:
+      o.input = {K::op::put, "k", vals[1 + rng() % 2]};
+      o.output = K::output_type{};
+      break;
+    default:
+      o.input = {K::op::append, "k", vals[1 + rng() % 2]};
+      o.output = K::output_type{};
   }
   if (open) o.output.reset();
   return h;

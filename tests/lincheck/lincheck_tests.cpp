@@ -20,11 +20,10 @@ std::string etcd_path(int i) {
   return dir + buf;
 }
 
-
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(etcd_verdicts_match_known_results) {
-  const std::set<int> linearizable = {2,  5,  7,  18, 25, 31, 38,  45,  48,  49,  51,  53,
+  const std::set<int> linearizable = {2,  5,  7,  18, 25, 31, 38, 45, 48, 49,  51,  53,
                                       56, 67, 75, 76, 80, 87, 92, 95, 98, 100, 101, 102};
   int ok = 0;
   for (int i = 0; i <= 102; ++i) {
@@ -34,7 +33,8 @@ LOCKSTEP_UNIT_TEST(etcd_verdicts_match_known_results) {
     LOCKSTEP_ASSERT(r.verdict_ != lin::verdict::unknown) << "etcd_" << i;
     LOCKSTEP_ASSERT(r.linearizable() == want) << "etcd_" << i << " expected " << want;
     if (want) {
-      LOCKSTEP_ASSERT(lin::valid_linearization(R{}, h, r.order)) << "etcd_" << i << " invalid order";
+      LOCKSTEP_ASSERT(lin::valid_linearization(R{}, h, r.order))
+          << "etcd_" << i << " invalid order";
       ++ok;
     } else {
       LOCKSTEP_ASSERT(!r.unplaced.empty()) << "etcd_" << i << " no unplaced ops reported";
@@ -110,17 +110,24 @@ LOCKSTEP_UNIT_TEST(parser_reports_file_and_line) {
     }
     LOCKSTEP_FAIL() << "no parse error, wanted " << where;
   };
-  expect([] { lin::parse_etcd("INFO  jepsen.util - 0\t:invoke\t:write\t1\n"
-                              "INFO  jepsen.util - 0\t:invoke\t:bogus\t1\n", "e.log"); },
-         "e.log:2:");
+  expect(
+      [] {
+        lin::parse_etcd(
+            "INFO  jepsen.util - 0\t:invoke\t:write\t1\n"
+            "INFO  jepsen.util - 0\t:invoke\t:bogus\t1\n",
+            "e.log");
+      },
+      "e.log:2:");
   expect([] { lin::parse_etcd("INFO  jepsen.util - 0\t:invoke\t:cas\t[1]\n", "e.log"); },
          "e.log:1:");
   expect([] { lin::parse_etcd("INFO  jepsen.util - 3\t:ok\t:read\tnil\n", "e.log"); }, "e.log:1:");
   expect([] { lin::parse_kv("\n{:process 0, :type :invoke, :f :get, :key \"1\"}\n", "k.txt"); },
          "k.txt:2:");
   expect([] { lin::read_file("/nonexistent/x"); }, "/nonexistent/x:");
-  auto h = lin::parse_kv("{:process 0, :type :invoke, :f :put, :key \"1\", :value \"a\"}\n"
-                         "{:process 0, :type :ok, :f :put, :key \"1\", :value \"a\"}\n", "k");
+  auto h = lin::parse_kv(
+      "{:process 0, :type :invoke, :f :put, :key \"1\", :value \"a\"}\n"
+      "{:process 0, :type :ok, :f :put, :key \"1\", :value \"a\"}\n",
+      "k");
   LOCKSTEP_ASSERT(h.ops.size() == 1 && h.ops[0].input.value == "a" && !h.ops[0].open());
 }
 
@@ -136,16 +143,23 @@ LOCKSTEP_UNIT_TEST(fuzz_mutated_files_parse_or_fail_cleanly) {
     for (int k = 0; k < muts && !s.empty(); ++k) {
       std::size_t p = rng() % s.size();
       switch (rng() % 3) {
-        case 0: s[p] = static_cast<char>(rng() % 256); break;
-        case 1: s.erase(p, rng() % 16); break;
-        default: s.insert(p, 1, "[]{}\":\t 09\n"[rng() % 12]);
+        case 0:
+          s[p] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          s.erase(p, rng() % 16);
+          break;
+        default:
+          s.insert(p, 1, "[]{}\":\t 09\n"[rng() % 12]);
       }
     }
     try {
       lin::options opt;
       opt.max_cache = 100000;
-      if (it % 2) lin::check(R{}, lin::parse_etcd(s, "fuzz"), opt);
-      else lin::check(models::kv{}, lin::parse_kv(s, "fuzz"), opt);
+      if (it % 2)
+        lin::check(R{}, lin::parse_etcd(s, "fuzz"), opt);
+      else
+        lin::check(models::kv{}, lin::parse_kv(s, "fuzz"), opt);
       ++results;
     } catch (const lin::parse_error& e) {
       LOCKSTEP_ASSERT(std::string(e.what()).rfind("fuzz:", 0) == 0) << e.what();

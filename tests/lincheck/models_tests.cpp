@@ -16,7 +16,6 @@ using namespace lockstep;
 
 namespace {
 
-
 using S = models::set;
 using L = models::lru_cache<2>;
 

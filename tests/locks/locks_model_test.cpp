@@ -29,7 +29,6 @@ using lockstep_test::mutual_exclusion;
 
 namespace {
 
-
 // Three threads take a FIFO-claiming lock once each; the bypass monitor (k = 0) checks that
 // the acquisition order equals the arrival order, and that everyone got the lock.
 template <class Lock>

@@ -30,22 +30,25 @@ rc::Gen<In> gen_with_limit() {
 template <class C>
 M::output_type apply(C& c, const In& in) {
   switch (in.kind) {
-    case M::op::add: c.add(in.delta); return {};
+    case M::op::add:
+      c.add(in.delta);
+      return {};
     case M::op::add_if_below:
       if constexpr (requires { c.add_if_below(in.delta, in.limit); }) {
         return {0, c.add_if_below(in.delta, in.limit)};
       }
       break;
     case M::op::get:
-      if constexpr (requires { c.total(); }) return {c.total(), true};
-      else return {c.get(), true};
+      if constexpr (requires { c.total(); })
+        return {c.total(), true};
+      else
+        return {c.get(), true};
   }
   return {};
 }
 
 template <class C>
-bool property(const std::string& name, rc::Gen<In> gen, int threads, C* (*make)(),
-              int ops = 3) {
+bool property(const std::string& name, rc::Gen<In> gen, int threads, C* (*make)(), int ops = 3) {
   return lockstep::lin_property<M>(
       name, gen, [make] { return std::unique_ptr<C>(make()); },
       [](C& c, const In& in) { return apply(c, in); },
@@ -93,9 +96,9 @@ class TornShardedCounter {
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(locked_counter_is_linearizable) {
-  LOCKSTEP_ASSERT(property<lockstep::LockedCounter<P>>(
-      "maps: LockedCounter is linearizable", gen_with_limit(), 3,
-      [] { return new lockstep::LockedCounter<P>(); }));
+  LOCKSTEP_ASSERT(
+      property<lockstep::LockedCounter<P>>("maps: LockedCounter is linearizable", gen_with_limit(),
+                                           3, [] { return new lockstep::LockedCounter<P>(); }));
 }
 
 LOCKSTEP_UNIT_TEST(sharded_counter_total_is_linearizable) {
@@ -105,25 +108,23 @@ LOCKSTEP_UNIT_TEST(sharded_counter_total_is_linearizable) {
 }
 
 LOCKSTEP_UNIT_TEST(atomic_counter_is_linearizable) {
-  LOCKSTEP_ASSERT(property<lockstep::AtomicCounter<P>>(
-      "maps: AtomicCounter is linearizable", gen_with_limit(), 3,
-      [] { return new lockstep::AtomicCounter<P>(); }));
+  LOCKSTEP_ASSERT(
+      property<lockstep::AtomicCounter<P>>("maps: AtomicCounter is linearizable", gen_with_limit(),
+                                           3, [] { return new lockstep::AtomicCounter<P>(); }));
 }
 
 LOCKSTEP_UNIT_TEST(broken_load_store_counter_is_caught) {
-  LOCKSTEP_ASSERT(maps_test::caught_within("maps: load+store counter is caught", 10,
-                                           [](const std::string& name) {
-                                             return property<LoadStoreCounter>(
-                                                 name, gen_with_limit(), 2,
-                                                 [] { return new LoadStoreCounter(); });
-                                           }));
+  LOCKSTEP_ASSERT(maps_test::caught_within(
+      "maps: load+store counter is caught", 10, [](const std::string& name) {
+        return property<LoadStoreCounter>(name, gen_with_limit(), 2,
+                                          [] { return new LoadStoreCounter(); });
+      }));
 }
 
 LOCKSTEP_UNIT_TEST(broken_torn_sharded_total_is_caught) {
-  LOCKSTEP_ASSERT(maps_test::caught_within("maps: torn sharded total is caught", 10,
-                                           [](const std::string& name) {
-                                             return property<TornShardedCounter>(
-                                                 name, gen_add_get(), 3,
-                                                 [] { return new TornShardedCounter(); }, /*ops=*/2);
-                                           }));
+  LOCKSTEP_ASSERT(maps_test::caught_within(
+      "maps: torn sharded total is caught", 10, [](const std::string& name) {
+        return property<TornShardedCounter>(
+            name, gen_add_get(), 3, [] { return new TornShardedCounter(); }, /*ops=*/2);
+      }));
 }

@@ -23,7 +23,8 @@ namespace locking = lockstep::map_locking;
 rc::Gen<In> gen_op() {
   return rc::gen::apply(
       [](int kind, int key, int value) {
-        return In{static_cast<M::op>(kind), key, kind == static_cast<int>(M::op::update) ? 1 : value};
+        return In{static_cast<M::op>(kind), key,
+                  kind == static_cast<int>(M::op::update) ? 1 : value};
       },
       rc::gen::inRange(0, 4), rc::gen::inRange(0, 2), rc::gen::inRange(1, 3));
 }
@@ -37,9 +38,12 @@ struct subject {
       return std::optional<std::int64_t>(old.value_or(0) + in.value);
     };
     switch (in.kind) {
-      case M::op::get: return {m.get(in.key).value_or(M::absent), true};
-      case M::op::put: return {0, m.put(in.key, in.value)};
-      case M::op::erase: return {0, m.erase(in.key)};
+      case M::op::get:
+        return {m.get(in.key).value_or(M::absent), true};
+      case M::op::put:
+        return {0, m.put(in.key, in.value)};
+      case M::op::erase:
+        return {0, m.erase(in.key)};
       case M::op::update:
         if constexpr (BrokenUpdate) {
           // Read and write under two separate lock acquisitions: a concurrent write between
@@ -66,9 +70,8 @@ bool property(const std::string& name) {
 
 template <class Locking>
 bool twin_caught(const std::string& name) {
-  return maps_test::caught_within(name, 10, [](const std::string& n) {
-    return property<Locking, true>(n);
-  });
+  return maps_test::caught_within(name, 10,
+                                  [](const std::string& n) { return property<Locking, true>(n); });
 }
 
 }  // namespace

@@ -76,24 +76,33 @@ using CM = lockstep::models::counter;
 
 CM::input_type pick_counter(std::uint32_t r) {
   switch (r % 4) {
-    case 0: return {CM::op::add, 1};
-    case 1: return {CM::op::add, 2};
-    case 2: return {CM::op::add_if_below, 1, 4};
-    default: return {CM::op::get};
+    case 0:
+      return {CM::op::add, 1};
+    case 1:
+      return {CM::op::add, 2};
+    case 2:
+      return {CM::op::add_if_below, 1, 4};
+    default:
+      return {CM::op::get};
   }
 }
 
 template <class C>
 CM::output_type apply_counter(C& c, const CM::input_type& in) {
   switch (in.kind) {
-    case CM::op::add: c.add(in.delta); return {};
+    case CM::op::add:
+      c.add(in.delta);
+      return {};
     case CM::op::add_if_below:
-      if constexpr (requires { c.add_if_below(1, 1); }) return {0, c.add_if_below(in.delta, in.limit)};
+      if constexpr (requires { c.add_if_below(1, 1); })
+        return {0, c.add_if_below(in.delta, in.limit)};
       c.add(in.delta);  // sharded counters have no add_if_below: the scenario uses add
       return {};
     case CM::op::get:
-      if constexpr (requires { c.total(); }) return {c.total(), true};
-      else return {c.get(), true};
+      if constexpr (requires { c.total(); })
+        return {c.total(), true};
+      else
+        return {c.get(), true};
   }
   return {};
 }
@@ -106,7 +115,7 @@ void counter_histories() {
       [](std::uint32_t r) {
         auto in = pick_counter(r);
         // Without add_if_below the op is an add: keep the recorded input truthful.
-        if (!requires(C& c) { c.add_if_below(1, 1); } && in.kind == CM::op::add_if_below)
+        if (!requires(C & c) { c.add_if_below(1, 1); } && in.kind == CM::op::add_if_below)
           in = {CM::op::add, 1};
         return in;
       });
@@ -170,19 +179,26 @@ using MM = lockstep::models::map;
 MM::input_type pick_map(std::uint32_t r) {
   const std::int64_t key = (r >> 4) % 2;
   switch (r % 4) {
-    case 0: return {MM::op::get, key};
-    case 1: return {MM::op::put, key, static_cast<std::int64_t>(1 + (r >> 6) % 2)};
-    case 2: return {MM::op::erase, key};
-    default: return {MM::op::update, key, 1};
+    case 0:
+      return {MM::op::get, key};
+    case 1:
+      return {MM::op::put, key, static_cast<std::int64_t>(1 + (r >> 6) % 2)};
+    case 2:
+      return {MM::op::erase, key};
+    default:
+      return {MM::op::update, key, 1};
   }
 }
 
 template <class Map>
 MM::output_type apply_map(Map& m, const MM::input_type& in) {
   switch (in.kind) {
-    case MM::op::get: return {m.get(in.key).value_or(MM::absent), true};
-    case MM::op::put: return {0, m.put(in.key, in.value)};
-    case MM::op::erase: return {0, m.erase(in.key)};
+    case MM::op::get:
+      return {m.get(in.key).value_or(MM::absent), true};
+    case MM::op::put:
+      return {0, m.put(in.key, in.value)};
+    case MM::op::erase:
+      return {0, m.erase(in.key)};
     case MM::op::update:
       return {*m.update(in.key,
                         [&](std::optional<std::int64_t> v) {
@@ -198,11 +214,9 @@ using IntMap = lockstep::ConcurrentMap<std::int64_t, std::int64_t, SP, Locking>;
 
 template <class Locking>
 void map_histories() {
-  histories_linearizable<MM>([] { return std::make_unique<IntMap<Locking>>(2); },
-                             [](IntMap<Locking>& m, const MM::input_type& in) {
-                               return apply_map(m, in);
-                             },
-                             pick_map);
+  histories_linearizable<MM>(
+      [] { return std::make_unique<IntMap<Locking>>(2); },
+      [](IntMap<Locking>& m, const MM::input_type& in) { return apply_map(m, in); }, pick_map);
 }
 
 // Threads increment 16 keys concurrently (update) while one thread takes snapshots: the sum
@@ -287,8 +301,8 @@ VM::output_type apply_kv(Kv& kv, const VM::input_type& in) {
 
 template <class Kv, class Make>
 void kv_histories(Make make) {
-  histories_linearizable<VM>(make, [](Kv& kv, const VM::input_type& in) { return apply_kv(kv, in); },
-                             pick_kv);
+  histories_linearizable<VM>(
+      make, [](Kv& kv, const VM::input_type& in) { return apply_kv(kv, in); }, pick_kv);
 }
 
 template <class Locking>
@@ -317,7 +331,8 @@ void kv_readers_see_their_writes(Kv& kv) {
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(single_lock_versioned_kv_histories) {
-  kv_histories<IntKv<locking::single_lock>>([] { return std::make_unique<IntKv<locking::single_lock>>(); });
+  kv_histories<IntKv<locking::single_lock>>(
+      [] { return std::make_unique<IntKv<locking::single_lock>>(); });
 }
 LOCKSTEP_UNIT_TEST(rw_lock_versioned_kv_histories) {
   kv_histories<IntKv<locking::rw_lock>>([] { return std::make_unique<IntKv<locking::rw_lock>>(); });

@@ -57,8 +57,7 @@ class CopyWriteBackKv {
   }
 
  private:
-  lockstep::ConcurrentMap<std::int64_t, std::map<std::int64_t, std::int64_t>, P,
-                          locking::per_key>
+  lockstep::ConcurrentMap<std::int64_t, std::map<std::int64_t, std::int64_t>, P, locking::per_key>
       m_;
 };
 
@@ -96,17 +95,15 @@ bool property(const std::string& name) {
 template <class Store>
 bool random_property(const std::string& name) {
   return rc::check(name, [name] {
-    const auto s = *lockstep::detail::scenario_gen<In>(
-        gen_op(), {.max_threads = 2, .max_ops = 3});
+    const auto s = *lockstep::detail::scenario_gen<In>(gen_op(), {.max_threads = 2, .max_ops = 3});
     lockstep::model_test_options mo;
     mo.iterations = 150;
     mo.max_steps = 5'000;
-    auto e = lockstep::explore(
-        name,
-        lockstep::detail::scenario_body<M>(
-            s, [] { return std::make_unique<Store>(); },
-            [](Store& st, const In& in) { return apply(st, in); }),
-        mo, /*exhaustive=*/false);
+    auto e = lockstep::explore(name,
+                               lockstep::detail::scenario_body<M>(
+                                   s, [] { return std::make_unique<Store>(); },
+                                   [](Store& st, const In& in) { return apply(st, in); }),
+                               mo, /*exhaustive=*/false);
     if (!e.passed) {
       std::ostringstream os;
       lockstep::showValue(s, os);
@@ -121,7 +118,8 @@ using Kv = lockstep::VersionedKv<std::int64_t, std::int64_t, P, Locking>;
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(single_lock_versioned_kv_is_linearizable) {
-  LOCKSTEP_ASSERT((property<Kv<locking::single_lock>>("maps: single-lock versioned KV is linearizable")));
+  LOCKSTEP_ASSERT(
+      (property<Kv<locking::single_lock>>("maps: single-lock versioned KV is linearizable")));
 }
 LOCKSTEP_UNIT_TEST(rw_lock_versioned_kv_is_linearizable) {
   LOCKSTEP_ASSERT((property<Kv<locking::rw_lock>>("maps: RW-lock versioned KV is linearizable")));
@@ -142,7 +140,7 @@ LOCKSTEP_UNIT_TEST(broken_executor_bypassing_get_is_caught) {
 }
 
 LOCKSTEP_UNIT_TEST(broken_copy_write_back_set_is_caught) {
-  LOCKSTEP_ASSERT(maps_test::caught_within(
-      "maps: copy+write-back versioned set is caught", 10,
-      [](const std::string& n) { return property<CopyWriteBackKv>(n); }));
+  LOCKSTEP_ASSERT(
+      maps_test::caught_within("maps: copy+write-back versioned set is caught", 10,
+                               [](const std::string& n) { return property<CopyWriteBackKv>(n); }));
 }

@@ -87,7 +87,9 @@ std::set<std::string> mp(mo st, mo ld, bool fences) {
 
 }  // namespace
 
-LOCKSTEP_UNIT_TEST(litmus_sb_relaxed_allows_00) { LOCKSTEP_ASSERT(sb(rlx, rlx, false).count("00")); }
+LOCKSTEP_UNIT_TEST(litmus_sb_relaxed_allows_00) {
+  LOCKSTEP_ASSERT(sb(rlx, rlx, false).count("00"));
+}
 LOCKSTEP_UNIT_TEST(litmus_sb_release_acquire_allows_00) {
   LOCKSTEP_ASSERT(sb(rel, acq, false).count("00"));
 }
@@ -102,7 +104,9 @@ LOCKSTEP_UNIT_TEST(litmus_sb_seq_cst_fences_forbid_00) {
   LOCKSTEP_ASSERT(o.count("01") && o.count("10") && o.count("11"));
 }
 
-LOCKSTEP_UNIT_TEST(litmus_mp_relaxed_allows_10) { LOCKSTEP_ASSERT(mp(rlx, rlx, false).count("10")); }
+LOCKSTEP_UNIT_TEST(litmus_mp_relaxed_allows_10) {
+  LOCKSTEP_ASSERT(mp(rlx, rlx, false).count("10"));
+}
 LOCKSTEP_UNIT_TEST(litmus_mp_release_acquire_forbids_10) {
   auto o = mp(rel, acq, false);
   LOCKSTEP_ASSERT(!o.count("10"));
@@ -139,25 +143,28 @@ LOCKSTEP_UNIT_TEST(litmus_lb_relaxed_rc11_forbids_11) {
 // order of the writes (1010) is allowed unless everything is seq_cst.
 namespace {
 std::set<std::string> iriw(mo st, mo ld) {
-  return outcomes("IRIW", [&](std::string& out) {
-    P::atomic<int> x{0}, y{0};
-    int r[4] = {-1, -1, -1, -1};
-    P::thread w1([&] { x.store(1, st); });
-    P::thread w2([&] { y.store(1, st); });
-    P::thread r12([&] {
-      r[0] = x.load(ld);
-      r[1] = y.load(ld);
-    });
-    P::thread r34([&] {
-      r[2] = y.load(ld);
-      r[3] = x.load(ld);
-    });
-    w1.join();
-    w2.join();
-    r12.join();
-    r34.join();
-    for (int v : r) out += std::to_string(v);
-  }, /*full_search=*/false);
+  return outcomes(
+      "IRIW",
+      [&](std::string& out) {
+        P::atomic<int> x{0}, y{0};
+        int r[4] = {-1, -1, -1, -1};
+        P::thread w1([&] { x.store(1, st); });
+        P::thread w2([&] { y.store(1, st); });
+        P::thread r12([&] {
+          r[0] = x.load(ld);
+          r[1] = y.load(ld);
+        });
+        P::thread r34([&] {
+          r[2] = y.load(ld);
+          r[3] = x.load(ld);
+        });
+        w1.join();
+        w2.join();
+        r12.join();
+        r34.join();
+        for (int v : r) out += std::to_string(v);
+      },
+      /*full_search=*/false);
 }
 }  // namespace
 LOCKSTEP_UNIT_TEST(litmus_iriw_acquire_allows_disagreement) {

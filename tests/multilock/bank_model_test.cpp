@@ -24,7 +24,8 @@ bool transfer_from_then_to(Bank& bank, std::size_t from, std::size_t to, Bank::a
 }
 
 // Broken transfer 2: checks the balance before locking (unlocked read).
-bool transfer_check_unlocked(Bank& bank, std::size_t from, std::size_t to, Bank::amount_type amount) {
+bool transfer_check_unlocked(Bank& bank, std::size_t from, std::size_t to,
+                             Bank::amount_type amount) {
   auto& a = bank.account(from);
   if (a.balance.get() < amount) return false;  // no lock held: races with other transfers
   auto& b = bank.account(to);
@@ -36,7 +37,8 @@ bool transfer_check_unlocked(Bank& bank, std::size_t from, std::size_t to, Bank:
 
 // Broken transfer 3: checks under the lock, but acts after re-locking (check-then-act):
 // no data race, yet the check is stale by the time the money moves.
-bool transfer_check_then_act(Bank& bank, std::size_t from, std::size_t to, Bank::amount_type amount) {
+bool transfer_check_then_act(Bank& bank, std::size_t from, std::size_t to,
+                             Bank::amount_type amount) {
   auto& a = bank.account(from);
   {
     std::lock_guard<P::mutex> g(a.mutex);

@@ -30,7 +30,9 @@ namespace {
 // The random source of the backoff, as a choice of the checker: random mode samples it,
 // replay tokens record it.
 struct CheckerChoice {
-  std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(lockstep::choose(static_cast<int>(n))); }
+  std::uint32_t below(std::uint32_t n) {
+    return static_cast<std::uint32_t>(lockstep::choose(static_cast<int>(n)));
+  }
 };
 
 struct Resources {
@@ -41,7 +43,8 @@ struct Resources {
 // One polite worker. `after_collision(attempt)` runs after it gave its resource back;
 // returning false means "stop being polite": take both in the global order instead.
 template <class AfterCollision>
-void polite_worker(Resources& res, P::mutex& mine, P::mutex& other, AfterCollision after_collision) {
+void polite_worker(Resources& res, P::mutex& mine, P::mutex& other,
+                   AfterCollision after_collision) {
   for (int attempt = 0;; ++attempt) {
     mine.lock();
     if (other.try_lock()) {
@@ -76,9 +79,8 @@ void two_workers(MakePolicy make_policy) {
 // bound. Exhaustive only: the livelocking schedules are the adversarial ones, which random
 // scheduling samples with vanishing probability (each round of lock step needs the right
 // interleaving again).
-LOCKSTEP_TEST(polite_workers_livelock, {.expect = failure_kind::livelock,
-                                        .random = false,
-                                        .max_steps = 150}) {
+LOCKSTEP_TEST(polite_workers_livelock,
+              {.expect = failure_kind::livelock, .random = false, .max_steps = 150}) {
   two_workers([](int) {
     return [](int) {
       P::this_thread::yield();
@@ -114,9 +116,8 @@ LOCKSTEP_TEST(seeded_backoff_workers_make_progress, {.exhaustive = false, .itera
 
 // Why not exhaustive mode for the backoff: the search also picks every draw, so it finds
 // the adversary that draws equal waits forever — a livelock of probability 0.
-LOCKSTEP_TEST(backoff_workers_adversary_livelocks, {.expect = failure_kind::livelock,
-                                                    .random = false,
-                                                    .max_steps = 150}) {
+LOCKSTEP_TEST(backoff_workers_adversary_livelocks,
+              {.expect = failure_kind::livelock, .random = false, .max_steps = 150}) {
   two_workers([](int) {
     return [backoff = lockstep::Backoff<P, CheckerChoice>(CheckerChoice{}, {.base = 1, .cap = 2})](
                int) mutable {
@@ -130,9 +131,8 @@ LOCKSTEP_TEST(backoff_workers_adversary_livelocks, {.expect = failure_kind::live
 // adversarial schedule keeps two callers with opposite argument orders backing off in lock
 // step (multi_lock.hpp documents the trade-off; multi_lock_model_test.cpp checks it with a
 // preemption bound, under which it always completes).
-LOCKSTEP_TEST(lock_backoff_adversary_livelocks, {.expect = failure_kind::livelock,
-                                                  .random = false,
-                                                  .max_steps = 150}) {
+LOCKSTEP_TEST(lock_backoff_adversary_livelocks,
+              {.expect = failure_kind::livelock, .random = false, .max_steps = 150}) {
   Resources res;
   auto body = [&](P::mutex& first, P::mutex& second) {
     lockstep::lock_backoff<P>(first, second);

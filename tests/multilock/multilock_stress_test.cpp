@@ -118,7 +118,8 @@ LOCKSTEP_UNIT_TEST(multi_lock_stress_both_strategies) {
   });
   long total = 0;
   for (long c : counters) total += c;
-  LOCKSTEP_ASSERT(total == expected.load()) << "lost updates: " << total << " of " << expected.load();
+  LOCKSTEP_ASSERT(total == expected.load())
+      << "lost updates: " << total << " of " << expected.load();
 }
 
 LOCKSTEP_UNIT_TEST(ranked_mutex_std_platform) {
@@ -231,5 +232,6 @@ LOCKSTEP_UNIT_TEST(backoff_polite_workers_finish) {
   a.join();
   b.join();
   LOCKSTEP_ASSERT(uses == 2L * 500 * kScale);
-  std::printf("backoff_polite_workers_finish: %ld collisions in %ld uses\n", collisions.load(), uses);
+  std::printf("backoff_polite_workers_finish: %ld collisions in %ld uses\n", collisions.load(),
+              uses);
 }

@@ -30,8 +30,8 @@ void lazy_get(int threads) {
   body();
   a.join();
   if (b.joinable()) b.join();
-  LOCKSTEP_ASSERT(calls.load(std::memory_order_relaxed) == 1) << "initializer ran "
-                                                               << calls.load() << " times";
+  LOCKSTEP_ASSERT(calls.load(std::memory_order_relaxed) == 1)
+      << "initializer ran " << calls.load() << " times";
 }
 
 constexpr auto acq = std::memory_order_acquire;
@@ -64,10 +64,13 @@ LOCKSTEP_TEST(call_once_publishes_effects_c11, {.memory = memory_model::c11}) {
   P::var<int> table{0};
   P::atomic<int> calls{0};
   auto body = [&] {
-    lockstep::call_once(flag, [&](int v) {
-      calls.fetch_add(1, std::memory_order_relaxed);
-      table = v;
-    }, 7);
+    lockstep::call_once(
+        flag,
+        [&](int v) {
+          calls.fetch_add(1, std::memory_order_relaxed);
+          table = v;
+        },
+        7);
     LOCKSTEP_ASSERT(table.get() == 7);
     LOCKSTEP_ASSERT(flag.is_done());
   };

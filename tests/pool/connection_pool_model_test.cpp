@@ -37,7 +37,8 @@ struct holders {
 // created, and after everyone returned: nothing leased, everything idle.
 LOCKSTEP_TEST(connection_pool_never_exceeds_bound, {.preemption_bound = 2}) {
   P::atomic<int> next_id{0};
-  lockstep::ConnectionPool<conn, P> pool(2, [&] { return std::make_unique<conn>(conn{next_id.fetch_add(1)}); });
+  lockstep::ConnectionPool<conn, P> pool(
+      2, [&] { return std::make_unique<conn>(conn{next_id.fetch_add(1)}); });
   holders h;
   auto body = [&] {
     auto c = pool.acquire();
@@ -58,7 +59,8 @@ LOCKSTEP_TEST(connection_pool_never_exceeds_bound, {.preemption_bound = 2}) {
 // The connection is reused, never duplicated.
 LOCKSTEP_TEST(connection_pool_try_acquire_for_times_out) {
   int created = 0;
-  lockstep::ConnectionPool<conn, P> pool(1, [&] { return std::make_unique<conn>(conn{created++}); });
+  lockstep::ConnectionPool<conn, P> pool(1,
+                                         [&] { return std::make_unique<conn>(conn{created++}); });
   P::atomic<bool> a_done{false};
   P::thread a([&] {
     auto c = pool.acquire();

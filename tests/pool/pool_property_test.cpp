@@ -41,11 +41,16 @@ struct scenario {
 
 const char* name(op_kind k) {
   switch (k) {
-    case op_kind::submit: return "submit";
-    case op_kind::submit_throwing: return "submit_throwing";
-    case op_kind::cancel: return "cancel";
-    case op_kind::result: return "result";
-    case op_kind::callback: return "callback";
+    case op_kind::submit:
+      return "submit";
+    case op_kind::submit_throwing:
+      return "submit_throwing";
+    case op_kind::cancel:
+      return "cancel";
+    case op_kind::result:
+      return "result";
+    case op_kind::callback:
+      return "callback";
   }
   return "?";
 }
@@ -62,8 +67,11 @@ std::string show(const scenario& s) {
 }
 
 rc::Gen<op> gen_op() {
-  return rc::gen::apply([](int k, int t) { return op{static_cast<op_kind>(k), t}; },
-                        rc::gen::inRange(0, 5), rc::gen::inRange(0, 3));
+  return rc::gen::apply(
+      [](int k, int t) {
+        return op{static_cast<op_kind>(k), t};
+      },
+      rc::gen::inRange(0, 5), rc::gen::inRange(0, 3));
 }
 
 // Task ids: 0 is the shared task, client c's i-th submit is 1 + c * 3 + i.
@@ -150,7 +158,8 @@ void run_scenario(const scenario& s) {
   }
   for (std::size_t k = 0; k < registered.size(); ++k) {
     if (!registered[k]) continue;
-    LOCKSTEP_ASSERT(callbacks[k].load() == 1) << "callback " << k << " ran " << callbacks[k].load() << "x";
+    LOCKSTEP_ASSERT(callbacks[k].load() == 1)
+        << "callback " << k << " ran " << callbacks[k].load() << "x";
   }
 }
 
@@ -161,16 +170,17 @@ LOCKSTEP_UNIT_TEST(thread_pool_generated_scenarios_keep_future_invariants) {
   bool ok = rc::check(description, [&] {
     scenario s;
     s.workers = *rc::gen::inRange(1, 3);
-    for (auto& c : s.clients) c = *rc::gen::container<std::vector<op>>(
-                                   static_cast<std::size_t>(*rc::gen::inRange(1, kMaxOps + 1)), gen_op());
+    for (auto& c : s.clients)
+      c = *rc::gen::container<std::vector<op>>(
+          static_cast<std::size_t>(*rc::gen::inRange(1, kMaxOps + 1)), gen_op());
     // Random mode: with up to five simulated threads (two workers, two clients, main) and
     // timeouts/spurious wake-ups as choices, even a preemption bound of 1 leaves ~1e30
     // schedules; the exhaustive coverage lives in thread_pool_model_test.cpp.
     lockstep::model_test_options mo;
     mo.iterations = 300;
     mo.max_steps = 5'000;
-    lockstep::exploration e =
-        lockstep::explore(description, [s] { run_scenario(s); }, mo, /*exhaustive=*/false);
+    lockstep::exploration e = lockstep::explore(
+        description, [s] { run_scenario(s); }, mo, /*exhaustive=*/false);
     if (!e.passed) RC_FAIL("scenario:\n" + show(s) + e.verdict + "\n" + e.report);
   });
   LOCKSTEP_ASSERT(ok) << "rapidcheck found a scenario violating a future invariant (see above)";

@@ -293,7 +293,8 @@ LOCKSTEP_TEST(pool_result_for_times_out_on_virtual_clock) {
   try {
     int v = f.result_for(1ms);
     LOCKSTEP_ASSERT(v == 5);
-    LOCKSTEP_ASSERT(P::clock::now() - t0 >= 10ms) << "result_for returned before the task could finish";
+    LOCKSTEP_ASSERT(P::clock::now() - t0 >= 10ms)
+        << "result_for returned before the task could finish";
   } catch (const lockstep::future_timeout&) {
     LOCKSTEP_ASSERT(P::clock::now() - t0 >= 1ms) << "timed out before the deadline";
     LOCKSTEP_ASSERT(f.wait_for(0ms) == std::future_status::timeout || f.done());

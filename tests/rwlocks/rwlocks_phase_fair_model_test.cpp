@@ -146,12 +146,14 @@ LOCKSTEP_TEST(rwlocks_writer_pref_reader_waits_many_writer_phases_is_caught,
 // The twin whose readers use relaxed where acquire is needed: a data race under the C11
 // model.
 LOCKSTEP_TEST(rwlocks_broken_phase_fair_relaxed_reader_is_caught_c11,
-              {.expect = lockstep::failure_kind::data_race, .preemption_bound = 2,
+              {.expect = lockstep::failure_kind::data_race,
+               .preemption_bound = 2,
                .memory = lockstep::memory_model::c11}) {
   writer_publishes_to_reader<BrokenPhaseFairRwLock<false, true>>();
 }
 LOCKSTEP_TEST(rwlocks_broken_phase_fair_no_phase_id_is_caught,
-              {.expect = lockstep::failure_kind::livelock, .max_steps = 400,
+              {.expect = lockstep::failure_kind::livelock,
+               .max_steps = 400,
                .preemption_bound = 2}) {
   reader_waits_one_writer_phase<BrokenPhaseFairRwLock<true, false>>(1);
 }

@@ -13,8 +13,8 @@ std::string to_string(source_loc loc) {
     return f.substr(p + 9) + ":" + std::to_string(loc.line);
   // Shorten absolute paths to the part below the repository root so that traces and replay
   // output do not depend on where the repository is checked out.
-  static const char* const roots[] = {"/primitives/", "/checker/", "/models/", "/tests/",
-                                      "/bench/", "/include/"};
+  static const char* const roots[] = {"/primitives/", "/checker/", "/models/",
+                                      "/tests/",      "/bench/",   "/include/"};
   std::size_t best = std::string::npos;
   for (const char* r : roots) {
     auto pos = f.rfind(r);

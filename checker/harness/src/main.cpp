@@ -1,4 +1,5 @@
 // The harness's command line: selects tests, runs them, prints the summary table.
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -6,7 +7,6 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "lockstep/test.hpp"
 
@@ -62,10 +62,18 @@ std::string json_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -113,24 +121,41 @@ int harness_main(int argc, char** argv) {
       std::fprintf(stderr, kUsage, argv[0]);
       return 2;
     };
-    if (a == "--list") list = true;
-    else if (a == "--exact") exact = true;
-    else if (a == "--verbose") cfg.verbose = true;
-    else if (a == "--no-progress") cfg.progress = false;
-    else if (a == "--help" || a == "-h") { std::printf(kUsage, argv[0]); return 0; }
-    else if (a == "--json") json = true;
-    else if (val("json", v)) { json = true; json_path = v; }
-    else if (val("filter", v)) filter = v;
+    if (a == "--list")
+      list = true;
+    else if (a == "--exact")
+      exact = true;
+    else if (a == "--verbose")
+      cfg.verbose = true;
+    else if (a == "--no-progress")
+      cfg.progress = false;
+    else if (a == "--help" || a == "-h") {
+      std::printf(kUsage, argv[0]);
+      return 0;
+    } else if (a == "--json")
+      json = true;
+    else if (val("json", v)) {
+      json = true;
+      json_path = v;
+    } else if (val("filter", v))
+      filter = v;
     else if (val("mode", v)) {
-      if (v == "exhaustive") cfg.mode = run_mode::exhaustive;
-      else if (v == "icb") cfg.mode = run_mode::icb;
-      else if (v == "random") cfg.mode = run_mode::random;
-      else if (v == "pct") cfg.mode = run_mode::pct;
-      else if (v == "portfolio") cfg.mode = run_mode::portfolio;
-      else return bad("--mode must be exhaustive, icb, random, pct or portfolio, not '" + v + "'");
+      if (v == "exhaustive")
+        cfg.mode = run_mode::exhaustive;
+      else if (v == "icb")
+        cfg.mode = run_mode::icb;
+      else if (v == "random")
+        cfg.mode = run_mode::random;
+      else if (v == "pct")
+        cfg.mode = run_mode::pct;
+      else if (v == "portfolio")
+        cfg.mode = run_mode::portfolio;
+      else
+        return bad("--mode must be exhaustive, icb, random, pct or portfolio, not '" + v + "'");
     } else if (val("pct-depth", v)) {
       std::uint64_t d = 0;
-      if (!parse_u64(v, d) || d == 0 || d > 64) return bad("--pct-depth needs 1..64, not '" + v + "'");
+      if (!parse_u64(v, d) || d == 0 || d > 64)
+        return bad("--pct-depth needs 1..64, not '" + v + "'");
       cfg.pct_depth = static_cast<int>(d);
     } else if (val("max-preemptions", v)) {
       std::uint64_t d = 0;
@@ -155,9 +180,12 @@ int harness_main(int argc, char** argv) {
       if (!parse_u64(v, cfg.iterations) || cfg.iterations == 0)
         return bad("--iterations needs a positive integer, not '" + v + "'");
     } else if (val("dpor", v)) {
-      if (v == "on") cfg.dpor = 1;
-      else if (v == "off") cfg.dpor = 0;
-      else return bad("--dpor must be on or off, not '" + v + "'");
+      if (v == "on")
+        cfg.dpor = 1;
+      else if (v == "off")
+        cfg.dpor = 0;
+      else
+        return bad("--dpor must be on or off, not '" + v + "'");
     } else if (val("seed", v)) {
       if (!parse_u64(v, cfg.seed)) return bad("--seed needs an unsigned integer, not '" + v + "'");
     } else if (val("max-steps", v)) {
@@ -249,9 +277,12 @@ int harness_main(int argc, char** argv) {
         std::cout << "--- " << r.t->name << " [" << row.mode << "] " << row.verdict << "\n"
                   << row.detail << "\n";
     }
-    if (all_skipped && !r.out.rows.empty()) ++skipped;
-    else if (r.out.passed()) ++passed;
-    else ++failed;
+    if (all_skipped && !r.out.rows.empty())
+      ++skipped;
+    else if (r.out.passed())
+      ++passed;
+    else
+      ++failed;
   }
   std::cout << "\n" << table.str() << "\n";
 
@@ -262,12 +293,12 @@ int harness_main(int argc, char** argv) {
     for (const auto& r : results)
       for (const auto& row : r.out.rows) {
         js << (first ? "" : ",\n") << "  {\"test\": \"" << json_escape(r.t->name)
-           << "\", \"mode\": \"" << json_escape(row.mode) << "\", \"executions\": "
-           << row.executions << ", \"passed\": " << (row.passed ? "true" : "false")
+           << "\", \"mode\": \"" << json_escape(row.mode)
+           << "\", \"executions\": " << row.executions
+           << ", \"passed\": " << (row.passed ? "true" : "false")
            << ", \"skipped\": " << (row.skipped ? "true" : "false") << ", \"verdict\": \""
-           << json_escape(row.verdict) << "\", \"seconds\": " << row.seconds
-           << ", \"token\": \"" << json_escape(row.token) << "\", \"detail\": \""
-           << json_escape(row.detail) << "\"}";
+           << json_escape(row.verdict) << "\", \"seconds\": " << row.seconds << ", \"token\": \""
+           << json_escape(row.token) << "\", \"detail\": \"" << json_escape(row.detail) << "\"}";
         first = false;
       }
     js << "\n]\n";

@@ -46,13 +46,13 @@ struct model_test_options {
   // A broken twin whose failure the checker cannot catch yet (named in `gap`): it is run
   // and reported as "known gap", and reported as caught once the checker does catch it.
   const char* gap = nullptr;
-  bool exhaustive = true;               // run the exhaustive DFS
-  bool random = true;                   // run the seeded random strategy
+  bool exhaustive = true;                    // run the exhaustive DFS
+  bool random = true;                        // run the seeded random strategy
   std::uint64_t max_executions = 1'000'000;  // exhaustive: more than this fails as incomplete
-  std::uint64_t iterations = 2'000;     // random: executions
-  std::uint64_t seed = 1;               // random: seed
-  std::uint64_t max_steps = 2'000;      // per-execution step bound (livelock beyond)
-  int spurious_wakeups = 1;             // per-execution budget of spurious cv wake-ups
+  std::uint64_t iterations = 2'000;          // random: executions
+  std::uint64_t seed = 1;                    // random: seed
+  std::uint64_t max_steps = 2'000;           // per-execution step bound (livelock beyond)
+  int spurious_wakeups = 1;                  // per-execution budget of spurious cv wake-ups
   // Exhaustive mode explores every schedule with at most this many preemptions (a switch
   // away from a thread that could have continued); < 0: all schedules. CHESS's experience:
   // almost all concurrency bugs need at most 2. Random mode is never bounded.
@@ -94,13 +94,13 @@ test_outcome run_model_test(const test_info&, const run_config&);
 
 }  // namespace lockstep
 
-#define LOCKSTEP_TEST(name, ...)                                                             \
-  static void LOCKSTEP_CONCAT(lockstep_model_body_, name)();                                 \
-  static const ::lockstep::model_test_options LOCKSTEP_CONCAT(lockstep_model_opts_, name) =   \
-      ::lockstep::detail::make_options(__VA_ARGS__);                                         \
-  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_model_reg_, name){           \
-      ::lockstep::test_info{#name, ::lockstep::source_loc{__FILE__, __LINE__}, "model",      \
-                            &LOCKSTEP_CONCAT(lockstep_model_body_, name),                    \
-                            &::lockstep::run_model_test,                                     \
-                            &LOCKSTEP_CONCAT(lockstep_model_opts_, name)}};                  \
+#define LOCKSTEP_TEST(name, ...)                                                            \
+  static void LOCKSTEP_CONCAT(lockstep_model_body_, name)();                                \
+  static const ::lockstep::model_test_options LOCKSTEP_CONCAT(lockstep_model_opts_, name) = \
+      ::lockstep::detail::make_options(__VA_ARGS__);                                        \
+  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_model_reg_,                 \
+                                                       name){::lockstep::test_info{         \
+      #name, ::lockstep::source_loc{__FILE__, __LINE__}, "model",                           \
+      &LOCKSTEP_CONCAT(lockstep_model_body_, name), &::lockstep::run_model_test,            \
+      &LOCKSTEP_CONCAT(lockstep_model_opts_, name)}};                                       \
   static void LOCKSTEP_CONCAT(lockstep_model_body_, name)()

@@ -6,12 +6,13 @@
 //     each operation produced by the user's generator), explores every scenario with
 //     lockstep::explore (exhaustive, preemption-bounded) and checks the history of EVERY
 //     execution with lin::check. A scenario too large to enumerate within max_executions is
-//     sampled with fallback_iterations random executions instead of failing. A non-linearizable history is reported through
-//     report_failure(failure_kind::linearizability, lin::describe(...)), so the checker's
-//     report carries the replay token and the trace. On failure rapidcheck shrinks the
-//     scenario; the returned bool is false and stderr shows the minimal scenario + report.
-//     Reproduce with RC_PARAMS="seed=N"; the report ends with how to replay the failing
-//     execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's RC_PARAMS="reproduce=...").
+//     sampled with fallback_iterations random executions instead of failing. A non-linearizable
+//     history is reported through report_failure(failure_kind::linearizability,
+//     lin::describe(...)), so the checker's report carries the replay token and the trace. On
+//     failure rapidcheck shrinks the scenario; the returned bool is false and stderr shows the
+//     minimal scenario + report. Reproduce with RC_PARAMS="seed=N"; the report ends with how to
+//     replay the failing execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's
+//     RC_PARAMS="reproduce=...").
 //   * stress_history(...) (lockstep/lincheck/scenario.hpp, included here; use that header
 //     alone in stress tests, which must build without the checker for the tsan preset) runs
 //     the same kind of scenario on real threads and returns lin::check's result.
@@ -89,22 +90,19 @@ rc::Gen<lin_scenario<Input>> scenario_gen(rc::Gen<Input> op, lin_property_option
       return rc::gen::container<std::vector<Input>>(static_cast<std::size_t>(k), op);
     });
   };
-  return rc::gen::mapcat(count(o.min_threads, o.max_threads),
-                         [thread_ops](int n) {
-                           return rc::gen::map(
-                               rc::gen::container<std::vector<std::vector<Input>>>(
-                                   static_cast<std::size_t>(n), thread_ops()),
-                               [](std::vector<std::vector<Input>> v) {
-                                 return lin_scenario<Input>{std::move(v)};
-                               });
-                         });
+  return rc::gen::mapcat(count(o.min_threads, o.max_threads), [thread_ops](int n) {
+    return rc::gen::map(
+        rc::gen::container<std::vector<std::vector<Input>>>(static_cast<std::size_t>(n),
+                                                            thread_ops()),
+        [](std::vector<std::vector<Input>> v) { return lin_scenario<Input>{std::move(v)}; });
+  });
 }
 
 // The model-test body of one scenario: fresh container, one P::thread per scenario thread,
 // invoke/respond recorded around each operation, history checked after join.
 template <class M, class Factory, class Apply>
-std::function<void()> scenario_body(const lin_scenario<typename M::input_type>& s,
-                                    Factory factory, Apply apply) {
+std::function<void()> scenario_body(const lin_scenario<typename M::input_type>& s, Factory factory,
+                                    Apply apply) {
   return [s, factory, apply] {
     auto c = factory();
     auto h = run_scenario<M, model_platform::thread>(s, *c, apply);
@@ -166,8 +164,8 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
       showValue(s, os);
       RC_FAIL("scenario:\n" + os.str() + e.verdict + "\n" + e.report +
               "reproduce this execution with its full trace: run the test again with\n"
-              "  LOCKSTEP_REPLAY='" + e.token +
-              "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
+              "  LOCKSTEP_REPLAY='" +
+              e.token + "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
     }
   });
 }

@@ -20,9 +20,9 @@
 #pragma once
 
 #include <atomic>
-#include <cstring>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -175,9 +175,9 @@ struct model_platform {
         return true;
       }
       if (weak_) {
-        (void)rt::weak_load(w_, id(), failure == std::memory_order_seq_cst
-                                          ? std::memory_order_seq_cst
-                                          : std::memory_order_relaxed);
+        (void)rt::weak_load(w_, id(),
+                            failure == std::memory_order_seq_cst ? std::memory_order_seq_cst
+                                                                 : std::memory_order_relaxed);
         if (model_detail::is_acquire(failure)) rt::weak_fence(std::memory_order_acquire);
       } else if (model_detail::is_acquire(failure)) {
         rt::acquire_from(*this);
@@ -203,33 +203,25 @@ struct model_platform {
     }
 
     T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst,
-                source_loc loc = source_loc::current())
-      requires(std::is_integral_v<T> || std::is_pointer_v<T>)
-    {
+                source_loc loc = source_loc::current()) requires(std::is_integral_v<T> ||
+                                                                 std::is_pointer_v<T>) {
       return rmw([&](T x) { return static_cast<T>(x + d); }, mo, loc);
     }
     T fetch_sub(T d, std::memory_order mo = std::memory_order_seq_cst,
-                source_loc loc = source_loc::current())
-      requires(std::is_integral_v<T> || std::is_pointer_v<T>)
-    {
+                source_loc loc = source_loc::current()) requires(std::is_integral_v<T> ||
+                                                                 std::is_pointer_v<T>) {
       return rmw([&](T x) { return static_cast<T>(x - d); }, mo, loc);
     }
     T fetch_and(T d, std::memory_order mo = std::memory_order_seq_cst,
-                source_loc loc = source_loc::current())
-      requires std::is_integral_v<T>
-    {
+                source_loc loc = source_loc::current()) requires std::is_integral_v<T> {
       return rmw([&](T x) { return static_cast<T>(x & d); }, mo, loc);
     }
     T fetch_or(T d, std::memory_order mo = std::memory_order_seq_cst,
-               source_loc loc = source_loc::current())
-      requires std::is_integral_v<T>
-    {
+               source_loc loc = source_loc::current()) requires std::is_integral_v<T> {
       return rmw([&](T x) { return static_cast<T>(x | d); }, mo, loc);
     }
     T fetch_xor(T d, std::memory_order mo = std::memory_order_seq_cst,
-                source_loc loc = source_loc::current())
-      requires std::is_integral_v<T>
-    {
+                source_loc loc = source_loc::current()) requires std::is_integral_v<T> {
       return rmw([&](T x) { return static_cast<T>(x ^ d); }, mo, loc);
     }
     T operator++() requires std::is_integral_v<T> { return fetch_add(1) + 1; }
@@ -282,9 +274,9 @@ struct model_platform {
         }
       }
     }
-    T v_;                   // the latest value in modification order
-    bool weak_ = false;     // this execution uses the C++11 model (and T fits 64 bits)
-    rt::weak_location w_;   // modification order, when weak_
+    T v_;                  // the latest value in modification order
+    bool weak_ = false;    // this execution uses the C++11 model (and T fits 64 bits)
+    rt::weak_location w_;  // modification order, when weak_
   };
 
   static void atomic_thread_fence(std::memory_order mo, source_loc loc = source_loc::current());
@@ -322,7 +314,8 @@ struct model_platform {
     bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
     void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
     template <class Rep, class Period>
-    bool try_lock_for(std::chrono::duration<Rep, Period> d, source_loc loc = source_loc::current()) {
+    bool try_lock_for(std::chrono::duration<Rep, Period> d,
+                      source_loc loc = source_loc::current()) {
       return core_.try_lock_until_ns(
           rt::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(), loc);
     }
@@ -368,7 +361,9 @@ struct model_platform {
       using state = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
       auto* s = new state(std::forward<F>(f), std::forward<Args>(args)...);
       tid_ = rt::spawn_thread(
-          [](void* p) { std::apply([](auto& fn, auto&... a) { fn(a...); }, *static_cast<state*>(p)); },
+          [](void* p) {
+            std::apply([](auto& fn, auto&... a) { fn(a...); }, *static_cast<state*>(p));
+          },
           s, [](void* p) { delete static_cast<state*>(p); }, source_loc{nullptr, 0});
     }
     thread(thread&& o) noexcept : tid_(std::exchange(o.tid_, -1)) {}
@@ -376,7 +371,8 @@ struct model_platform {
     ~thread();
     bool joinable() const noexcept { return tid_ >= 0; }
     void join(source_loc loc = source_loc::current()) {
-      if (tid_ < 0) report_failure(failure_kind::misuse, "join() of a thread that is not joinable", loc);
+      if (tid_ < 0)
+        report_failure(failure_kind::misuse, "join() of a thread that is not joinable", loc);
       rt::join_thread(std::exchange(tid_, -1), loc);
     }
     thread_id get_id() const noexcept { return thread_id{tid_}; }
@@ -400,8 +396,8 @@ struct model_platform {
     template <class Duration>
     static void sleep_until(std::chrono::time_point<clock, Duration> t,
                             source_loc loc = source_loc::current()) {
-      sleep_until_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(),
-                     loc);
+      sleep_until_ns(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(), loc);
     }
     static void sleep_until_ns(std::int64_t deadline, source_loc loc);
   };

@@ -25,8 +25,10 @@ std::string label(
   using R = lockstep::models::register_model;
   auto v = [](std::int64_t x) { return x == R::nil ? std::string("nil") : std::to_string(x); };
   switch (o.input.kind) {
-    case R::op::read: return "read() -> " + (o.output ? v(o.output->value) : "?");
-    case R::op::write: return "write(" + v(o.input.arg1) + ")";
+    case R::op::read:
+      return "read() -> " + (o.output ? v(o.output->value) : "?");
+    case R::op::write:
+      return "write(" + v(o.input.arg1) + ")";
     case R::op::cas:
       return "cas(" + v(o.input.arg1) + ", " + v(o.input.arg2) + ") -> " +
              (o.output ? (o.output->ok ? "ok" : "fail") : "?");
@@ -39,10 +41,11 @@ std::string label(const lockstep::lin::operation<lockstep::models::kv::input_typ
   using K = lockstep::models::kv;
   switch (o.input.kind) {
     case K::op::get:
-      return "get(\"" + o.input.key + "\") -> " +
-             (o.output ? "\"" + o.output->value + "\"" : "?");
-    case K::op::put: return "put(\"" + o.input.key + "\", \"" + o.input.value + "\")";
-    case K::op::append: return "append(\"" + o.input.key + "\", \"" + o.input.value + "\")";
+      return "get(\"" + o.input.key + "\") -> " + (o.output ? "\"" + o.output->value + "\"" : "?");
+    case K::op::put:
+      return "put(\"" + o.input.key + "\", \"" + o.input.value + "\")";
+    case K::op::append:
+      return "append(\"" + o.input.key + "\", \"" + o.input.value + "\")";
   }
   return "?";
 }
@@ -65,7 +68,8 @@ int report(const M& m, const lockstep::lin::history<M>& h, bool json, const std:
   if (!html.empty()) {
     lin::html_options ho;
     ho.title = "lockstep-lincheck: " + file;
-    out << lin::to_html(m, h, r, [](const auto& o) { return label(o); }, ho);
+    out << lin::to_html(
+        m, h, r, [](const auto& o) { return label(o); }, ho);
     out.close();
     if (!out) {
       std::cerr << "lockstep-lincheck: error writing --html file '" << html << "'\n";
@@ -88,9 +92,12 @@ int report(const M& m, const lockstep::lin::history<M>& h, bool json, const std:
     std::cout << lin::describe(r, h);
   }
   switch (r.verdict_) {
-    case lin::verdict::linearizable: return 0;
-    case lin::verdict::not_linearizable: return 1;
-    default: return 3;
+    case lin::verdict::linearizable:
+      return 0;
+    case lin::verdict::not_linearizable:
+      return 1;
+    default:
+      return 3;
   }
 }
 
@@ -101,13 +108,20 @@ int main(int argc, char** argv) {
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--json") json = true;
-    else if (a == "--model" && i + 1 < argc) model = argv[++i];
-    else if (a == "--html" && i + 1 < argc && *argv[i + 1]) html = argv[++i];
-    else if (a == "--html") return usage("--html needs an output file name");
-    else if (a.rfind("--", 0) == 0) return usage("unknown flag '" + a + "'");
-    else if (file.empty()) file = a;
-    else return usage("more than one file given");
+    if (a == "--json")
+      json = true;
+    else if (a == "--model" && i + 1 < argc)
+      model = argv[++i];
+    else if (a == "--html" && i + 1 < argc && *argv[i + 1])
+      html = argv[++i];
+    else if (a == "--html")
+      return usage("--html needs an output file name");
+    else if (a.rfind("--", 0) == 0)
+      return usage("unknown flag '" + a + "'");
+    else if (file.empty())
+      file = a;
+    else
+      return usage("more than one file given");
   }
   if (file.empty()) return usage("no history file given");
   try {

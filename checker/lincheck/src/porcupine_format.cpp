@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <utility>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 namespace lockstep::lin {
 namespace {
@@ -100,10 +100,14 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
     if (f.empty()) fail(name, no, "expected 'PROCESS :type :f value'");
     int proc = static_cast<int>(to_int(proc_s, name, no));
     M::input_type in{};
-    if (f == ":read") in.kind = M::op::read;
-    else if (f == ":write") in.kind = M::op::write;
-    else if (f == ":cas") in.kind = M::op::cas;
-    else fail(name, no, "unknown operation '" + std::string(f) + "'");
+    if (f == ":read")
+      in.kind = M::op::read;
+    else if (f == ":write")
+      in.kind = M::op::write;
+    else if (f == ":cas")
+      in.kind = M::op::cas;
+    else
+      fail(name, no, "unknown operation '" + std::string(f) + "'");
     auto parse_args = [&] {
       if (in.kind == M::op::write) in.arg1 = to_int(v1, name, no);
       if (in.kind == M::op::cas) {
@@ -118,8 +122,7 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
     };
     ++t;
     if (type == ":invoke") {
-      if (pending.count(proc))
-        fail(name, no, "process " + std::string(proc_s) + " invoked twice");
+      if (pending.count(proc)) fail(name, no, "process " + std::string(proc_s) + " invoked twice");
       parse_args();
       h.ops.push_back({proc, in, std::nullopt, t, open_time});
       pending[proc] = h.ops.size() - 1;
@@ -183,11 +186,16 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
       }
       const std::string_view v = rest.substr(0, e);
       rest.remove_prefix(e);
-      if (k == ":process") proc_v = v;
-      else if (k == ":type") type = v;
-      else if (k == ":f") f = v;
-      else if (k == ":key") key = v;
-      else if (k == ":value") val = v, has_val = true;
+      if (k == ":process")
+        proc_v = v;
+      else if (k == ":type")
+        type = v;
+      else if (k == ":f")
+        f = v;
+      else if (k == ":key")
+        key = v;
+      else if (k == ":value")
+        val = v, has_val = true;
     }
     for (auto [v, k] : {std::pair{proc_v, ":process"}, {type, ":type"}, {f, ":f"}, {key, ":key"}})
       if (v.empty()) fail(name, no, std::string("missing field ") + k);
@@ -199,10 +207,14 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
       return s.substr(1, s.size() - 2);
     };
     M::input_type in{};
-    if (f == ":get") in.kind = M::op::get;
-    else if (f == ":put") in.kind = M::op::put;
-    else if (f == ":append") in.kind = M::op::append;
-    else fail(name, no, "unknown operation '" + std::string(f) + "'");
+    if (f == ":get")
+      in.kind = M::op::get;
+    else if (f == ":put")
+      in.kind = M::op::put;
+    else if (f == ":append")
+      in.kind = M::op::append;
+    else
+      fail(name, no, "unknown operation '" + std::string(f) + "'");
     in.key = unq(key);
     ++t;
     if (type == ":invoke") {

@@ -26,8 +26,9 @@ int dpor_chooser::pick(int n) {
   if (pos_ < path_.size()) {
     node& nd = path_[pos_++];
     if (!nd.data || nd.count != n) {
-      error = "nondeterministic test: replaying the same choices led to a different choice "
-              "point (does the test depend on real time, addresses, or global state?)";
+      error =
+          "nondeterministic test: replaying the same choices led to a different choice "
+          "point (does the test depend on real time, addresses, or global state?)";
       return 0;
     }
     return nd.chosen;
@@ -52,8 +53,9 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
   if (pos_ < path_.size()) {
     node& nd = path_[pos_];
     if (nd.data || nd.n != n) {
-      error = "nondeterministic test: replaying the same choices offered a different set of "
-              "threads (does the test depend on real time, addresses, or global state?)";
+      error =
+          "nondeterministic test: replaying the same choices offered a different set of "
+          "threads (does the test depend on real time, addresses, or global state?)";
       return 0;
     }
     cur_event_ = static_cast<std::int32_t>(pos_++);
@@ -237,8 +239,10 @@ namespace lockstep::rt {
 double dpor_chooser::path_estimate() const noexcept {
   double e = 1;
   for (const node& nd : path_) {
-    if (nd.data) e *= nd.count;
-    else e *= std::max(1, __builtin_popcount(nd.backtrack | nd.done));
+    if (nd.data)
+      e *= nd.count;
+    else
+      e *= std::max(1, __builtin_popcount(nd.backtrack | nd.done));
   }
   return e;
 }

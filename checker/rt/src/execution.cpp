@@ -21,7 +21,10 @@ std::string thread_rec::waiting_for(int) const {
 }
 
 execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
-    : cfg_(cfg), chooser_(ch), pool_(pool), spurious_left_(cfg.spurious_wakeups),
+    : cfg_(cfg),
+      chooser_(ch),
+      pool_(pool),
+      spurious_left_(cfg.spurious_wakeups),
       serial_(++g_serial) {
   if (cfg_.trace) trace_.reserve(256);
   choices_.reserve(64);
@@ -138,7 +141,8 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
 int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
   int c = chooser_.pick(n);
-  if (!chooser_.error.empty()) fail(failure_kind::misuse, chooser_.error, threads_[cur_].pending.loc);
+  if (!chooser_.error.empty())
+    fail(failure_kind::misuse, chooser_.error, threads_[cur_].pending.loc);
   choices_.push_back(static_cast<std::uint16_t>(c));
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
@@ -148,7 +152,13 @@ void execution::record(int tid, const point_desc& d, wake how) {
   source_loc where = d.loc;
   const captured_stack& st = threads_[tid].stack_at_point;
   if (st.n > 0) where = user_frame(st, d.loc);
-  trace_event e{steps_, tid, d.kind, how, d.obj ? d.obj->name() : std::string(), where, {},
+  trace_event e{steps_,
+                tid,
+                d.kind,
+                how,
+                d.obj ? d.obj->name() : std::string(),
+                where,
+                {},
                 d.obj ? d.obj->created() : source_loc{nullptr, 0}};
   trace_.push_back(std::move(e));
 }
@@ -177,8 +187,10 @@ void execution::run(const std::function<void()>& body) {
       }
     }
     if (n == 0) {
-      if (any_unfinished) report_deadlock();
-      else check_end();
+      if (any_unfinished)
+        report_deadlock();
+      else
+        check_end();
       break;
     }
     // Fair schedules only (CHESS's fair scheduler): a thread that yielded does not run again
@@ -345,8 +357,7 @@ void execution::check_end() {
     if (!threads_[i].joined && !threads_[i].handle_gone) {
       failure_.kind = failure_kind::misuse;
       failure_.message = "thread " + std::to_string(i) + " (spawned at " +
-                         to_string(threads_[i].spawned_at) +
-                         ") was never joined (a leaked thread)";
+                         to_string(threads_[i].spawned_at) + ") was never joined (a leaked thread)";
       failure_.tid = i;
       failure_.where = threads_[i].spawned_at;
       return;

@@ -99,10 +99,10 @@ struct thread_rec final : waitable {
   void* arg = nullptr;
   void (*destroy)(void*) = nullptr;
   bool finished = false;
-  bool step_read_only = false;  // set by the step's operation: it modified nothing
+  bool step_read_only = false;    // set by the step's operation: it modified nothing
   captured_stack stack_at_point;  // tracing only: where a library-header operation came from
-  bool joined = false;       // join() completed
-  bool handle_gone = false;  // no thread object refers to it any more
+  bool joined = false;            // join() completed
+  bool handle_gone = false;       // no thread object refers to it any more
   // Fair scheduling (CHESS): after a yield, the threads that must take a step before this
   // one may run again.
   std::uint32_t must_wait_for = 0;
@@ -118,8 +118,8 @@ struct thread_rec final : waitable {
   std::vector<held_lock> held;  // mutexes held, in acquisition order (lock-order graph)
   // Weak memory: per location (object id), the oldest store this thread may still read.
   std::vector<std::uint32_t> view;
-  vclock acq_pending;   // sync clocks read by relaxed loads, for a later acquire fence
-  vclock rel_fence;     // clock at the last release fence (carried by later relaxed stores)
+  vclock acq_pending;  // sync clocks read by relaxed loads, for a later acquire fence
+  vclock rel_fence;    // clock at the last release fence (carried by later relaxed stores)
   bool has_rel_fence = false;
 
   bool ready(int) const noexcept override { return finished; }

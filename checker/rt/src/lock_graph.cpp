@@ -32,8 +32,9 @@ std::string lock_graph::find_cycle() const {
   for (const auto& [u, out] : edges_)
     if (colour[u] == 0 && dfs(u)) break;
   if (cycle.empty()) return {};
-  std::string r = "potential deadlock: the lock-order graph has a cycle (locks taken in opposite "
-                  "orders by different code paths)";
+  std::string r =
+      "potential deadlock: the lock-order graph has a cycle (locks taken in opposite "
+      "orders by different code paths)";
   for (std::size_t i = 0; i < cycle.size(); ++i) {
     const lock_key& a = cycle[i];
     const lock_key& b = cycle[(i + 1) % cycle.size()];

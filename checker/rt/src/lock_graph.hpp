@@ -32,7 +32,7 @@ class lock_graph {
     std::string held_at;     // where the first lock was taken
     std::string acquire_at;  // where the second lock was taken while holding the first
     int tid = -1;
-    std::string token;       // an execution showing this order
+    std::string token;  // an execution showing this order
   };
 
   // Returns true when the edge is new.

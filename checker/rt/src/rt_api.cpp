@@ -9,24 +9,34 @@ namespace lockstep {
 
 const char* to_string(failure_kind k) noexcept {
   switch (k) {
-    case failure_kind::none: return "none";
-    case failure_kind::assertion: return "assertion";
-    case failure_kind::deadlock: return "deadlock";
-    case failure_kind::livelock: return "livelock";
-    case failure_kind::exception: return "exception";
-    case failure_kind::misuse: return "misuse";
-    case failure_kind::data_race: return "data race";
-    case failure_kind::linearizability: return "linearizability";
-    case failure_kind::fairness: return "fairness";
-    case failure_kind::stack_overflow: return "stack overflow";
-    case failure_kind::lock_order: return "lock order";
+    case failure_kind::none:
+      return "none";
+    case failure_kind::assertion:
+      return "assertion";
+    case failure_kind::deadlock:
+      return "deadlock";
+    case failure_kind::livelock:
+      return "livelock";
+    case failure_kind::exception:
+      return "exception";
+    case failure_kind::misuse:
+      return "misuse";
+    case failure_kind::data_race:
+      return "data race";
+    case failure_kind::linearizability:
+      return "linearizability";
+    case failure_kind::fairness:
+      return "fairness";
+    case failure_kind::stack_overflow:
+      return "stack overflow";
+    case failure_kind::lock_order:
+      return "lock order";
   }
   return "?";
 }
 
 void report_failure(failure_kind kind, const std::string& message, source_loc where) {
-  if (auto* e = rt::execution::active(); e && e->current_id() >= 0)
-    e->fail(kind, message, where);
+  if (auto* e = rt::execution::active(); e && e->current_id() >= 0) e->fail(kind, message, where);
   throw assertion_failure(std::string(to_string(kind)) + ": " + message + " at " +
                           to_string(where));
 }
@@ -53,30 +63,54 @@ const never_ready g_never;
 
 const char* to_string(op o) noexcept {
   switch (o) {
-    case op::thread_start: return "start";
-    case op::thread_spawn: return "spawn";
-    case op::thread_join: return "join";
-    case op::yield: return "yield";
-    case op::atomic_load: return "load";
-    case op::atomic_store: return "store";
-    case op::atomic_rmw: return "rmw";
-    case op::atomic_cas: return "cas";
-    case op::fence: return "fence";
-    case op::lock: return "lock";
-    case op::try_lock: return "try_lock";
-    case op::unlock: return "unlock";
-    case op::lock_shared: return "lock_shared";
-    case op::try_lock_shared: return "try_lock_shared";
-    case op::unlock_shared: return "unlock_shared";
-    case op::cv_enter: return "wait(enter)";
-    case op::cv_block: return "wait(wake)";
-    case op::notify_one: return "notify_one";
-    case op::notify_all: return "notify_all";
-    case op::sem_acquire: return "acquire";
-    case op::sem_try_acquire: return "try_acquire";
-    case op::sem_release: return "release";
-    case op::clock_now: return "now";
-    case op::sleep: return "sleep";
+    case op::thread_start:
+      return "start";
+    case op::thread_spawn:
+      return "spawn";
+    case op::thread_join:
+      return "join";
+    case op::yield:
+      return "yield";
+    case op::atomic_load:
+      return "load";
+    case op::atomic_store:
+      return "store";
+    case op::atomic_rmw:
+      return "rmw";
+    case op::atomic_cas:
+      return "cas";
+    case op::fence:
+      return "fence";
+    case op::lock:
+      return "lock";
+    case op::try_lock:
+      return "try_lock";
+    case op::unlock:
+      return "unlock";
+    case op::lock_shared:
+      return "lock_shared";
+    case op::try_lock_shared:
+      return "try_lock_shared";
+    case op::unlock_shared:
+      return "unlock_shared";
+    case op::cv_enter:
+      return "wait(enter)";
+    case op::cv_block:
+      return "wait(wake)";
+    case op::notify_one:
+      return "notify_one";
+    case op::notify_all:
+      return "notify_all";
+    case op::sem_acquire:
+      return "acquire";
+    case op::sem_try_acquire:
+      return "try_acquire";
+    case op::sem_release:
+      return "release";
+    case op::clock_now:
+      return "now";
+    case op::sleep:
+      return "sleep";
   }
   return "?";
 }
@@ -169,13 +203,16 @@ std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo
   }
   if (mo == std::memory_order_seq_cst) lower = std::max(lower, l.last_sc);
   const std::uint32_t k = size - lower;
-  const std::uint32_t c = k > 1 ? static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "reads-from")) : 0;
+  const std::uint32_t c =
+      k > 1 ? static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "reads-from")) : 0;
   const std::uint32_t idx = size - 1 - c;
   view_of(t, id) = idx;
   const weak_store& s = l.mo[idx];
   if (s.has_sync) {
-    if (acquires(mo)) t.clock.join(s.sync);
-    else t.acq_pending.join(s.sync);
+    if (acquires(mo))
+      t.clock.join(s.sync);
+    else
+      t.acq_pending.join(s.sync);
   }
   if (e.tracing() && k > 1)
     e.note("reads store " + std::to_string(idx) + " of " + std::to_string(size) + " in mo");
@@ -191,8 +228,10 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
     // The read half reads the latest store; a release sequence continues through RMWs.
     const weak_store& prev = l.mo.back();
     if (prev.has_sync) {
-      if (acquires(mo)) t.clock.join(prev.sync);
-      else t.acq_pending.join(prev.sync);
+      if (acquires(mo))
+        t.clock.join(prev.sync);
+      else
+        t.acq_pending.join(prev.sync);
       s.sync = prev.sync;
       s.has_sync = true;
     }
@@ -232,7 +271,8 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
         auto& g = e.sc_fence_view();
         if (g.size() > id && g[id] >= pos) ++g[id];
         if (l.last_sc >= pos) ++l.last_sc;
-        if (e.tracing()) e.note("placed before " + std::to_string(size - pos) + " later store(s) in mo");
+        if (e.tracing())
+          e.note("placed before " + std::to_string(size - pos) + " later store(s) in mo");
       }
     }
   }
@@ -286,10 +326,10 @@ namespace {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        const char* second_kind, source_loc second_loc, std::uint32_t id) {
   // A write without a location is the var's construction (var_init).
-  const std::string first =
-      first_loc.file ? std::string(first_kind) + " by thread " + std::to_string(first_tid) +
-                           " at " + to_string(first_loc)
-                     : "its construction by thread " + std::to_string(first_tid);
+  const std::string first = first_loc.file
+                                ? std::string(first_kind) + " by thread " +
+                                      std::to_string(first_tid) + " at " + to_string(first_loc)
+                                : "its construction by thread " + std::to_string(first_tid);
   e.fail(failure_kind::data_race,
          "data race on var#" + std::to_string(id) + ": " + first + " and " + second_kind +
              " by thread " + std::to_string(e.current_id()) + " at " + to_string(second_loc) +
@@ -417,7 +457,8 @@ model_platform::shared_mutex::~shared_mutex() {
     report_failure(failure_kind::misuse, name() + " destroyed while locked", created());
 }
 std::string model_platform::shared_mutex::exclusive_gate::waiting_for(int) const {
-  if (m->writer_ >= 0) return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
+  if (m->writer_ >= 0)
+    return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
   return m->name() + " held shared by " + std::to_string(m->readers_) + " reader(s)";
 }
 std::string model_platform::shared_mutex::shared_gate::waiting_for(int) const {

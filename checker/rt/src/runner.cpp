@@ -1,17 +1,17 @@
 // The runner behind LOCKSTEP_TEST: runs a test's plan (exhaustive, random, or a replay),
 // replays every failure it finds to confirm it and to print the trace.
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
+#include "dpor.hpp"
 #include "execution.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
-#include "dpor.hpp"
 #include "strategies.hpp"
 #include "token.hpp"
 
@@ -154,11 +154,11 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   tok.test = t.name;
   tok.max_steps = cfg.max_steps;
   tok.spurious = cfg.spurious_wakeups;
-  bool incomplete = false;      // the exploration stopped before it was complete
+  bool incomplete = false;  // the exploration stopped before it was complete
   std::string stop_reason;
   std::uint64_t redundant = 0;  // DPOR: sleep-set-blocked executions among the n
   std::uint64_t n = 0;
-  double estimate_sum = 0;      // Knuth estimator of the exhaustive search size
+  double estimate_sum = 0;  // Knuth estimator of the exhaustive search size
   std::string note;
   auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
   auto estimate = [&] { return n ? estimate_sum / static_cast<double>(n) : 0.0; };
@@ -225,9 +225,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     const std::string header = "lockstep-frontier 1 " + t.name + " " + tok.strategy + "\n";
     if (!rc.resume_path.empty()) {
       std::string text;
-      bool ok = read_file(rc.resume_path, text) && text.rfind(header, 0) == 0 &&
-                (use_dpor ? dpor.load(text.substr(header.size()))
-                          : dfs.load(text.substr(header.size())));
+      bool ok =
+          read_file(rc.resume_path, text) && text.rfind(header, 0) == 0 &&
+          (use_dpor ? dpor.load(text.substr(header.size())) : dfs.load(text.substr(header.size())));
       if (!ok) {
         row.verdict = "FAIL: bad frontier";
         row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
@@ -246,8 +246,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         stop_reason = n >= cap ? "max_executions = " + std::to_string(cap) : "the --budget";
         if (!rc.frontier_path.empty()) {
           if (write_file(rc.frontier_path, header + (use_dpor ? dpor.save() : dfs.save())))
-            note += "frontier saved to " + rc.frontier_path + " (continue with --resume=" +
-                    rc.frontier_path + ")\n";
+            note += "frontier saved to " + rc.frontier_path +
+                    " (continue with --resume=" + rc.frontier_path + ")\n";
           else
             note += "could not write the frontier to " + rc.frontier_path + "\n";
         }
@@ -316,8 +316,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
              format_trace(rerun.trace, 60);
     if (!same) {
       row.verdict = "FAIL: replay mismatch";
-      report += "\nTHE REPLAY DID NOT REPRODUCE THE FAILURE (got: " + describe_failure(rerun.fail) +
-                ")";
+      report +=
+          "\nTHE REPLAY DID NOT REPRODUCE THE FAILURE (got: " + describe_failure(rerun.fail) + ")";
     } else if (opts.expect == failure_kind::none) {
       row.verdict = std::string("FAIL: ") + to_string(found.fail.kind);
     } else if (found.fail.kind == opts.expect) {
@@ -328,8 +328,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
                     to_string(opts.expect);
     }
   } else if (!cycle.empty()) {
-    report = cycle + "\n(each execution passed; the orders were taken in different executions "
-                     "or the deadlocking schedule was not explored)";
+    report = cycle +
+             "\n(each execution passed; the orders were taken in different executions "
+             "or the deadlocking schedule was not explored)";
     if (opts.expect == failure_kind::lock_order) {
       row.passed = true;
       row.verdict = "caught: lock order";
@@ -350,8 +351,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     if (opts.gap) {
       row.passed = true;
       row.verdict = "known gap: not caught";
-      report = std::string("expected ") + to_string(opts.expect) +
-               " is not caught yet: " + opts.gap;
+      report =
+          std::string("expected ") + to_string(opts.expect) + " is not caught yet: " + opts.gap;
     } else {
       row.verdict = std::string("FAIL: not caught");
       report = std::string("the checker did not find the expected ") + to_string(opts.expect) +
@@ -488,9 +489,8 @@ exploration replay(const std::string& name, std::function<void()> body,
   x.executions = 1;
   x.passed = r.fail.kind == failure_kind::none;
   x.verdict = x.passed ? "pass" : std::string("FAIL: ") + to_string(r.fail.kind);
-  x.report = "replaying " + token + "\n" + format_trace(r.trace, ~std::size_t{0}) +
-             "outcome: " + (x.passed ? std::string("the execution passed") : describe_failure(r.fail)) +
-             "\n";
+  x.report = "replaying " + token + "\n" + format_trace(r.trace, ~std::size_t{0}) + "outcome: " +
+             (x.passed ? std::string("the execution passed") : describe_failure(r.fail)) + "\n";
   return x;
 }
 

@@ -1,12 +1,12 @@
 // Guard-paged, pooled fiber stacks and the stack-overflow report.
 #include "stack_pool.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "execution.hpp"
 #include "sanitizer_fiber.hpp"
@@ -39,8 +39,9 @@ void on_segv(int sig, siginfo_t* info, void*) {
         std::snprintf(buf, sizeof buf, "%d", e->current_id());
         write_str(", simulated thread ");
         write_str(buf);
-        write_str(".\nThe thread's stack is exhausted (raise model_test_options::stack_size, "
-                  "or look for unbounded recursion).\nreplay: --replay=");
+        write_str(
+            ".\nThe thread's stack is exhausted (raise model_test_options::stack_size, "
+            "or look for unbounded recursion).\nreplay: --replay=");
         write_str(g_token_prefix);
         static char tok[8192];
         encode_choices(e->choices().data(), e->choices().size(), tok, sizeof tok);

@@ -106,7 +106,9 @@ class pct_chooser final : public chooser {
     ++step_;
     int best = 0;
     for (int k = 0; k < n; ++k) {
-      if (prio_[c[k].tid] == 0) prio_[c[k].tid] = 1000000 + static_cast<std::int64_t>(rng_.next() % 1000000) * kMaxThreads + c[k].tid;
+      if (prio_[c[k].tid] == 0)
+        prio_[c[k].tid] =
+            1000000 + static_cast<std::int64_t>(rng_.next() % 1000000) * kMaxThreads + c[k].tid;
       if (prio_[c[k].tid] > prio_[c[best].tid]) best = k;
     }
     // Among the chosen thread's own alternatives (normal / timeout / spurious): random.

@@ -1,8 +1,8 @@
 #include "user_frame.hpp"
 
+#include <execinfo.h>
 #include <cstdint>
 #include <cstring>
-#include <execinfo.h>
 
 #ifdef LOCKSTEP_HAVE_LIBBACKTRACE
 #include <backtrace.h>
@@ -46,8 +46,8 @@ source_loc user_frame(const captured_stack& s, source_loc fallback) {
   search found;
   for (int i = 1; i < s.n && found.found.file == nullptr; ++i) {
     // Return addresses point after the call; step back one byte into the call instruction.
-    backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(s.pcs[i]) - 1, on_frame,
-                     on_error, &found);
+    backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(s.pcs[i]) - 1, on_frame, on_error,
+                     &found);
   }
   return found.found.file ? found.found : fallback;
 }

@@ -180,9 +180,12 @@ transfer_result pg_bank::transfer(const transfer_request& t) {
       impl_->opts, impl_->retry,
       [&](int attempt) -> std::optional<transfer_status> {
         switch (impl_->opts.mode) {
-          case lock_mode::pessimistic: return impl_->pessimistic(t, attempt);
-          case lock_mode::optimistic: return impl_->optimistic(t, attempt);
-          case lock_mode::external: return impl_->external(t, attempt);
+          case lock_mode::pessimistic:
+            return impl_->pessimistic(t, attempt);
+          case lock_mode::optimistic:
+            return impl_->optimistic(t, attempt);
+          case lock_mode::external:
+            return impl_->external(t, attempt);
         }
         return std::nullopt;
       },

@@ -249,7 +249,7 @@ transfer_result sqlite_bank::transfer(const transfer_request& t) {
       impl_->opts, impl_->retry,
       [&](int attempt) {
         return impl_->opts.mode == lock_mode::optimistic ? impl_->optimistic(t, attempt)
-                                                          : impl_->pessimistic(t, attempt);
+                                                         : impl_->pessimistic(t, attempt);
       },
       [&](transfer_result& r) {
         impl_->rollback();

@@ -49,16 +49,16 @@ class SplitMix64 {
 };
 
 struct backoff_options {
-  std::uint32_t base = 4;     // ceiling of the first wait, in spin pauses
-  std::uint32_t cap = 1024;   // largest ceiling
+  std::uint32_t base = 4;    // ceiling of the first wait, in spin pauses
+  std::uint32_t cap = 1024;  // largest ceiling
 };
 
 // Rng: anything with `std::uint32_t below(std::uint32_t n)` returning a value in [0, n).
 template <class P = std_platform, class Rng = SplitMix64>
 class Backoff {
  public:
-  explicit Backoff(std::uint64_t seed, backoff_options o = {})
-    requires std::constructible_from<Rng, std::uint64_t>
+  explicit Backoff(std::uint64_t seed,
+                   backoff_options o = {}) requires std::constructible_from<Rng, std::uint64_t>
       : Backoff(Rng(seed), o) {}
   explicit Backoff(Rng rng, backoff_options o = {}) : rng_(std::move(rng)), opts_(o) {}
 
@@ -76,8 +76,7 @@ class Backoff {
   void pause() {
     const std::uint32_t n = next();
     for (std::uint32_t i = 0; i < n; ++i) P::spin_pause();
-    if (static_cast<std::uint64_t>(opts_.base) << std::min<std::uint32_t>(attempt_, 31) >
-        opts_.cap)
+    if (static_cast<std::uint64_t>(opts_.base) << std::min<std::uint32_t>(attempt_, 31) > opts_.cap)
       P::this_thread::yield();
   }
   void reset() { attempt_ = 0; }

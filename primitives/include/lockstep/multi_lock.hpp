@@ -61,8 +61,9 @@ class lock_order_error : public std::logic_error {
 // A mutex with a rank: a thread may only block on it (lock()) while every RankedMutex<P> it
 // holds has a strictly lower rank. Violations throw lock_order_error (nothing is acquired),
 // whether or not the schedule would have deadlocked. Locks held together need distinct
-// ranks (equal ranks are rejected: their order would be unspecified). Ranks are per platform type P: all RankedMutex<P>
-// of a program share one order. Lockable: works with std::lock_guard / std::unique_lock.
+// ranks (equal ranks are rejected: their order would be unspecified). Ranks are per platform type
+// P: all RankedMutex<P> of a program share one order. Lockable: works with std::lock_guard /
+// std::unique_lock.
 template <class P = std_platform>
 class RankedMutex {
  public:
@@ -180,8 +181,7 @@ class OrderedLockGuard {
 // Locks every argument (all of type L) in the global order; the caller unlocks each distinct
 // lock once (an argument named twice is locked once). No allocation.
 template <class L, class... Ls>
-  requires(std::same_as<L, Ls> && ...)
-void lock_ordered(L& first, Ls&... rest) {
+requires(std::same_as<L, Ls>&&...) void lock_ordered(L& first, Ls&... rest) {
   std::array<L*, 1 + sizeof...(Ls)> ls{&first, &rest...};
   std::sort(ls.begin(), ls.end(), multi_lock_detail::before<L>);
   std::size_t taken = 0;
@@ -219,8 +219,7 @@ lockable_ref make_ref(L& l) {
 // Returns the number of rounds that had to back off (0: no contention), for diagnostics.
 // Deadlock-free; livelock-free only probabilistically (see the header comment).
 template <class P = std_platform, class... L>
-  requires(sizeof...(L) >= 1)
-int lock_backoff(L&... locks) {
+requires(sizeof...(L) >= 1) int lock_backoff(L&... locks) {
   std::array<multi_lock_detail::lockable_ref, sizeof...(L)> ls{
       multi_lock_detail::make_ref(locks)...};
   constexpr std::size_t n = sizeof...(L);

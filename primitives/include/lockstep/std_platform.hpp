@@ -41,7 +41,7 @@ struct std_platform {
   using recursive_mutex = std::recursive_mutex;
   using timed_mutex = std::timed_mutex;
   using shared_mutex = std::shared_mutex;
-  using condition_variable = std::condition_variable;      // with std::unique_lock<mutex>
+  using condition_variable = std::condition_variable;          // with std::unique_lock<mutex>
   using condition_variable_any = std::condition_variable_any;  // with any lockable
   template <std::ptrdiff_t LeastMaxValue = 1024>
   using counting_semaphore = std::counting_semaphore<LeastMaxValue>;

@@ -267,10 +267,10 @@ AsCompleted<T, P> as_completed(std::vector<Future<T, P>> fs) {
 }
 // The deadline is fixed at the call (Python: timeout counts from the call to as_completed).
 template <class T, class P, class Rep, class Period>
-AsCompleted<T, P> as_completed(std::vector<Future<T, P>> fs, std::chrono::duration<Rep, Period> timeout) {
-  return AsCompleted<T, P>(
-      std::move(fs),
-      std::chrono::time_point_cast<typename P::clock::duration>(P::clock::now() + timeout));
+AsCompleted<T, P> as_completed(std::vector<Future<T, P>> fs,
+                               std::chrono::duration<Rep, Period> timeout) {
+  return AsCompleted<T, P>(std::move(fs), std::chrono::time_point_cast<typename P::clock::duration>(
+                                              P::clock::now() + timeout));
 }
 
 }  // namespace lockstep

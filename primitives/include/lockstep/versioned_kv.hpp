@@ -84,9 +84,11 @@ template <class K, class V, class P = std_platform, class Ts = std::int64_t,
 class ExecutorVersionedKv {
  public:
   void set(const K& key, V value, Ts ts) {
-    worker_.submit([this, key, ts, v = std::move(value)]() mutable {
-      data_.ref()[key][ts] = std::move(v);
-    }).result();
+    worker_
+        .submit([this, key, ts, v = std::move(value)]() mutable {
+          data_.ref()[key][ts] = std::move(v);
+        })
+        .result();
   }
 
   std::optional<V> get(const K& key, Ts ts) const {

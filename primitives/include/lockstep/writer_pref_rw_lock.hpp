@@ -113,7 +113,7 @@ class WriterPrefRwLock {
   typename P::mutex m_;
   typename P::condition_variable readers_cv_;
   typename P::condition_variable writers_cv_;
-  typename P::template var<int> readers_{0};                // readers inside; guarded by m_
+  typename P::template var<int> readers_{0};             // readers inside; guarded by m_
   typename P::template var<std::uint64_t> wnext_{0};     // next writer ticket; guarded by m_
   typename P::template var<std::uint64_t> wserving_{0};  // writer ticket served; guarded by m_
 };

@@ -43,34 +43,42 @@ std::string to_string(source_loc loc);
 // How a test is to be run; filled from the command line.
 // default_plan: each test's own (exhaustive + random); portfolio: exhaustive, iterative
 // context bounding, random and PCT one after the other.
-enum class run_mode : std::uint8_t { default_plan, exhaustive, icb, random, pct, portfolio, replay };
+enum class run_mode : std::uint8_t {
+  default_plan,
+  exhaustive,
+  icb,
+  random,
+  pct,
+  portfolio,
+  replay
+};
 
 struct run_config {
   run_mode mode = run_mode::default_plan;
-  std::uint64_t iterations = 0;   // random mode: executions (0 = the test's own default)
-  std::uint64_t seed = 0;         // random mode seed (0 = the test's own default)
-  std::uint64_t max_steps = 0;    // per-execution step bound (0 = the test's own default)
-  std::string replay_token;       // replay mode
-  int dpor = -1;                  // exhaustive mode: -1 the test's choice, 0 off, 1 on
-  int pct_depth = 3;              // PCT: bug depth d (d - 1 priority change points)
-  int max_preemptions = 3;        // icb: bounds 0, 1, ..., max_preemptions
+  std::uint64_t iterations = 0;         // random mode: executions (0 = the test's own default)
+  std::uint64_t seed = 0;               // random mode seed (0 = the test's own default)
+  std::uint64_t max_steps = 0;          // per-execution step bound (0 = the test's own default)
+  std::string replay_token;             // replay mode
+  int dpor = -1;                        // exhaustive mode: -1 the test's choice, 0 off, 1 on
+  int pct_depth = 3;                    // PCT: bug depth d (d - 1 priority change points)
+  int max_preemptions = 3;              // icb: bounds 0, 1, ..., max_preemptions
   std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
   double budget_seconds = 0;            // per mode; 0: none
-  std::string frontier_path;      // exhaustive: where to save the unexplored frontier when the
-                                  // budget runs out
-  std::string resume_path;        // exhaustive: continue from a saved frontier
+  std::string frontier_path;  // exhaustive: where to save the unexplored frontier when the
+                              // budget runs out
+  std::string resume_path;    // exhaustive: continue from a saved frontier
   bool verbose = false;
-  bool progress = true;           // progress line on stderr for long runs
+  bool progress = true;  // progress line on stderr for long runs
 };
 
 // One row of the summary table: a test in one mode.
 struct run_row {
-  std::string mode;               // "unit", "exhaustive", "random", "replay", ...
+  std::string mode;  // "unit", "exhaustive", "random", "replay", ...
   std::uint64_t executions = 0;
   bool passed = false;
-  std::string verdict;            // "pass", "caught: deadlock", "FAIL: assertion", ...
-  std::string detail;             // failure report / replay token, printed on failure
-  std::string token;              // replay token of the reported execution, if any
+  std::string verdict;  // "pass", "caught: deadlock", "FAIL: assertion", ...
+  std::string detail;   // failure report / replay token, printed on failure
+  std::string token;    // replay token of the reported execution, if any
   double seconds = 0;
   bool skipped = false;
 };
@@ -90,7 +98,7 @@ using test_runner = test_outcome (*)(const test_info&, const run_config&);
 struct test_info {
   std::string name;
   source_loc where;
-  std::string kind;               // "unit" or "model"
+  std::string kind;  // "unit" or "model"
   std::function<void()> body;
   test_runner run = nullptr;
   const void* options = nullptr;  // runner-specific (model_test_options for model tests)
@@ -166,23 +174,23 @@ struct test_skipped : std::exception {
 // An expression, not an if/else, so that `if (x) LOCKSTEP_ASSERT(y) << "...";` has no dangling
 // else; `&` binds looser than `<<`, so the streamed message goes to the failer first (glog's
 // voidify idiom). The failer reports in its destructor, at the end of the full expression.
-#define LOCKSTEP_ASSERT(cond)                                                         \
-  static_cast<bool>(cond)                                                             \
-      ? (void)0                                                                       \
-      : ::lockstep::detail::assert_voidify() &                                        \
-            ::lockstep::detail::assert_failer("assertion failed: " #cond,              \
+#define LOCKSTEP_ASSERT(cond)                                             \
+  static_cast<bool>(cond)                                                 \
+      ? (void)0                                                           \
+      : ::lockstep::detail::assert_voidify() &                            \
+            ::lockstep::detail::assert_failer("assertion failed: " #cond, \
                                               ::lockstep::source_loc{__FILE__, __LINE__})
 
-#define LOCKSTEP_FAIL()                                          \
+#define LOCKSTEP_FAIL() \
   ::lockstep::detail::assert_failer("failure", ::lockstep::source_loc{__FILE__, __LINE__})
 
 #define LOCKSTEP_CONCAT_INNER(a, b) a##b
 #define LOCKSTEP_CONCAT(a, b) LOCKSTEP_CONCAT_INNER(a, b)
 
-#define LOCKSTEP_UNIT_TEST(name)                                                       \
-  static void LOCKSTEP_CONCAT(lockstep_unit_body_, name)();                            \
-  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_unit_reg_, name){      \
-      ::lockstep::test_info{#name, ::lockstep::source_loc{__FILE__, __LINE__}, "unit", \
-                            &LOCKSTEP_CONCAT(lockstep_unit_body_, name),               \
-                            &::lockstep::run_unit_test, nullptr}};                     \
+#define LOCKSTEP_UNIT_TEST(name)                                                          \
+  static void LOCKSTEP_CONCAT(lockstep_unit_body_, name)();                               \
+  static ::lockstep::detail::registrar LOCKSTEP_CONCAT(lockstep_unit_reg_,                \
+                                                       name){::lockstep::test_info{       \
+      #name, ::lockstep::source_loc{__FILE__, __LINE__}, "unit",                          \
+      &LOCKSTEP_CONCAT(lockstep_unit_body_, name), &::lockstep::run_unit_test, nullptr}}; \
   static void LOCKSTEP_CONCAT(lockstep_unit_body_, name)()

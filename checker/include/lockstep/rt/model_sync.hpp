@@ -109,8 +109,9 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
   template <class Lock, class Rep, class Period>
   std::cv_status wait_for(Lock& lock, std::chrono::duration<Rep, Period> d,
                           source_loc loc = source_loc::current()) {
-    return wait_impl(lock, rt::now() + ns(d), loc) == rt::wake::timeout ? std::cv_status::timeout
-                                                                         : std::cv_status::no_timeout;
+    return wait_impl(lock, rt::now() + ns(d), loc) == rt::wake::timeout
+               ? std::cv_status::timeout
+               : std::cv_status::no_timeout;
   }
   template <class Lock, class Rep, class Period, class Pred>
   bool wait_for(Lock& lock, std::chrono::duration<Rep, Period> d, Pred pred,
@@ -125,8 +126,8 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
                : std::cv_status::no_timeout;
   }
   template <class Lock, class Duration, class Pred>
-  bool wait_until(Lock& lock, std::chrono::time_point<model_platform::clock, Duration> t,
-                  Pred pred, source_loc loc = source_loc::current()) {
+  bool wait_until(Lock& lock, std::chrono::time_point<model_platform::clock, Duration> t, Pred pred,
+                  source_loc loc = source_loc::current()) {
     return wait_until_ns(lock, ns(t.time_since_epoch()), pred, loc);
   }
 
@@ -196,8 +197,8 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
     rt::point({rt::op::sem_release, this, loc});
     if (update < 0 || count_ + update > LeastMaxValue)
       report_failure(failure_kind::misuse,
-                     name() + ".release(" + std::to_string(update) + ") would exceed max() = " +
-                         std::to_string(LeastMaxValue),
+                     name() + ".release(" + std::to_string(update) +
+                         ") would exceed max() = " + std::to_string(LeastMaxValue),
                      loc);
     rt::release_to(*this);
     count_ += update;

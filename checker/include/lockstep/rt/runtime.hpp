@@ -9,11 +9,11 @@
 // Not for production code: everything here requires a running model execution.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <type_traits>
 #include <vector>
-#include <atomic>
 
 #include "lockstep/test.hpp"
 
@@ -22,16 +22,16 @@ namespace lockstep {
 // What went wrong in an execution. Tests that expect a failure name its kind.
 enum class failure_kind : std::uint8_t {
   none,
-  assertion,          // LOCKSTEP_ASSERT failed
-  deadlock,           // no thread can run but some have not finished
-  livelock,           // the per-execution step bound was exceeded (no progress suspected)
-  exception,          // an exception escaped a simulated thread
-  misuse,             // unlock of an unowned mutex, destroying a locked mutex, unjoined thread
-  data_race,          // two conflicting var<T> accesses not ordered by happens-before
-  linearizability,    // a recorded history has no linearization
-  fairness,           // a stated fairness property (FIFO, bounded bypass) was violated
-  stack_overflow,     // a fiber hit its guard page (reported by the signal handler)
-  lock_order,         // a cycle in the lock-order graph: a deadlock is possible
+  assertion,        // LOCKSTEP_ASSERT failed
+  deadlock,         // no thread can run but some have not finished
+  livelock,         // the per-execution step bound was exceeded (no progress suspected)
+  exception,        // an exception escaped a simulated thread
+  misuse,           // unlock of an unowned mutex, destroying a locked mutex, unjoined thread
+  data_race,        // two conflicting var<T> accesses not ordered by happens-before
+  linearizability,  // a recorded history has no linearization
+  fairness,         // a stated fairness property (FIFO, bounded bypass) was violated
+  stack_overflow,   // a fiber hit its guard page (reported by the signal handler)
+  lock_order,       // a cycle in the lock-order graph: a deadlock is possible
 };
 const char* to_string(failure_kind k) noexcept;
 
@@ -53,12 +53,30 @@ struct vclock {
 };
 
 enum class op : std::uint8_t {
-  thread_start, thread_spawn, thread_join, yield,
-  atomic_load, atomic_store, atomic_rmw, atomic_cas, fence,
-  lock, try_lock, unlock, lock_shared, try_lock_shared, unlock_shared,
-  cv_enter, cv_block, notify_one, notify_all,
-  sem_acquire, sem_try_acquire, sem_release,
-  clock_now, sleep,
+  thread_start,
+  thread_spawn,
+  thread_join,
+  yield,
+  atomic_load,
+  atomic_store,
+  atomic_rmw,
+  atomic_cas,
+  fence,
+  lock,
+  try_lock,
+  unlock,
+  lock_shared,
+  try_lock_shared,
+  unlock_shared,
+  cv_enter,
+  cv_block,
+  notify_one,
+  notify_all,
+  sem_acquire,
+  sem_try_acquire,
+  sem_release,
+  clock_now,
+  sleep,
 };
 const char* to_string(op o) noexcept;
 
@@ -117,8 +135,8 @@ int current_thread() noexcept;
 std::int64_t now() noexcept;  // virtual nanoseconds since the execution started
 
 // Happens-before bookkeeping for the race detector.
-vclock& thread_clock() noexcept;      // current thread's clock
-void release_to(object& o) noexcept;  // o.sync = join(o.sync, thread clock); tick
+vclock& thread_clock() noexcept;        // current thread's clock
+void release_to(object& o) noexcept;    // o.sync = join(o.sync, thread clock); tick
 void acquire_from(object& o) noexcept;  // thread clock = join(thread clock, o.sync)
 
 // Shared plain data (var<T>): checked for data races against happens-before.
@@ -153,9 +171,9 @@ std::uint32_t new_var_id(source_loc created) noexcept;
 bool weak_memory() noexcept;
 struct weak_store {
   std::uint64_t bits;
-  int tid;                 // -1: the initial value
-  std::uint32_t epoch;     // the storing thread's clock component at the store
-  bool has_sync = false;   // a release (sequence) head: acquiring it joins `sync`
+  int tid;                // -1: the initial value
+  std::uint32_t epoch;    // the storing thread's clock component at the store
+  bool has_sync = false;  // a release (sequence) head: acquiring it joins `sync`
   bool seq_cst = false;
   vclock sync;
 };
@@ -165,8 +183,8 @@ struct weak_location {
   std::uint32_t execution = 0;  // which execution initialised it
 };
 std::uint64_t weak_load(weak_location& l, std::uint32_t loc_id, std::memory_order mo);
-void weak_store_op(weak_location& l, std::uint32_t loc_id, std::uint64_t bits,
-                   std::memory_order mo, bool rmw);
+void weak_store_op(weak_location& l, std::uint32_t loc_id, std::uint64_t bits, std::memory_order mo,
+                   bool rmw);
 void weak_fence(std::memory_order mo);
 // Eventual visibility: after a yield (or spin_pause) the thread's loads see at least the
 // latest store of every location. Without it a spin loop may read the same stale value

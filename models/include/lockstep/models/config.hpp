@@ -50,7 +50,8 @@ struct config_model {
       case op::version:
         if (out && out->version != s.version) return std::nullopt;
         return s;
-      case op::store: return state_type{in.value, s.version + 1};
+      case op::store:
+        return state_type{in.value, s.version + 1};
       case op::add:
         if (out && out->version != s.version + 1) return std::nullopt;
         return state_type{s.value + in.value, s.version + 1};
@@ -61,10 +62,14 @@ struct config_model {
 
 inline std::ostream& operator<<(std::ostream& os, const config_model::input_type& in) {
   switch (in.kind) {
-    case config_model::op::load: return os << "load";
-    case config_model::op::version: return os << "version";
-    case config_model::op::store: return os << "store(" << in.value << ")";
-    case config_model::op::add: return os << "add(" << in.value << ")";
+    case config_model::op::load:
+      return os << "load";
+    case config_model::op::version:
+      return os << "version";
+    case config_model::op::store:
+      return os << "store(" << in.value << ")";
+    case config_model::op::add:
+      return os << "add(" << in.value << ")";
   }
   return os;
 }

@@ -69,10 +69,14 @@ struct list_model {
 
 inline std::ostream& operator<<(std::ostream& os, const list_model::input_type& in) {
   switch (in.kind) {
-    case list_model::op::push_back: return os << "push_back(" << in.value << ")";
-    case list_model::op::remove: return os << "remove(" << in.value << ")";
-    case list_model::op::snapshot: return os << "snapshot";
-    case list_model::op::size: return os << "size";
+    case list_model::op::push_back:
+      return os << "push_back(" << in.value << ")";
+    case list_model::op::remove:
+      return os << "remove(" << in.value << ")";
+    case list_model::op::snapshot:
+      return os << "snapshot";
+    case list_model::op::size:
+      return os << "size";
   }
   return os;
 }

@@ -1,8 +1,9 @@
 // lockstep/models/register.hpp — sequential spec of an etcd-style register (read/write/cas).
 //
-// Guarantees: a value type satisfying lin::model; state is the register value (models::register_model::nil
-// = unset: Jepsen's etcd test reads nil for a fresh key). A cas with unknown outcome (open) takes effect
-// iff it would succeed; a failed cas is a no-op, so "never took effect" covers the other case.
+// Guarantees: a value type satisfying lin::model; state is the register value
+// (models::register_model::nil = unset: Jepsen's etcd test reads nil for a fresh key). A cas with
+// unknown outcome (open) takes effect iff it would succeed; a failed cas is a no-op, so "never took
+// effect" covers the other case.
 #pragma once
 
 #include <cstdint>

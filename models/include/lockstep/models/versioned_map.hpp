@@ -32,7 +32,7 @@ struct versioned_map_model {
     std::int64_t value = 0;      // put / update
   };
   struct output_type {
-    bool ok = true;         // update / erase succeeded; get: key present
+    bool ok = true;          // update / erase succeeded; get: key present
     std::int64_t value = 0;  // get
     std::uint64_t version = 0;
     friend bool operator==(const output_type&, const output_type&) = default;
@@ -93,12 +93,16 @@ struct versioned_map_model {
 inline std::ostream& operator<<(std::ostream& os, const versioned_map_model::input_type& in) {
   using op = versioned_map_model::op;
   switch (in.kind) {
-    case op::get: return os << "get(" << in.key << ")";
-    case op::version: return os << "version(" << in.key << ")";
-    case op::put: return os << "put(" << in.key << "," << in.value << ")";
+    case op::get:
+      return os << "get(" << in.key << ")";
+    case op::version:
+      return os << "version(" << in.key << ")";
+    case op::put:
+      return os << "put(" << in.key << "," << in.value << ")";
     case op::update:
       return os << "update(" << in.key << ",v" << in.expected << "," << in.value << ")";
-    case op::erase: return os << "erase(" << in.key << ",v" << in.expected << ")";
+    case op::erase:
+      return os << "erase(" << in.key << ",v" << in.expected << ")";
   }
   return os;
 }

@@ -1,9 +1,9 @@
 // lockstep/detail/map_stripes.hpp — the bucket core of ConcurrentMap's single-lock, RW-lock
 // and striped policies: N independent hash tables ("stripes"), each guarded by its own lock.
 // A key always lives in stripe hash(key) mod N (N rounded up to a power of two, so the stripe
-// is a mask, not a second division next to the table's own), so an operation on one key takes exactly one
-// lock and is atomic. With a shared (reader-writer) lock type, read() takes the lock shared.
-// See lockstep/concurrent_map.hpp for the public guarantees.
+// is a mask, not a second division next to the table's own), so an operation on one key takes
+// exactly one lock and is atomic. With a shared (reader-writer) lock type, read() takes the lock
+// shared. See lockstep/concurrent_map.hpp for the public guarantees.
 #pragma once
 
 #include <bit>
@@ -23,18 +23,22 @@ template <class Lock>
 class map_read_guard {
  public:
   explicit map_read_guard(Lock& mu) : mu_(mu) {
-    if constexpr (shared) mu_.lock_shared();
-    else mu_.lock();
+    if constexpr (shared)
+      mu_.lock_shared();
+    else
+      mu_.lock();
   }
   ~map_read_guard() {
-    if constexpr (shared) mu_.unlock_shared();
-    else mu_.unlock();
+    if constexpr (shared)
+      mu_.unlock_shared();
+    else
+      mu_.unlock();
   }
   map_read_guard(const map_read_guard&) = delete;
   map_read_guard& operator=(const map_read_guard&) = delete;
 
  private:
-  static constexpr bool shared = requires(Lock& l) { l.lock_shared(); };
+  static constexpr bool shared = requires(Lock & l) { l.lock_shared(); };
   Lock& mu_;
 };
 
@@ -70,9 +74,12 @@ class map_stripes {
       const K& k;
       std::optional<V>& v;
       ~write_back() {
-        if (v && pos != table.end()) pos->second = std::move(*v);
-        else if (v) table.emplace(k, std::move(*v));
-        else if (pos != table.end()) table.erase(pos);
+        if (v && pos != table.end())
+          pos->second = std::move(*v);
+        else if (v)
+          table.emplace(k, std::move(*v));
+        else if (pos != table.end())
+          table.erase(pos);
       }
     } wb{t, it, key, slot};
     return f(slot);

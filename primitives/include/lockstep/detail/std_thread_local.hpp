@@ -46,8 +46,7 @@ class std_platform::thread_local_var {
   T& get() {
     auto& t = std_tls_detail::table();
     auto it = t.find(serial_);
-    if (it == t.end())
-      it = t.emplace(serial_, std::make_unique<std_tls_detail::slot<T>>()).first;
+    if (it == t.end()) it = t.emplace(serial_, std::make_unique<std_tls_detail::slot<T>>()).first;
     return static_cast<std_tls_detail::slot<T>*>(it->second.get())->value;
   }
 

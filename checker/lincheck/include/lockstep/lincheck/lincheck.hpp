@@ -337,9 +337,8 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
       ++closed_total;
     }
   }
-  std::sort(evs.begin(), evs.end(), [](const ev& a, const ev& b) {
-    return a.t != b.t ? a.t < b.t : a.kind < b.kind;
-  });
+  std::sort(evs.begin(), evs.end(),
+            [](const ev& a, const ev& b) { return a.t != b.t ? a.t < b.t : a.kind < b.kind; });
   std::vector<entry> ents(evs.size() + 2);
   std::vector<entry*> call_of(n, nullptr);
   entry* head = &ents[evs.size()];
@@ -349,8 +348,10 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
     entry& e = ents[k];
     e.op = evs[k].local;
     e.is_call = evs[k].kind == 0;
-    if (e.is_call) call_of[e.op] = &e;
-    else call_of[e.op]->match = &e;
+    if (e.is_call)
+      call_of[e.op] = &e;
+    else
+      call_of[e.op]->match = &e;
     e.prev = prev;
     prev->next = &e;
     prev = &e;
@@ -400,9 +401,7 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
     const auto& o = h.ops[idx[op]];
     auto r = m.step(states[s], o.input, o.output);
     // Unchanged state (a read) is the common case: an equality test spares hashing it.
-    next = !r ? transition_cache::rejected
-           : *r == states[s] ? s
-                             : states.intern(std::move(*r));
+    next = !r ? transition_cache::rejected : *r == states[s] ? s : states.intern(std::move(*r));
     transitions.insert(s, op, next);
     return next;
   };
@@ -515,8 +514,10 @@ std::string describe(const result& r, const history<M>& h) {
   auto op_line = [&](std::size_t i) {
     const auto& o = h.ops[i];
     os << "  op " << i << " client " << o.client << " [" << o.call << ", ";
-    if (o.open()) os << "open";
-    else os << o.ret;
+    if (o.open())
+      os << "open";
+    else
+      os << o.ret;
     os << "]";
     // Operations print themselves when the model's input/output types are streamable
     // (operator<< found by ADL, e.g. in the model's namespace).

@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
