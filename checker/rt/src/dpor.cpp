@@ -16,7 +16,7 @@ void dpor_chooser::reset_execution() {
   cur_event_ = -1;
   last_thread_node_ = -1;
   redundant_ = false;
-  yield_readers_ = 0;
+  std::fill(std::begin(answer_), std::end(answer_), 0u);
   for (auto& row : thread_clock_) std::fill(std::begin(row), std::end(row), -1);
   objects_.clear();
 }
@@ -119,16 +119,25 @@ void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
   std::copy(std::begin(thread_clock_[tid]), std::end(thread_clock_[tid]), pre);
   std::int32_t clk[kMaxThreads];
   std::copy(pre, pre + kMaxThreads, clk);
-  // See the header: a yield writes kYieldKey, the next step of each other thread reads it.
-  access all[3];
+  // See the header: a yield writes its thread's yield key; the next writing step of every
+  // other thread reads the keys of the yields it answers.
+  access all[2 + kMaxThreads];
   std::copy(acc, acc + nacc, all);
   int nall = nacc;
-  bool is_yield = false;
-  for (int a = 0; a < nacc; ++a) is_yield = is_yield || acc[a].key == kYieldKey;
-  if (!is_yield && ((yield_readers_ >> tid) & 1u))
-    all[nall++] = access{kYieldKey, false, access::plain};
-  yield_readers_ &= ~(1u << tid);
-  if (is_yield) yield_readers_ = ~(1u << tid);
+  bool is_yield = false, writes = false;
+  for (int a = 0; a < nacc; ++a) {
+    is_yield = is_yield || is_yield_key(acc[a].key);
+    writes = writes || (acc[a].write && acc[a].key != 0 && !is_yield_key(acc[a].key));
+  }
+  if (writes && answer_[tid]) {
+    for (int t = 0; t < kMaxThreads; ++t)
+      if ((answer_[tid] >> t) & 1u)
+        all[nall++] = access{kYieldKeyBase + static_cast<std::uint32_t>(t), false, access::plain};
+    answer_[tid] = 0;
+  }
+  if (is_yield)
+    for (int u = 0; u < kMaxThreads; ++u)
+      if (u != tid) answer_[u] |= 1u << tid;
   for (int a = 0; a < nall; ++a) {
     if (all[a].key == 0) continue;
     object_state& o = objects_[all[a].key];

@@ -14,10 +14,11 @@
 // as in dfs_chooser. Not combined with preemption bounding (the runner refuses both).
 // Fair-yield filtering can hide a racing thread at a backtrack point; the fallback then adds
 // every candidate there (sound for the explored candidates, at the cost of reduction). A yield
-// is treated as a write of kYieldKey and the first step of every other thread after it as a
-// read: the ordering fair scheduling imposes (the yielder waits for the others' next steps)
-// is then a race like any other, which the search reverses. Steps further on do not read it,
-// so spin-with-yield loops keep most of their reduction.
+// of thread t writes its own key (kYieldKeyBase + t) and the first writing step of every other
+// thread after it reads that key: the ordering fair scheduling imposes (the yielder waits for
+// the others) is then a race like any other, which the search reverses. Yields of different
+// threads and read-only steps (spin loads) do not race with a yield, so spin-with-yield
+// loops keep most of their reduction.
 #pragma once
 
 #include <cstdint>
@@ -77,11 +78,12 @@ class dpor_chooser final : public chooser {
   void reset_execution();
   void race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i);
   std::uint32_t cand_mask_of_thread(const node& nd, int tid) const noexcept;
-  // A yield is dependent with every step (kYieldKey): fair scheduling makes the yielding
-  // thread's next step wait for the others' steps, so the order of a yield and another
-  // thread's step is not interchangeable even where they touch nothing in common.
+  // Sleep sets: a yield counts as dependent with every writing step of another thread (the
+  // step that lets a yielder run again under fair scheduling), not with reads or yields.
   static bool dependent(const access& a, const access& b) noexcept {
-    if (a.key == kYieldKey || b.key == kYieldKey) return true;
+    const bool ya = is_yield_key(a.key), yb = is_yield_key(b.key);
+    if (ya != yb) return (ya ? b : a).write && (ya ? b : a).key != 0;  // yield vs a write
+    if (ya) return false;                                              // two yields
     return a.key != 0 && a.key == b.key && (a.write || b.write);
   }
 
@@ -90,9 +92,9 @@ class dpor_chooser final : public chooser {
   std::int32_t cur_event_ = -1;
   std::int32_t last_thread_node_ = -1;
   bool redundant_ = false;
-  // Threads whose next step is their first since another thread's last yield: that step
-  // also reads kYieldKey (it is the step the yielder waits for).
-  std::uint32_t yield_readers_ = 0;
+  // answer_[u]: the threads that yielded since u's last writing step. u's next writing step
+  // reads their yield keys: it is the step that lets them run again under fair scheduling.
+  std::uint32_t answer_[kMaxThreads] = {};
   std::uint64_t redundant_total_ = 0;
   std::int32_t thread_clock_[kMaxThreads][kMaxThreads];
   std::unordered_map<std::uint32_t, object_state> objects_;

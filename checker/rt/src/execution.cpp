@@ -338,7 +338,7 @@ access execution::access_of(const point_desc& d, int tid, wake how) const noexce
     case op::sem_try_acquire:
       return {obj, true, access::try_acquire};
     case op::yield:
-      return {kYieldKey, true};
+      return {kYieldKeyBase + static_cast<std::uint32_t>(tid), true};
     case op::fence:
       return {};
     case op::clock_now:

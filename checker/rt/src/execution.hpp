@@ -32,9 +32,12 @@ struct access {
 };
 inline constexpr std::uint32_t kThreadKeyBase = 0x40000000u;  // + tid: spawn/start/join/end
 inline constexpr std::uint32_t kClockKey = 0x7fffffffu;       // virtual time
-// yield: under fair scheduling a yield holds its thread back until the others have stepped,
-// so the yield is dependent with every step of every other thread (see dpor.hpp).
-inline constexpr std::uint32_t kYieldKey = 0x7ffffffeu;
+// yield of thread t: kYieldKeyBase + t. Under fair scheduling a yield holds its thread back
+// until the others have stepped; dpor.hpp says how that ordering is made a race.
+inline constexpr std::uint32_t kYieldKeyBase = 0x7fff0000u;
+inline constexpr bool is_yield_key(std::uint32_t k) noexcept {
+  return k >= kYieldKeyBase && k < kYieldKeyBase + 64;
+}
 
 struct step_candidate {
   int tid;
