@@ -1,7 +1,8 @@
 // Linearizability property of ConnectionPool (issue 5 verification (1)): rapidcheck generates
 // per-thread sequences of timed acquires and releases, the checker explores each scenario, and
 // every execution's history is checked against models::resource_pool_model: never more than N
-// leases, never one connection leased twice (timeouts are not checked: see the model). The broken twin checks the bound and takes the slot in two critical sections.
+// leases, never one connection leased twice (timeouts are not checked: see the model). The broken
+// twin checks the bound and takes the slot in two critical sections.
 #include <lockstep/connection_pool.hpp>
 #include <lockstep/lin_scenario.hpp>
 #include <lockstep/models/resource_pool.hpp>
@@ -66,8 +67,8 @@ class UngatedPool {
 template <bool Broken>
 struct harness {
   int next_id = 0;  // connection ids in creation order: 0..kSize-1
-  lockstep::ConnectionPool<conn, P> pool{kSize,
-                                         [this] { return std::make_unique<conn>(conn{next_id++}); }};
+  lockstep::ConnectionPool<conn, P> pool{
+      kSize, [this] { return std::make_unique<conn>(conn{next_id++}); }};
   std::map<int, std::vector<lockstep::ConnectionPool<conn, P>::Lease>> held;
   UngatedPool ungated;
   std::map<int, std::vector<int>> held_ids;

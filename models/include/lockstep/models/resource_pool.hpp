@@ -58,5 +58,4 @@ struct resource_pool_model {
   }
 };
 
-
 }  // namespace lockstep::models
