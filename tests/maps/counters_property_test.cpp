@@ -11,6 +11,8 @@
 
 #include "lin_support.hpp"
 
+#include "counter_apply.hpp"
+
 namespace {
 
 using M = lockstep::models::counter;
@@ -26,32 +28,11 @@ rc::Gen<In> gen_with_limit() {
                           In{M::op::add_if_below, 1, 2}, In{M::op::add_if_below, 2, 3});
 }
 
-// Applies an operation to any counter; total() stands in for get on sharded counters.
-template <class C>
-M::output_type apply(C& c, const In& in) {
-  switch (in.kind) {
-    case M::op::add:
-      c.add(in.delta);
-      return {};
-    case M::op::add_if_below:
-      if constexpr (requires { c.add_if_below(in.delta, in.limit); }) {
-        return {0, c.add_if_below(in.delta, in.limit)};
-      }
-      break;
-    case M::op::get:
-      if constexpr (requires { c.total(); })
-        return {c.total(), true};
-      else
-        return {c.get(), true};
-  }
-  return {};
-}
-
 template <class C>
 bool property(const std::string& name, rc::Gen<In> gen, int threads, C* (*make)(), int ops = 3) {
   return lockstep::lin_property<M>(
       name, gen, [make] { return std::unique_ptr<C>(make()); },
-      [](C& c, const In& in) { return apply(c, in); },
+      [](C& c, const In& in) { return apply_counter(c, in); },
       {.max_threads = threads, .max_ops = ops, .preemption_bound = 2});
 }
 

@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "counter_apply.hpp"
+
 namespace {
 
 namespace locking = lockstep::map_locking;
@@ -85,26 +87,6 @@ CM::input_type pick_counter(std::uint32_t r) {
     default:
       return {CM::op::get};
   }
-}
-
-template <class C>
-CM::output_type apply_counter(C& c, const CM::input_type& in) {
-  switch (in.kind) {
-    case CM::op::add:
-      c.add(in.delta);
-      return {};
-    case CM::op::add_if_below:
-      if constexpr (requires { c.add_if_below(1, 1); })
-        return {0, c.add_if_below(in.delta, in.limit)};
-      c.add(in.delta);  // sharded counters have no add_if_below: the scenario uses add
-      return {};
-    case CM::op::get:
-      if constexpr (requires { c.total(); })
-        return {c.total(), true};
-      else
-        return {c.get(), true};
-  }
-  return {};
 }
 
 template <class C>
