@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/run_threads.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,13 +37,7 @@ constexpr int kTicketIters = 100;
 constexpr int kTicketIters = 2000;
 #endif
 
-template <class F>
-void run_threads(int n, F f) {
-  std::vector<std::thread> ts;
-  ts.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) ts.emplace_back(f, i);
-  for (auto& t : ts) t.join();
-}
+using lockstep_test::run_threads;
 
 template <class Lock>
 void stress_exclusion(int iters) {

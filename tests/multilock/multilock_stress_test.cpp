@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "../support/run_threads.hpp"
+
 namespace {
 
 #if defined(__SANITIZE_THREAD__)
@@ -30,13 +32,7 @@ constexpr int kScale = 50;
 
 constexpr int kThreads = 4;
 
-template <class F>
-void run_threads(int n, F f) {
-  std::vector<std::thread> ts;
-  ts.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) ts.emplace_back(f, i);
-  for (auto& t : ts) t.join();
-}
+using lockstep_test::run_threads;
 
 }  // namespace
 
