@@ -167,10 +167,10 @@ void BM_pg_with_lock(benchmark::State& state, Make make) {
 }
 
 ld::redis_lock make_redis(const std::vector<ld::redis_endpoint>& eps, const std::string& name) {
-  return ld::redis_lock(eps[0], name, {.ttl = 5000ms});
+  return ld::redis_lock(eps[0], name, {.timing = {.ttl = 5000ms}});
 }
 ld::redlock make_redlock(const std::vector<ld::redis_endpoint>& eps, const std::string& name) {
-  return ld::redlock(eps, name, {.ttl = 5000ms});
+  return ld::redlock(eps, name, {.timing = {.ttl = 5000ms}});
 }
 
 void BM_pg_redis_lock(benchmark::State& state) {

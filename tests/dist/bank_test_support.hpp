@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -64,9 +65,8 @@ void run_transfers(Make make_bank, int threads, int per_thread, int accounts, st
 }
 
 // The invariants after a run: money conserved, no overdraft, every transfer logged once.
-template <class Bank>
-void check_invariants(Bank& bank, int accounts, std::int64_t opening, const transfer_totals& t,
-                      const failures& f) {
+inline void check_invariants(lockstep::dist::bank& bank, int accounts, std::int64_t opening,
+                             const transfer_totals& t, const failures& f) {
   LOCKSTEP_ASSERT(f.count() == 0) << f.count() << " failures:" << f.summary();
   LOCKSTEP_ASSERT(t.gave_up == 0) << t.gave_up << " transfers gave up";
   const auto a = bank.audit();
@@ -88,8 +88,7 @@ void check_invariants(Bank& bank, int accounts, std::int64_t opening, const tran
 
 // A transfer replayed with the same id (a retry after an ambiguous commit) is not applied or
 // logged again; an overdraft is refused and logged.
-template <class Bank>
-void check_exactly_once_and_overdraft(Bank& bank, std::int64_t opening) {
+inline void check_exactly_once_and_overdraft(lockstep::dist::bank& bank, std::int64_t opening) {
   lockstep::dist::transfer_request req{lockstep::dist::random_token(), 1, 2, 10};
   const auto b1 = bank.balance(1);
   auto r1 = bank.transfer(req);

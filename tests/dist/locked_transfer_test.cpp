@@ -76,13 +76,13 @@ void run(const std::string& schema, Make make) {
 LOCKSTEP_UNIT_TEST(pg_transfers_under_redis_lock) {
   const auto eps = endpoints();
   run<ld::redis_lock>("redis_locked", [&](const std::string& name) {
-    return ld::redis_lock(eps[0], name, {.ttl = 5000ms});
+    return ld::redis_lock(eps[0], name, {.timing = {.ttl = 5000ms}});
   });
 }
 
 LOCKSTEP_UNIT_TEST(pg_transfers_under_redlock) {
   const auto eps = endpoints();
   run<ld::redlock>("redlock_locked", [&](const std::string& name) {
-    return ld::redlock(eps, name, {.ttl = 5000ms});
+    return ld::redlock(eps, name, {.timing = {.ttl = 5000ms}});
   });
 }

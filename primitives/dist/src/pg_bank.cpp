@@ -22,17 +22,24 @@ std::unique_ptr<pqxx::connection> connect(const std::string& conninfo, const std
   return c;
 }
 
-}  // namespace
-
-struct pg_bank::impl {
+// One connection to the bank in `schema` (bank_backend: see bank.hpp).
+struct pg_backend final : bank_backend {
   std::string conninfo;
   std::string schema;
   bank_options opts;
   backoff retry;
   std::unique_ptr<pqxx::connection> conn;
 
-  impl(std::string ci, std::string s, bank_options o)
-      : conninfo(std::move(ci)), schema(std::move(s)), opts(std::move(o)), retry(opts.retry) {}
+  // Connects at once, so that a bad conninfo fails the pg_bank constructor.
+  pg_backend(std::string ci, std::string s, bank_options o)
+      : conninfo(std::move(ci)), schema(std::move(s)), opts(std::move(o)), retry(opts.retry) {
+    c();
+  }
+
+  transfer_result transfer(const transfer_request& t) override;
+  bank_audit audit() override;
+  std::int64_t balance(int account) override;
+  std::int64_t log_count(const std::string& transfer_id) override;
 
   pqxx::connection& c() {
     if (!conn || !conn->is_open()) conn = connect(conninfo, schema);
@@ -147,6 +154,8 @@ struct pg_bank::impl {
   }
 };
 
+}  // namespace
+
 void pg_bank::create(const std::string& conninfo, const std::string& schema, int accounts,
                      std::int64_t opening) {
   pqxx::connection c(conninfo);
@@ -169,23 +178,19 @@ void pg_bank::create(const std::string& conninfo, const std::string& schema, int
 }
 
 pg_bank::pg_bank(std::string conninfo, std::string schema, bank_options opts)
-    : impl_(std::make_unique<impl>(std::move(conninfo), std::move(schema), std::move(opts))) {
-  impl_->c();
-}
+    : bank(std::make_unique<pg_backend>(std::move(conninfo), std::move(schema), std::move(opts))) {}
 
-pg_bank::~pg_bank() = default;
-
-transfer_result pg_bank::transfer(const transfer_request& t) {
+transfer_result pg_backend::transfer(const transfer_request& t) {
   return detail::retry_transfer(
-      impl_->opts, impl_->retry,
+      opts, retry,
       [&](int attempt) -> std::optional<transfer_status> {
-        switch (impl_->opts.mode) {
+        switch (opts.mode) {
           case lock_mode::pessimistic:
-            return impl_->pessimistic(t, attempt);
+            return pessimistic(t, attempt);
           case lock_mode::optimistic:
-            return impl_->optimistic(t, attempt);
+            return optimistic(t, attempt);
           case lock_mode::external:
-            return impl_->external(t, attempt);
+            return external(t, attempt);
         }
         return std::nullopt;
       },
@@ -201,15 +206,15 @@ transfer_result pg_bank::transfer(const transfer_request& t) {
           // log lookup returns its recorded outcome.
           ++r.conflicts;
         } catch (const pqxx::in_doubt_error&) {
-          impl_->conn.reset();  // did the commit happen? the log lookup of the retry will tell
+          conn.reset();  // did the commit happen? the log lookup of the retry will tell
         } catch (const pqxx::broken_connection&) {
-          impl_->conn.reset();
+          conn.reset();
         }
       });
 }
 
-bank_audit pg_bank::audit() {
-  pqxx::nontransaction n(impl_->c());
+bank_audit pg_backend::audit() {
+  pqxx::nontransaction n(c());
   bank_audit a;
   auto r = n.exec(detail::kAuditTotalsSql);
   a.accounts = r[0][0].as<std::int64_t>();
@@ -223,14 +228,14 @@ bank_audit pg_bank::audit() {
   return a;
 }
 
-std::int64_t pg_bank::balance(int account) {
-  pqxx::nontransaction n(impl_->c());
+std::int64_t pg_backend::balance(int account) {
+  pqxx::nontransaction n(c());
   auto r = n.exec_params("SELECT balance FROM accounts WHERE id = $1", account);
   return r.at(0)[0].as<std::int64_t>();
 }
 
-std::int64_t pg_bank::log_count(const std::string& transfer_id) {
-  pqxx::nontransaction n(impl_->c());
+std::int64_t pg_backend::log_count(const std::string& transfer_id) {
+  pqxx::nontransaction n(c());
   auto r = n.exec_params("SELECT count(*) FROM transfer_log WHERE transfer_id = $1", transfer_id);
   return r[0][0].as<std::int64_t>();
 }

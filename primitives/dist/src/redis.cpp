@@ -35,14 +35,13 @@ const char* const kRaiseFenceScript =
     "end "
     "return 0";
 
-std::chrono::milliseconds drift(std::chrono::milliseconds ttl, double factor,
-                                std::chrono::milliseconds min) {
-  return std::chrono::milliseconds{
-             static_cast<long long>(static_cast<double>(ttl.count()) * factor)} +
-         min;
-}
-
 }  // namespace detail
+
+std::chrono::milliseconds lease_timing::drift(std::chrono::milliseconds length) const {
+  return std::chrono::milliseconds{
+             static_cast<long long>(static_cast<double>(length.count()) * drift_factor)} +
+         drift_min;
+}
 
 namespace {
 
@@ -165,7 +164,7 @@ std::optional<lease> redis_lock::try_acquire() {
   l.token = random_token();
   try {
     auto r = conn_.command({"EVAL", detail::kAcquireScript, "2", name_, name_ + ":fence", l.token,
-                            std::to_string(opts_.ttl.count())});
+                            std::to_string(opts_.timing.ttl.count())});
     if (r.type != redis_reply::kind::integer || r.integer <= 0) return std::nullopt;
     l.fence = static_cast<std::uint64_t>(r.integer);
   } catch (const redis_error&) {
@@ -174,7 +173,7 @@ std::optional<lease> redis_lock::try_acquire() {
     ++stats_.errors;
     return std::nullopt;
   }
-  l.valid_until = start + opts_.ttl - detail::drift(opts_.ttl, opts_.drift_factor, opts_.drift_min);
+  l.valid_until = start + opts_.timing.ttl - opts_.timing.drift(opts_.timing.ttl);
   ++stats_.acquired;
   return l;
 }
@@ -203,7 +202,7 @@ bool redis_lock::extend(lease& l, std::chrono::milliseconds ttl) {
     ++stats_.errors;
     return false;
   }
-  l.valid_until = start + ttl - detail::drift(ttl, opts_.drift_factor, opts_.drift_min);
+  l.valid_until = start + ttl - opts_.timing.drift(ttl);
   return true;
 }
 

@@ -20,7 +20,7 @@ std::optional<lease> redlock::try_acquire() {
   l.name = name_;
   l.token = random_token();
   const std::string fence_key = name_ + ":fence";
-  const std::string ttl = std::to_string(opts_.ttl.count());
+  const std::string ttl = std::to_string(opts_.timing.ttl.count());
   std::size_t granted = 0;
   std::uint64_t fence = 0;
   for (auto& c : conns_) {
@@ -35,10 +35,10 @@ std::optional<lease> redlock::try_acquire() {
     }
   }
   const auto validity = [&] {
-    return opts_.ttl -
+    return opts_.timing.ttl -
            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start) -
-           detail::drift(opts_.ttl, opts_.drift_factor, opts_.drift_min);
+           opts_.timing.drift(opts_.timing.ttl);
   };
   bool ok = granted >= quorum() && validity().count() > 0;
   if (ok) {
@@ -61,7 +61,7 @@ std::optional<lease> redlock::try_acquire() {
     return std::nullopt;
   }
   l.fence = fence;
-  l.valid_until = start + opts_.ttl - detail::drift(opts_.ttl, opts_.drift_factor, opts_.drift_min);
+  l.valid_until = start + opts_.timing.ttl - opts_.timing.drift(opts_.timing.ttl);
   ++stats_.acquired;
   return l;
 }
@@ -82,7 +82,7 @@ void redlock::release(const lease& l) {
 
 bool redlock::extend(lease& l) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string ttl = std::to_string(opts_.ttl.count());
+  const std::string ttl = std::to_string(opts_.timing.ttl.count());
   std::size_t ok = 0;
   for (auto& c : conns_) {
     try {
@@ -92,8 +92,7 @@ bool redlock::extend(lease& l) {
       ++stats_.errors;
     }
   }
-  const auto valid_until =
-      start + opts_.ttl - detail::drift(opts_.ttl, opts_.drift_factor, opts_.drift_min);
+  const auto valid_until = start + opts_.timing.ttl - opts_.timing.drift(opts_.timing.ttl);
   if (ok < quorum() || std::chrono::steady_clock::now() >= valid_until) return false;
   l.valid_until = valid_until;
   return true;

@@ -105,14 +105,26 @@ transfer_status parse_status(const std::string& s) {
   return s == "applied" ? transfer_status::applied : transfer_status::insufficient_funds;
 }
 
-}  // namespace
-
-struct sqlite_bank::impl {
+// One connection to the database file (bank_backend: see bank.hpp).
+struct sqlite_backend final : bank_backend {
   sqlite3* db = nullptr;
   bank_options opts;
   backoff retry;
 
-  explicit impl(bank_options o) : opts(std::move(o)), retry(opts.retry) {}
+  sqlite_backend(const std::string& path, bank_options o) : opts(std::move(o)), retry(opts.retry) {
+    db = open_db(path);
+    // synchronous=NORMAL in WAL mode: durable up to the last checkpoint after a power loss,
+    // never corrupt — the tests and benchmarks measure locking, not fsync.
+    exec(db, "PRAGMA synchronous=NORMAL");
+  }
+  ~sqlite_backend() override { sqlite3_close(db); }
+  sqlite_backend(const sqlite_backend&) = delete;
+  sqlite_backend& operator=(const sqlite_backend&) = delete;
+
+  transfer_result transfer(const transfer_request& t) override;
+  bank_audit audit() override;
+  std::int64_t balance(int account) override;
+  std::int64_t log_count(const std::string& transfer_id) override;
 
   void rollback() noexcept {
     if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -207,6 +219,8 @@ struct sqlite_bank::impl {
   }
 };
 
+}  // namespace
+
 void sqlite_bank::create(const std::string& path, int accounts, std::int64_t opening) {
   sqlite3* db = open_db(path);
   try {
@@ -235,24 +249,17 @@ void sqlite_bank::create(const std::string& path, int accounts, std::int64_t ope
 }
 
 sqlite_bank::sqlite_bank(const std::string& path, bank_options opts)
-    : impl_(std::make_unique<impl>(std::move(opts))) {
-  impl_->db = open_db(path);
-  // synchronous=NORMAL in WAL mode: durable up to the last checkpoint after a power loss,
-  // never corrupt — the tests and benchmarks measure locking, not fsync.
-  exec(impl_->db, "PRAGMA synchronous=NORMAL");
-}
+    : bank(std::make_unique<sqlite_backend>(path, std::move(opts))) {}
 
-sqlite_bank::~sqlite_bank() { sqlite3_close(impl_->db); }
-
-transfer_result sqlite_bank::transfer(const transfer_request& t) {
+transfer_result sqlite_backend::transfer(const transfer_request& t) {
   return detail::retry_transfer(
-      impl_->opts, impl_->retry,
+      opts, retry,
       [&](int attempt) {
-        return impl_->opts.mode == lock_mode::optimistic ? impl_->optimistic(t, attempt)
-                                                         : impl_->pessimistic(t, attempt);
+        return opts.mode == lock_mode::optimistic ? optimistic(t, attempt)
+                                                  : pessimistic(t, attempt);
       },
       [&](transfer_result& r) {
-        impl_->rollback();
+        rollback();
         try {
           throw;
         } catch (const sqlite_busy&) {
@@ -261,27 +268,27 @@ transfer_result sqlite_bank::transfer(const transfer_request& t) {
       });
 }
 
-bank_audit sqlite_bank::audit() {
+bank_audit sqlite_backend::audit() {
   bank_audit a;
-  stmt s(impl_->db, detail::kAuditTotalsSql);
+  stmt s(db, detail::kAuditTotalsSql);
   s.step();
   a.accounts = s.col(0);
   a.total = s.col(1);
   a.min_balance = s.col(2);
-  stmt l(impl_->db, "SELECT count(*), coalesce(sum(status = 'applied'), 0) FROM transfer_log");
+  stmt l(db, "SELECT count(*), coalesce(sum(status = 'applied'), 0) FROM transfer_log");
   l.step();
   a.log_rows = l.col(0);
   a.applied = l.col(1);
-  stmt m(impl_->db, detail::kAuditMismatchesSql);
+  stmt m(db, detail::kAuditMismatchesSql);
   m.step();
   a.log_mismatches = m.col(0);
   return a;
 }
 
-std::int64_t sqlite_bank::balance(int account) { return impl_->read(account).first; }
+std::int64_t sqlite_backend::balance(int account) { return read(account).first; }
 
-std::int64_t sqlite_bank::log_count(const std::string& transfer_id) {
-  stmt s(impl_->db, "SELECT count(*) FROM transfer_log WHERE transfer_id = ?");
+std::int64_t sqlite_backend::log_count(const std::string& transfer_id) {
+  stmt s(db, "SELECT count(*) FROM transfer_log WHERE transfer_id = ?");
   s.bind(1, transfer_id);
   s.step();
   return s.col(0);

@@ -1,5 +1,6 @@
 // lockstep/dist/bank.hpp — the bank-account schema and the transfer contract shared by the
-// SQLite and PostgreSQL implementations (sqlite_bank.hpp, pg_bank.hpp).
+// SQLite and PostgreSQL implementations (sqlite_bank.hpp, pg_bank.hpp), and their common
+// interface: class `bank`, backed by a `bank_backend` that each database implements.
 //
 // Schema
 //   accounts(id INTEGER PRIMARY KEY, balance BIGINT NOT NULL CHECK (balance >= 0),
@@ -24,9 +25,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "lockstep/dist/backoff.hpp"
 
@@ -83,6 +86,45 @@ struct bank_audit {
   std::int64_t applied = 0;
   // Accounts whose balance differs from opening + logged in − logged out.
   std::int64_t log_mismatches = 0;
+};
+
+// What a database implements (sqlite_bank.cpp, pg_bank.cpp): the operations of `bank` below,
+// which documents them. One backend object is one connection.
+class bank_backend {
+ public:
+  virtual ~bank_backend() = default;
+  virtual transfer_result transfer(const transfer_request& t) = 0;
+  virtual bank_audit audit() = 0;
+  virtual std::int64_t balance(int account) = 0;
+  virtual std::int64_t log_count(const std::string& transfer_id) = 0;
+};
+
+// One connection to a bank database. sqlite_bank and pg_bank add only how to create the
+// schema and how to connect, so code that transfers and audits takes a `bank&` and runs on
+// either. Not thread-safe: use one object per thread.
+class bank {
+ public:
+  bank(const bank&) = delete;
+  bank& operator=(const bank&) = delete;
+
+  // Moves t.amount from t.from to t.to with the guarantees above (atomic, exactly once per
+  // t.id, never overdrawing), retrying conflicts up to bank_options::max_attempts.
+  transfer_result transfer(const transfer_request& t) { return backend_->transfer(t); }
+  // Checks the invariants listed above; a correct history has log_mismatches == 0.
+  bank_audit audit() { return backend_->audit(); }
+  std::int64_t balance(int account) { return backend_->balance(account); }
+  // The number of log rows with this transfer id (0 or 1).
+  std::int64_t log_count(const std::string& transfer_id) {
+    return backend_->log_count(transfer_id);
+  }
+
+ protected:
+  explicit bank(std::unique_ptr<bank_backend> backend) : backend_(std::move(backend)) {}
+  // Not virtual: a bank is never owned through a bank*, and the implementations add no state.
+  ~bank() = default;
+
+ private:
+  std::unique_ptr<bank_backend> backend_;
 };
 
 namespace detail {

@@ -19,31 +19,20 @@
 //   pg_bank bank(conninfo, "t1", {.mode = lock_mode::pessimistic});
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "lockstep/dist/bank.hpp"
 
 namespace lockstep::dist {
 
-class pg_bank {
+class pg_bank final : public bank {
  public:
+  // (Re)creates `schema` with accounts 1..n, each holding `opening` cents.
   static void create(const std::string& conninfo, const std::string& schema, int accounts,
                      std::int64_t opening);
 
+  // Connects at once (a bad conninfo throws here); transfer/audit/…: see bank.
   pg_bank(std::string conninfo, std::string schema, bank_options opts = {});
-  ~pg_bank();
-  pg_bank(const pg_bank&) = delete;
-  pg_bank& operator=(const pg_bank&) = delete;
-
-  transfer_result transfer(const transfer_request& t);
-  bank_audit audit();
-  std::int64_t balance(int account);
-  std::int64_t log_count(const std::string& transfer_id);
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace lockstep::dist

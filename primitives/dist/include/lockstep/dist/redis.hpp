@@ -21,7 +21,7 @@
 // connection is reopened by the next call.
 //
 // Usage
-//   lockstep::dist::redis_lock lock({"127.0.0.1", port}, "orders", {.ttl = 500ms});
+//   lockstep::dist::redis_lock lock({"127.0.0.1", port}, "orders", {.timing = {.ttl = 500ms}});
 //   if (auto lease = lock.acquire(2s)) {
 //     store.write(lease->fence, value);     // fenced write
 //     lock.release(*lease);
@@ -92,12 +92,26 @@ struct lease {
   }
 };
 
-struct redis_lock_options {
+// How long a lease lasts and how much of it the client trusts; shared by redis_lock and
+// redlock (their options' `timing` member).
+//
+// The server keeps the key for `ttl`, but the client counts the lease valid only until
+//   valid_until = start + ttl − drift(ttl),   drift(ttl) = ttl * drift_factor + drift_min
+// (redlock also subtracts the time the acquisition took): a server whose clock runs fast may
+// expire the key early, and the client must stop believing in the lease before that happens.
+struct lease_timing {
   std::chrono::milliseconds ttl{1000};
-  // valid_until = start + ttl − (ttl * drift_factor + drift_min): the key may expire early on a
-  // server whose clock runs fast.
   double drift_factor = 0.01;
   std::chrono::milliseconds drift_min{2};
+
+  // The drift allowance for a lease of `length` (ttl, or the ttl of an extension).
+  std::chrono::milliseconds drift(std::chrono::milliseconds length) const;
+};
+
+// io_timeout and retry are per lock type (not in lease_timing): their defaults differ, and a
+// designated initialiser `{.timing = {.ttl = …}}` would replace defaults kept in `timing`.
+struct redis_lock_options {
+  lease_timing timing;
   std::chrono::milliseconds io_timeout{200};
   backoff_options retry{std::chrono::microseconds{500}, std::chrono::microseconds{20'000}};
 };
@@ -139,8 +153,6 @@ extern const char* const kAcquireScript;     // ARGV: token, ttl ms -> fence or 
 extern const char* const kReleaseScript;     // ARGV: token -> 1 or 0
 extern const char* const kExtendScript;      // ARGV: token, ttl ms -> 1 or 0
 extern const char* const kRaiseFenceScript;  // ARGV: token, fence -> 1 or 0
-std::chrono::milliseconds drift(std::chrono::milliseconds ttl, double factor,
-                                std::chrono::milliseconds min);
 }  // namespace detail
 
 }  // namespace lockstep::dist

@@ -5,7 +5,7 @@
 //   1. Take the start time; on every instance run the acquire script (`SET name token NX PX
 //      ttl` + increment of that instance's `name:fence`), each with a short I/O timeout.
 //   2. The lock is granted if a majority (N/2 + 1) answered yes and the validity
-//      ttl − elapsed − drift (drift = ttl * drift_factor + drift_min) is still positive.
+//      ttl − elapsed − drift (lease_timing in redis.hpp) is still positive.
 //   3. Fence round: fence = max of the counters of the instances that granted; on every
 //      instance raise `name:fence` to at least that fence, owner-checked (only where this
 //      grant still holds the key). The grant stands only if a majority confirmed.
@@ -26,7 +26,7 @@
 // One redlock object is one client (one connection per instance): use one per thread.
 //
 // Usage
-//   lockstep::dist::redlock lock(endpoints, "orders", {.ttl = 500ms});
+//   lockstep::dist::redlock lock(endpoints, "orders", {.timing = {.ttl = 500ms}});
 //   if (auto l = lock.acquire(2s)) { resource.write(l->fence, v); lock.release(*l); }
 #pragma once
 
@@ -40,9 +40,7 @@
 namespace lockstep::dist {
 
 struct redlock_options {
-  std::chrono::milliseconds ttl{1000};
-  double drift_factor = 0.01;
-  std::chrono::milliseconds drift_min{2};
+  lease_timing timing;  // validity = ttl − elapsed − timing.drift(ttl)
   // Per-instance connect/command timeout: much smaller than ttl, so that a dead instance
   // does not eat the validity.
   std::chrono::milliseconds io_timeout{50};

@@ -17,32 +17,19 @@
 //   auto r = bank.transfer({random_token(), 1, 2, 50});
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "lockstep/dist/bank.hpp"
 
 namespace lockstep::dist {
 
-class sqlite_bank {
+class sqlite_bank final : public bank {
  public:
   // (Re)creates the schema in `path` with accounts 1..n, each holding `opening` cents.
   static void create(const std::string& path, int accounts, std::int64_t opening);
 
+  // Opens the database file `path` (created by create()); transfer/audit/…: see bank.
   sqlite_bank(const std::string& path, bank_options opts = {});
-  ~sqlite_bank();
-  sqlite_bank(const sqlite_bank&) = delete;
-  sqlite_bank& operator=(const sqlite_bank&) = delete;
-
-  transfer_result transfer(const transfer_request& t);
-  bank_audit audit();
-  std::int64_t balance(int account);
-  // The number of log rows with this transfer id (0 or 1).
-  std::int64_t log_count(const std::string& transfer_id);
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace lockstep::dist
