@@ -1,5 +1,5 @@
-// Property test of LruCache (issue 5 verification (1)): rapidcheck generates scenarios (2
-// threads x 1-3 operations with random keys and values on a capacity-2 cache), each scenario
+// Property test of LruCache (issue 5 verification (1)): rapidcheck generates scenarios (2-3
+// threads x 1-4 operations with random keys and values on a capacity-2 cache), each scenario
 // is explored exhaustively by the model checker (lockstep/lin_scenario.hpp), and every
 // execution's history is checked by lin::check against the sequential LRU model
 // models::lru_cache<2> (values returned by get and put's "evicted" flag included). On failure
@@ -35,6 +35,6 @@ M::output_type apply(Cache& c, const M::input_type& in) {
 LOCKSTEP_UNIT_TEST(lru_cache_generated_scenarios_are_linearizable) {
   bool ok = lockstep::lin_property<M>(
       "LruCache histories are linearizable", gen_op(), [] { return std::make_unique<Cache>(2); },
-      apply, {.min_threads = 2, .max_threads = 2, .max_ops = 3, .preemption_bound = -1});
+      apply, {.min_threads = 2, .max_threads = 3, .max_ops = 4, .preemption_bound = -1});
   LOCKSTEP_ASSERT(ok) << "rapidcheck found a non-linearizable LruCache history (see above)";
 }

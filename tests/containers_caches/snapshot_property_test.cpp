@@ -25,6 +25,11 @@ const bool fixed_seed = [] { return ::setenv("RC_PARAMS", "seed=1", /*overwrite=
 using P = lockstep::model_platform;
 using lockstep::lin_property_options;
 
+// 2-3 threads x 1-4 operations; a scenario with more than 20k executions (within the
+// preemption bound) is sampled with 1000 random executions instead.
+constexpr lin_property_options kScenarios{
+    .max_threads = 3, .max_ops = 4, .max_executions = 20'000, .fallback_iterations = 1'000};
+
 // Catching a broken twin needs a particular overlap; a few rounds (each its own stable
 // description, hence its own random stream) keep that robust across RC_PARAMS seeds.
 template <class Run>
@@ -86,8 +91,7 @@ VM::output_type apply_map(Map& m, const VM::input_type& in) {
 template <bool Broken>
 bool map_property(const std::string& name) {
   return lockstep::lin_property<VM>(
-      name, gen_map_op(), [] { return std::make_unique<Map>(); }, apply_map<Broken>,
-      lin_property_options{.max_threads = 2, .max_ops = 3});
+      name, gen_map_op(), [] { return std::make_unique<Map>(); }, apply_map<Broken>, kScenarios);
 }
 
 // ---- CowList ---------------------------------------------------------------------------------
@@ -128,8 +132,7 @@ LM::output_type apply_list(List& l, const LM::input_type& in) {
 template <bool Broken>
 bool list_property(const std::string& name) {
   return lockstep::lin_property<LM>(
-      name, gen_list_op(), [] { return std::make_unique<List>(); }, apply_list<Broken>,
-      lin_property_options{.max_threads = 2, .max_ops = 3});
+      name, gen_list_op(), [] { return std::make_unique<List>(); }, apply_list<Broken>, kScenarios);
 }
 
 // ---- Config ----------------------------------------------------------------------------------
@@ -169,7 +172,7 @@ template <bool Broken>
 bool config_property(const std::string& name) {
   return lockstep::lin_property<CM>(
       name, gen_config_op(), [] { return std::make_unique<Cfg>(0); }, apply_config<Broken>,
-      lin_property_options{.max_threads = 2, .max_ops = 3});
+      kScenarios);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Property tests of the blocking queues (issue 5 verification (1)): rapidcheck generates
-// scenarios (2-3 threads x 1-4 operations: try_put/try_get/size/close with small values; and
-// 2 threads x 1-2 operations adding put_for/get_for) on a capacity-2 queue; lockstep::lin_property
+// scenarios (2-3 threads x 1-4 operations: try_put/try_get/size/close with small values, and
+// also put_for/get_for in the timed properties) on a capacity-2 queue; lockstep::lin_property
 // explores each scenario with the model checker and checks every execution's history against the
 // sequential model (models/queue.hpp). Generated operations never block unboundedly (timed or try
 // variants; close), so no generated scenario can deadlock; blocking put/get/close/join are covered
@@ -39,7 +39,7 @@ constexpr std::size_t kCapacity = 2;
 // timed = false: try_put/try_get/size/close only. timed = true: also put_for/get_for.
 // Timed waits multiply the search (every point where a timeout may fire, plus spurious
 // wake-ups, is a choice): 3 timed ops in a 3-thread scenario already exceed 200k executions,
-// so timed scenarios are generated at 2 threads x 2 ops.
+// so such scenarios are sampled (see property()).
 rc::Gen<queue_input> gen_op(bool timed) {
   // Values 1..3: duplicates happen (priority ties), and a wrong value is still visible.
   auto make = [](queue_op k, std::int64_t v) { return queue_input{k, v}; };
@@ -61,7 +61,10 @@ queue_output apply(Q& q, const queue_input& in) {
 template <class M, class Q>
 bool property(const std::string& name, bool timed = false) {
   lockstep::lin_property_options o{.max_threads = 3, .max_ops = 4, .preemption_bound = 2};
-  if (timed) o = {.max_threads = 2, .max_ops = 2, .preemption_bound = 2};
+  // Timed waits (timeouts and spurious wake-ups are choices) multiply the schedules: a timed
+  // scenario beyond 10k executions is sampled with 1000 random executions instead.
+  if (timed)
+    o = {.max_threads = 3, .max_ops = 4, .max_executions = 10'000, .fallback_iterations = 1'000};
   return lockstep::lin_property<M>(
       name, gen_op(timed), [] { return std::make_unique<Q>(kCapacity); },
       [](Q& q, const queue_input& in) { return apply(q, in); }, o);

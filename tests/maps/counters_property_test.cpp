@@ -29,7 +29,7 @@ rc::Gen<In> gen_with_limit() {
 }
 
 template <class C>
-bool property(const std::string& name, rc::Gen<In> gen, int threads, C* (*make)(), int ops = 3) {
+bool property(const std::string& name, rc::Gen<In> gen, int threads, C* (*make)(), int ops = 4) {
   return lockstep::lin_property<M>(
       name, gen, [make] { return std::unique_ptr<C>(make()); },
       [](C& c, const In& in) { return apply_counter(c, in); },
@@ -85,7 +85,7 @@ LOCKSTEP_UNIT_TEST(locked_counter_is_linearizable) {
 LOCKSTEP_UNIT_TEST(sharded_counter_total_is_linearizable) {
   LOCKSTEP_ASSERT(property<lockstep::ShardedCounter<P>>(
       "maps: ShardedCounter total is linearizable", gen_add_get(), 3,
-      [] { return new lockstep::ShardedCounter<P>(2); }, /*ops=*/2));
+      [] { return new lockstep::ShardedCounter<P>(2); }));
 }
 
 LOCKSTEP_UNIT_TEST(atomic_counter_is_linearizable) {
@@ -105,7 +105,7 @@ LOCKSTEP_UNIT_TEST(broken_load_store_counter_is_caught) {
 LOCKSTEP_UNIT_TEST(broken_torn_sharded_total_is_caught) {
   LOCKSTEP_ASSERT(maps_test::caught_within(
       "maps: torn sharded total is caught", 10, [](const std::string& name) {
-        return property<TornShardedCounter>(
-            name, gen_add_get(), 3, [] { return new TornShardedCounter(); }, /*ops=*/2);
+        return property<TornShardedCounter>(name, gen_add_get(), 3,
+                                            [] { return new TornShardedCounter(); });
       }));
 }

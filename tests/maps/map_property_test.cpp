@@ -65,7 +65,7 @@ bool property(const std::string& name) {
   return lockstep::lin_property<M>(
       name, gen_op(), [] { return std::make_unique<S>(); },
       [](S& s, const In& in) { return s.apply(in); },
-      {.max_threads = 2, .max_ops = 3, .preemption_bound = 2});
+      {.max_threads = 3, .max_ops = 4, .preemption_bound = 2});
 }
 
 template <class Locking>

@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "lin_support.hpp"
@@ -85,31 +84,23 @@ bool property(const std::string& name) {
   return lockstep::lin_property<M>(
       name, gen_op(), [] { return std::make_unique<Store>(); },
       [](Store& s, const In& in) { return apply(s, in); },
-      {.max_threads = 2, .max_ops = 3, .preemption_bound = 2});
+      {.max_threads = 3, .max_ops = 4, .preemption_bound = 2});
 }
 
 // The executor variants block on futures while the worker waits on its condition variable,
 // with spurious wake-ups and timeouts as checker choices: even two single-operation clients
 // have ~1e22 schedules, so exhaustive exploration is out of reach. Same scenarios and
-// history check as lin_property, but each scenario is explored by seeded random executions.
+// history check, but each scenario is explored by seeded random executions.
 template <class Store>
 bool random_property(const std::string& name) {
-  return rc::check(name, [name] {
-    const auto s = *lockstep::detail::scenario_gen<In>(gen_op(), {.max_threads = 2, .max_ops = 3});
-    lockstep::model_test_options mo;
-    mo.iterations = 150;
-    mo.max_steps = 5'000;
-    auto e = lockstep::explore(name,
-                               lockstep::detail::scenario_body<M>(
-                                   s, [] { return std::make_unique<Store>(); },
-                                   [](Store& st, const In& in) { return apply(st, in); }),
-                               mo, /*exhaustive=*/false);
-    if (!e.passed) {
-      std::ostringstream os;
-      lockstep::showValue(s, os);
-      RC_FAIL("scenario:\n" + os.str() + e.verdict + "\n" + e.report);
-    }
-  });
+  return lockstep::lin_property<M>(
+      name, gen_op(), [] { return std::make_unique<Store>(); },
+      [](Store& s, const In& in) { return apply(s, in); },
+      {.max_threads = 3,
+       .max_ops = 4,
+       .max_steps = 5'000,
+       .fallback_iterations = 150,
+       .exhaustive = false});
 }
 
 template <class Locking>

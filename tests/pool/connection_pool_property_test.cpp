@@ -117,7 +117,11 @@ bool property(const std::string& name) {
   return lockstep::lin_property<M>(
       name, gen_op(), [] { return std::make_unique<harness<Broken>>(); },
       [](harness<Broken>& h, const M::input_type& in) { return h.apply(in); },
-      lockstep::lin_property_options{.max_threads = 2, .max_ops = 3, .spurious_wakeups = 0});
+      lockstep::lin_property_options{.max_threads = 3,
+                                     .max_ops = 4,
+                                     .max_executions = 10'000,
+                                     .spurious_wakeups = 0,
+                                     .fallback_iterations = 1'000});
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 //     execution with lin::check. A scenario too large to enumerate within max_executions is
 //     sampled with fallback_iterations random executions instead of failing. A non-linearizable
 //     history is reported through report_failure(failure_kind::linearizability,
-//     lin::describe(...)), so the checker's report carries the replay token and the trace. On
+//     lin::describe(...)), so the checker's report carries the replay token and the trace
+//     (options.exhaustive = false: every scenario is sampled, for objects whose smallest
+//     scenarios are beyond enumeration). On
 //     failure rapidcheck shrinks the scenario; the returned bool is false and stderr shows the
 //     minimal scenario + report. Reproduce with RC_PARAMS="seed=N"; the report ends with how to
 //     replay the failing execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's
@@ -71,6 +73,9 @@ struct lin_property_options {
   // A scenario whose exhaustive exploration exceeds max_executions is not a failure: it is
   // then sampled with this many random executions instead (0: count it as a failure).
   std::uint64_t fallback_iterations = 2'000;
+  // false: skip the exhaustive attempt and sample fallback_iterations random executions of
+  // every scenario (for objects whose smallest scenarios are already beyond enumeration).
+  bool exhaustive = true;
 };
 
 namespace detail {
@@ -129,45 +134,71 @@ inline std::string replay_token_for(const std::string& description) {
 
 }  // namespace detail
 
+// Explores one scenario's body (exhaustively, sampled beyond max_executions, or replaying
+// LOCKSTEP_REPLAY) and fails the enclosing rapidcheck property with the scenario text and the
+// checker's report if some execution fails.
+inline void explore_scenario(const std::string& description, const std::string& scenario_text,
+                             const std::function<void()>& body, const lin_property_options& o) {
+  model_test_options mo;
+  mo.preemption_bound = o.preemption_bound;
+  mo.max_executions = o.max_executions;
+  mo.max_steps = o.max_steps;
+  mo.spurious_wakeups = o.spurious_wakeups;
+  if (const std::string tok = detail::replay_token_for(description); !tok.empty()) {
+    exploration r = replay(description, body, mo, tok);
+    std::cout << r.report;
+    if (!r.passed) RC_FAIL("replayed " + r.verdict);
+    return;
+  }
+  if (!o.exhaustive) mo.iterations = o.fallback_iterations;
+  exploration e = explore(description, body, mo, o.exhaustive);
+  if (o.exhaustive && !e.passed && e.token.empty() && o.fallback_iterations > 0) {
+    // Budget spent without a failure (no token): too large to enumerate, so sample it.
+    mo.iterations = o.fallback_iterations;
+    e = explore(description, body, mo, /*exhaustive=*/false);
+  }
+  if (!e.passed) {
+    // The checker's report says "--replay=<token>"; a generated scenario is not a registered
+    // test, so point at LOCKSTEP_REPLAY instead (below).
+    if (auto at = e.report.find("replay: --replay="); at != std::string::npos)
+      e.report.replace(at, 17, "replay token: ");
+    RC_FAIL("scenario:\n" + scenario_text + e.verdict + "\n" + e.report +
+            "reproduce this execution with its full trace: run the test again with\n"
+            "  LOCKSTEP_REPLAY='" +
+            e.token + "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
+  }
+}
+
+// The general form of lin_property, for tests whose execution body is not "one container,
+// one operation list per thread" (e.g. a thread pool whose workers record operations too):
+// scenarios come from `gen` (shown with rapidcheck's showValue), make_body(scenario) returns
+// the body run in every execution, which reports its own failures (report_failure). Explored
+// and reported exactly like lin_property.
+template <class Scenario, class MakeBody>
+bool scenario_property(const std::string& description, rc::Gen<Scenario> gen, MakeBody make_body,
+                       lin_property_options o = {}) {
+  return rc::check(description, [=] {
+    const Scenario s = *gen;
+    std::ostringstream os;
+    rc::show(s, os);
+    std::string text = os.str();
+    if (text.empty() || text.back() != '\n') text += '\n';
+    explore_scenario(description, text, std::function<void()>(make_body(s)), o);
+  });
+}
+
 // See the header comment. Returns false (after printing the minimal scenario and the
 // checker's report to stderr) when some scenario has a non-linearizable execution.
 template <class M, class Factory, class Apply>
 bool lin_property(const std::string& description, rc::Gen<typename M::input_type> op,
                   Factory factory, Apply apply, lin_property_options o = {}) {
   using Input = typename M::input_type;
-  return rc::check(description, [=] {
-    const auto s = *detail::scenario_gen<Input>(op, o);
-    model_test_options mo;
-    mo.preemption_bound = o.preemption_bound;
-    mo.max_executions = o.max_executions;
-    mo.max_steps = o.max_steps;
-    mo.spurious_wakeups = o.spurious_wakeups;
-    auto body = detail::scenario_body<M>(s, factory, apply);
-    if (const std::string tok = detail::replay_token_for(description); !tok.empty()) {
-      exploration r = replay(description, body, mo, tok);
-      std::cout << r.report;
-      if (!r.passed) RC_FAIL("replayed " + r.verdict);
-      return;
-    }
-    exploration e = explore(description, body, mo, /*exhaustive=*/true);
-    if (!e.passed && e.token.empty() && o.fallback_iterations > 0) {
-      // Budget spent without a failure (no token): too large to enumerate, so sample it.
-      mo.iterations = o.fallback_iterations;
-      e = explore(description, body, mo, /*exhaustive=*/false);
-    }
-    if (!e.passed) {
-      // The checker's report says "--replay=<token>"; a generated scenario is not a registered
-      // test, so point at LOCKSTEP_REPLAY instead (below).
-      if (auto at = e.report.find("replay: --replay="); at != std::string::npos)
-        e.report.replace(at, 17, "replay token: ");
-      std::ostringstream os;
-      showValue(s, os);
-      RC_FAIL("scenario:\n" + os.str() + e.verdict + "\n" + e.report +
-              "reproduce this execution with its full trace: run the test again with\n"
-              "  LOCKSTEP_REPLAY='" +
-              e.token + "'\nand the RC_PARAMS=\"reproduce=...\" rapidcheck prints below\n");
-    }
-  });
+  return scenario_property(
+      description, detail::scenario_gen<Input>(op, o),
+      [factory, apply](const lin_scenario<Input>& s) {
+        return detail::scenario_body<M>(s, factory, apply);
+      },
+      o);
 }
 
 }  // namespace lockstep
