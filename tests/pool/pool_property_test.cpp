@@ -5,7 +5,9 @@
 // scenario. In every execution: each task ran at most once, and exactly once
 // unless its future is cancelled; cancel() returned true only for futures that end
 // cancelled; result() gives the task's value, its exception, or future_cancelled exactly
-// when cancelled; each callback ran exactly once. No sequential model is needed.
+// when cancelled; each callback ran exactly once. pool_lin_property_test.cpp checks the calls
+// against a sequential model (models::executor_model); this test is where done-callbacks,
+// which that model cannot express, are checked.
 #include <rapidcheck.h>
 #include <lockstep/check.hpp>
 #include <lockstep/test.hpp>

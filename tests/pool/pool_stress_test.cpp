@@ -1,7 +1,8 @@
 // Real-thread stress tests of Future, ThreadPool and ConnectionPool on std_platform (also
 // run under ThreadSanitizer). Each is bounded by an operation count and checks the same
 // properties as the model tests: no lost task, cancel only before running, callbacks exactly
-// once, exceptions carried, as_completed yields each future once, the connection bound.
+// once, exceptions carried, as_completed yields each future once, the connection bound; and
+// pseudo-random scenarios' histories are checked against models::executor_model.
 #include <lockstep/connection_pool.hpp>
 #include <lockstep/future.hpp>
 #include <lockstep/test.hpp>
@@ -16,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "pool_history.hpp"
 
 using namespace std::chrono_literals;
 
@@ -268,4 +271,27 @@ LOCKSTEP_UNIT_TEST(connection_pool_stress_bound) {
   }
   LOCKSTEP_ASSERT(bad.load() == 0) << bad.load() << " bound violations";
   LOCKSTEP_ASSERT(made.load() >= 1);
+}
+
+// The scenarios of pool_lin_property_test.cpp on real threads: pseudo-random client calls, the
+// history (calls, task bodies, shutdown) checked against models::executor_model.
+LOCKSTEP_UNIT_TEST(pool_stress_histories_are_linearizable) {
+  std::uint32_t seed = 12345;
+  for (int round = 0; round < 1000; ++round) {
+    lockstep::lin_scenario<pool_history::raw_op> raw;
+    raw.threads.resize(2 + next_rand(seed) % 2);
+    for (auto& ops : raw.threads) {
+      ops.resize(1 + next_rand(seed) % pool_history::kMaxOps);
+      for (auto& o : ops)
+        o = {static_cast<pool_history::call>(next_rand(seed) % 7),
+             static_cast<int>(next_rand(seed) % 3)};
+    }
+    const auto s = pool_history::resolve(raw);
+    const int workers = 1 + round % 2;
+    auto h = pool_history::run<lockstep::std_platform>(
+        s, [workers] { return std::make_unique<lockstep::ThreadPool<>>(workers); });
+    auto r = lockstep::lin::check(pool_history::M{workers}, h);
+    LOCKSTEP_ASSERT(r.linearizable()) << "round " << round << ":\n"
+                                      << lockstep::lin::describe(r, h);
+  }
 }
