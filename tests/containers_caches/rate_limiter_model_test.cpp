@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "broken_rate_limiters.hpp"
 #include "grant_log.hpp"
 
 using P = lockstep::model_platform;
@@ -20,27 +21,8 @@ namespace {
 constexpr std::uint64_t kCapacity = 2;
 constexpr std::uint64_t kRate = 1000;  // one token per virtual millisecond
 
-// Broken twin: the lock-free limiter with a load and a store instead of a CAS. Two threads
-// that load the same state both take "the last token".
-class LoadStoreRateLimiter {
- public:
-  LoadStoreRateLimiter(std::uint64_t capacity, std::uint64_t rate)
-      : math_{capacity, rate}, start_(P::clock::now()), state_(capacity) {}
-  bool try_acquire() {
-    std::uint64_t now = lockstep::rate_limiter_detail::micros_since<P>(start_);
-    std::uint64_t cur = state_.load(std::memory_order_relaxed);
-    std::uint64_t tokens = cur & 0xFFFFF, last = cur >> 20;
-    math_.refill(tokens, last, now);
-    if (tokens == 0) return false;
-    state_.store(((last << 20) | (tokens - 1)), std::memory_order_relaxed);  // BUG: not a CAS
-    return true;
-  }
-
- private:
-  lockstep::rate_limiter_detail::bucket_math math_;
-  P::clock::time_point start_;
-  P::atomic<std::uint64_t> state_;
-};
+// Broken twin: load + store instead of a CAS (broken_rate_limiters.hpp).
+using LoadStoreRateLimiter = broken_rate_limiters::load_store<P>;
 
 // Two threads each try twice at t=0, then wait 1 ms and try once more. Grants are
 // logged with their virtual timestamps and checked against the bound; at least `min_grants`

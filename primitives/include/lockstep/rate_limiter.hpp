@@ -96,6 +96,10 @@ class LockedRateLimiter {
     return true;
   }
 
+  // The clock reading this limiter's times are measured from (its construction). Tests
+  // that relate their own clock readings to the limiter's refill times measure from it too.
+  typename P::clock::time_point start_time() const { return start_; }
+
  private:
   struct State {
     std::uint64_t tokens;
@@ -183,6 +187,10 @@ class LockFreeRateLimiter {
       P::spin_pause();
     }
   }
+
+  // The clock reading this limiter's times are measured from (its construction). Tests
+  // that relate their own clock readings to the limiter's refill times measure from it too.
+  typename P::clock::time_point start_time() const { return start_; }
 
  private:
   static std::uint64_t pack(std::uint64_t tokens, std::uint64_t last_us) {
