@@ -10,54 +10,63 @@
 
 namespace broken_rate_limiters {
 
-// The lock-free limiter with a load and a store instead of a compare-exchange: two threads
-// that load the same state both take "the last token", and one decrement is lost.
+// The packed 64-bit state of LockFreeRateLimiter (20 bits of tokens, the refill time above),
+// for the two broken lock-free twins below.
 template <class P>
-class load_store {
+class packed_bucket {
  public:
-  load_store(std::uint64_t capacity, std::uint64_t rate)
+  packed_bucket(std::uint64_t capacity, std::uint64_t rate)
       : math_{capacity, rate}, start_(P::clock::now()), state_(capacity) {}
-  bool try_acquire() {
-    std::uint64_t now = lockstep::rate_limiter_detail::micros_since<P>(start_);
-    std::uint64_t cur = state_.load(std::memory_order_relaxed);
-    std::uint64_t tokens = cur & 0xFFFFF, last = cur >> 20;
-    math_.refill(tokens, last, now);
-    if (tokens == 0) return false;
-    state_.store(((last << 20) | (tokens - 1)), std::memory_order_relaxed);  // BUG: not a CAS
-    return true;
-  }
   typename P::clock::time_point start_time() const { return start_; }
 
- private:
+ protected:
+  // Loads the state into `cur` and returns the refilled (tokens, last) for this call's time.
+  void load_refilled(std::uint64_t& cur, std::uint64_t& tokens, std::uint64_t& last) {
+    const std::uint64_t now = lockstep::rate_limiter_detail::micros_since<P>(start_);
+    cur = state_.load(std::memory_order_relaxed);
+    tokens = cur & 0xFFFFF;
+    last = cur >> 20;
+    math_.refill(tokens, last, now);
+  }
+  static std::uint64_t pack(std::uint64_t tokens, std::uint64_t last) {
+    return (last << 20) | tokens;
+  }
+
   lockstep::rate_limiter_detail::bucket_math math_;
   typename P::clock::time_point start_;
   typename P::template atomic<std::uint64_t> state_;
+};
+
+// The lock-free limiter with a load and a store instead of a compare-exchange: two threads
+// that load the same state both take "the last token", and one decrement is lost.
+template <class P>
+class load_store : public packed_bucket<P> {
+ public:
+  using packed_bucket<P>::packed_bucket;
+  bool try_acquire() {
+    std::uint64_t cur, tokens, last;
+    this->load_refilled(cur, tokens, last);
+    if (tokens == 0) return false;
+    this->state_.store(this->pack(tokens - 1, last), std::memory_order_relaxed);  // BUG: no CAS
+    return true;
+  }
 };
 
 // The lock-free limiter without its retry loop: a failed compare-exchange (another thread
 // took a token since the load) is reported as a denial although tokens may be left. It never
 // over-grants, so only a check that also judges denials catches it.
 template <class P>
-class gives_up_on_contention {
+class gives_up_on_contention : public packed_bucket<P> {
  public:
-  gives_up_on_contention(std::uint64_t capacity, std::uint64_t rate)
-      : math_{capacity, rate}, start_(P::clock::now()), state_(capacity) {}
+  using packed_bucket<P>::packed_bucket;
   bool try_acquire() {
-    std::uint64_t now = lockstep::rate_limiter_detail::micros_since<P>(start_);
-    std::uint64_t cur = state_.load(std::memory_order_relaxed);
-    std::uint64_t tokens = cur & 0xFFFFF, last = cur >> 20;
-    math_.refill(tokens, last, now);
+    std::uint64_t cur, tokens, last;
+    this->load_refilled(cur, tokens, last);
     if (tokens == 0) return false;
     // BUG: no retry; the failed CAS means "the state changed", not "no token".
-    return state_.compare_exchange_strong(cur, (last << 20) | (tokens - 1),
-                                          std::memory_order_relaxed, std::memory_order_relaxed);
+    return this->state_.compare_exchange_strong(
+        cur, this->pack(tokens - 1, last), std::memory_order_relaxed, std::memory_order_relaxed);
   }
-  typename P::clock::time_point start_time() const { return start_; }
-
- private:
-  lockstep::rate_limiter_detail::bucket_math math_;
-  typename P::clock::time_point start_;
-  typename P::template atomic<std::uint64_t> state_;
 };
 
 // The locked limiter split into check and act: it refills and looks for a token under the

@@ -66,30 +66,16 @@ inline lockstep::lin_scenario<Input> resolve(const lockstep::lin_scenario<raw_op
     for (std::size_t i = 0; i < raw.threads[c].size(); ++i) {
       const raw_op& o = raw.threads[c][i];
       const int target = visible[static_cast<std::size_t>(o.target) % visible.size()];
-      switch (o.kind) {
-        case call::submit:
-        case call::submit_throwing: {
-          const int id = 1 + static_cast<int>(c) * kMaxOps + static_cast<int>(i);
-          visible.push_back(id);
-          ops.push_back({M::op::submit, id, o.kind == call::submit_throwing});
-          break;
-        }
-        case call::cancel:
-          ops.push_back({M::op::cancel, target});
-          break;
-        case call::done:
-          ops.push_back({M::op::done, target});
-          break;
-        case call::running:
-          ops.push_back({M::op::running, target});
-          break;
-        case call::result:
-          ops.push_back({M::op::result, target});
-          break;
-        case call::result_for:
-          ops.push_back({M::op::result_for, target});
-          break;
+      if (o.kind == call::submit || o.kind == call::submit_throwing) {
+        const int id = 1 + static_cast<int>(c) * kMaxOps + static_cast<int>(i);
+        visible.push_back(id);
+        ops.push_back({M::op::submit, id, o.kind == call::submit_throwing});
+        continue;
       }
+      // The calls on a future, in the order of `call`.
+      static constexpr M::op kOnFuture[] = {M::op::cancel, M::op::done, M::op::running,
+                                            M::op::result, M::op::result_for};
+      ops.push_back({kOnFuture[static_cast<int>(o.kind) - static_cast<int>(call::cancel)], target});
     }
   }
   return s;
