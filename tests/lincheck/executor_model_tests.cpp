@@ -1,6 +1,7 @@
 // Unit tests of models::executor_model (the thread-pool spec): its lazily applied internal
 // steps (a task starts or finishes only when an output needs it), exactly-once bodies, cancel
-// only while pending, submission-order start with one worker, shutdown, and whole histories.
+// only while pending, submission-order start with one worker, done-callbacks, shutdown, and
+// whole histories.
 #include <lockstep/lincheck/lincheck.hpp>
 #include <lockstep/models/executor.hpp>
 #include <lockstep/test.hpp>
@@ -121,4 +122,30 @@ LOCKSTEP_UNIT_TEST(executor_model_histories) {
            {3, I{E::op::body, 0}, Out{}, 4, 5},
            {2, I{E::op::shutdown, 0}, Out{}, 6, 7}}};
   LOCKSTEP_ASSERT(!lin::check(E{2}, early).linearizable());
+}
+
+LOCKSTEP_UNIT_TEST(executor_model_callbacks_run_once_after_completion) {
+  auto cb = [](stepper st, E::op k, int t, int slot) {
+    auto n = st.m.step(st.s, E::input_type{k, t, false, slot}, E::output_type{});
+    st.ok = st.ok && n.has_value();
+    if (n) st.s = *n;
+    return st;
+  };
+  auto reg = cb(with_two_tasks(2), E::op::add_callback, 0, 3);
+  LOCKSTEP_ASSERT(reg.ok);
+  LOCKSTEP_ASSERT(!cb(reg, E::op::add_callback, 0, 3).ok);                // slot taken
+  LOCKSTEP_ASSERT(!cb(with_two_tasks(2), E::op::callback, 0, 3).ok);      // never registered
+  LOCKSTEP_ASSERT(!cb(reg, E::op::callback, 0, 3).ok);                    // task not done
+  LOCKSTEP_ASSERT(!cb(with_two_tasks(2), E::op::add_callback, 9, 0).ok);  // no such task
+  auto ran = cb(stepper(reg).run(E::op::body, 0, O::ok), E::op::callback, 0, 3);
+  LOCKSTEP_ASSERT(ran.ok);
+  LOCKSTEP_ASSERT(!stepper(ran).run(E::op::done, 0, O::no).ok);  // the callback saw it done
+  LOCKSTEP_ASSERT(!cb(ran, E::op::callback, 0, 3).ok);           // twice
+  // A cancelled task's callbacks run too; shutdown needs every registered callback to have run.
+  auto c = cb(stepper(with_two_tasks(2)).run(E::op::cancel, 1, O::yes), E::op::add_callback, 1, 0);
+  LOCKSTEP_ASSERT(!stepper(c).run(E::op::body, 0, O::ok).run(E::op::shutdown, 0, O::ok).ok);
+  LOCKSTEP_ASSERT(stepper(cb(c, E::op::callback, 1, 0))
+                      .run(E::op::body, 0, O::ok)
+                      .run(E::op::shutdown, 0, O::ok)
+                      .ok);
 }

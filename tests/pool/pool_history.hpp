@@ -1,6 +1,7 @@
 // Runs a thread-pool scenario and records its history for models::executor_model: the clients'
-// calls (submit, cancel, done, running, result, result_for), every task body (recorded by the
-// worker that runs it) and the final shutdown(wait). Generic over the platform, so the model
+// calls (submit, cancel, done, running, result, result_for, add_done_callback), every task body
+// (recorded by the worker that runs it), every done-callback (recorded by the thread that runs
+// it) and the final shutdown(wait). Generic over the platform, so the model
 // property (under the checker) and the real-thread stress test share it; generic over the
 // executor, so the broken twin runs through the same code.
 //
@@ -30,6 +31,7 @@ using outcome = M::outcome;
 
 constexpr int kMaxOps = 4;  // per client
 constexpr int kMaxClients = 3;
+constexpr int kCallbackClients = 100;  // history client ids of callbacks: 100 + slot
 static_assert(1 + kMaxClients * kMaxOps <= M::kMaxTasks);
 
 struct task_error : std::runtime_error {
@@ -45,14 +47,15 @@ enum class call : std::uint8_t {
   done,
   running,
   result,
-  result_for
+  result_for,
+  add_callback
 };
 struct raw_op {
   call kind = call::submit;
   int target = 0;
   friend std::ostream& operator<<(std::ostream& os, const raw_op& o) {
-    static const char* const names[] = {"submit",  "submit_throwing", "cancel",    "done",
-                                        "running", "result",          "result_for"};
+    static const char* const names[] = {"submit",  "submit_throwing", "cancel",     "done",
+                                        "running", "result",          "result_for", "add_callback"};
     return os << names[static_cast<int>(o.kind)] << '[' << o.target << ']';
   }
 };
@@ -73,9 +76,12 @@ inline lockstep::lin_scenario<Input> resolve(const lockstep::lin_scenario<raw_op
         continue;
       }
       // The calls on a future, in the order of `call`.
-      static constexpr M::op kOnFuture[] = {M::op::cancel, M::op::done, M::op::running,
-                                            M::op::result, M::op::result_for};
-      ops.push_back({kOnFuture[static_cast<int>(o.kind) - static_cast<int>(call::cancel)], target});
+      static constexpr M::op kOnFuture[] = {M::op::cancel, M::op::done,       M::op::running,
+                                            M::op::result, M::op::result_for, M::op::add_callback};
+      // Callback slots are numbered like task ids (one per client operation).
+      const int slot = static_cast<int>(c) * kMaxOps + static_cast<int>(i);
+      ops.push_back({kOnFuture[static_cast<int>(o.kind) - static_cast<int>(call::cancel)], target,
+                     false, slot});
     }
   }
   return s;
@@ -165,6 +171,18 @@ lockstep::lin::history<M> run(const lockstep::lin_scenario<Input>& s, MakePool m
       for (const Input& in : s.threads[c]) {
         if (in.kind == M::op::submit) {
           submit(static_cast<int>(c), in);
+          continue;
+        }
+        if (in.kind == M::op::add_callback) {
+          // The callback records itself as client kCallbackClients + slot: it may run inside
+          // this call (already done), in a worker, or in a cancelling client.
+          const auto k = rec.invoke(static_cast<int>(c), in);
+          futures[static_cast<std::size_t>(in.task)].add_done_callback([&rec, in](const auto&) {
+            const auto r = rec.invoke(kCallbackClients + in.slot,
+                                      Input{M::op::callback, in.task, false, in.slot});
+            rec.respond(r, Output{});
+          });
+          rec.respond(k, Output{});
           continue;
         }
         const auto k = rec.invoke(static_cast<int>(c), in);

@@ -1,15 +1,17 @@
 // Linearizability property of ThreadPool + Future (issue 5 verification (1)): rapidcheck
 // generates scenarios of 2-3 client threads x 1-4 calls (submit, submit a throwing task,
-// cancel, done, running, result, result_for) on a shared task and the client's own, the
-// checker explores each scenario, and every execution's history — the clients' calls, each
-// task body as recorded by its worker, and the final shutdown(wait) — must be linearizable
-// against models::executor_model (tasks run exactly once unless cancelled, never after a
-// successful cancel, in submission order with one worker, results/exceptions/cancellation as
-// observed). The broken twin is an executor whose cancel and start race (check-then-act on an
-// atomic phase): a cancelled task can still run.
+// cancel, done, running, result, result_for, add_done_callback) on a shared task and the
+// client's own, the checker explores each scenario, and every execution's history — the
+// clients' calls, each task body as recorded by its worker, each callback as recorded by the
+// thread that runs it, and the final shutdown(wait) — must be linearizable against
+// models::executor_model: tasks run exactly once unless cancelled, never after a successful
+// cancel, in submission order with one worker; results, exceptions and cancellation as
+// observed; every callback exactly once, after completion; nothing lost by shutdown. The
+// broken twin is an executor whose cancel and start race (check-then-act on an atomic phase):
+// a cancelled task can still run.
 //
-// Done-callbacks are not in the model (a callback may run inside the registering call, which
-// a history of sequential calls per thread cannot express); pool_property_test.cpp checks them.
+// map() and as_completed() are compositions of these calls (not single linearizable
+// operations); thread_pool_model_test.cpp checks them.
 #include <lockstep/future.hpp>
 #include <lockstep/lin_scenario.hpp>
 #include <lockstep/test.hpp>
@@ -22,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "pool_history.hpp"
 
@@ -34,29 +37,54 @@ using pool_history::call;
 using pool_history::M;
 using pool_history::raw_op;
 
-// Broken twin: one worker, and a task's phase is an atomic that cancel() and the worker each
-// check and then set — check-then-act: both can see "pending", so cancel() returns true and
-// the task runs anyway. (ThreadPool does both under the future's mutex.)
-class RacyExecutor {
+// Broken twins: a one-worker executor with one of two bugs.
+//   racy_cancel    a task's phase is an atomic that cancel() and the worker each check and
+//                  then set — check-then-act: both can see "pending", so cancel() returns true
+//                  and the task runs anyway. (ThreadPool does both under the future's mutex.)
+//   lost_callback  add_done_callback() checks done() before taking the lock that guards the
+//                  callback list: a completion in between takes (and runs) the list without
+//                  the new callback, which then never runs.
+enum class bug { racy_cancel, lost_callback };
+
+template <bug Bug>
+class BrokenExecutor {
   enum phase : int { kPending, kRunning, kFinished, kCancelled };
   struct state {
     std::function<int()> fn;
     P::atomic<int> phase{kPending};
     P::var<int> value{0};
     P::var<bool> failed{false};
+    P::var<std::vector<std::function<void()>>> callbacks;
   };
 
  public:
   class handle {
    public:
     handle() = default;
-    handle(std::shared_ptr<state> s, RacyExecutor* e) : s_(std::move(s)), e_(e) {}
+    handle(std::shared_ptr<state> s, BrokenExecutor* e) : s_(std::move(s)), e_(e) {}
     bool cancel() const {
-      if (s_->phase.load() == kCancelled) return true;
-      if (s_->phase.load() != kPending) return false;
-      s_->phase.store(kCancelled);  // BUG: the worker may have seen `pending` too
-      e_->notify();
+      {
+        std::unique_lock<P::mutex> g(e_->m_, std::defer_lock);
+        if (Bug != bug::racy_cancel) g.lock();
+        if (s_->phase.load() == kCancelled) return true;
+        if (s_->phase.load() != kPending) return false;
+        s_->phase.store(kCancelled);  // racy_cancel: the worker may have seen `pending` too
+      }
+      e_->completed(*s_);
       return true;
+    }
+    template <class F>
+    void add_done_callback(F f) const {
+      const bool done_unlocked = Bug == bug::lost_callback && done();
+      {
+        std::lock_guard<P::mutex> g(e_->m_);
+        // lost_callback: the completion may have taken the list since done_unlocked was read.
+        if (Bug == bug::lost_callback ? !done_unlocked : !done()) {
+          s_->callbacks.ref().push_back([f, h = *this] { f(h); });
+          return;
+        }
+      }
+      f(*this);
     }
     bool done() const { return s_->phase.load() >= kFinished; }
     bool running() const { return s_->phase.load() == kRunning; }
@@ -82,11 +110,11 @@ class RacyExecutor {
       return s_->value.get();
     }
     std::shared_ptr<state> s_;
-    RacyExecutor* e_ = nullptr;
+    BrokenExecutor* e_ = nullptr;
   };
 
-  RacyExecutor() : worker_([this] { loop(); }) {}
-  ~RacyExecutor() { shutdown(true); }
+  BrokenExecutor() : worker_([this] { loop(); }) {}
+  ~BrokenExecutor() { shutdown(true); }
 
   template <class F>
   handle submit(F f) {
@@ -109,9 +137,15 @@ class RacyExecutor {
   }
 
  private:
-  void notify() {
-    std::lock_guard<P::mutex> g(m_);
-    done_cv_.notify_all();
+  // After the final phase is stored: wakes the waiters and runs the callbacks.
+  void completed(state& s) {
+    std::vector<std::function<void()>> cbs;
+    {
+      std::lock_guard<P::mutex> g(m_);
+      done_cv_.notify_all();
+      cbs.swap(s.callbacks.ref());
+    }
+    for (auto& f : cbs) f();
   }
   void loop() {
     for (;;) {
@@ -123,8 +157,12 @@ class RacyExecutor {
         s = queue_.cref().front();
         queue_.ref().pop_front();
       }
-      if (s->phase.load() == kCancelled) continue;
-      s->phase.store(kRunning);  // BUG: a cancel() between the load and this store is lost
+      {
+        std::unique_lock<P::mutex> g(m_, std::defer_lock);
+        if (Bug != bug::racy_cancel) g.lock();
+        if (s->phase.load() == kCancelled) continue;
+        s->phase.store(kRunning);  // racy_cancel: a cancel() since the load is lost
+      }
       int v = 0;
       bool failed = false;
       try {
@@ -132,11 +170,13 @@ class RacyExecutor {
       } catch (const pool_history::task_error&) {
         failed = true;
       }
-      std::lock_guard<P::mutex> g(m_);
-      s->value = v;
-      s->failed = failed;
-      s->phase.store(kFinished);
-      done_cv_.notify_all();
+      {
+        std::lock_guard<P::mutex> g(m_);
+        s->value = v;
+        s->failed = failed;
+        s->phase.store(kFinished);
+      }
+      completed(*s);
     }
   }
 
@@ -154,7 +194,7 @@ rc::Gen<raw_op> gen_op() {
         return raw_op{k, t};
       },
       rc::gen::element(call::submit, call::submit_throwing, call::cancel, call::cancel, call::done,
-                       call::running, call::result, call::result_for),
+                       call::running, call::result, call::result_for, call::add_callback),
       rc::gen::inRange(0, 3));
 }
 
@@ -204,6 +244,13 @@ LOCKSTEP_UNIT_TEST(thread_pool_two_workers_is_linearizable) {
 LOCKSTEP_UNIT_TEST(racy_cancel_executor_is_caught) {
   LOCKSTEP_ASSERT(!property(
       "executor with a check-then-act cancel is caught", 1,
-      [] { return std::make_unique<RacyExecutor>(); }, kOptions))
+      [] { return std::make_unique<BrokenExecutor<bug::racy_cancel>>(); }, kOptions))
       << "the cancel/start race was not found";
+}
+
+LOCKSTEP_UNIT_TEST(lost_callback_executor_is_caught) {
+  LOCKSTEP_ASSERT(!property(
+      "executor that loses a done-callback is caught", 1,
+      [] { return std::make_unique<BrokenExecutor<bug::lost_callback>>(); }, kOptions))
+      << "the lost callback was not found";
 }

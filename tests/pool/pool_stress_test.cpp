@@ -283,7 +283,7 @@ LOCKSTEP_UNIT_TEST(pool_stress_histories_are_linearizable) {
     for (auto& ops : raw.threads) {
       ops.resize(1 + next_rand(seed) % pool_history::kMaxOps);
       for (auto& o : ops)
-        o = {static_cast<pool_history::call>(next_rand(seed) % 7),
+        o = {static_cast<pool_history::call>(next_rand(seed) % 8),
              static_cast<int>(next_rand(seed) % 3)};
     }
     const auto s = pool_history::resolve(raw);

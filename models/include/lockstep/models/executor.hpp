@@ -25,8 +25,12 @@
 //   result(t) -> value 10*t of a non-throwing task / error of a throwing one (it finishes now) /
 //                cancelled of a cancelled task. result_for(t) may also give timeout: t was not
 //                done (pending or started).
+//   add_callback(t, k)  ok: done-callback number k is registered on t.
+//   callback(t, k)      ok: callback k runs (recorded by whichever thread runs it, as its own
+//                client: a callback may run inside add_done_callback or inside cancel): k was
+//                registered on t, had not run, and t is done (it finishes now if needed).
 //   shutdown  ok: shutdown(wait=true) returned, so every task that is not cancelled has
-//                finished (and its body ran).
+//                finished (and its body ran), and every registered callback has run.
 //
 // Start order: with `workers == 1` tasks start in submission order and one at a time, so
 // starting t finishes every other started task (each needs its body) and needs every task
@@ -58,19 +62,24 @@ struct executor_model {
     running,
     result,
     result_for,
+    add_callback,
+    callback,
     shutdown
   };
   struct input_type {
     op kind = op::submit;
     int task = 0;
     bool throws = false;  // submit only
+    int slot = 0;         // add_callback, callback: which callback (0 .. kMaxTasks - 1)
     friend std::ostream& operator<<(std::ostream& os, const input_type& in) {
-      static const char* const names[] = {"submit",  "body",   "cancel",     "done",
-                                          "running", "result", "result_for", "shutdown"};
+      static const char* const names[] = {"submit",   "body",    "cancel",     "done",
+                                          "running",  "result",  "result_for", "add_callback",
+                                          "callback", "shutdown"};
       os << names[static_cast<int>(in.kind)];
       if (in.kind == op::shutdown) return os << "()";
       os << '(' << in.task;
       if (in.kind == op::submit && in.throws) os << ", throws";
+      if (in.kind == op::add_callback || in.kind == op::callback) os << ", #" << in.slot;
       return os << ')';
     }
   };
@@ -94,6 +103,8 @@ struct executor_model {
     std::array<phase, kMaxTasks> phases{};
     std::uint16_t body_ran = 0;                  // bit t: t's body has run
     std::uint16_t throws = 0;                    // bit t: t was submitted as throwing
+    std::uint16_t callbacks = 0;                 // bit k: callback k is registered
+    std::uint16_t callbacks_ran = 0;             // bit k: callback k has run
     std::array<std::int8_t, kMaxTasks> queue{};  // task ids in submission order
     std::uint8_t submitted = 0;
     friend bool operator==(const state_type&, const state_type&) = default;
@@ -105,7 +116,8 @@ struct executor_model {
                                  const std::optional<output_type>& out) const {
     if (!out) return s;
     if (in.kind == op::shutdown) return out->what == outcome::ok ? finish_all(s) : std::nullopt;
-    if (in.task < 0 || in.task >= kMaxTasks) return std::nullopt;
+    if (in.task < 0 || in.task >= kMaxTasks || in.slot < 0 || in.slot >= kMaxTasks)
+      return std::nullopt;
     const int t = in.task;
     const phase ph = s.phases[t];
     const auto yes_no = [&](bool expect_yes) {
@@ -153,6 +165,17 @@ struct executor_model {
         if (s.throws & bit(t)) return out->what == outcome::error ? std::optional(s) : std::nullopt;
         return out->what == outcome::value && out->value == 10 * t ? std::optional(s)
                                                                    : std::nullopt;
+      case op::add_callback:
+        if (out->what != outcome::ok || ph == phase::absent || (s.callbacks & bit(in.slot)))
+          return std::nullopt;
+        s.callbacks |= bit(in.slot);
+        return s;
+      case op::callback:
+        if (out->what != outcome::ok || !(s.callbacks & bit(in.slot)) ||
+            (s.callbacks_ran & bit(in.slot)) || (ph != phase::cancelled && !finish(s, t)))
+          return std::nullopt;
+        s.callbacks_ran |= bit(in.slot);
+        return s;
       case op::shutdown:
         break;
     }
@@ -192,6 +215,7 @@ struct executor_model {
       const int t = s.queue[i];
       if (s.phases[t] != phase::cancelled && !finish(s, t)) return std::nullopt;
     }
+    if (s.callbacks != s.callbacks_ran) return std::nullopt;
     return s;
   }
 };
@@ -201,8 +225,9 @@ struct executor_model {
 template <>
 struct std::hash<lockstep::models::executor_model::state_type> {
   std::size_t operator()(const lockstep::models::executor_model::state_type& s) const noexcept {
-    std::uint64_t h =
-        (std::uint64_t{s.body_ran} << 32) | (std::uint64_t{s.throws} << 16) | s.submitted;
+    std::uint64_t h = (std::uint64_t{s.callbacks_ran} << 48) | (std::uint64_t{s.body_ran} << 32) |
+                      (std::uint64_t{s.throws} << 16) | s.submitted;
+    h = h * 0x100000001B3ull ^ s.callbacks;
     for (int i = 0; i < lockstep::models::executor_model::kMaxTasks; ++i)
       h = h * 0x100000001B3ull ^
           (static_cast<std::uint64_t>(s.phases[i]) << 8 | static_cast<std::uint8_t>(s.queue[i]));
