@@ -2,19 +2,25 @@
 // run under ThreadSanitizer). Each is bounded by an operation count and checks the same
 // properties as the model tests: no lost task, cancel only before running, callbacks exactly
 // once, exceptions carried, as_completed yields each future once, the connection bound; and
-// pseudo-random scenarios' histories are checked against models::executor_model.
+// pseudo-random scenarios' histories are checked against models::executor_model and
+// models::resource_pool_model.
 #include <lockstep/connection_pool.hpp>
 #include <lockstep/future.hpp>
+#include <lockstep/lincheck/scenario.hpp>
+#include <lockstep/models/resource_pool.hpp>
 #include <lockstep/test.hpp>
 #include <lockstep/thread_pool.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -293,5 +299,61 @@ LOCKSTEP_UNIT_TEST(pool_stress_histories_are_linearizable) {
     auto r = lockstep::lin::check(pool_history::M{workers}, h);
     LOCKSTEP_ASSERT(r.linearizable()) << "round " << round << ":\n"
                                       << lockstep::lin::describe(r, h);
+  }
+}
+
+// The connection-pool property of connection_pool_property_test.cpp on real threads: timed
+// acquires and releases (of the caller's oldest lease) from three threads, the history checked
+// against models::resource_pool_model (never more than N out, never one connection twice).
+LOCKSTEP_UNIT_TEST(connection_pool_stress_histories_are_linearizable) {
+  constexpr int kSize = 2;
+  using M = lockstep::models::resource_pool_model<kSize>;
+  struct conn {
+    int id;
+  };
+  struct subject {
+    std::atomic<int> next_id{0};
+    lockstep::ConnectionPool<conn> pool{
+        kSize, [this] { return std::make_unique<conn>(conn{next_id.fetch_add(1)}); }};
+    std::mutex m;  // guards `held` (the pool itself needs no lock)
+    std::map<std::thread::id, std::deque<lockstep::ConnectionPool<conn>::Lease>> held;
+    ~subject() { held.clear(); }  // every lease back before the pool goes
+
+    M::output_type apply(const M::input_type& in) {
+      const auto me = std::this_thread::get_id();
+      if (in.kind == M::op::acquire) {
+        auto l = pool.try_acquire_for(200us);
+        if (!l) return {false, -1};
+        const int id = (*l)->id;
+        std::lock_guard<std::mutex> g(m);
+        held[me].push_back(std::move(*l));
+        return {true, id};
+      }
+      std::optional<lockstep::ConnectionPool<conn>::Lease> l;
+      {
+        std::lock_guard<std::mutex> g(m);
+        auto& mine = held[me];
+        if (mine.empty()) return {false, -1};
+        l.emplace(std::move(mine.front()));
+        mine.pop_front();
+      }
+      const int id = (*l)->id;
+      l.reset();  // returned here, inside the release operation
+      return {true, id};
+    }
+  };
+  std::uint32_t seed = 99;
+  for (int scenario = 0; scenario < 30; ++scenario) {
+    lockstep::lin_scenario<M::input_type> s;
+    s.threads.resize(3);
+    for (auto& ops : s.threads) {
+      ops.resize(2 + next_rand(seed) % 3);
+      for (auto& in : ops) in.kind = next_rand(seed) % 3 == 0 ? M::op::release : M::op::acquire;
+    }
+    std::string why;
+    auto r = lockstep::stress_history<M>(
+        s, [] { return std::make_unique<subject>(); },
+        [](subject& c, const M::input_type& in) { return c.apply(in); }, /*rounds=*/15, &why);
+    LOCKSTEP_ASSERT(r.linearizable()) << "scenario " << scenario << ":\n" << why;
   }
 }
