@@ -76,13 +76,10 @@ bool limiter_property(const std::string& name) {
                                      .fallback_iterations = 200});
 }
 
-// Catching a broken twin needs a particular overlap; a few rounds (each its own stable
-// description, hence its own random stream) keep that robust across RC_PARAMS seeds.
+// A twin is caught when one of `rounds` properties (each its own stable random stream) fails.
 template <class Limiter>
 bool caught_within(const std::string& name, int rounds) {
-  for (int r = 0; r < rounds; ++r)
-    if (!limiter_property<Limiter>(name + ", round " + std::to_string(r))) return true;
-  return false;
+  return lockstep::caught_within(name, rounds, limiter_property<Limiter>);
 }
 
 }  // namespace

@@ -30,14 +30,7 @@ using lockstep::lin_property_options;
 constexpr lin_property_options kScenarios{
     .max_threads = 3, .max_ops = 4, .max_executions = 20'000, .fallback_iterations = 1'000};
 
-// Catching a broken twin needs a particular overlap; a few rounds (each its own stable
-// description, hence its own random stream) keep that robust across RC_PARAMS seeds.
-template <class Run>
-bool caught_within(const std::string& name, int rounds, Run run) {
-  for (int r = 0; r < rounds; ++r)
-    if (!run(name + ", round " + std::to_string(r))) return true;
-  return false;
-}
+using lockstep::caught_within;
 
 // ---- OptimisticMap ---------------------------------------------------------------------------
 using VM = lockstep::models::versioned_map_model;

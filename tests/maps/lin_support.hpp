@@ -1,5 +1,5 @@
 // Shared pieces of the tests/maps property tests: a pinned rapidcheck seed, scenario sizes,
-// and the "broken twin must be caught" loop.
+// and lockstep::caught_within (the "broken twin must be caught" loop).
 #pragma once
 
 #include <lockstep/lin_scenario.hpp>
@@ -16,14 +16,6 @@ inline const bool fixed_params = [] {
   return ::setenv("RC_PARAMS", "seed=1 max_success=25", /*overwrite=*/0) == 0;
 }();
 
-// A broken twin is caught when some round's property fails. rapidcheck derives the random
-// stream from the description, so each round has its own stable, unique description.
-template <class RunOnce>
-bool caught_within(const std::string& name, int rounds, RunOnce run_once) {
-  for (int round = 0; round < rounds; ++round) {
-    if (!run_once(name + ", round " + std::to_string(round))) return true;
-  }
-  return false;
-}
+using lockstep::caught_within;
 
 }  // namespace maps_test

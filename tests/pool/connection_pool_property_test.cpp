@@ -131,9 +131,6 @@ LOCKSTEP_UNIT_TEST(connection_pool_is_linearizable) {
 }
 
 LOCKSTEP_UNIT_TEST(connection_pool_check_then_act_bound_is_caught) {
-  bool caught = false;
-  for (int r = 0; r < 5 && !caught; ++r)
-    caught = !property<true>("connection pool: check-then-act bound is caught, round " +
-                             std::to_string(r));
-  LOCKSTEP_ASSERT(caught);
+  LOCKSTEP_ASSERT(lockstep::caught_within("connection pool: check-then-act bound is caught", 5,
+                                          property<true>));
 }

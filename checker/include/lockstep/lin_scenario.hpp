@@ -201,4 +201,15 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
       o);
 }
 
+// For broken twins: true if one of `rounds` runs of a property fails. rapidcheck derives its
+// random stream from the description, so round r runs `run(name + ", round r")`: each round
+// is stable and distinct, which keeps catching a race that needs a particular overlap robust
+// across RC_PARAMS seeds.
+template <class Run>
+bool caught_within(const std::string& name, int rounds, Run run) {
+  for (int r = 0; r < rounds; ++r)
+    if (!run(name + ", round " + std::to_string(r))) return true;
+  return false;
+}
+
 }  // namespace lockstep
