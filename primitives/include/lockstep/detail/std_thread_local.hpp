@@ -5,6 +5,9 @@
 // small map from object serial number to its value; values are destroyed when their thread
 // exits. An object's serial is never reused, so a value can never be confused with a value
 // of a destroyed object; values of destroyed objects are reclaimed when their thread exits.
+// Each thread also remembers the last (serial, value) it looked up, so a thread that keeps
+// using one object (the common case: a per-thread bucket, a lock-rank stack) pays one
+// thread-local compare instead of a hash lookup.
 #pragma once
 
 #include <atomic>
@@ -28,6 +31,16 @@ inline std::unordered_map<std::uint64_t, std::unique_ptr<slot_base>>& table() {
   return t;
 }
 
+// The calling thread's most recent lookup (serial 0: none; serials start at 1).
+struct last_lookup {
+  std::uint64_t serial = 0;
+  slot_base* slot = nullptr;
+};
+inline last_lookup& last() {
+  thread_local last_lookup l;
+  return l;
+}
+
 inline std::uint64_t next_serial() {
   static std::atomic<std::uint64_t> n{1};
   return n.fetch_add(1, std::memory_order_relaxed);
@@ -44,10 +57,15 @@ class std_platform::thread_local_var {
 
   // The calling thread's value, default-constructed on first use.
   T& get() {
-    auto& t = std_tls_detail::table();
-    auto it = t.find(serial_);
-    if (it == t.end()) it = t.emplace(serial_, std::make_unique<std_tls_detail::slot<T>>()).first;
-    return static_cast<std_tls_detail::slot<T>*>(it->second.get())->value;
+    auto& last = std_tls_detail::last();
+    if (last.serial != serial_) {
+      // Slow path: the table owns the value (a unique_ptr, so its address is stable).
+      auto& t = std_tls_detail::table();
+      auto it = t.find(serial_);
+      if (it == t.end()) it = t.emplace(serial_, std::make_unique<std_tls_detail::slot<T>>()).first;
+      last = {serial_, it->second.get()};
+    }
+    return static_cast<std_tls_detail::slot<T>*>(last.slot)->value;
   }
 
  private:
