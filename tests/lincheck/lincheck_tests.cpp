@@ -50,7 +50,11 @@ LOCKSTEP_UNIT_TEST(kv_verdicts_match_known_results) {
       auto h = lin::parse_kv(lin::read_file(p), p);
       auto r = lin::check(models::kv{}, h);
       LOCKSTEP_ASSERT(r.linearizable() == (std::string(v) == "ok")) << p;
-      if (r.linearizable()) LOCKSTEP_ASSERT(r.order.size() == h.ops.size()) << p;
+      if (r.linearizable()) {
+        LOCKSTEP_ASSERT(r.order.size() == h.ops.size()) << p;
+        // One witness for the whole history: the per-key orders merged in real-time order.
+        LOCKSTEP_ASSERT(lin::valid_linearization(models::kv{}, h, r.order)) << p;
+      }
     }
   }
 }

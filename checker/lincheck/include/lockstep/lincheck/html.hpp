@@ -417,7 +417,7 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
       auto& p = parts[k];
       result sr;
       if (r.verdict_ == verdict::linearizable || k == reported) {
-        // r.order concatenates the partitions' orders; r's failure is about one partition.
+        // r.order merges the partitions' orders; r's failure is about one partition.
         sr.verdict_ = r.verdict_;
         auto mine = [&](const std::vector<std::size_t>& v) {
           std::vector<std::size_t> o;

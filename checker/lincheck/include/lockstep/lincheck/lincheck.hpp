@@ -6,8 +6,10 @@
 //     before another was invoked comes first) that the model accepts. Open operations (no
 //     response) may take effect at any point after their invocation, or never.
 //   * On success result.order is such an order (indices into history.ops; open operations that
-//     never took effect are absent). On failure result.longest_prefix is the longest sequence
-//     the search could linearize and result.unplaced the completed operations missing from it.
+//     never took effect are absent; for a partitioned model the partitions' orders merged in
+//     real-time order, each partition's subsequence replaying from its own initial state). On
+//     failure result.longest_prefix is the longest sequence the search could linearize and
+//     result.unplaced the completed operations missing from it.
 //   * The search is Wing-Gong/Lowe with memoisation of (linearized set, state), bounded by
 //     options.max_cache entries per partition; when the budget is exceeded the verdict is
 //     `unknown`. Memory is O(max_cache) per partition: memo entries, distinct states (at most
@@ -52,8 +54,10 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lockstep::lin {
@@ -459,6 +463,42 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
   return res;
 }
 
+// Merges the partitions' linearizations into one order that also respects real-time order
+// across partitions. One exists by locality (Herlihy & Wing: the union of per-object
+// linearizations and the real-time order is acyclic), and this Kahn-style walk finds it: the
+// next operation is a partition's next one that no operation still to place returned before.
+// Returns an empty vector if it gets stuck (which locality rules out).
+template <class Op>
+std::vector<std::size_t> merge_orders(const std::vector<Op>& ops,
+                                      const std::vector<std::vector<std::size_t>>& orders) {
+  using ret_op = std::pair<std::uint64_t, std::size_t>;
+  std::priority_queue<ret_op, std::vector<ret_op>, std::greater<>> rets;  // to place, by ret
+  std::size_t total = 0;
+  for (const auto& o : orders) {
+    total += o.size();
+    for (auto i : o) rets.push({ops[i].ret, i});
+  }
+  std::vector<bool> placed(ops.size(), false);
+  std::vector<std::size_t> next(orders.size(), 0), out;
+  out.reserve(total);
+  while (out.size() < total) {
+    while (placed[rets.top().second]) rets.pop();
+    const std::uint64_t earliest_ret = rets.top().first;
+    bool progressed = false;
+    for (std::size_t p = 0; p < orders.size() && !progressed; ++p) {
+      if (next[p] == orders[p].size()) continue;
+      const std::size_t i = orders[p][next[p]];
+      if (ops[i].call > earliest_ret) continue;  // something still to place returned first
+      placed[i] = true;
+      out.push_back(i);
+      ++next[p];
+      progressed = true;
+    }
+    if (!progressed) return {};
+  }
+  return out;
+}
+
 }  // namespace detail
 
 template <model M>
@@ -476,25 +516,37 @@ result check(const M& m, const history<M>& h, const options& opt = {}) {
                    [](const auto& a, const auto& b) { return a.size() < b.size(); });
   result all;
   all.verdict_ = verdict::linearizable;
+  std::vector<std::vector<std::size_t>> orders;
   for (const auto& p : parts) {
     result r = detail::check_part(m, h, p, opt);
     if (r.verdict_ != verdict::linearizable) return r;  // report the failing partition
-    all.order.insert(all.order.end(), r.order.begin(), r.order.end());
+    orders.push_back(std::move(r.order));
   }
+  all.order = orders.size() == 1 ? std::move(orders[0]) : detail::merge_orders(h.ops, orders);
   return all;
 }
 
 // True when `order` is a witness for history h: replayed through the model it is accepted
-// step by step, it respects real-time order (no operation in it returned before an earlier
-// one in it was invoked), and it contains every completed operation (open ones are
-// optional). Tests use it to check that result.order is evidence, not just a "yes".
+// step by step (for a partitioned model: each partition's subsequence from its own initial
+// state), it respects real-time order (no operation in it returned before an earlier one in
+// it was invoked), and it contains every completed operation (open ones are optional). Tests
+// use it to check that result.order is evidence, not just a "yes".
 template <class M>
 bool valid_linearization(const M& m, const history<M>& h, const std::vector<std::size_t>& order) {
-  auto s = m.init();
+  std::vector<std::size_t> part_of(h.ops.size(), 0);
+  std::size_t n_parts = 1;
+  if constexpr (requires { m.partition(h); }) {
+    const auto parts = m.partition(h);
+    n_parts = parts.size();
+    for (std::size_t p = 0; p < parts.size(); ++p)
+      for (auto i : parts[p]) part_of[i] = p;
+  }
+  std::vector<typename M::state_type> states(n_parts, m.init());
   std::vector<bool> seen(h.ops.size(), false);
   for (std::size_t k = 0; k < order.size(); ++k) {
     if (order[k] >= h.ops.size() || seen[order[k]]) return false;
     const auto& o = h.ops[order[k]];
+    auto& s = states[part_of[order[k]]];
     auto n = m.step(s, o.input, o.output);
     if (!n) return false;
     s = *n;
