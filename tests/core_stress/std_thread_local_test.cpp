@@ -1,11 +1,14 @@
 // std_platform::thread_local_var on real threads: one value per (object, thread), values of
 // different objects never mixed up — also when a thread alternates between objects (the
-// one-entry lookup cache must follow) and when a new object reuses a destroyed one's address.
+// one-entry lookup cache must follow) and when a new object reuses a destroyed one's address —
+// and values destroyed with their object or their thread, whichever goes first.
 #include <lockstep/std_platform.hpp>
 #include <lockstep/test.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <thread>
 #include <vector>
@@ -43,4 +46,59 @@ LOCKSTEP_UNIT_TEST(std_thread_local_new_object_at_reused_address_starts_fresh) {
     LOCKSTEP_ASSERT(v->get() == 42 + round);
     v->~tl_int();
   }
+}
+
+namespace {
+std::atomic<int> live_values{0};
+struct counted {
+  counted() { live_values.fetch_add(1); }
+  ~counted() { live_values.fetch_sub(1); }
+  int n = 0;
+};
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(std_thread_local_values_die_with_their_object_or_thread) {
+  // Threads that stay alive while objects come and go do not keep the dead objects' values.
+  std::mutex m;
+  std::condition_variable cv;
+  int phase = 0, ready = 0;
+  auto wait_phase = [&](int p) {
+    std::unique_lock<std::mutex> g(m);
+    cv.wait(g, [&] { return phase >= p; });
+  };
+  auto arrive = [&] {
+    std::lock_guard<std::mutex> g(m);
+    ++ready;
+    cv.notify_all();
+  };
+  auto next_phase = [&](int threads) {
+    std::unique_lock<std::mutex> g(m);
+    cv.wait(g, [&] { return ready == threads; });
+    ready = 0;
+    ++phase;
+    cv.notify_all();
+  };
+  auto obj = std::make_unique<lockstep::std_platform::thread_local_var<counted>>();
+  lockstep::std_platform::thread_local_var<counted> survivor;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 3; ++t) {
+    ts.emplace_back([&] {
+      obj->get().n += 1;
+      survivor.get().n += 1;
+      arrive();
+      wait_phase(1);  // main destroys `obj` meanwhile
+      survivor.get().n += 1;
+      arrive();
+      wait_phase(2);
+    });
+  }
+  next_phase(3);
+  // 3 values of obj + 3 of survivor; destroying obj destroys its 3 while the threads live.
+  LOCKSTEP_ASSERT(live_values.load() == 6) << live_values.load();
+  obj.reset();
+  LOCKSTEP_ASSERT(live_values.load() == 3) << live_values.load();
+  next_phase(3);
+  for (auto& th : ts) th.join();
+  // The threads exited: their values of the surviving object are gone too.
+  LOCKSTEP_ASSERT(live_values.load() == 0) << live_values.load();
 }
