@@ -102,10 +102,11 @@ LOCKSTEP_UNIT_TEST(queue_priority_generated_scenarios_are_linearizable) {
 // within the first round for seed 1; rounds with their own stable descriptions guard against
 // a lucky seed.
 LOCKSTEP_UNIT_TEST(queue_broken_lifo_pop_in_fifo_is_caught) {
-  bool caught = false;
-  for (int round = 0; round < 5 && !caught; ++round) {
-    caught = !property<lockstep::models::fifo_queue_model<kCapacity>, lockstep::LifoQueue<int, P>>(
-        "LIFO pop checked as FIFO is caught, round " + std::to_string(round));
-  }
-  LOCKSTEP_ASSERT(caught) << "a LIFO queue passed as a linearizable FIFO queue";
+  LOCKSTEP_ASSERT(lockstep::caught_within(
+      "LIFO pop checked as FIFO is caught", 5,
+      [](const std::string& name) {
+        return property<lockstep::models::fifo_queue_model<kCapacity>, lockstep::LifoQueue<int, P>>(
+            name);
+      }))
+      << "a LIFO queue passed as a linearizable FIFO queue";
 }

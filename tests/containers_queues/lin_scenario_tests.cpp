@@ -85,10 +85,7 @@ LOCKSTEP_UNIT_TEST(lin_scenario_broken_cas_is_caught) {
   // random scenarios and usually suffices (the race needs two operations in one thread); a
   // few more rounds keep the test robust against other RC_PARAMS seeds. rapidcheck derives
   // the random stream from the description, so each round has its own (stable, unique) one.
-  bool caught = false;
-  for (int round = 0; round < 10 && !caught; ++round) {
-    caught = !run<true>(
-        ("lin_scenario: check-then-act cas is caught, round " + std::to_string(round)).c_str());
-  }
-  LOCKSTEP_ASSERT(caught);
+  LOCKSTEP_ASSERT(
+      lockstep::caught_within("lin_scenario: check-then-act cas is caught", 10,
+                              [](const std::string& name) { return run<true>(name.c_str()); }));
 }

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <string>
 
 #include "lockstep/test.hpp"
 
@@ -22,15 +23,25 @@ void register_test(test_info info) {
 
 const std::vector<test_info>& registered_tests() { return registry(); }
 
+namespace {
+std::string& twin_caught() {
+  static std::string what;  // unit tests run one at a time, on the calling thread
+  return what;
+}
+}  // namespace
+
+void note_twin_caught(const std::string& what) { twin_caught() = what; }
+
 test_outcome run_unit_test(const test_info& t, const run_config&) {
   run_row row;
   row.mode = "unit";
   row.executions = 1;
   auto t0 = std::chrono::steady_clock::now();
+  twin_caught().clear();
   try {
     t.body();
     row.passed = true;
-    row.verdict = "pass";
+    row.verdict = twin_caught().empty() ? "pass" : "caught: " + twin_caught();
   } catch (const test_skipped& e) {
     row.skipped = true;
     row.verdict = "skipped";

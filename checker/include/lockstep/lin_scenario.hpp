@@ -205,10 +205,15 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
 // random stream from the description, so round r runs `run(name + ", round r")`: each round
 // is stable and distinct, which keeps catching a race that needs a particular overlap robust
 // across RC_PARAMS seeds.
+// A catch is noted for the summary (note_twin_caught: the row reads "caught: linearizability").
 template <class Run>
 bool caught_within(const std::string& name, int rounds, Run run) {
-  for (int r = 0; r < rounds; ++r)
-    if (!run(name + ", round " + std::to_string(r))) return true;
+  for (int r = 0; r < rounds; ++r) {
+    if (!run(name + ", round " + std::to_string(r))) {
+      note_twin_caught("linearizability");
+      return true;
+    }
+  }
   return false;
 }
 

@@ -167,6 +167,12 @@ struct test_skipped : std::exception {
   const char* what() const noexcept override { return reason.c_str(); }
 };
 
+// For a unit test that runs a deliberately broken twin through a property (e.g.
+// lockstep::caught_within): records that the twin's bug was caught, so the test's summary row
+// says "caught: <what>" instead of "pass" when the test passes (the verification summary
+// counts caught twins). Only meaningful inside a LOCKSTEP_UNIT_TEST body.
+void note_twin_caught(const std::string& what);
+
 }  // namespace lockstep
 
 #define LOCKSTEP_SKIP(reason) throw ::lockstep::test_skipped(reason)
