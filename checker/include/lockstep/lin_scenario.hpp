@@ -10,11 +10,10 @@
 //     history is reported through report_failure(failure_kind::linearizability,
 //     lin::describe(...)), so the checker's report carries the replay token and the trace
 //     (options.exhaustive = false: every scenario is sampled, for objects whose smallest
-//     scenarios are beyond enumeration). On
-//     failure rapidcheck shrinks the scenario; the returned bool is false and stderr shows the
-//     minimal scenario + report. Reproduce with RC_PARAMS="seed=N"; the report ends with how to
-//     replay the failing execution itself (LOCKSTEP_REPLAY=<token> plus rapidcheck's
-//     RC_PARAMS="reproduce=...").
+//     scenarios are beyond enumeration). On failure rapidcheck shrinks the scenario; the
+//     returned bool is false and stderr shows the minimal scenario + report. Reproduce with
+//     RC_PARAMS="seed=N"; the report ends with how to replay the failing execution itself
+//     (LOCKSTEP_REPLAY=<token> plus rapidcheck's RC_PARAMS="reproduce=...").
 //   * stress_history(...) (lockstep/lincheck/scenario.hpp, included here; use that header
 //     alone in stress tests, which must build without the checker for the tsan preset) runs
 //     the same kind of scenario on real threads and returns lin::check's result.
@@ -204,8 +203,8 @@ bool lin_property(const std::string& description, rc::Gen<typename M::input_type
 // For broken twins: true if one of `rounds` runs of a property fails. rapidcheck derives its
 // random stream from the description, so round r runs `run(name + ", round r")`: each round
 // is stable and distinct, which keeps catching a race that needs a particular overlap robust
-// across RC_PARAMS seeds.
-// A catch is noted for the summary (note_twin_caught: the row reads "caught: linearizability").
+// across RC_PARAMS seeds. A catch is noted for the summary (note_twin_caught: the test's row
+// reads "caught: linearizability").
 template <class Run>
 bool caught_within(const std::string& name, int rounds, Run run) {
   for (int r = 0; r < rounds; ++r) {
