@@ -20,16 +20,17 @@ class packed_bucket {
   typename P::clock::time_point start_time() const { return start_; }
 
  protected:
-  // Loads the state into `cur` and returns the refilled (tokens, last) for this call's time.
-  void load_refilled(std::uint64_t& cur, std::uint64_t& tokens, std::uint64_t& last) {
+  // One attempt: loads the state, refills it for this call's time and, if a token is there,
+  // returns commit(loaded, next) — next being the state with that token taken — where the
+  // twins differ in how they publish it; no token: false.
+  template <class Commit>
+  bool try_take(Commit commit) {
     const std::uint64_t now = lockstep::rate_limiter_detail::micros_since<P>(start_);
-    cur = state_.load(std::memory_order_relaxed);
-    tokens = cur & 0xFFFFF;
-    last = cur >> 20;
+    std::uint64_t cur = state_.load(std::memory_order_relaxed);
+    std::uint64_t tokens = cur & 0xFFFFF, last = cur >> 20;
     math_.refill(tokens, last, now);
-  }
-  static std::uint64_t pack(std::uint64_t tokens, std::uint64_t last) {
-    return (last << 20) | tokens;
+    if (tokens == 0) return false;
+    return commit(cur, (last << 20) | (tokens - 1));
   }
 
   lockstep::rate_limiter_detail::bucket_math math_;
@@ -44,11 +45,10 @@ class load_store : public packed_bucket<P> {
  public:
   using packed_bucket<P>::packed_bucket;
   bool try_acquire() {
-    std::uint64_t cur, tokens, last;
-    this->load_refilled(cur, tokens, last);
-    if (tokens == 0) return false;
-    this->state_.store(this->pack(tokens - 1, last), std::memory_order_relaxed);  // BUG: no CAS
-    return true;
+    return this->try_take([this](std::uint64_t, std::uint64_t next) {
+      this->state_.store(next, std::memory_order_relaxed);  // BUG: not a CAS
+      return true;
+    });
   }
 };
 
@@ -60,12 +60,11 @@ class gives_up_on_contention : public packed_bucket<P> {
  public:
   using packed_bucket<P>::packed_bucket;
   bool try_acquire() {
-    std::uint64_t cur, tokens, last;
-    this->load_refilled(cur, tokens, last);
-    if (tokens == 0) return false;
-    // BUG: no retry; the failed CAS means "the state changed", not "no token".
-    return this->state_.compare_exchange_strong(
-        cur, this->pack(tokens - 1, last), std::memory_order_relaxed, std::memory_order_relaxed);
+    return this->try_take([this](std::uint64_t cur, std::uint64_t next) {
+      // BUG: no retry; the failed CAS means "the state changed", not "no token".
+      return this->state_.compare_exchange_strong(cur, next, std::memory_order_relaxed,
+                                                  std::memory_order_relaxed);
+    });
   }
 };
 
