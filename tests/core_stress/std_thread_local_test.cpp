@@ -11,6 +11,7 @@
 #include <mutex>
 #include <new>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 using tl_int = lockstep::std_platform::thread_local_var<int>;
@@ -35,17 +36,48 @@ LOCKSTEP_UNIT_TEST(std_thread_local_values_per_object_and_thread) {
   LOCKSTEP_ASSERT(a.get() == 0 && b.get() == 0) << "the main thread has values of its own";
 }
 
-LOCKSTEP_UNIT_TEST(std_thread_local_new_object_at_reused_address_starts_fresh) {
-  // Construct objects in the same storage, one after another: the address repeats, the serial
-  // does not, so the cached lookup of the old object must not answer for the new one.
-  alignas(tl_int) unsigned char storage[sizeof(tl_int)];
+namespace {
+
+// Constructs objects in the same storage, one after another: the address repeats, the serial
+// does not, so the cached lookup of the old object must not answer for the new one. Returns
+// the first round whose fresh object saw an old value, or -1.
+template <class TL>
+int reused_address_round_seeing_old_value() {
+  alignas(TL) unsigned char storage[sizeof(TL)];
+  int bad_round = -1;
   for (int round = 0; round < 3; ++round) {
-    auto* v = new (storage) tl_int();
-    LOCKSTEP_ASSERT(v->get() == 0) << "round " << round << " saw a destroyed object's value";
+    auto* v = new (storage) TL();
+    if (v->get() != 0 && bad_round < 0) bad_round = round;
     v->get() = 42 + round;
-    LOCKSTEP_ASSERT(v->get() == 42 + round);
-    v->~tl_int();
+    v->~TL();
   }
+  return bad_round;
+}
+
+// Broken twin: per-thread values keyed by the object's address (the obvious design without
+// serials), so a new object at a destroyed one's address inherits its value.
+class address_keyed_int {
+ public:
+  int& get() { return table()[this]; }
+
+ private:
+  static std::unordered_map<const void*, int>& table() {
+    thread_local std::unordered_map<const void*, int> t;
+    return t;
+  }
+};
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(std_thread_local_new_object_at_reused_address_starts_fresh) {
+  const int bad = reused_address_round_seeing_old_value<tl_int>();
+  LOCKSTEP_ASSERT(bad < 0) << "round " << bad << " saw a destroyed object's value";
+}
+
+LOCKSTEP_UNIT_TEST(std_thread_local_address_keyed_twin_is_caught) {
+  // The check above is not vacuous: address-keyed storage fails it from the second round on.
+  LOCKSTEP_ASSERT(reused_address_round_seeing_old_value<address_keyed_int>() == 1);
+  lockstep::note_twin_caught("stale value at a reused address");
 }
 
 namespace {
