@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "  --iterations=N       executions in random mode\n"
     "  --seed=N             seed for random mode\n"
     "  --dpor=on|off        exhaustive mode with/without partial-order reduction\n"
+    "  --engine=graph|dpor  exhaustive mode over execution graphs (one execution per graph)\n"
+    "                       or over interleavings with DPOR (the test's choice by default)\n"
     "  --max-steps=N        per-execution step bound (livelock suspicion beyond)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
     "  --json[=FILE]        write the results as JSON (to stdout, or FILE)\n"
@@ -186,6 +188,13 @@ int harness_main(int argc, char** argv) {
         cfg.dpor = 0;
       else
         return bad("--dpor must be on or off, not '" + v + "'");
+    } else if (val("engine", v)) {
+      if (v == "graph")
+        cfg.engine = 1;
+      else if (v == "dpor")
+        cfg.engine = 0;
+      else
+        return bad("--engine must be graph or dpor, not '" + v + "'");
     } else if (val("seed", v)) {
       if (!parse_u64(v, cfg.seed)) return bad("--seed needs an unsigned integer, not '" + v + "'");
     } else if (val("max-steps", v)) {

@@ -40,6 +40,13 @@ namespace lockstep {
 // which loads may read older stores as the memory orders permit (see lockstep/rt/runtime.hpp).
 enum class memory_model : std::uint8_t { sequential, c11 };
 
+// How exhaustive mode explores: `dpor` — interleavings with source-set DPOR (under c11, times
+// the choice of store at each load); `graph` — one execution per consistent execution graph
+// (TruSt; checker/rt/src/graph/README.md). The graph engine does not model condition
+// variables, semaphores, shared mutexes, timed waits, sleeps or clocks yet: a test using them
+// fails with a message saying so.
+enum class engine : std::uint8_t { dpor, graph };
+
 struct model_test_options {
   // The failure the test must provoke (a broken twin); none: the test must pass.
   failure_kind expect = failure_kind::none;
@@ -61,7 +68,20 @@ struct model_test_options {
   // execution per Mazurkiewicz trace instead of one per interleaving. Ignored when a
   // preemption bound is set.
   bool dpor = true;
+  lockstep::engine engine = lockstep::engine::dpor;
   memory_model memory = memory_model::sequential;
+  // Graph engine, for tests of the engine itself: keep a signature of every explored graph
+  // and count those explored twice (exploration::duplicate_graphs; optimality means 0).
+  bool check_optimality = false;
+  // Graph engine: how many times a thread may read an overwritten value after yielding, per
+  // location (spin loops that keep missing a write that exists). Beyond it a read that
+  // follows a yield reads the latest write. See checker/rt/src/graph/trust.hpp.
+  int stale_spins = 2;
+  // Graph engine: cut loop iterations that wrote nothing and saw nothing new (a failed CAS
+  // retried, a spin that read only the latest writes) — GenMC's spin-assume. Turn it off for
+  // loops that leave after a count of identical iterations (spin-then-park): their fallback
+  // path is only reached by unrolling them.
+  bool prune_loops = true;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
 };
 
@@ -81,6 +101,8 @@ struct exploration {
   std::string verdict;  // "pass (complete)", "FAIL: assertion", "FAIL: incomplete", ...
   std::string report;   // failure, replay token and trace (empty when passed)
   std::string token;
+  std::uint64_t blocked = 0;           // graph engine: executions cut by a held-back lock
+  std::uint64_t duplicate_graphs = 0;  // with check_optimality
 };
 exploration explore(const std::string& name, std::function<void()> body,
                     const model_test_options& opts = {}, bool exhaustive = true);

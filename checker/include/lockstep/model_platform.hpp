@@ -7,9 +7,9 @@
 // checker. Only usable inside a LOCKSTEP_TEST body (lockstep/check.hpp).
 //
 // Semantics the checker explores
-//   * Sequentially consistent interleavings of the visible operations (the C++11 weak
-//     memory model is a later extension); memory orders do drive happens-before for the
-//     race detector: release/acquire (and seq_cst) synchronise, relaxed does not.
+//   * Sequentially consistent interleavings of the visible operations, or the C++11 (RC11)
+//     model (model_test_options::memory); memory orders drive happens-before for the race
+//     detector: release/acquire (and seq_cst) synchronise, relaxed does not.
 //   * condition_variable waits may wake spuriously (bounded per execution) and timed waits
 //     may time out at any scheduling point: both are explored as choices.
 //   * Time is virtual: clock::now() only moves when a sleep or timeout fires.
@@ -60,11 +60,13 @@ class mutex_core : public rt::object, public rt::waitable {
 
   void lock(source_loc loc) {
     rt::point({rt::op::lock, this, loc, this});
+    graph_step(rt::rmw_kind::lock, loc);
     if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
   }
   bool try_lock(source_loc loc) {
     rt::point({rt::op::try_lock, this, loc});
+    graph_step(rt::rmw_kind::try_lock, loc);
     if (!ready(rt::current_thread())) {
       rt::step_read_only();
       if (rt::tracing()) rt::trace_note("false");
@@ -81,6 +83,7 @@ class mutex_core : public rt::object, public rt::waitable {
       if (rt::tracing()) rt::trace_note("timed out");
       return false;
     }
+    graph_step(rt::rmw_kind::lock, loc);
     if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
     return true;
@@ -89,6 +92,9 @@ class mutex_core : public rt::object, public rt::waitable {
   int owner() const noexcept { return owner_; }
 
  private:
+  // Under the graph engine: the operation's event (its value is the mutex state). Returns
+  // whether it writes (a try_lock that fails does not).
+  bool graph_step(rt::rmw_kind k, source_loc loc);
   void acquire() {
     owner_ = rt::current_thread();
     ++depth_;
@@ -127,6 +133,11 @@ struct model_platform {
            source_loc loc = source_loc::current()) const {
       auto* self = const_cast<atomic*>(this);
       rt::point({rt::op::atomic_load, this, loc});
+      if (graph_) {
+        T v = from_bits(rt::graph_load(*this, to_bits(v_), mo, loc));
+        note(v);
+        return v;
+      }
       if (weak_) {
         T v = from_bits(rt::weak_load(self->w_, id(), mo));
         note(v);
@@ -139,6 +150,11 @@ struct model_platform {
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
                source_loc loc = source_loc::current()) {
       rt::point({rt::op::atomic_store, this, loc});
+      if (graph_) {  // v_ keeps the initial value: the graph has the rest
+        rt::graph_store(*this, to_bits(v_), to_bits(v), mo, loc);
+        note(v);
+        return;
+      }
       v_ = v;
       note(v);
       if (weak_) {
@@ -160,7 +176,30 @@ struct model_platform {
     bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                  std::memory_order failure,
                                  source_loc loc = source_loc::current()) {
-      rt::point({rt::op::atomic_cas, this, loc});
+      {
+        rt::point_desc d{rt::op::atomic_cas, this, loc};
+        d.expected = to_bits(expected);
+        rt::point(d);
+      }
+      if (graph_) {
+        // A failed CAS is a read: it may read any store coherence allows, and returns it.
+        rt::rmw_request r;
+        r.kind = rt::rmw_kind::cas;
+        r.mo = success;
+        r.mo_fail = failure;
+        r.expected = to_bits(expected);
+        r.apply = [](const void* d, std::uint64_t) {
+          return *static_cast<const std::uint64_t*>(d);
+        };
+        const std::uint64_t want = to_bits(desired);
+        r.ctx = &want;
+        const rt::rmw_result res = rt::graph_rmw(*this, to_bits(v_), false, r, loc);
+        if (!res.wrote) expected = from_bits(res.old);
+        if (rt::tracing())
+          rt::trace_note(res.wrote ? "success, now " + rt::value_text(desired)
+                                   : "failed, saw " + rt::value_text(from_bits(res.old)));
+        return res.wrote;
+      }
       // Under the C++11 model the CAS compares against the latest store in modification
       // order (a failed CAS could also read an older one; that behaviour is not explored).
       if (std::memcmp(&v_, &expected, sizeof(T)) == 0) {
@@ -240,6 +279,18 @@ struct model_platform {
     template <class F>
     T rmw(F f, std::memory_order mo, source_loc loc) {
       rt::point({rt::op::atomic_rmw, this, loc});
+      if (graph_) {
+        rt::rmw_request r;
+        r.kind = rt::rmw_kind::always;
+        r.mo = r.mo_fail = mo;
+        r.apply = [](const void* fp, std::uint64_t o) {
+          return to_bits((*static_cast<const F*>(fp))(from_bits(o)));
+        };
+        r.ctx = &f;
+        const T old = from_bits(rt::graph_rmw(*this, to_bits(v_), false, r, loc).old);
+        if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(f(old)));
+        return old;
+      }
       // An RMW continues the release sequence: it always reads the latest value, and with a
       // release order publishes this thread's clock as well.
       T old = v_;
@@ -268,13 +319,22 @@ struct model_platform {
     }
     void init_weak() {
       if constexpr (sizeof(T) <= sizeof(std::uint64_t)) {
-        if (rt::weak_memory()) {
+        if (rt::graph_engine()) {
+          graph_ = true;
+        } else if (rt::weak_memory()) {
           weak_ = true;
           w_.mo.push_back(rt::weak_store{to_bits(v_), -1, 0, false, false, {}});
         }
+      } else {
+        if (rt::graph_engine())
+          report_failure(failure_kind::misuse,
+                         "the graph engine models atomics of at most 64 bits (this one has " +
+                             std::to_string(sizeof(T)) + " bytes)",
+                         created());
       }
     }
-    T v_;                  // the latest value in modification order
+    T v_;                  // the latest value in modification order (graph engine: the initial)
+    bool graph_ = false;   // values come from the graph engine's execution graph
     bool weak_ = false;    // this execution uses the C++11 model (and T fits 64 bits)
     rt::weak_location w_;  // modification order, when weak_
   };
@@ -402,8 +462,14 @@ struct model_platform {
     static void sleep_until_ns(std::int64_t deadline, source_loc loc);
   };
 
-  // A spin-wait hint: in the model, a yield (see the header comment).
-  static void spin_pause(source_loc loc = source_loc::current()) { this_thread::yield(loc); }
+  // A spin-wait hint: in the model, a yield (see the header comment) that also marks the back
+  // edge of a spin loop (the graph engine cuts spin iterations that see nothing new).
+  static void spin_pause(source_loc loc = source_loc::current()) {
+    rt::point_desc d{rt::op::yield, nullptr, loc};
+    d.spin = true;
+    rt::point(d);
+    rt::weak_yield();
+  }
 
   // ---------------------------------------------------------------- plain shared data
   template <class T>

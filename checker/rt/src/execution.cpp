@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "graph/hooks.hpp"
 #include "sanitizer_fiber.hpp"
 
 namespace lockstep::rt {
@@ -23,6 +24,7 @@ std::string thread_rec::waiting_for(int) const {
 execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
     : cfg_(cfg),
       chooser_(ch),
+      graph_(ch.graph_hooks()),
       pool_(pool),
       spurious_left_(cfg.spurious_wakeups),
       serial_(++g_serial) {
@@ -138,6 +140,13 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
   std::terminate();
 }
 
+void execution::park_current() {
+  threads_[cur_].parked = true;
+  if (cfg_.trace) note("assume failed: the execution is cut here");
+  to_scheduler();  // never resumed
+  std::terminate();
+}
+
 int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
   int c = chooser_.pick(n);
@@ -174,9 +183,14 @@ void execution::run(const std::function<void()>& body) {
     // may fire and spurious wake-ups that may happen.
     int n = 0;
     bool any_unfinished = false;
+    bool any_parked = false;
     for (int i = 0; i < nthreads_; ++i) {
       thread_rec& th = threads_[i];
       if (th.finished) continue;
+      if (th.parked) {
+        any_parked = true;
+        continue;
+      }
       any_unfinished = true;
       const point_desc& d = th.pending;
       if (!d.blocker || d.blocker->ready(i)) {
@@ -187,7 +201,9 @@ void execution::run(const std::function<void()>& body) {
       }
     }
     if (n == 0) {
-      if (any_unfinished)
+      if (any_parked)
+        blocked_ = true;  // what waits for a parked thread is cut with it
+      else if (any_unfinished)
         report_deadlock();
       else
         check_end();
@@ -198,7 +214,8 @@ void execution::run(const std::function<void()>& body) {
     // spin loops terminate, and it still explores every fair interleaving.
     std::uint32_t enabled = 0;
     for (int k = 0; k < n; ++k) enabled |= 1u << cand_[k].tid;
-    if (yielded_count_ > 0) {
+    // (The graph engine schedules by its own rule, which keeps the same fairness; trust.hpp.)
+    if (yielded_count_ > 0 && !graph_) {
       int m = 0;
       for (int k = 0; k < n; ++k)
         if ((threads_[cand_[k].tid].must_wait_for & enabled) == 0) cand_[m++] = cand_[k];
@@ -211,7 +228,7 @@ void execution::run(const std::function<void()>& body) {
     }
     // Preemption bounding: once the budget is spent, a thread that can go on must go on.
     bool last_can_continue = false;
-    if (last_tid_ >= 0) {
+    if (last_tid_ >= 0 && !graph_) {
       for (int k = 0; k < n; ++k)
         if (cand_[k].tid == last_tid_ && cand_[k].how == wake::normal) {
           last_can_continue = true;
@@ -226,14 +243,16 @@ void execution::run(const std::function<void()>& body) {
     const bool per_step = chooser_.per_step();
     if (per_step) {
       access pending[kMaxThreads];
-      for (int i = 0; i < nthreads_; ++i)
-        if (!threads_[i].finished) pending[i] = access_of(threads_[i].pending, i, wake::normal);
+      if (!graph_)
+        for (int i = 0; i < nthreads_; ++i)
+          if (!threads_[i].finished) pending[i] = access_of(threads_[i].pending, i, wake::normal);
       pick = chooser_.pick_step(cand_, n, pending);
       if (!chooser_.error.empty()) {
         failure_.kind = failure_kind::misuse;
         failure_.message = chooser_.error;
         break;
       }
+      if (pick < 0) break;  // the graph engine ends this execution (not a failure)
       if (n > 1) choices_.push_back(static_cast<std::uint16_t>(pick));
     } else if (n > 1) {
       pick = chooser_.pick(n);
@@ -278,11 +297,19 @@ void execution::run(const std::function<void()>& body) {
     th.woke = c.how;
     access done[2];
     int ndone = 0;
-    if (per_step) done[ndone++] = access_of(th.pending, c.tid, c.how);
+    if (graph_) {
+      graph_->begin_step(*this, c.tid, th.pending, c.how);
+      if (failure_.kind != failure_kind::none) break;
+    } else if (per_step) {
+      done[ndone++] = access_of(th.pending, c.tid, c.how);
+    }
     th.step_read_only = false;
     switch_to(c.tid);
     if (failure_.kind != failure_kind::none) break;
-    if (per_step) {
+    if (graph_) {
+      graph_->end_step(*this, c.tid, th.finished);
+      if (failure_.kind != failure_kind::none) break;
+    } else if (per_step) {
       if (th.step_read_only && ndone == 1) done[0] = access{done[0].key, false, access::plain};
       if (th.finished)
         done[ndone++] =
@@ -292,6 +319,25 @@ void execution::run(const std::function<void()>& body) {
   }
   cur_ = -1;
   active_ = nullptr;
+}
+
+void execution::fail_unsupported(const std::string& what) {
+  if (failure_.kind != failure_kind::none) return;
+  failure_.kind = failure_kind::misuse;
+  failure_.message = "the graph engine does not model " + what +
+                     " yet: run this test with the DPOR engine (--engine=dpor or "
+                     "model_test_options::engine = lockstep::engine::dpor)";
+  failure_.tid = cur_;
+  if (cur_ >= 0) failure_.where = threads_[cur_].pending.loc;
+}
+
+void execution::fail_unsupported_mismatch() {
+  if (failure_.kind != failure_kind::none) return;
+  failure_.kind = failure_kind::misuse;
+  failure_.message =
+      "nondeterministic test: replaying an execution graph, a thread took a different step "
+      "(does the test depend on real time, addresses, or global state?)";
+  failure_.tid = cur_;
 }
 
 void execution::lock_acquired(const object& m, source_loc loc) {

@@ -15,6 +15,9 @@
 namespace lockstep::rt {
 
 namespace ctx = boost::context::detail;
+namespace graph {
+class engine_hooks;
+}
 
 // What a step touches, for partial-order reduction: two steps of different threads are
 // dependent when they touch the same key and at least one writes.
@@ -57,6 +60,9 @@ class chooser {
   // `pending[tid]` is what each thread's next step would touch.
   virtual int pick_step(const step_candidate*, int, const access*) { return 0; }
   virtual void on_step(int /*tid*/, const access* /*acc*/, int /*nacc*/) {}
+  // The graph engine (checker/rt/src/graph/): atomics and mutexes take their values from it,
+  // and pick_step may return -1 to end the execution (a springboard or blocked graph).
+  virtual graph::engine_hooks* graph_hooks() noexcept { return nullptr; }
   std::string error;
 };
 
@@ -102,10 +108,12 @@ struct thread_rec final : waitable {
   void* arg = nullptr;
   void (*destroy)(void*) = nullptr;
   bool finished = false;
-  bool step_read_only = false;    // set by the step's operation: it modified nothing
-  captured_stack stack_at_point;  // tracing only: where a library-header operation came from
-  bool joined = false;            // join() completed
-  bool handle_gone = false;       // no thread object refers to it any more
+  bool parked = false;             // stopped by lockstep::assume: never scheduled again
+  bool step_read_only = false;     // set by the step's operation: it modified nothing
+  captured_stack stack_at_point;   // tracing only: where a library-header operation came from
+  bool joined = false;             // join() completed
+  std::uint32_t objects_made = 0;  // model objects this thread created (object::key)
+  bool handle_gone = false;        // no thread object refers to it any more
   // Fair scheduling (CHESS): after a yield, the threads that must take a step before this
   // one may run again.
   std::uint32_t must_wait_for = 0;
@@ -138,6 +146,8 @@ class execution {
   void run(const std::function<void()>& body);
 
   const failure& result() const noexcept { return failure_; }
+  // The execution ended with a thread stopped by lockstep::assume (a blocked execution).
+  bool blocked() const noexcept { return blocked_; }
   std::uint64_t steps() const noexcept { return steps_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
   const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
@@ -145,6 +155,7 @@ class execution {
   // --- called from simulated threads (through the rt:: functions) ---
   wake point(const point_desc& d);
   [[noreturn]] void fail(failure_kind k, std::string msg, source_loc where);
+  [[noreturn]] void park_current();  // lockstep::assume failed
   int choose(int n, const char* what);
   int spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc);
   void join(int tid, source_loc loc);
@@ -163,6 +174,16 @@ class execution {
     }
   }
   std::uint32_t next_object_id() noexcept { return next_object_++; }
+  std::uint32_t next_object_key() noexcept {
+    return (static_cast<std::uint32_t>(cur_ + 1) << 20) | threads_[cur_].objects_made++;
+  }
+  graph::engine_hooks* graph() const noexcept { return graph_; }
+  int thread_count() const noexcept { return nthreads_; }
+  void record_choice(std::uint16_t c) { choices_.push_back(c); }
+  // The graph engine met an operation it does not model (called from the scheduler: records
+  // the failure; the step loop stops).
+  void fail_unsupported(const std::string& what);
+  void fail_unsupported_mismatch();
   std::uint32_t next_var_id() noexcept { return next_var_++; }
   std::uint32_t serial() const noexcept { return serial_; }
   void lock_acquired(const object& m, source_loc loc);
@@ -182,6 +203,7 @@ class execution {
 
   execution_config cfg_;
   chooser& chooser_;
+  graph::engine_hooks* graph_;
   stack_pool& pool_;
   thread_rec threads_[kMaxThreads];
   int nthreads_ = 0;
@@ -193,6 +215,7 @@ class execution {
   int yielded_count_ = 0;  // threads with a non-empty must_wait_for
   int last_tid_ = -1;      // the thread that took the previous step
   int preemptions_ = 0;
+  bool blocked_ = false;
   std::uint32_t next_object_ = 0;
   std::uint32_t next_var_ = 1;
   std::uint32_t serial_;

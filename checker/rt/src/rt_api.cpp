@@ -3,6 +3,7 @@
 #include <string>
 
 #include "execution.hpp"
+#include "graph/hooks.hpp"
 #include "lockstep/check.hpp"
 
 namespace lockstep {
@@ -116,7 +117,10 @@ const char* to_string(op o) noexcept {
 }
 
 object::object(const char* kind, source_loc created)
-    : id_(exec("construction").next_object_id()), kind_(kind), created_(created) {}
+    : id_(exec("construction").next_object_id()),
+      key_(execution::active()->next_object_key()),
+      kind_(kind),
+      created_(created) {}
 
 std::string object::name() const { return std::string(kind_) + "#" + std::to_string(id_); }
 
@@ -140,6 +144,7 @@ void release_to(object& o) noexcept {
 void acquire_from(object& o) noexcept { execution::active()->current().clock.join(o.sync()); }
 
 int choose(int n, const char* what) { return exec("choose").choose(n, what); }
+void assume_failed(source_loc) { exec("assume").park_current(); }
 
 int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
   execution& e = exec("thread creation");
@@ -164,6 +169,30 @@ void* tls_get(std::uint32_t key) noexcept {
 }
 void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
   execution::active()->current().tls.push_back({key, p, destroy});
+}
+
+// ---------------------------------------------------------------- the graph engine
+bool graph_engine() noexcept {
+  auto* e = execution::active();
+  return e && e->graph();
+}
+std::uint64_t graph_load(const object& o, std::uint64_t init, std::memory_order mo, source_loc at) {
+  execution& e = *execution::active();
+  return e.graph()->load(e, o.key(), init, false, mo, at);
+}
+void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
+                 source_loc at) {
+  execution& e = *execution::active();
+  e.graph()->store(e, o.key(), init, bits, mo, at);
+}
+rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, const rmw_request& r,
+                     source_loc at) {
+  execution& e = *execution::active();
+  return e.graph()->rmw(e, o.key(), init, sync_object, r, at);
+}
+void graph_fence(std::memory_order mo, source_loc at) {
+  execution& e = *execution::active();
+  e.graph()->fence(e, mo, at);
 }
 
 // ---------------------------------------------------------------- weak memory
@@ -394,6 +423,43 @@ mutex_core::~mutex_core() {
                    created());
 }
 
+namespace {
+std::uint64_t mutex_after(const void* ctx, std::uint64_t old) {
+  const auto* op = static_cast<const rt::rmw_kind*>(ctx);
+  const int me = rt::current_thread();
+  const std::uint32_t depth = static_cast<std::uint32_t>(old >> 32);
+  if (*op == rt::rmw_kind::unlock)
+    return depth <= 1
+               ? 0
+               : (static_cast<std::uint64_t>(depth - 1) << 32) | static_cast<std::uint32_t>(me + 1);
+  return (static_cast<std::uint64_t>(old == 0 ? 1 : depth + 1) << 32) |
+         static_cast<std::uint32_t>(me + 1);
+}
+}  // namespace
+
+bool mutex_core::graph_step(rt::rmw_kind k, source_loc loc) {
+  if (!rt::graph_engine()) return true;
+  const std::uint64_t state = owner_ < 0 ? 0
+                                         : (static_cast<std::uint64_t>(depth_) << 32) |
+                                               static_cast<std::uint32_t>(owner_ + 1);
+  rt::rmw_request r;
+  r.kind = k;
+  r.mo = k == rt::rmw_kind::unlock ? std::memory_order_release : std::memory_order_acquire;
+  r.mo_fail = std::memory_order_relaxed;
+  r.recursive = recursive_;
+  r.apply = &mutex_after;
+  r.ctx = &k;
+  const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);
+  // The graph's state of the mutex and the mutex's own must agree: the engine replays
+  // operations on a mutex in the order its graph gives them.
+  if (res.old != state)
+    report_failure(failure_kind::misuse,
+                   "lockstep internal error: the graph engine's state of " + name() +
+                       " differs from the mutex's own",
+                   loc);
+  return res.wrote;
+}
+
 std::string mutex_core::waiting_for(int) const {
   return name() + " held by thread " + std::to_string(owner_);
 }
@@ -401,6 +467,7 @@ std::string mutex_core::waiting_for(int) const {
 void mutex_core::unlock(source_loc loc) {
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
+  if (owner_ == me) graph_step(rt::rmw_kind::unlock, loc);
   if (owner_ != me)
     report_failure(failure_kind::misuse,
                    name() + ".unlock() by thread " + std::to_string(me) +
@@ -420,7 +487,10 @@ void model_platform::atomic_thread_fence(std::memory_order mo, source_loc loc) {
   // Under the sequentially consistent exploration a fence orders nothing further; under the
   // C++11 model it synchronises through the stores read / written around it.
   rt::point({rt::op::fence, nullptr, loc});
-  if (rt::weak_memory()) rt::weak_fence(mo);
+  if (rt::graph_engine())
+    rt::graph_fence(mo, loc);
+  else if (rt::weak_memory())
+    rt::weak_fence(mo);
 }
 
 model_platform::clock::time_point model_platform::clock::now(source_loc loc) {

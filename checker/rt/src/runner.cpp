@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "dpor.hpp"
 #include "execution.hpp"
+#include "graph/replay.hpp"
+#include "graph/trust.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
@@ -29,6 +32,7 @@ rt::stack_pool& pool() {
 struct one_result {
   rt::failure fail;
   std::uint64_t steps = 0;
+  bool blocked = false;  // cut by lockstep::assume
   std::vector<std::uint16_t> choices;
   std::vector<rt::trace_event> trace;
 };
@@ -44,6 +48,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   one_result r;
   r.fail = e.result();
   r.steps = e.steps();
+  r.blocked = e.blocked();
   r.choices = e.choices();
   if (cfg.trace) r.trace = e.trace();
   return r;
@@ -120,8 +125,16 @@ void replay_report(const test_info& t, const rt::execution_config& cfg, const rt
   c.preemption_bound = -1;
   if (tok.strategy.rfind("pb", 0) == 0) c.preemption_bound = std::stoi(tok.strategy.substr(2));
   c.trace = true;
-  rt::replay_chooser ch(tok.choices);
   rt::set_overflow_context(t.name, rt::prefix_of(tok));
+  if (tok.strategy == "graph") {
+    // The graph engine's token: schedule plus (C++11 model) reads-from and co choices.
+    c.weak_memory = false;
+    rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
+                                tok.choices);
+    rerun = run_one(t, c, ch);
+    return;
+  }
+  rt::replay_chooser ch(tok.choices);
   rerun = run_one(t, c, ch);
 }
 
@@ -212,7 +225,46 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     return true;
   };
 
-  if (m.kind == strategy_kind::exhaustive) {
+  std::uint64_t blocked = 0, moot = 0, duplicates = 0;
+  const bool use_graph = m.kind == strategy_kind::exhaustive && opts.preemption_bound < 0 &&
+                         (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph);
+  if (use_graph) {
+    // One execution per consistent execution graph (checker/rt/src/graph/trust.hpp).
+    tok.strategy = "graph";
+    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::graph::trust_engine ge(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
+                               opts.stale_spins, opts.prune_loops);
+    mcfg.weak_memory = false;  // values come from the graph
+    std::set<std::string> seen;
+    if (!rc.resume_path.empty() || !rc.frontier_path.empty())
+      note = "(--frontier/--resume are not supported by the graph engine yet; ignored)\n";
+    for (;;) {
+      one_result r = run_one(t, mcfg, ge);
+      if (r.blocked) ge.mark_blocked();
+      if (!ge.moot()) {  // a springboard graph is not an execution of the program
+        ++n;
+        stamp(r);
+        if (opts.check_optimality && !ge.blocked() && !seen.insert(ge.signature()).second)
+          ++duplicates;
+        if (r.fail.kind != failure_kind::none) {
+          found = std::move(r);
+          break;
+        }
+        if ((n & 255) == 0) progress();
+      }
+      estimate_sum += ge.path_estimate();
+      if (!ge.next()) break;
+      if (n >= opts.max_executions || over_budget()) {
+        incomplete = true;
+        stop_reason = n >= opts.max_executions
+                          ? "max_executions = " + std::to_string(opts.max_executions)
+                          : "the --budget";
+        break;
+      }
+    }
+    blocked = ge.blocked_count();
+    moot = ge.moot_count();
+  } else if (m.kind == strategy_kind::exhaustive) {
     mcfg.preemption_bound = opts.preemption_bound;
     const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && opts.preemption_bound < 0;
     tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound)
@@ -363,8 +415,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     if (m.kind == strategy_kind::exhaustive)
       row.verdict = opts.preemption_bound >= 0
                         ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
-                    : tok.strategy == "dpor" ? "pass (complete, dpor)"
-                                             : "pass (complete)";
+                    : tok.strategy == "dpor"  ? "pass (complete, dpor)"
+                    : tok.strategy == "graph" ? "pass (complete, graph)"
+                                              : "pass (complete)";
     else if (m.kind == strategy_kind::icb)
       row.verdict = "pass (pb<=" + std::to_string(rc.max_preemptions) + ")";
     else
@@ -372,6 +425,16 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     if (redundant)
       report = std::to_string(redundant) + " of the " + std::to_string(n) +
                " executions were sleep-set blocked (redundant)";
+  }
+  if (use_graph) {
+    // "N complete + M blocked" (a springboard graph is counted apart: it is no execution).
+    row.executions = n;
+    row.blocked = blocked;
+    row.duplicates = duplicates;
+    if (report.empty() || found.fail.kind == failure_kind::none)
+      report = std::to_string(n - blocked) + " complete + " + std::to_string(blocked) +
+               " blocked executions (" + std::to_string(moot) + " springboard graphs)" +
+               (report.empty() ? "" : "; " + report);
   }
   row.detail = note + report;
   row.seconds = elapsed();
@@ -466,6 +529,8 @@ exploration explore(const std::string& name, std::function<void()> body,
   x.verdict = row.verdict;
   x.report = row.detail;
   x.token = row.token;
+  x.blocked = row.blocked;
+  x.duplicate_graphs = row.duplicates;
   return x;
 }
 

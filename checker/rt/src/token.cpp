@@ -91,8 +91,8 @@ std::string decode(const std::string& text, token& out) {
   std::string choices = text.substr(pos);
   if (parts[0] != "1") return "unknown token version '" + parts[0] + "'";
   out.strategy = parts[1];
-  if (out.strategy != "dfs" && out.strategy != "dpor" && out.strategy != "rnd" &&
-      out.strategy != "pct" &&
+  if (out.strategy != "dfs" && out.strategy != "dpor" && out.strategy != "graph" &&
+      out.strategy != "rnd" && out.strategy != "pct" &&
       !(out.strategy.size() > 2 && out.strategy.rfind("pb", 0) == 0 &&
         out.strategy.find_first_not_of("0123456789", 2) == std::string::npos &&
         out.strategy.size() < 6))

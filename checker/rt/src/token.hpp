@@ -2,7 +2,8 @@
 //
 // A token names the test and everything needed to re-run one execution exactly:
 //   <test>@1.<strategy>.<seed>.<max_steps>.<spurious>.<choices>
-// strategy is dfs | pb<k> (DFS with preemption bound k) | rnd | pct; choices is the sequence of
+// strategy is dfs | dpor | graph (checker/rt/src/graph/replay.hpp) | pb<k> (DFS with preemption
+// bound k) | rnd | pct; choices is the sequence of
 // scheduler choices, each a base-62 digit (0-9a-zA-Z) or {N} when N >= 62, with runs of 4 or more
 // written as <d>*<count>. (the '.' ends the count).
 #pragma once

@@ -60,6 +60,7 @@ struct run_config {
   std::uint64_t max_steps = 0;          // per-execution step bound (0 = the test's own default)
   std::string replay_token;             // replay mode
   int dpor = -1;                        // exhaustive mode: -1 the test's choice, 0 off, 1 on
+  int engine = -1;                      // exhaustive mode: -1 the test's choice, 0 dpor, 1 graph
   int pct_depth = 3;                    // PCT: bug depth d (d - 1 priority change points)
   int max_preemptions = 3;              // icb: bounds 0, 1, ..., max_preemptions
   std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
@@ -76,9 +77,11 @@ struct run_row {
   std::string mode;  // "unit", "exhaustive", "random", "replay", ...
   std::uint64_t executions = 0;
   bool passed = false;
-  std::string verdict;  // "pass", "caught: deadlock", "FAIL: assertion", ...
-  std::string detail;   // failure report / replay token, printed on failure
-  std::string token;    // replay token of the reported execution, if any
+  std::string verdict;           // "pass", "caught: deadlock", "FAIL: assertion", ...
+  std::string detail;            // failure report / replay token, printed on failure
+  std::string token;             // replay token of the reported execution, if any
+  std::uint64_t blocked = 0;     // graph engine: of the executions, those blocked
+  std::uint64_t duplicates = 0;  // graph engine with check_optimality: graphs seen twice
   double seconds = 0;
   bool skipped = false;
 };

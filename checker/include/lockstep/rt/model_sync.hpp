@@ -20,6 +20,13 @@ int choose(int n, const char* what);
 // Exploring a nondeterministic input: `int k = lockstep::choose(3);` inside a model test.
 inline int choose(int n) { return rt::choose(n, "choose"); }
 
+// Cuts the executions in which `cond` is false (GenMC's __VERIFIER_assume): the calling
+// thread stops there and the execution counts as blocked, not as a failure. For loops the
+// checker should not unroll further, or inputs outside a test's domain.
+inline void assume(bool cond, source_loc at = source_loc::current()) {
+  if (!cond) rt::assume_failed(at);
+}
+
 class model_platform::shared_mutex : public rt::object {
  public:
   shared_mutex(source_loc loc = source_loc::current()) : rt::object("shared_mutex", loc) {}

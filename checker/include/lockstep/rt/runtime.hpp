@@ -89,6 +89,9 @@ class object {
   object(const object&) = delete;
   object& operator=(const object&) = delete;
   std::uint32_t id() const noexcept { return id_; }
+  // Identifies the object independently of the interleaving: (creating thread, how many
+  // objects that thread created before it). The graph engine's location key.
+  std::uint32_t key() const noexcept { return key_; }
   const char* kind() const noexcept { return kind_; }
   source_loc created() const noexcept { return created_; }
   std::string name() const;  // "mutex#2"
@@ -97,6 +100,7 @@ class object {
 
  private:
   std::uint32_t id_;
+  std::uint32_t key_;
   const char* kind_;
   source_loc created_;
   vclock sync_;
@@ -121,6 +125,8 @@ struct point_desc {
   const waitable* blocker = nullptr;  // null: always enabled
   std::int64_t deadline = -1;         // >= 0: virtual time at which a timeout may fire
   bool may_wake_spuriously = false;   // cv waits
+  std::uint64_t expected = 0;         // compare_exchange: the expected value (loop pruning)
+  bool spin = false;                  // spin_pause: the back edge of a spin loop
 };
 
 // The scheduling point. Returns how the thread was resumed: normal, or (only for points
@@ -192,6 +198,49 @@ void weak_fence(std::memory_order mo);
 // (It prunes executions that re-read a stale value after yielding: a spin loop's first
 // read still may be stale, which is what relaxed-where-acquire bugs need.)
 void weak_yield() noexcept;
+
+// ---------------------------------------------------------------- the graph engine
+// When an execution is explored by the graph engine (checker/rt/src/graph/), the values of
+// atomics and the states of mutexes come from the execution graph: model objects call these
+// after their scheduling point instead of computing the value themselves. Locations are
+// identified by object::key(), which does not depend on the interleaving.
+bool graph_engine() noexcept;
+enum class rmw_kind : std::uint8_t {
+  none,      // a plain load
+  always,    // fetch_add & co., exchange: always writes
+  cas,       // writes iff the value read equals `expected`
+  lock,      // mutex acquisition: writes iff the state read is free (or, recursive, owned by
+             // the thread); waits otherwise
+  try_lock,  // like lock, but fails (reads only) instead of waiting
+  unlock,    // mutex release: always writes
+};
+// Whether an access of kind k by thread tid writes after reading v (mutex states: owner + 1
+// in the low 32 bits, 0 = free; depth in the high bits).
+bool rmw_writes(rmw_kind k, std::uint64_t expected, bool recursive, int tid,
+                std::uint64_t v) noexcept;
+struct rmw_request {
+  rmw_kind kind = rmw_kind::always;
+  std::memory_order mo = std::memory_order_seq_cst;                      // when it writes
+  std::memory_order mo_fail = std::memory_order_seq_cst;                 // when it only reads
+  std::uint64_t expected = 0;                                            // cas
+  bool recursive = false;                                                // lock, try_lock
+  std::uint64_t (*apply)(const void* ctx, std::uint64_t old) = nullptr;  // the value written
+  const void* ctx = nullptr;
+};
+struct rmw_result {
+  std::uint64_t old = 0;
+  bool wrote = false;
+};
+std::uint64_t graph_load(const object& o, std::uint64_t init, std::memory_order mo, source_loc at);
+void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
+                 source_loc at);
+rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, const rmw_request& r,
+                     source_loc at);
+void graph_fence(std::memory_order mo, source_loc at);
+
+// lockstep::assume(cond): an execution in which cond is false is cut (not a failure): the
+// thread stops and the execution is counted as blocked.
+void assume_failed(source_loc at);
 
 // Tracing (replay mode only): annotate the current step with a result value.
 bool tracing() noexcept;

@@ -1,0 +1,38 @@
+// Internal: consistency of an execution graph under the two memory models.
+//
+// SC (Lamport; as in GenMC's SC checker): po ∪ rf ∪ co ∪ fr ∪ thread edges is acyclic. A
+// topological order of that relation is an interleaving that produces the graph: the engine
+// replays the graph in it.
+//
+// RC11 (Lahav, Vafeiadis, Kang, Hur, Dreyer, PLDI'17), the C++11 model repaired:
+//   coherence   irreflexive(hb ; eco?)                         (checked per location as
+//               CoWW, CoWR, CoRW, CoRR over hb-ordered pairs)
+//   atomicity   an RMW's write comes right after the write it read in co
+//   sc          acyclic(psc_base ∪ psc_F) over seq_cst accesses and fences
+//   no-thin-air acyclic(po ∪ rf): holds by construction (a read never reads a write that is
+//               porf-after it; revisits keep that true)
+// plus, for the engine's replay, operations on one synchronization object (mutex) take effect
+// in an order consistent with po ∪ rf: po ∪ rf ∪ thread edges ∪ co|sync ∪ fr|sync is acyclic.
+// hb = (po ∪ sw)+ where sw comes from release/acquire accesses and fences through release
+// sequences (continued by RMWs only, as in C++20), thread spawn and join.
+#pragma once
+
+#include <vector>
+
+#include "graph.hpp"
+
+namespace lockstep::rt::graph {
+
+enum class model : std::uint8_t { sc, rc11 };
+
+// A topological order of po ∪ rf ∪ thread edges ∪ co ∪ fr, where co and fr count for every
+// location (sc_everywhere) or only for synchronization objects. False when cyclic.
+bool linearize(const exec_graph& g, bool sc_everywhere, std::vector<event_ref>* order);
+
+struct consistency_options {
+  bool atomicity = true;  // false: an RMW may share its write with another RMW (a springboard
+                          // graph that only exists to compute revisits; see trust.hpp)
+};
+bool consistent(const exec_graph& g, model m, const consistency_options& o = {});
+
+}  // namespace lockstep::rt::graph

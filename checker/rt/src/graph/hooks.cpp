@@ -1,0 +1,83 @@
+#include "hooks.hpp"
+
+namespace lockstep::rt {
+
+bool rmw_writes(rmw_kind k, std::uint64_t expected, bool recursive, int tid,
+                std::uint64_t v) noexcept {
+  switch (k) {
+    case rmw_kind::none:
+      return false;
+    case rmw_kind::always:
+    case rmw_kind::unlock:
+      return true;
+    case rmw_kind::cas:
+      return v == expected;
+    case rmw_kind::lock:
+    case rmw_kind::try_lock: {
+      const int owner = graph::mutex_owner(v);
+      return owner < 0 || (recursive && owner == tid);
+    }
+  }
+  return false;
+}
+
+}  // namespace lockstep::rt
+
+namespace lockstep::rt::graph {
+
+namespace {
+bool acquires(std::memory_order mo) {
+  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
+}
+bool releases(std::memory_order mo) {
+  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst;
+}
+}  // namespace
+
+executed_writes::loc_entry& executed_writes::of(loc_key k, std::uint64_t init) {
+  for (auto& l : locs_)
+    if (l.key == k) return l;
+  locs_.push_back(loc_entry{k, {}});
+  entry e;
+  e.bits = init;
+  locs_.back().writes.push_back(e);
+  return locs_.back();
+}
+
+void executed_writes::on_read(thread_rec& t, const entry& w, std::memory_order mo) {
+  if (!w.has_sync) return;
+  if (acquires(mo))
+    t.clock.join(w.sync);
+  else
+    t.acq_pending.join(w.sync);
+}
+
+void executed_writes::on_write(thread_rec& t, entry& w, std::memory_order mo,
+                               const entry* rmw_source) {
+  // A release sequence continues through RMWs (C++20: not through plain stores).
+  if (rmw_source && rmw_source->has_sync) {
+    w.sync = rmw_source->sync;
+    w.has_sync = true;
+  }
+  if (releases(mo)) {
+    w.sync.join(t.clock);
+    w.has_sync = true;
+  } else if (t.has_rel_fence) {
+    w.sync.join(t.rel_fence);
+    w.has_sync = true;
+  }
+  if (releases(mo)) t.clock.c[t.id]++;
+}
+
+void executed_writes::on_fence(thread_rec& t, std::memory_order mo) {
+  if (acquires(mo)) t.clock.join(t.acq_pending);
+  if (releases(mo)) {
+    t.rel_fence = t.clock;
+    t.has_rel_fence = true;
+    t.clock.c[t.id]++;
+  }
+}
+
+}  // namespace lockstep::rt::graph

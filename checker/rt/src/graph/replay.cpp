@@ -1,0 +1,87 @@
+#include "replay.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace lockstep::rt::graph {
+
+int replay_engine::next_choice(int n) {
+  if (pos_ >= c_.size()) {
+    error = "the replay token's schedule ended after " + std::to_string(c_.size()) +
+            " choices but the execution continued (token from different code?)";
+    return 0;
+  }
+  const int v = c_[pos_++];
+  if (v >= n) {
+    error = "the replay token chose alternative " + std::to_string(v) + " of only " +
+            std::to_string(n) + " at choice " + std::to_string(pos_) +
+            " (token from different code?)";
+    return 0;
+  }
+  return v;
+}
+
+std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
+  for (auto& c : co_)
+    if (c.key == k) return c.order;
+  co_.push_back(co_list{k, {0}});
+  return co_.back().order;
+}
+
+std::size_t replay_engine::read_index(execution& x, executed_writes::loc_entry& l) {
+  if (model_ == model::sc || l.writes.size() == 1) return l.writes.size() - 1;
+  const int k = next_choice(static_cast<int>(l.writes.size()));
+  if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
+  return static_cast<std::size_t>(k);
+}
+
+std::uint64_t replay_engine::load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                                  std::memory_order mo, source_loc at) {
+  rmw_request none;
+  none.kind = rmw_kind::none;
+  none.mo = none.mo_fail = mo;
+  return rmw(x, k, init, sync_object, none, at).old;
+}
+
+rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                              const rmw_request& op, source_loc) {
+  auto& l = writes_.of(k, init);
+  co_of(k);
+  const std::size_t from = read_index(x, l);
+  rmw_result res;
+  res.old = l.writes[from].bits;
+  res.wrote = op.kind != rmw_kind::none &&
+              rmw_writes(op.kind, op.expected, op.recursive, x.current_id(), res.old);
+  if (!sync_object)
+    executed_writes::on_read(x.current(), l.writes[from], res.wrote ? op.mo : op.mo_fail);
+  if (!res.wrote) return res;
+  executed_writes::entry w;
+  w.bits = op.apply ? op.apply(op.ctx, res.old) : res.old;
+  if (!sync_object) executed_writes::on_write(x.current(), w, op.mo, &l.writes[from]);
+  l.writes.push_back(w);
+  auto& co = co_of(k);
+  co.insert(std::find(co.begin(), co.end(), from) + 1, l.writes.size() - 1);
+  return res;
+}
+
+void replay_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits,
+                          std::memory_order mo, source_loc) {
+  auto& l = writes_.of(k, init);
+  auto& co = co_of(k);
+  std::size_t before = co.size() - 1;  // SC: last
+  if (model_ == model::rc11 && co.size() > 1) {
+    before = static_cast<std::size_t>(next_choice(static_cast<int>(co.size())));
+    if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
+  }
+  executed_writes::entry w;
+  w.bits = bits;
+  executed_writes::on_write(x.current(), w, mo, nullptr);
+  l.writes.push_back(w);
+  co.insert(co.begin() + static_cast<std::ptrdiff_t>(before) + 1, l.writes.size() - 1);
+}
+
+void replay_engine::fence(execution& x, std::memory_order mo, source_loc) {
+  executed_writes::on_fence(x.current(), mo);
+}
+
+}  // namespace lockstep::rt::graph

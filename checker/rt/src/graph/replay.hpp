@@ -1,0 +1,57 @@
+// Internal: replays one execution of the graph engine from its token.
+//
+// A graph-engine token (strategy "graph") holds the scheduling choices of the execution (the
+// thread that took each step, where more than one could), the values of lockstep::choose,
+// and — under the C++11 model only — for every read the write it read (an index into the
+// writes of that location executed so far, the initial value first) and for every store its
+// place in co among the writes executed so far. Under SC a read reads the latest write
+// executed and a store goes last: the schedule alone determines the execution.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "consistency.hpp"
+#include "hooks.hpp"
+
+namespace lockstep::rt::graph {
+
+class replay_engine final : public chooser, public engine_hooks {
+ public:
+  replay_engine(model m, std::vector<std::uint16_t> choices) : model_(m), c_(std::move(choices)) {}
+
+  int pick(int n) override { return next_choice(n); }
+  bool per_step() const noexcept override { return true; }
+  int pick_step(const step_candidate*, int n, const access*) override {
+    return n > 1 ? next_choice(n) : 0;
+  }
+  engine_hooks* graph_hooks() noexcept override { return this; }
+  // The step loop records scheduling choices itself; reads and writes record theirs here.
+  void begin_step(execution&, int, const point_desc&, wake) override {}
+  void end_step(execution&, int, bool) override {}
+  std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                     std::memory_order mo, source_loc at) override;
+  void store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
+             source_loc at) override;
+  rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                 const rmw_request& op, source_loc at) override;
+  void fence(execution& x, std::memory_order mo, source_loc at) override;
+  bool held_back(int) const noexcept override { return false; }
+
+ private:
+  int next_choice(int n);
+  std::size_t read_index(execution& x, executed_writes::loc_entry& l);
+  model model_;
+  std::vector<std::uint16_t> c_;
+  std::size_t pos_ = 0;
+  executed_writes writes_;
+  // Per location: the executed writes (indices into writes_) in co order.
+  struct co_list {
+    loc_key key;
+    std::vector<std::size_t> order;
+  };
+  std::vector<co_list> co_;
+  std::vector<std::size_t>& co_of(loc_key k);
+};
+
+}  // namespace lockstep::rt::graph

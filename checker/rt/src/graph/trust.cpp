@@ -1,0 +1,775 @@
+#include "trust.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace lockstep::rt::graph {
+
+namespace {
+
+bool is_ready_lock_read(const exec_graph& g, event_ref r) {
+  const event& e = g.at(r);
+  return e.has_read() && e.rmw == rmw_kind::lock;
+}
+
+view join_views(view a, const view& b) {
+  if (a.size() < b.size()) a.resize(b.size(), 0);
+  for (std::size_t i = 0; i < b.size(); ++i) a[i] = std::max(a[i], b[i]);
+  return a;
+}
+
+const bool g_debug = std::getenv("LOCKSTEP_DEBUG_GRAPH") != nullptr;
+
+}  // namespace
+
+trust_engine::trust_engine(model m, int stale_spins, bool prune_loops)
+    : model_(m), stale_spins_(stale_spins), prune_loops_(prune_loops) {
+  states_.push_back(state{});
+  begin_execution();
+}
+
+// ------------------------------------------------------------------ per execution
+
+void trust_engine::begin_execution() {
+  exec_graph& G = g();
+  pos_.assign(static_cast<std::size_t>(std::max(G.nthreads(), kMaxThreads)), 0);
+  order_.clear();
+  // The graph is consistent (checked when it was made), so a replay order exists.
+  if (!linearize(G, model_ == model::sc, &order_)) {
+    std::fprintf(stderr, "lockstep: graph engine internal error: no replay order for\n%s",
+                 G.describe().c_str());
+    std::abort();
+  }
+  order_pos_ = 0;
+  moot_ = false;
+  showing_livelock_ = false;
+  blocked_ = false;
+  held_.assign(pos_.size(), hold::none);
+  unprunable_.assign(pos_.size(), false);
+  for (int t = 0; t < G.nthreads(); ++t) {
+    const auto& th = G.threads[static_cast<std::size_t>(t)];
+    if (th.empty()) continue;
+    event_ref last{t, static_cast<std::int32_t>(th.size() - 1)};
+    const event& e = th.back();
+    if (is_ready_lock_read(G, last) && !exec_graph::writes_after(e, G.value_of(e.rf, e.loc)))
+      held_[static_cast<std::size_t>(t)] = hold::lock;
+  }
+  const event_ref la = G.last_added();
+  turn_ = la.is_init() ? 0 : la.tid;
+  writes_.reset();
+  if (g_debug) {
+    std::fprintf(stderr, "--- execution on\n%sorder:", G.describe().c_str());
+    for (event_ref e : order_) std::fprintf(stderr, " %d.%d", e.tid, e.idx);
+    std::fprintf(stderr, "\nheld:");
+    for (std::size_t t = 0; t < held_.size(); ++t)
+      if (held_[t] != hold::none) std::fprintf(stderr, " %zu", t);
+    std::fprintf(stderr, "\n");
+  }
+}
+
+bool trust_engine::replaying(int tid) const {
+  const exec_graph& G = states_.back().g;
+  return tid < G.nthreads() &&
+         pos_[static_cast<std::size_t>(tid)] <
+             static_cast<std::int32_t>(G.threads[static_cast<std::size_t>(tid)].size());
+}
+
+bool trust_engine::held_back(int tid) const noexcept {
+  return static_cast<std::size_t>(tid) < held_.size() &&
+         held_[static_cast<std::size_t>(tid)] != hold::none;
+}
+
+// Whether thread tid's reads from event index `from` on all read the co-latest write.
+bool trust_engine::reads_latest(int tid, std::int32_t from) const {
+  const exec_graph& G = states_.back().g;
+  const auto& th = G.threads[static_cast<std::size_t>(tid)];
+  for (std::size_t i = static_cast<std::size_t>(from); i < th.size(); ++i) {
+    const event& e = th[i];
+    if (e.has_read() && !(e.rf == G.co_max(*G.find_loc(e.loc)))) return false;
+  }
+  return true;
+}
+
+trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
+  if (!prune_loops_ || unprunable_[static_cast<std::size_t>(tid)]) return hold::none;
+  const exec_graph& G = states_.back().g;
+  if (tid >= G.nthreads()) return hold::none;
+  const auto& th = G.threads[static_cast<std::size_t>(tid)];
+  // The iteration: the events since the last yield (or since the CAS being retried), all of
+  // them reads that wrote nothing.
+  auto read_only = [](const event& e) {
+    return e.kind == ev_kind::read && (e.rmw == rmw_kind::none || e.rmw == rmw_kind::cas);
+  };
+  if (d.kind == op::yield) {
+    // spin_pause marks a spin loop: its first read-only iteration (since the last write or
+    // yield) can be cut. A plain yield needs a yield before the iteration (two rounds).
+    std::int32_t i = static_cast<std::int32_t>(th.size());
+    while (i > 0 && th[static_cast<std::size_t>(i - 1)].kind != ev_kind::yield) {
+      const event& e = th[static_cast<std::size_t>(i - 1)];
+      if (!read_only(e) || G.has_write_part(event_ref{tid, i - 1})) {
+        if (!d.spin) return hold::none;
+        break;
+      }
+      --i;
+    }
+    if (i == static_cast<std::int32_t>(th.size()) || (i == 0 && !d.spin)) return hold::none;
+    // Whatever it read: a read of a newer write is another graph, explored on its own.
+    return hold::spin;
+  }
+  if (d.kind == op::atomic_cas) {
+    for (std::int32_t i = static_cast<std::int32_t>(th.size()) - 1; i >= 0; --i) {
+      const event& e = th[static_cast<std::size_t>(i)];
+      if (!read_only(e) || G.has_write_part(event_ref{tid, i})) return hold::none;
+      if (e.rmw == rmw_kind::cas && e.line == d.loc.line && e.file == d.loc.file) {
+        // The same CAS again after it failed. With a new expected value it is a retry (it will
+        // succeed unless the location changes again: cut); with the same one it waits for the
+        // location to change back (a spin), cut only if it saw the latest writes.
+        return e.expected != d.expected ? hold::retry : hold::spin;
+      }
+    }
+  }
+  return hold::none;
+}
+
+int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
+  // A springboard graph (an RMW shares its write with another): its revisits are computed;
+  // the rest of it is no execution of the program.
+  if (moot_) return -1;
+  // Replay: the next event of the replay order.
+  while (order_pos_ < order_.size()) {
+    const event_ref e = order_[order_pos_];
+    const bool held_read =
+        held_[static_cast<std::size_t>(e.tid)] == hold::lock &&
+        e.idx + 1 == static_cast<std::int32_t>(g().threads[static_cast<std::size_t>(e.tid)].size());
+    if (pos_[static_cast<std::size_t>(e.tid)] > e.idx || held_read) {
+      ++order_pos_;  // consumed in an earlier step (choices, finish), or the held lock
+      continue;
+    }
+    for (int k = 0; k < n; ++k)
+      if (c[k].tid == e.tid && c[k].how == wake::normal) return k;
+    error = "nondeterministic test: replaying an execution graph, thread " + std::to_string(e.tid) +
+            " could not take its next step (does the test depend on real time, addresses, or "
+            "global state?)";
+    return 0;
+  }
+  // Extension: next_P. Loop iterations that are pruned hold their thread back first.
+  execution& x = *execution::active();
+  for (int k = 0; k < n; ++k) {
+    const int t = c[k].tid;
+    if (held_[static_cast<std::size_t>(t)] == hold::none)
+      held_[static_cast<std::size_t>(t)] = prune(t, x.thread(t).pending);
+  }
+  auto usable = [&](int k) { return c[k].how == wake::normal && !held_back(c[k].tid); };
+  const exec_graph& G = g();
+  bool any = false;
+  for (int k = 0; k < n; ++k) any = any || usable(k);
+  if (!any) {
+    // Only held-back threads could go on. A spin that read the latest writes while nothing
+    // else can run will never end: let it go (it runs into the step bound, a livelock with a
+    // token). Otherwise the held threads' completions are explored by the revisits of the
+    // writes that free them: this execution is blocked.
+    // Every held thread must be a spin whose last iteration read the latest writes.
+    bool hopeless = true;
+    int spinner = -1;
+    for (int t = 0; t < x.thread_count() && hopeless; ++t) {
+      const hold h = held_[static_cast<std::size_t>(t)];
+      if (x.thread(t).finished || h == hold::none) continue;
+      if (h != hold::spin) {
+        hopeless = false;
+        break;
+      }
+      const auto& th = G.threads[static_cast<std::size_t>(t)];
+      std::int32_t i = static_cast<std::int32_t>(th.size());
+      while (i > 0 && th[static_cast<std::size_t>(i - 1)].kind == ev_kind::read) --i;
+      hopeless = reads_latest(t, i);
+      for (int k = 0; k < n; ++k)
+        if (spinner < 0 && c[k].tid == t && c[k].how == wake::normal) spinner = k;
+    }
+    if (!hopeless || spinner < 0) {
+      blocked_ = true;
+      return -1;
+    }
+    // Let every spin go; nothing more is learnt from this execution but its livelock.
+    for (int t = 0; t < x.thread_count(); ++t)
+      if (held_[static_cast<std::size_t>(t)] == hold::spin) {
+        held_[static_cast<std::size_t>(t)] = hold::none;
+        unprunable_[static_cast<std::size_t>(t)] = true;
+      }
+    showing_livelock_ = true;
+    turn_ = c[spinner].tid;
+    return spinner;
+  }
+  const bool yielded = turn_ >= 0 && turn_ < G.nthreads() &&
+                       !G.threads[static_cast<std::size_t>(turn_)].empty() &&
+                       G.threads[static_cast<std::size_t>(turn_)].back().kind == ev_kind::yield;
+  if (!yielded)
+    for (int k = 0; k < n; ++k)
+      if (usable(k) && c[k].tid == turn_) return k;
+  int best = -1;
+  for (int k = 0; k < n; ++k) {
+    if (!usable(k)) continue;
+    // Cyclic distance after turn_.
+    auto dist = [&](int tid) { return (tid - turn_ + 2 * kMaxThreads - 1) % kMaxThreads; };
+    if (best < 0 || dist(c[k].tid) < dist(c[best].tid)) best = k;
+  }
+  turn_ = c[best].tid;
+  if (g_debug) {
+    std::fprintf(stderr, "next_P: yielded=%d cands", int(yielded));
+    for (int k = 0; k < n; ++k) std::fprintf(stderr, " %d%s", c[k].tid, usable(k) ? "" : "(x)");
+    std::fprintf(stderr, " -> %d\n", turn_);
+  }
+  return best;
+}
+
+void trust_engine::mismatch(execution& x, const char* what) {
+  x.fail(failure_kind::misuse,
+         std::string("nondeterministic test: replaying an execution graph, ") + what +
+             " (does the test depend on real time, addresses, or global state?)",
+         x.current().pending.loc);
+}
+
+event_ref trust_engine::add(int tid, event e) {
+  exec_graph& G = g();
+  const event_ref r = G.append(tid, e);
+  pos_[static_cast<std::size_t>(tid)] = r.idx + 1;
+  turn_ = tid;
+  return r;
+}
+
+// The event the thread's step is at: replayed from the graph, or (checked by the caller with
+// replaying()) to be added.
+event& trust_engine::next_event(execution& x, int tid, ev_kind k, const char* what) {
+  event& e = g().threads[static_cast<std::size_t>(tid)]
+                        [static_cast<std::size_t>(pos_[static_cast<std::size_t>(tid)])];
+  if (e.kind != k) mismatch(x, what);
+  ++pos_[static_cast<std::size_t>(tid)];
+  return e;
+}
+
+void trust_engine::begin_step(execution& x, int tid, const point_desc& d, wake how) {
+  if (how != wake::normal || d.deadline >= 0 || d.may_wake_spuriously) {
+    x.fail_unsupported(std::string("timed waits, timeouts and spurious wake-ups (") +
+                       to_string(d.kind) + ")");
+    return;
+  }
+  ev_kind k;
+  std::uint32_t aux = 0;
+  switch (d.kind) {
+    case op::thread_start:
+      k = ev_kind::start;
+      break;
+    case op::thread_spawn:
+      k = ev_kind::spawn;
+      aux = static_cast<std::uint32_t>(x.thread_count());
+      break;
+    case op::thread_join:
+      k = ev_kind::join;
+      for (int t = 0; t < x.thread_count(); ++t)
+        if (d.blocker == static_cast<const waitable*>(&x.thread(t)))
+          aux = static_cast<std::uint32_t>(t);
+      break;
+    case op::yield:
+      k = ev_kind::yield;
+      break;
+    case op::atomic_load:
+    case op::atomic_store:
+    case op::atomic_rmw:
+    case op::atomic_cas:
+    case op::fence:
+    case op::lock:
+    case op::try_lock:
+    case op::unlock:
+      return;  // the operation's own hook makes its event
+    default:
+      x.fail_unsupported(to_string(d.kind));
+      return;
+  }
+  if (replaying(tid)) {
+    const event& e = g().threads[static_cast<std::size_t>(tid)]
+                                [static_cast<std::size_t>(pos_[static_cast<std::size_t>(tid)])];
+    if (e.kind != k || e.aux != aux) {
+      x.fail_unsupported_mismatch();
+      return;
+    }
+    ++pos_[static_cast<std::size_t>(tid)];
+    return;
+  }
+  event e;
+  e.kind = k;
+  e.aux = aux;
+  e.file = d.loc.file;
+  e.line = d.loc.line;
+  add(tid, e);
+}
+
+void trust_engine::end_step(execution& x, int tid, bool finished) {
+  if (!finished) return;
+  if (replaying(tid)) {
+    // Scheduler context: report, do not jump.
+    if (g().threads[static_cast<std::size_t>(tid)]
+                   [static_cast<std::size_t>(pos_[static_cast<std::size_t>(tid)])]
+                       .kind != ev_kind::finish)
+      x.fail_unsupported_mismatch();
+    ++pos_[static_cast<std::size_t>(tid)];
+    return;
+  }
+  event e;
+  e.kind = ev_kind::finish;
+  add(tid, e);
+}
+
+// ------------------------------------------------------------------ reads
+
+bool trust_engine::allowed_after_yield(event_ref r, event_ref w) const {
+  const exec_graph& G = states_.back().g;
+  const auto& th = G.threads[static_cast<std::size_t>(r.tid)];
+  const loc_key k = G.at(r).loc;
+  std::uint32_t yield_stamp = 0;
+  for (std::int32_t i = r.idx - 1; i >= 0; --i)
+    if (th[static_cast<std::size_t>(i)].kind == ev_kind::yield) {
+      yield_stamp = th[static_cast<std::size_t>(i)].stamp;
+      break;
+    }
+  if (yield_stamp == 0) return true;
+  // Stale reads after yields, per location: at most stale_spins of them.
+  int stale = 0;
+  bool yielded = false;
+  for (std::int32_t i = 0; i < r.idx; ++i) {
+    const event& e = th[static_cast<std::size_t>(i)];
+    yielded = yielded || e.kind == ev_kind::yield;
+    if (yielded && e.has_read() && e.loc == k && !e.added_max) ++stale;
+  }
+  if (stale >= stale_spins_) return false;
+  const location& l = *G.find_loc(k);
+  for (std::size_t i = G.co_index(l, w); i < l.co.size(); ++i) {
+    const event_ref later = l.co[i];
+    if (later.tid != r.tid && G.at(later).stamp > yield_stamp) return false;
+  }
+  return true;
+}
+
+std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) {
+  exec_graph& G = g();
+  event& e = G.at(r);
+  const location l = *G.find_loc(e.loc);  // copy: the loop changes nothing in it
+  const view before = G.prefix_of(r);
+  std::vector<event_ref> all{event_ref{}};
+  all.insert(all.end(), l.co.begin(), l.co.end());
+  std::vector<event_ref> out;
+  const event_ref saved = e.rf;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const event_ref w = all[i];
+    const std::uint64_t v = G.value_of(w, e.loc);
+    const bool writes = e.rmw != rmw_kind::none && exec_graph::writes_after(e, v);
+    if (e.rmw == rmw_kind::lock && !writes) continue;  // a lock waits rather than read that
+    if (e.rmw == rmw_kind::unlock && mutex_owner(v) != r.tid) continue;
+    const bool latest = i + 1 == all.size();
+    if (!latest && !allowed_after_yield(r, w)) continue;
+    if (writes) {
+      // A write another RMW has read for good (it can no longer be revisited, or it comes
+      // before this read): this RMW cannot read it too.
+      bool settled = false;
+      for (int t = 0; t < G.nthreads() && !settled; ++t)
+        for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size() && !settled;
+             ++k) {
+          const event_ref u{t, static_cast<std::int32_t>(k)};
+          if (u == r) continue;
+          const event& eu = G.at(u);
+          if (eu.has_read() && eu.loc == e.loc && eu.rf == w && G.has_write_part(u) &&
+              (!eu.revisitable || exec_graph::contains(before, u)))
+            settled = true;
+        }
+      if (settled) continue;
+    }
+    e.rf = w;
+    if (consistent(G, model_, {.atomicity = false})) out.push_back(w);
+  }
+  G.at(r).rf = saved;
+  return out;
+}
+
+void trust_engine::set_rf(event_ref r, event_ref w) { g().at(r).rf = w; }
+
+std::uint64_t trust_engine::load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                                 std::memory_order mo, source_loc at) {
+  rmw_request none;
+  none.kind = rmw_kind::none;
+  none.mo = none.mo_fail = mo;
+  return rmw(x, k, init, sync_object, none, at).old;
+}
+
+rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                             const rmw_request& op, source_loc at) {
+  const int tid = x.current_id();
+  exec_graph& G = g();
+  G.loc(k, init, sync_object);
+  writes_.of(k, init);
+  event_ref r;
+  if (replaying(tid)) {
+    r = event_ref{tid, pos_[static_cast<std::size_t>(tid)]};
+    event& e = next_event(x, tid, ev_kind::read, "a thread read where it did something else");
+    if (e.loc != k || e.rmw != op.kind) mismatch(x, "a read of a different object or kind");
+  } else {
+    event e;
+    e.kind = ev_kind::read;
+    e.rmw = op.kind;
+    e.mo = op.mo;
+    e.mo_fail = op.mo_fail;
+    e.expected = op.expected;
+    e.recursive = op.recursive;
+    e.aux = static_cast<std::uint32_t>(tid);
+    e.loc = k;
+    e.file = at.file;
+    e.line = at.line;
+    r = add(tid, e);
+    if (!moot_ && !showing_livelock_) {
+      std::vector<event_ref> cands = rf_candidates(r);
+      const event_ref max = G.co_max(*G.find_loc(k));
+      event_ref pick = cands.empty() ? max : cands.back();
+      for (event_ref w : cands)
+        if (w == max) pick = max;
+      set_rf(r, pick);
+      G.at(r).added_max = pick == max;
+      for (event_ref w : cands)
+        if (!(w == pick)) push(item{item_kind::read_rf, G.at(r).stamp, r, w, 0, {}});
+    } else {
+      set_rf(r, G.co_max(*G.find_loc(k)));
+    }
+  }
+  const event& e = G.at(r);
+  rmw_result res;
+  // The value as written in this execution (the graph's copy may come from an earlier one:
+  // pointers to objects of that execution, say).
+  res.old = executed_value(e.rf, k);
+  res.wrote =
+      op.kind != rmw_kind::none && rmw_writes(op.kind, op.expected, op.recursive, tid, res.old);
+  // The read side: hb and the token.
+  record_rf(x, r);
+  if (!sync_object) {
+    const auto& lw = writes_.of(k, init).writes;
+    for (const auto& w : lw)
+      if (w.ref == e.rf) executed_writes::on_read(x.current(), w, res.wrote ? op.mo : op.mo_fail);
+  }
+  if (!res.wrote) {
+    if (replaying(tid) && g().at(event_ref{tid, pos_[static_cast<std::size_t>(tid)]}).rmw_write)
+      mismatch(x, "an RMW that wrote before did not write");
+    return res;
+  }
+  const std::uint64_t bits = op.apply ? op.apply(op.ctx, res.old) : res.old;
+  event_ref w;
+  if (replaying(tid)) {
+    w = event_ref{tid, pos_[static_cast<std::size_t>(tid)]};
+    event& ew = next_event(x, tid, ev_kind::write, "an RMW did not write as before");
+    if (!ew.rmw_write) mismatch(x, "an RMW did not write as before");
+    ew.bits = bits;  // this execution's value
+  } else {
+    event ew;
+    ew.kind = ev_kind::write;
+    ew.rmw_write = true;
+    ew.mo = op.mo;
+    ew.loc = k;
+    ew.bits = bits;
+    ew.aux = static_cast<std::uint32_t>(tid);
+    ew.file = at.file;
+    ew.line = at.line;
+    const event_ref from = g().at(r).rf;
+    w = add(tid, ew);
+    location& l = *g().find_loc(k);
+    const std::size_t at_pos = g().co_index(l, from);  // right after the write read
+    // Another RMW's write already directly follows it: this graph breaks atomicity. It still
+    // tells which reads this write may revisit; then it is dropped.
+    const bool clash = at_pos < l.co.size() && g().at(l.co[at_pos]).rmw_write;
+    l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(at_pos), w);
+    calc_revisits(w);
+    if (clash) moot_ = true;
+  }
+  executed_write(x, w, op.mo, true, sync_object);
+  return res;
+}
+
+std::uint64_t trust_engine::executed_value(event_ref w, loc_key k) {
+  for (const auto& e : writes_.of(k, 0).writes)
+    if (e.ref == w) return e.bits;
+  return g().value_of(w, k);  // not executed yet: record_rf reports it
+}
+
+void trust_engine::record_rf(execution& x, event_ref r) {
+  const event& e = g().at(r);
+  auto& lw = writes_.of(e.loc, 0).writes;
+  std::size_t idx = lw.size();
+  for (std::size_t i = 0; i < lw.size(); ++i)
+    if (lw[i].ref == e.rf) idx = i;
+  if (idx == lw.size()) {
+    mismatch(x, "a read's write has not been executed yet");
+    return;
+  }
+  if (model_ == model::rc11) {
+    if (lw.size() > 1) x.record_choice(static_cast<std::uint16_t>(idx));
+  } else if (idx + 1 != lw.size()) {
+    mismatch(x, "an SC read does not read the latest write");
+  }
+}
+
+// ------------------------------------------------------------------ writes
+
+void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits,
+                         std::memory_order mo, source_loc at) {
+  const int tid = x.current_id();
+  g().loc(k, init, false);
+  writes_.of(k, init);
+  event_ref w;
+  if (replaying(tid)) {
+    w = event_ref{tid, pos_[static_cast<std::size_t>(tid)]};
+    event& e = next_event(x, tid, ev_kind::write, "a thread wrote where it did something else");
+    if (e.loc != k || e.rmw_write) mismatch(x, "a write of a different object");
+    e.bits = bits;  // this execution's value (addresses differ between executions)
+  } else {
+    event e;
+    e.kind = ev_kind::write;
+    e.mo = mo;
+    e.loc = k;
+    e.bits = bits;
+    e.file = at.file;
+    e.line = at.line;
+    w = add(tid, e);
+    g().find_loc(k)->co.push_back(w);
+    if (!moot_ && !showing_livelock_) {
+      add_write_alternatives(w);
+      calc_revisits(w);
+    }
+  }
+  executed_write(x, w, mo, false, false);
+}
+
+void trust_engine::add_write_alternatives(event_ref w) {
+  exec_graph& G = g();
+  location& l = *G.find_loc(G.at(w).loc);
+  // w is last; try every earlier position (1 = right after the initial write).
+  const std::size_t last = l.co.size();
+  for (std::size_t p = 1; p < last; ++p) {
+    std::vector<event_ref> co = l.co;
+    co.pop_back();
+    co.insert(co.begin() + static_cast<std::ptrdiff_t>(p - 1), w);
+    std::swap(l.co, co);
+    const bool ok = consistent(G, model_);
+    std::swap(l.co, co);
+    if (ok)
+      push(item{item_kind::write_co, G.at(w).stamp, w, {}, static_cast<std::uint32_t>(p), {}});
+  }
+}
+
+void trust_engine::calc_revisits(event_ref w) {
+  if (moot_ || showing_livelock_) return;
+  exec_graph& G = g();
+  const event& ew = G.at(w);
+  const view before = G.prefix_of(w);
+  std::vector<event_ref> reads;
+  for (int t = 0; t < G.nthreads(); ++t)
+    for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
+      const event_ref r{t, static_cast<std::int32_t>(k)};
+      const event& er = G.at(r);
+      if (!er.has_read() || er.loc != ew.loc || !er.revisitable || exec_graph::contains(before, r))
+        continue;
+      if (er.rmw == rmw_kind::unlock && mutex_owner(ew.bits) != t) continue;
+      reads.push_back(r);
+    }
+  // Latest first (the order GenMC uses; it only changes the order of exploration).
+  std::sort(reads.begin(), reads.end(),
+            [&](event_ref a, event_ref b) { return G.at(a).stamp > G.at(b).stamp; });
+  for (event_ref r : reads) {
+    view keep = join_views(G.stamp_view(G.at(r).stamp), before);
+    if (!is_maximal(r, w, keep)) continue;
+    push(item{item_kind::backward, ew.stamp, r, w, 0, std::move(keep)});
+  }
+}
+
+// TruSt's maximality condition for Revisit(G, r, w): every deleted event and r itself were
+// added maximally, so that the revisited graph is produced from this graph only.
+bool trust_engine::is_maximal(event_ref r, event_ref w, const view& keep) const {
+  const exec_graph& G = states_.back().g;
+  const event& ew = G.at(w);
+  const location& l = *G.find_loc(ew.loc);
+  const std::size_t wi = G.co_index(l, w);
+  // A write placed before others in co: the writes after it must stay.
+  if (!ew.rmw_write && wi < l.co.size() && !exec_graph::contains(keep, l.co[wi])) return false;
+  // A write of any location that a kept write follows in co (the deleted event did not read
+  // or write the co-latest value of what is kept).
+  auto co_later_kept = [&](const location& at, event_ref x) {
+    const std::size_t xi = G.co_index(at, x);
+    for (std::size_t i = xi; i < at.co.size(); ++i)
+      if (!(at.co[i] == w) && exec_graph::contains(keep, at.co[i])) return true;
+    return false;
+  };
+  for (int t = 0; t < G.nthreads(); ++t)
+    for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
+      const event_ref e{t, static_cast<std::int32_t>(k)};
+      if (!(e == r) && exec_graph::contains(keep, e)) continue;
+      const event& ee = G.at(e);
+      if (!ee.added_max) return false;
+      if (ee.has_read() && co_later_kept(*G.find_loc(ee.loc), ee.rf)) return false;
+      if (ee.has_write() && co_later_kept(*G.find_loc(ee.loc), e)) return false;
+      if (ee.has_read() && !ee.rf.is_init() && !exec_graph::contains(keep, ee.rf) &&
+          G.at(ee.rf).stamp > ee.stamp)
+        return false;  // it was revisited by a write that is deleted now
+    }
+  return true;
+}
+
+void trust_engine::executed_write(execution& x, event_ref w, std::memory_order mo, bool rmw,
+                                  bool sync_object) {
+  const event& e = g().at(w);
+  auto& lw = writes_.of(e.loc, 0).writes;
+  executed_writes::entry ent;
+  ent.ref = w;
+  ent.bits = e.bits;
+  if (!sync_object) {
+    const executed_writes::entry* src = nullptr;
+    if (rmw) {
+      const event_ref from = g().at(event_ref{w.tid, w.idx - 1}).rf;
+      for (const auto& o : lw)
+        if (o.ref == from) src = &o;
+    }
+    executed_writes::on_write(x.current(), ent, mo, src);
+  }
+  // The token: where the write goes in co among the writes executed so far (C++11 model).
+  if (model_ == model::rc11 && !rmw && lw.size() > 1) {
+    const location& l = *g().find_loc(e.loc);
+    const std::size_t mine = g().co_index(l, w);
+    std::uint16_t before = 0;
+    for (std::size_t i = 1; i < lw.size(); ++i)
+      if (g().co_index(l, lw[i].ref) < mine) ++before;
+    x.record_choice(before);
+  }
+  lw.push_back(std::move(ent));
+}
+
+void trust_engine::fence(execution& x, std::memory_order mo, source_loc at) {
+  const int tid = x.current_id();
+  if (replaying(tid)) {
+    event& e = next_event(x, tid, ev_kind::fence, "a thread fenced where it did something else");
+    if (e.mo != mo) mismatch(x, "a fence of a different order");
+  } else {
+    event e;
+    e.kind = ev_kind::fence;
+    e.mo = mo;
+    e.file = at.file;
+    e.line = at.line;
+    add(tid, e);
+  }
+  executed_writes::on_fence(x.current(), mo);
+}
+
+int trust_engine::pick(int n) {
+  execution& x = *execution::active();
+  const int tid = x.current_id();
+  if (replaying(tid)) {
+    event& e = next_event(x, tid, ev_kind::choice, "a choice where the thread did something else");
+    if (e.aux != static_cast<std::uint32_t>(n)) mismatch(x, "a choice among a different number");
+    return static_cast<int>(e.bits);
+  }
+  event e;
+  e.kind = ev_kind::choice;
+  e.aux = static_cast<std::uint32_t>(n);
+  e.bits = 0;
+  const event_ref c = add(tid, e);
+  if (!moot_ && !showing_livelock_)
+    for (int k = n - 1; k >= 1; --k)
+      push(item{item_kind::choice, g().at(c).stamp, c, {}, static_cast<std::uint32_t>(k), {}});
+  return 0;
+}
+
+// ------------------------------------------------------------------ the work list
+
+bool trust_engine::apply(item& it) {
+  state& st = states_.back();
+  exec_graph& G = st.g;
+  switch (it.kind) {
+    case item_kind::read_rf: {
+      G.cut_to_stamp(it.stamp);
+      G.at(it.e).rf = it.w;
+      G.at(it.e).added_max = false;
+      return consistent(G, model_);
+    }
+    case item_kind::write_co: {
+      G.cut_to_stamp(it.stamp);
+      location& l = *G.find_loc(G.at(it.e).loc);
+      l.co.erase(std::find(l.co.begin(), l.co.end(), it.e));
+      l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(it.value - 1), it.e);
+      G.at(it.e).added_max = false;
+      if (!consistent(G, model_)) return false;
+      calc_revisits(it.e);
+      return true;
+    }
+    case item_kind::choice: {
+      G.cut_to_stamp(it.stamp);
+      G.at(it.e).bits = it.value;
+      G.at(it.e).added_max = false;
+      return true;
+    }
+    case item_kind::backward: {
+      exec_graph copy = G;
+      copy.restrict_to(it.keep);
+      const view pre = copy.prefix_of(it.w);
+      copy.at(it.e).rf = it.w;
+      const event& er = copy.at(it.e);
+      copy.at(it.e).added_max = it.w == copy.co_max(*copy.find_loc(er.loc));
+      for (int t = 0; t < copy.nthreads(); ++t)
+        for (std::int32_t k = 0; k < pre[static_cast<std::size_t>(t)]; ++k)
+          copy.threads[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)].revisitable =
+              false;
+      if (!consistent(copy, model_)) return false;
+      states_.push_back(state{std::move(copy), {}});
+      return true;
+    }
+  }
+  return false;
+}
+
+bool trust_engine::next() {
+  if (moot_)
+    ++moot_total_;
+  else if (blocked_)
+    ++blocked_total_;
+  else
+    ++complete_;
+  for (;;) {
+    while (!states_.empty() && states_.back().work.empty()) states_.pop_back();
+    if (states_.empty()) return false;
+    item it = std::move(states_.back().work.back());
+    states_.back().work.pop_back();
+    if (apply(it)) {
+      begin_execution();
+      return true;
+    }
+  }
+}
+
+std::string trust_engine::signature() const {
+  const exec_graph& G = states_.back().g;
+  std::string s;
+  for (int t = 0; t < G.nthreads(); ++t) {
+    s += "|";
+    for (const auto& e : G.threads[static_cast<std::size_t>(t)]) {
+      s += to_string(e.kind)[0];
+      if (e.has_read())
+        s += e.rf.is_init() ? std::string("i")
+                            : std::to_string(e.rf.tid) + "." + std::to_string(e.rf.idx);
+      if (e.kind == ev_kind::choice) s += std::to_string(e.bits);
+      s += ",";
+    }
+  }
+  for (const auto& l : G.locs) {
+    s += "#";
+    for (event_ref w : l.co) s += std::to_string(w.tid) + "." + std::to_string(w.idx) + ",";
+  }
+  return s;
+}
+
+double trust_engine::path_estimate() const noexcept {
+  double e = 1;
+  for (const auto& st : states_) e *= 1.0 + static_cast<double>(st.work.size());
+  return e;
+}
+
+}  // namespace lockstep::rt::graph

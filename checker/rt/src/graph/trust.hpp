@@ -1,0 +1,159 @@
+// Internal: exhaustive exploration over execution graphs — TruSt (Kokologiannakis, Marmanis,
+// Gladstein, Vafeiadis, "Truly Stateless, Optimal Dynamic Partial Order Reduction", POPL'22),
+// run natively on the fiber runtime.
+//
+// Visit(G): the program is re-run from the start; the events of G are replayed (in a
+// topological order of po ∪ rf ∪ ..., so every object is in the state the graph says), then
+// the execution goes on and each new event a = next_P(G) is added:
+//   * a read reads the co-latest write; every other write it may consistently read from is an
+//     alternative (a forward revisit, pushed to the work list);
+//   * a write goes last in co; every other consistent co position is an alternative; then
+//     CalcRevisits(a): every read r of the location that is not in porf-prefix(a) and is
+//     still revisitable may read from a instead — the backward revisit
+//         Revisit(G, r, a) = G restricted to {e : stamp(e) <= stamp(r)} ∪ porf-prefix(a),
+//                            with rf(r) = a, and porf-prefix(a) no longer revisitable,
+//     performed only when every deleted event (and r) was added maximally (IsMaximal below):
+//     that condition makes each graph reachable in exactly one way (optimality).
+//   * lockstep::choose(n) is an event whose value is chosen: values 1..n-1 are alternatives.
+// An RMW is a read followed by its write; a read that an RMW shares with another RMW breaks
+// atomicity: such a graph (a "springboard") is only used to compute the backward revisits of
+// its RMW write and is not counted ("moot"). A lock is an RMW on the mutex that only reads a
+// free state; a lock that a revisit makes read a held state holds its thread back: if the
+// execution ends with it held back and the lock free, the execution is "blocked" (counted
+// apart: its completion is explored by the revisit of the unlock).
+// next_P: the thread of the last added event goes on until it yields, blocks or ends; then
+// the next thread in cyclic order. Spin loops and fairness: after a yield, a thread's read may
+// not read a write that a newer write to the same location by a thread that had its turn since
+// the yield (added after the yield) overwrote; and a thread reads an overwritten value after
+// yielding at most `stale_spins` times per location, then the latest write. Both keep a spin
+// loop finite (it sees the write it waits for), as the old scheduler's fair-yield rule did; the
+// bound decides how long a spin that misses an existing write is explored (spin-then-park
+// code needs it at least as large as its spin count to reach the parking path that way).
+//
+// Loop pruning (GenMC's spin-assume, found at run time instead of by a compiler pass): an
+// iteration of a loop that wrote nothing is cut when the loop goes round again (had it read a
+// newer write, that is another graph, explored on its own) — the thread is held back (its
+// continuation is explored by the revisit of the write it waits for) and the execution counts as
+// blocked. Two shapes are recognised: a read-only iteration ending in spin_pause (which marks spin
+// loops; a plain yield needs two rounds), and a failed CAS followed by the same CAS (same source
+// line) with only reads in between. If at the end nothing can end such a spin (it read the latest
+// writes and every other thread is done), the spin is let go and runs into the step bound: a
+// livelock, reported with a replayable token. A loop that leaves after a count of identical
+// iterations (spin-then-park) needs prune_loops = false to explore its fallback path (and
+// stale_spins at least its count).
+//
+// Work list: a stack of states (graph + its own work list of alternatives, taken in
+// decreasing stamp order); a backward revisit pushes a new state. The search is complete when
+// the stack is empty.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "consistency.hpp"
+#include "hooks.hpp"
+
+namespace lockstep::rt::graph {
+
+class trust_engine final : public chooser, public engine_hooks {
+ public:
+  // stale_spins, prune_loops: see model_test_options.
+  trust_engine(model m, int stale_spins, bool prune_loops);
+
+  // chooser
+  int pick(int n) override;
+  bool per_step() const noexcept override { return true; }
+  int pick_step(const step_candidate* c, int n, const access* pending) override;
+  engine_hooks* graph_hooks() noexcept override { return this; }
+
+  // engine_hooks
+  void begin_step(execution& x, int tid, const point_desc& d, wake how) override;
+  void end_step(execution& x, int tid, bool finished) override;
+  std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                     std::memory_order mo, source_loc at) override;
+  void store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
+             source_loc at) override;
+  rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                 const rmw_request& op, source_loc at) override;
+  void fence(execution& x, std::memory_order mo, source_loc at) override;
+  bool held_back(int tid) const noexcept override;
+
+  // After an execution: classifies it (complete / blocked / moot) and prepares the next
+  // one. False when the exploration is complete.
+  bool next();
+  // The execution just run was a springboard (not a consistent graph): its failures are not
+  // real and it is not counted.
+  bool moot() const noexcept { return moot_; }
+  void mark_blocked() noexcept { blocked_ = true; }  // lockstep::assume cut the execution
+  bool blocked() const noexcept { return blocked_; }
+  std::uint64_t complete_count() const noexcept { return complete_; }
+  std::uint64_t blocked_count() const noexcept { return blocked_total_; }
+  std::uint64_t moot_count() const noexcept { return moot_total_; }
+  // The graph of the execution just run (for the cross-check tests: no graph twice).
+  std::string signature() const;
+  double path_estimate() const noexcept;
+
+ private:
+  enum class item_kind : std::uint8_t { read_rf, write_co, choice, backward };
+  struct item {
+    item_kind kind;
+    std::uint32_t stamp;  // the stamp the state's graph is cut to first
+    event_ref e;          // the event changed (read, write, choice; backward: the read)
+    event_ref w;          // read_rf/backward: the write to read from
+    std::uint32_t value;  // write_co: co position (1 = right after the initial write); choice
+    view keep;            // backward: the events kept
+  };
+  struct state {
+    exec_graph g;
+    std::vector<item> work;
+  };
+
+  exec_graph& g() noexcept { return states_.back().g; }
+  void push(item it) { states_.back().work.push_back(std::move(it)); }
+  // Adding events (next_P extension) and replaying them.
+  bool replaying(int tid) const;
+  event& next_event(execution& x, int tid, ev_kind k, const char* what);
+  event_ref add(int tid, event e);
+  void add_write_alternatives(event_ref w);
+  void calc_revisits(event_ref w);
+  bool is_maximal(event_ref r, event_ref w, const view& keep) const;
+  std::vector<event_ref> rf_candidates(event_ref r, std::uint64_t* filtered_out = nullptr);
+  bool allowed_after_yield(event_ref r, event_ref w) const;
+  void set_rf(event_ref r, event_ref w);
+  bool apply(item& it);
+  void begin_execution();
+  std::uint64_t read_value(execution& x, event_ref r, bool sync_object, std::memory_order mo);
+  void record_rf(execution& x, event_ref r);
+  std::uint64_t executed_value(event_ref w, loc_key k);
+  void executed_write(execution& x, event_ref w, std::memory_order mo, bool rmw, bool sync_object);
+  void mismatch(execution& x, const char* what);
+
+  model model_;
+  int stale_spins_;
+  bool prune_loops_;
+  std::vector<state> states_;
+  bool first_ = true;
+  // Per execution.
+  std::vector<std::int32_t> pos_;  // events of each thread consumed so far
+  std::vector<event_ref> order_;   // the replay schedule
+  std::size_t order_pos_ = 0;
+  bool moot_ = false;
+  bool blocked_ = false;
+  bool showing_livelock_ = false;  // spins let go to run into the step bound
+  int turn_ = -1;                  // next_P: the thread whose turn it is
+  // Threads held back: a lock that reads a held state (lock), or a loop iteration that is
+  // pruned (retry: a CAS retry after a failed CAS; spin: a read-only iteration ending in a
+  // yield, or a CAS that waits for the same value again).
+  enum class hold : std::uint8_t { none, lock, retry, spin };
+  std::vector<hold> held_;
+  std::vector<bool> unprunable_;  // released to show a spin that nothing can end
+  hold prune(int tid, const point_desc& d) const;
+  bool reads_latest(int tid, std::int32_t from) const;
+  executed_writes writes_;
+  // Totals.
+  std::uint64_t complete_ = 0, blocked_total_ = 0, moot_total_ = 0;
+};
+
+}  // namespace lockstep::rt::graph

@@ -1,0 +1,332 @@
+// The graph engine (checker/rt/src/graph/) on litmus tests: the outcome sets of the search
+// without reduction, one execution per consistent graph (GenMC's counts where the notes give
+// them), no graph twice. Under C++11 the litmus outcomes are also the allowed/forbidden sets
+// of tests/memory_model/litmus_test.cpp.
+#include <lockstep/spin_lock.hpp>
+
+#include <mutex>
+
+#include "cross_check.hpp"
+
+using P = lockstep::model_platform;
+using namespace lockstep_test;
+using mm = lockstep::memory_model;
+using mo = std::memory_order;
+constexpr mo rlx = std::memory_order_relaxed, acq = std::memory_order_acquire,
+             rel = std::memory_order_release, sc = std::memory_order_seq_cst;
+
+namespace {
+
+void sb(std::string& out, mo st, mo ld, bool fences) {
+  P::atomic<int> x{0}, y{0};
+  int r1 = -1, r2 = -1;
+  P::thread a([&] {
+    x.store(1, st);
+    if (fences) P::atomic_thread_fence(sc);
+    r1 = y.load(ld);
+  });
+  P::thread b([&] {
+    y.store(1, st);
+    if (fences) P::atomic_thread_fence(sc);
+    r2 = x.load(ld);
+  });
+  a.join();
+  b.join();
+  out = std::to_string(r1) + std::to_string(r2);
+}
+
+void mp(std::string& out, mo st, mo ld, bool fences) {
+  P::atomic<int> data{0}, flag{0};
+  int r1 = -1, r2 = -1;
+  P::thread a([&] {
+    data.store(1, rlx);
+    if (fences) P::atomic_thread_fence(rel);
+    flag.store(1, st);
+  });
+  P::thread b([&] {
+    r1 = flag.load(ld);
+    if (fences) P::atomic_thread_fence(acq);
+    r2 = data.load(rlx);
+  });
+  a.join();
+  b.join();
+  out = std::to_string(r1) + std::to_string(r2);
+}
+
+void lb(std::string& out) {
+  P::atomic<int> x{0}, y{0};
+  int r1 = -1, r2 = -1;
+  P::thread a([&] {
+    r1 = x.load(rlx);
+    y.store(1, rlx);
+  });
+  P::thread b([&] {
+    r2 = y.load(rlx);
+    x.store(1, rlx);
+  });
+  a.join();
+  b.join();
+  out = std::to_string(r1) + std::to_string(r2);
+}
+
+void iriw(std::string& out, mo st, mo ld) {
+  P::atomic<int> x{0}, y{0};
+  int r[4] = {-1, -1, -1, -1};
+  P::thread w1([&] { x.store(1, st); });
+  P::thread w2([&] { y.store(1, st); });
+  P::thread r12([&] {
+    r[0] = x.load(ld);
+    r[1] = y.load(ld);
+  });
+  P::thread r34([&] {
+    r[2] = y.load(ld);
+    r[3] = x.load(ld);
+  });
+  w1.join();
+  w2.join();
+  r12.join();
+  r34.join();
+  for (int v : r) out += std::to_string(v);
+}
+
+void corr(std::string& out) {
+  P::atomic<int> x{0};
+  int r1 = -1, r2 = -1;
+  P::thread a([&] {
+    x.store(1, rlx);
+    x.store(2, rlx);
+  });
+  P::thread b([&] {
+    r1 = x.load(rlx);
+    r2 = x.load(rlx);
+  });
+  a.join();
+  b.join();
+  out = std::to_string(r1) + std::to_string(r2);
+}
+
+void two_plus_two_w(std::string& out, mo m) {
+  P::atomic<int> x{0}, y{0};
+  P::thread a([&] {
+    x.store(1, m);
+    y.store(2, m);
+  });
+  P::thread b([&] {
+    y.store(1, m);
+    x.store(2, m);
+  });
+  a.join();
+  b.join();
+  out = std::to_string(x.load(sc)) + std::to_string(y.load(sc));
+}
+
+void wrc(std::string& out, mo st, mo ld) {
+  P::atomic<int> x{0}, y{0};
+  int r1 = -1, r2 = -1, r3 = -1;
+  P::thread a([&] { x.store(1, st); });
+  P::thread b([&] {
+    r1 = x.load(ld);
+    y.store(1, st);
+  });
+  P::thread c([&] {
+    r2 = y.load(ld);
+    r3 = x.load(ld);
+  });
+  a.join();
+  b.join();
+  c.join();
+  out = std::to_string(r1) + std::to_string(r2) + std::to_string(r3);
+}
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(graph_sb_counts_and_outcomes) {
+  // GenMC: sb 3 graphs under SC, 4 under RC11.
+  auto s = cross_check(
+      "sb rlx", [](std::string& o) { sb(o, rlx, rlx, false); }, mm::sequential,
+      oracle::full_search);
+  LOCKSTEP_ASSERT(s.executions == 3) << s.executions;
+  auto c = cross_check(
+      "sb rlx", [](std::string& o) { sb(o, rlx, rlx, false); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(c.executions == 4) << c.executions;
+  LOCKSTEP_ASSERT(c.outcomes.count("00"));
+  auto ra = cross_check(
+      "sb rel/acq", [](std::string& o) { sb(o, rel, acq, false); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(ra.outcomes.count("00"));
+  auto sc_ = cross_check(
+      "sb sc", [](std::string& o) { sb(o, sc, sc, false); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(!sc_.outcomes.count("00") && sc_.outcomes.size() == 3);
+  auto f = cross_check(
+      "sb rlx + sc fences", [](std::string& o) { sb(o, rlx, rlx, true); }, mm::c11,
+      oracle::full_search);
+  LOCKSTEP_ASSERT(!f.outcomes.count("00") && f.outcomes.size() == 3);
+}
+
+LOCKSTEP_UNIT_TEST(graph_mp_outcomes) {
+  auto r = cross_check(
+      "mp rlx", [](std::string& o) { mp(o, rlx, rlx, false); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(r.outcomes.count("10"));
+  auto ra = cross_check(
+      "mp rel/acq", [](std::string& o) { mp(o, rel, acq, false); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(!ra.outcomes.count("10") && ra.outcomes.size() == 3);
+  auto f = cross_check(
+      "mp rlx + fences", [](std::string& o) { mp(o, rlx, rlx, true); }, mm::c11,
+      oracle::full_search);
+  LOCKSTEP_ASSERT(!f.outcomes.count("10"));
+  cross_check(
+      "mp sc", [](std::string& o) { mp(o, rlx, rlx, false); }, mm::sequential, oracle::full_search);
+}
+
+LOCKSTEP_UNIT_TEST(graph_lb_rc11_forbids_11) {
+  auto r = cross_check("lb", lb, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(!r.outcomes.count("11") && r.outcomes.size() == 3);
+  cross_check("lb", lb, mm::sequential, oracle::full_search);
+}
+
+LOCKSTEP_UNIT_TEST(graph_iriw) {
+  // 4 threads: the full search is too large; DPOR is the oracle.
+  auto a = cross_check(
+      "iriw rel/acq", [](std::string& o) { iriw(o, rel, acq); }, mm::c11, oracle::dpor);
+  LOCKSTEP_ASSERT(a.outcomes.count("1010"));
+  auto s = cross_check(
+      "iriw sc", [](std::string& o) { iriw(o, sc, sc); }, mm::c11, oracle::dpor);
+  LOCKSTEP_ASSERT(!s.outcomes.count("1010"));
+  cross_check(
+      "iriw", [](std::string& o) { iriw(o, rlx, rlx); }, mm::sequential, oracle::dpor);
+}
+
+LOCKSTEP_UNIT_TEST(graph_corr_is_coherent) {
+  auto r = cross_check("corr", corr, mm::c11, oracle::full_search);
+  for (const char* bad : {"21", "10", "20"}) LOCKSTEP_ASSERT(!r.outcomes.count(bad)) << bad;
+  cross_check("corr", corr, mm::sequential, oracle::full_search);
+}
+
+LOCKSTEP_UNIT_TEST(graph_2plus2w) {
+  for (mo m : {rlx, rel, sc}) {
+    auto r = cross_check(
+        "2+2w", [&](std::string& o) { two_plus_two_w(o, m); }, mm::c11, oracle::full_search);
+    LOCKSTEP_ASSERT(r.outcomes.count("11") == (m == sc ? 0u : 1u));
+  }
+  cross_check(
+      "2+2w", [&](std::string& o) { two_plus_two_w(o, rlx); }, mm::sequential, oracle::full_search);
+}
+
+LOCKSTEP_UNIT_TEST(graph_wrc) {
+  auto a = cross_check(
+      "wrc rel/acq", [](std::string& o) { wrc(o, rel, acq); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(!a.outcomes.count("110"));
+  auto r = cross_check(
+      "wrc rlx", [](std::string& o) { wrc(o, rlx, rlx); }, mm::c11, oracle::full_search);
+  LOCKSTEP_ASSERT(r.outcomes.count("110"));
+  cross_check(
+      "wrc", [](std::string& o) { wrc(o, rlx, rlx); }, mm::sequential, oracle::full_search);
+}
+
+// N threads x K fetch_adds: (NK)! / (K!)^N graphs, each with its own outcome.
+namespace {
+void faa(std::string& out, int n, int k) {
+  P::atomic<int> x{0};
+  P::thread ts[4];
+  int seen[4][2] = {};
+  for (int t = 0; t < n; ++t)
+    ts[t] = P::thread([&, t] {
+      for (int i = 0; i < k; ++i) seen[t][i] = x.fetch_add(1);
+    });
+  for (int t = 0; t < n; ++t) ts[t].join();
+  LOCKSTEP_ASSERT(x.load() == n * k);
+  for (int t = 0; t < n; ++t)
+    for (int i = 0; i < k; ++i) out += std::to_string(seen[t][i]) + (i + 1 < k ? "," : ";");
+}
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(graph_fetch_add_counts) {
+  for (mm m : {mm::sequential, mm::c11}) {
+    auto a = cross_check(
+        "faa(3,2)", [](std::string& o) { faa(o, 3, 2); }, m, oracle::dpor);
+    LOCKSTEP_ASSERT(a.executions == 90 && a.outcomes.size() == 90) << a.executions;
+    auto b = cross_check(
+        "faa(4,2)", [](std::string& o) { faa(o, 4, 2); }, m, oracle::none);
+    LOCKSTEP_ASSERT(b.executions == 2520 && b.outcomes.size() == 2520) << b.executions;
+  }
+}
+
+// Mutexes: lock acquisitions in every order (N! graphs), try_lock failing and succeeding.
+LOCKSTEP_UNIT_TEST(graph_mutex_orders) {
+  for (int n : {2, 3}) {
+    auto r = cross_check(
+        n == 2 ? "mutex order 2" : "mutex order 3",
+        [n](std::string& out) {
+          P::mutex m;
+          P::var<std::string> order{};
+          P::thread ts[3];
+          for (int i = 0; i < n; ++i)
+            ts[i] = P::thread([&, i] {
+              std::lock_guard<P::mutex> g(m);
+              order.ref() += static_cast<char>('a' + i);
+            });
+          for (int i = 0; i < n; ++i) ts[i].join();
+          out = order.get();
+        },
+        mm::sequential, oracle::full_search);
+    LOCKSTEP_ASSERT(r.outcomes.size() == (n == 2 ? 2u : 6u));
+  }
+  cross_check(
+      "mutex + try_lock",
+      [](std::string& out) {
+        P::mutex m;
+        P::var<std::string> order{};
+        std::string tried;  // thread 2's own
+        P::thread t1([&] {
+          std::lock_guard<P::mutex> g(m);
+          order.ref() += "1";
+        });
+        P::thread t2([&] {
+          if (m.try_lock()) {
+            order.ref() += "2";
+            m.unlock();
+          } else {
+            tried = "x";
+          }
+        });
+        t1.join();
+        t2.join();
+        out = order.get() + tried;
+      },
+      mm::sequential, oracle::full_search);
+}
+
+// lockstep::choose: every value, once.
+LOCKSTEP_UNIT_TEST(graph_choose_values) {
+  auto r = cross_check(
+      "choose",
+      [](std::string& out) {
+        P::atomic<int> x{0};
+        P::thread a([&] { x.store(lockstep::choose(3) + 1); });
+        int v = x.load();
+        a.join();
+        out = std::to_string(v);
+      },
+      mm::sequential, oracle::full_search);
+  LOCKSTEP_ASSERT(r.outcomes.size() == 4);
+}
+
+// A spin lock (yields): the acquisition orders and the fair-scheduling rule.
+LOCKSTEP_UNIT_TEST(graph_spin_lock_orders) {
+  cross_check(
+      "spin lock 2x2",
+      [](std::string& out) {
+        lockstep::SpinLock<P> lock;
+        P::var<std::string> order{};
+        auto body = [&](char id) {
+          for (int r = 0; r < 2; ++r) {
+            std::lock_guard<lockstep::SpinLock<P>> g(lock);
+            order.ref() += id;
+          }
+        };
+        P::thread a(body, 'a'), b(body, 'b');
+        a.join();
+        b.join();
+        out = order.get();
+      },
+      mm::sequential, oracle::dpor);
+}
