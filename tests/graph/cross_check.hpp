@@ -24,7 +24,7 @@ enum class oracle { full_search, dpor, none };
 // `out`. Blocked executions (a lock that the graph holds back) report no outcome.
 template <class Body>
 explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
-                      bool dpor, std::uint64_t max_executions = 1'000'000) {
+                      bool dpor, bool prune_loops = true) {
   explored r;
   lockstep::model_test_options o;
   o.engine = eng;
@@ -32,7 +32,7 @@ explored explore_with(const char* name, Body body, lockstep::engine eng, lockste
   o.dpor = dpor;
   o.spurious_wakeups = 0;
   o.check_optimality = true;
-  o.max_executions = max_executions;
+  o.prune_loops = prune_loops;
   std::string last;
   auto x = lockstep::explore(
       name,

@@ -10,7 +10,8 @@ using lockstep::engine;
 using lockstep::failure_kind;
 using lockstep::memory_model;
 
-LOCKSTEP_TEST(graph_lost_update_is_caught, {.expect = failure_kind::assertion, .engine = engine::graph}) {
+LOCKSTEP_TEST(graph_lost_update_is_caught,
+              {.expect = failure_kind::assertion, .engine = engine::graph}) {
   P::atomic<int> x{0};
   auto inc = [&] { x.store(x.load() + 1); };
   P::thread a(inc), b(inc);
@@ -28,7 +29,8 @@ LOCKSTEP_TEST(graph_fetch_add_counts_every_update, {.engine = engine::graph}) {
   LOCKSTEP_ASSERT(x.load() == 2);
 }
 
-LOCKSTEP_TEST(graph_abba_deadlock_is_caught, {.expect = failure_kind::deadlock, .engine = engine::graph}) {
+LOCKSTEP_TEST(graph_abba_deadlock_is_caught,
+              {.expect = failure_kind::deadlock, .engine = engine::graph}) {
   P::mutex m1, m2;
   P::thread a([&] {
     std::lock_guard<P::mutex> g1(m1);
@@ -56,7 +58,8 @@ LOCKSTEP_TEST(graph_same_order_locks_pass, {.engine = engine::graph}) {
   LOCKSTEP_ASSERT(n.get() == 2);
 }
 
-LOCKSTEP_TEST(graph_unsynchronised_var_is_a_race, {.expect = failure_kind::data_race, .engine = engine::graph}) {
+LOCKSTEP_TEST(graph_unsynchronised_var_is_a_race,
+              {.expect = failure_kind::data_race, .engine = engine::graph}) {
   P::var<int> n{0};
   P::atomic<int> go{0};
   P::thread a([&] {
@@ -86,9 +89,10 @@ LOCKSTEP_TEST(graph_release_acquire_publication_passes,
 }
 
 // Message passing through relaxed atomics: only the C++11 model finds the stale read.
-LOCKSTEP_TEST(graph_relaxed_message_passing_is_caught_under_c11,
-              {.expect = failure_kind::assertion, .random = false, .engine = engine::graph,
-               .memory = memory_model::c11}) {
+LOCKSTEP_TEST(graph_relaxed_message_passing_is_caught_under_c11, {.expect = failure_kind::assertion,
+                                                                  .random = false,
+                                                                  .engine = engine::graph,
+                                                                  .memory = memory_model::c11}) {
   P::atomic<int> data{0}, flag{0};
   P::thread a([&] {
     data.store(1, std::memory_order_relaxed);
@@ -126,9 +130,10 @@ LOCKSTEP_TEST(graph_await_satisfied_passes, {.max_steps = 300, .engine = engine:
 }
 
 // A CAS spin (no yield) on a lock that is never released: a livelock too.
-LOCKSTEP_TEST(graph_cas_spin_on_a_held_lock_is_a_livelock,
-              {.expect = failure_kind::livelock, .random = false, .max_steps = 300,
-               .engine = engine::graph}) {
+LOCKSTEP_TEST(graph_cas_spin_on_a_held_lock_is_a_livelock, {.expect = failure_kind::livelock,
+                                                            .random = false,
+                                                            .max_steps = 300,
+                                                            .engine = engine::graph}) {
   P::atomic<int> lock{0};
   P::thread a([&] {
     int e = 0;
