@@ -27,6 +27,16 @@ state=$(mkdir -p "$2" && cd "$2" && pwd)
 command -v redis-server >/dev/null || die "redis-server not found (install: ci/servers/packages.txt)"
 command -v redis-cli >/dev/null || die "redis-cli not found (install redis-tools)"
 
+# Ports are taken from [20000, start of the ephemeral range): a port inside that range can be
+# taken as the source port of any outgoing connection while its server is down (a restart
+# then fails with "address already in use").
+port_span() {
+  local lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  local span=$((lo - 20000 - 500))
+  [ "$span" -ge 1000 ] || span=1000
+  echo "$span"
+}
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Is $1 (a pid) a live redis-server? Guards against killing a recycled pid. A zombie (exited,
@@ -92,7 +102,7 @@ case $cmd in
     for i in $(instances); do rm -rf "${state:?}/$i"; done   # a fresh start: no old data
     rm -f "$state/ports"
     echo "$mode" >"$state/mode"
-    base=$(( 20000 + $(printf '%s' "$state" | cksum | cut -d' ' -f1) % 20000 ))
+    base=$(( 20000 + $(printf '%s' "$state" | cksum | cut -d' ' -f1) % $(port_span) ))
     port=$base
     for i in $(seq 0 $((count - 1))); do
       started=0

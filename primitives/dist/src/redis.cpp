@@ -5,6 +5,7 @@
 #include <hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -150,6 +151,7 @@ redis_connection& redis_connection::operator=(redis_connection&& other) noexcept
     ep_ = std::move(other.ep_);
     timeout_ = other.timeout_;
     min_uptime_ = other.min_uptime_;
+    not_before_ = other.not_before_;
     generation_ = other.generation_;
     run_id_ = std::move(other.run_id_);
     run_id_changes_ = other.run_id_changes_;
@@ -179,6 +181,9 @@ void redis_connection::check_uptime() {
   if (!run_id_.empty() && run_id != run_id_) ++run_id_changes_;
   run_id_ = run_id;
   if (uptime * 1000 < min_uptime_.count()) {
+    // uptime_in_seconds is rounded down: the server has been up for less than uptime + 1 s.
+    const auto wait = min_uptime_ - std::chrono::milliseconds{(uptime + 1) * 1000};
+    not_before_ = std::chrono::steady_clock::now() + std::max(std::chrono::milliseconds{0}, wait);
     close();
     throw redis_restarted_recently("redis " + ep_.host + ":" + std::to_string(ep_.port) +
                                    ": up for " + std::to_string(uptime) + " s, less than " +
@@ -194,6 +199,11 @@ void redis_connection::close() {
 
 void redis_connection::ensure_connected() {
   if (impl_->ctx) return;
+  if (min_uptime_.count() > 0 && std::chrono::steady_clock::now() < not_before_) {
+    throw redis_restarted_recently("redis " + ep_.host + ":" + std::to_string(ep_.port) +
+                                   ": refused by the restart guard (up for less than " +
+                                   std::to_string(min_uptime_.count()) + " ms)");
+  }
   redisContext* c = redisConnectWithTimeout(ep_.host.c_str(), ep_.port, to_timeval(timeout_));
   if (c == nullptr) throw redis_error("redis: out of memory allocating a context");
   if (c->err) {

@@ -97,7 +97,8 @@ struct redis_reply {
 //
 // With set_min_uptime(u) > 0, every (re)connection first runs `INFO server`: a server whose
 // uptime_in_seconds * 1000 is below u is refused (the connection is closed and the command
-// throws redis_restarted_recently; the next command tries again). run_id() is the server's
+// throws redis_restarted_recently; commands before the earliest time the uptime can suffice
+// throw it without connecting, later ones connect and ask again). run_id() is the server's
 // run id seen by the latest connection, run_id_changes() how often it differed from the one
 // before (restarts this connection object observed).
 class redis_connection {
@@ -126,6 +127,9 @@ class redis_connection {
   redis_endpoint ep_;
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds min_uptime_{0};
+  // After a refusal: no reconnection before this (the earliest time the server's uptime can
+  // reach min_uptime_; the server is asked again then).
+  std::chrono::steady_clock::time_point not_before_{};
   std::uint64_t generation_ = 0;
   std::string run_id_;
   std::uint64_t run_id_changes_ = 0;
