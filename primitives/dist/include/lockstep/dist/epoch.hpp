@@ -7,7 +7,10 @@
 //   it costs no extra round trip and no fsync. It is lost with the server's data; the epoch
 //   makes up for that: a grant that finds the fence state missing asks the epoch source for
 //   a new epoch, once per data loss (and once on first use of a lock name). Taking every
-//   fence from a durable store instead would put an fsync into every acquisition.
+//   fence from a durable store instead would put an fsync into every acquisition: measured
+//   with `redis-benchmark -n 3000 -c 1 INCR k` on the 2-vCPU dev VM (load average 3.6,
+//   2026-12-01), a Redis with `appendfsync always` does 275 INCR/s (p50 4.0 ms), one without
+//   persistence 23 400/s (p50 0.023 ms).
 //
 // Guarantees of an epoch_source
 //   * next_epoch(name) returns a value larger than every value it returned for `name`
