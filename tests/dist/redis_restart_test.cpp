@@ -187,7 +187,9 @@ LOCKSTEP_UNIT_TEST(redis_lock_restart_guard_waits_out_the_old_lease) {
   const auto eps = endpoints();
   const auto name = unique("restart-guard");
   auto epochs = durable_epochs();
-  constexpr auto kTtl = 1500ms;  // the guard needs uptime >= 2 s (whole seconds)
+  // The guard needs uptime >= 4 s (whole seconds): the attempts right after the restart are
+  // refused even on a loaded machine.
+  constexpr auto kTtl = 3000ms;
   ld::redis_lock a(eps[0], name, lock_opts(epochs, true, kTtl));
   ld::redis_lock b(eps[0], name, lock_opts(epochs, true, kTtl));
   auto la = a.acquire(10s);
@@ -218,7 +220,7 @@ void redlock_restart_scenario(int restarted, bool with_epochs) {
   LOCKSTEP_ASSERT(eps.size() == 3) << "expects exactly 3 instances";
   const auto name = unique("redlock-restart-" + std::to_string(restarted));
   auto epochs = with_epochs ? durable_epochs() : nullptr;
-  constexpr auto kTtl = 2000ms;
+  constexpr auto kTtl = 4000ms;  // A's lease outlives the restarts even on a loaded machine
   ld::redlock a(eps, name, redlock_opts(epochs, false, kTtl));
   ld::redlock b(eps, name, redlock_opts(epochs, false, kTtl));
   churn(a, 5);
@@ -231,7 +233,7 @@ void redlock_restart_scenario(int restarted, bool with_epochs) {
   if (restarted == 1) {
     // A still holds instances 0 and 2: no quorum for B while A's keys live.
     LOCKSTEP_ASSERT(!lb.has_value()) << "granted with 1 of 3 instances restarted";
-    lb = b.acquire(8s);  // after A's keys expire
+    lb = b.acquire(10s);  // after A's keys expire
     LOCKSTEP_ASSERT(lb.has_value()) << "no grant after A's lease expired";
   } else {
     // A majority lost A's keys: B is granted while A's lease is valid (double grant).
@@ -275,7 +277,7 @@ LOCKSTEP_UNIT_TEST(redlock_restart_guard_waits_out_the_old_lease) {
   LOCKSTEP_ASSERT(eps.size() == 3);
   const auto name = unique("redlock-guard");
   auto epochs = durable_epochs();
-  constexpr auto kTtl = 1500ms;
+  constexpr auto kTtl = 3000ms;  // as in the Redis lock test above
   ld::redlock a(eps, name, redlock_opts(epochs, true, kTtl));
   ld::redlock b(eps, name, redlock_opts(epochs, true, kTtl));
   auto la = a.acquire(10s);
