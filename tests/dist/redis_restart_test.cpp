@@ -7,11 +7,13 @@
 // fence can keep the resource consistent: with durable epochs the new owner's fence is the
 // larger one (the resource accepts it and rejects the stale holder); without epochs it
 // restarts from 1 and the resource would reject the new owner and accept the stale one (the
-// inversion, shown by the *_without_epochs_* tests). With the restart guard on (the
-// default) the restarted server grants nothing until every lease from before the restart
-// has expired. Last, four clients loop on a lock through immediate restarts (guard and
-// epochs on): no two holders overlap and fences grow in entry order (without epochs the
-// single-server variant fails at the first grant after the restart: fence 1).
+// inversion, shown by the *_without_epochs_* tests, which turn clock epochs off too). With
+// the restart guard on (the default) the restarted server grants nothing until every lease
+// from before the restart has expired, and the next fence is in a newer epoch — durable, or
+// with default options the server's clock (*_default_options). Last, four clients loop on a lock
+// through immediate restarts (guard and epochs on): no two holders overlap and fences grow in entry
+// order (without epochs the single-server variant fails at the first grant after the restart: fence
+// 1).
 #include <lockstep/dist/epoch.hpp>
 #include <lockstep/dist/fenced_resource.hpp>
 #include <lockstep/dist/redis.hpp>
@@ -21,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,14 +58,21 @@ std::string fence_str(std::uint64_t f) {
 }
 
 // Lock options: a long ttl (the stale holder's lease is still valid when the second client
-// is granted), epochs as given, restart guard as given.
+// is granted), durable epochs as given (nullptr: none — epoch 0, not the server's clock),
+// restart guard as given.
 ld::redis_lock_options lock_opts(std::shared_ptr<ld::epoch_source> epochs, bool guard,
                                  std::chrono::milliseconds ttl = 5000ms) {
-  return {.timing = {.ttl = ttl}, .epochs = std::move(epochs), .restart_guard = guard};
+  return {.timing = {.ttl = ttl},
+          .epochs = std::move(epochs),
+          .clock_epochs = false,
+          .restart_guard = guard};
 }
 ld::redlock_options redlock_opts(std::shared_ptr<ld::epoch_source> epochs, bool guard,
                                  std::chrono::milliseconds ttl = 5000ms) {
-  return {.timing = {.ttl = ttl}, .epochs = std::move(epochs), .restart_guard = guard};
+  return {.timing = {.ttl = ttl},
+          .epochs = std::move(epochs),
+          .clock_epochs = false,
+          .restart_guard = guard};
 }
 
 // Takes and releases the lock `n` times, so that the next fence's counter is above n.
@@ -186,35 +196,6 @@ LOCKSTEP_UNIT_TEST(redis_lock_restart_without_epochs_inverts_fences) {
   b.release(*lb);
 }
 
-// With the restart guard (default), the restarted server is refused until it has been up
-// for ttl + drift: B is granted only after A's lease has expired — no double grant.
-LOCKSTEP_UNIT_TEST(redis_lock_restart_guard_waits_out_the_old_lease) {
-  const auto eps = endpoints();
-  const auto name = unique("restart-guard");
-  auto epochs = durable_epochs();
-  // The guard needs uptime >= 4 s (whole seconds): the attempts right after the restart are
-  // refused even on a loaded machine.
-  constexpr auto kTtl = 3000ms;
-  ld::redis_lock a(eps[0], name, lock_opts(epochs, true, kTtl));
-  ld::redis_lock b(eps[0], name, lock_opts(epochs, true, kTtl));
-  auto la = a.acquire(10s);
-  LOCKSTEP_ASSERT(la.has_value());
-  LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "granted twice";  // b is connected now
-  dist_test::redis_script("restart", 0);
-  // The first attempt fails on the broken connection, the next ones reconnect and are refused.
-  for (int i = 0; i < 3; ++i) {
-    LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "a server up for less than a ttl granted";
-  }
-  LOCKSTEP_ASSERT(b.stats().refused_recent_restart >= 1);
-  auto lb = b.acquire(10s);
-  LOCKSTEP_ASSERT(lb.has_value()) << "no grant after the guard's wait";
-  LOCKSTEP_ASSERT(!la->valid()) << "B was granted while A's lease was still valid";
-  LOCKSTEP_ASSERT(lb->fence > la->fence)
-      << fence_str(la->fence) << " then " << fence_str(lb->fence);
-  LOCKSTEP_ASSERT(b.restarts_seen() == 1) << b.restarts_seen();
-  b.release(*lb);
-}
-
 namespace {
 
 // Redlock: A holds a valid lease; `restarted` instances (1 and, for 2, also 2) restart
@@ -275,32 +256,80 @@ LOCKSTEP_UNIT_TEST(redlock_two_of_three_restarted_without_epochs_inverts_fences)
   redlock_restart_scenario(2, false);
 }
 
-// Redlock with the restart guard (default): with 2 of 3 instances just restarted there is no
-// quorum until they have been up for ttl + drift, by which time A's lease has expired.
-LOCKSTEP_UNIT_TEST(redlock_restart_guard_waits_out_the_old_lease) {
-  const auto eps = endpoints();
-  LOCKSTEP_ASSERT(eps.size() == 3);
-  const auto name = unique("redlock-guard");
-  auto epochs = durable_epochs();
-  constexpr auto kTtl = 3000ms;  // as in the Redis lock test above
-  ld::redlock a(eps, name, redlock_opts(epochs, true, kTtl));
-  ld::redlock b(eps, name, redlock_opts(epochs, true, kTtl));
+namespace {
+
+// With the restart guard (default), restarted servers are refused until they have been up
+// for ttl + drift: B is granted only after A's lease has expired — no double grant — and
+// B's fence is in a newer epoch (durable, or the server's clock), so the fenced resource
+// accepts B and rejects A's late write. The Redis lock restarts its server, Redlock 2 of 3.
+template <class Lock>
+void guard_scenario(const std::string& base, const std::function<Lock(const std::string&)>& make) {
+  const auto name = unique(base);
+  constexpr bool single = std::is_same_v<Lock, ld::redis_lock>;
+  Lock a = make(name), b = make(name);
+  churn(a, 5);
   auto la = a.acquire(10s);
   LOCKSTEP_ASSERT(la.has_value());
-  LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "granted twice";
-  dist_test::redis_script("restart", 1);
-  dist_test::redis_script("restart", 2);
-  for (int i = 0; i < 3; ++i) {  // the first attempt meets the broken connections
-    LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "granted by instances up for less than a ttl";
+  ld::fenced_resource res;
+  LOCKSTEP_ASSERT(res.write(la->fence, "A1"));
+  LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "granted twice";  // b is connected now
+  for (int i : single ? std::vector<int>{0} : std::vector<int>{1, 2}) {
+    dist_test::redis_script("restart", i);
   }
-  LOCKSTEP_ASSERT(b.stats().refused_recent_restart >= 2) << b.stats().refused_recent_restart;
+  // The first attempt fails on the broken connections, the next ones reconnect and are
+  // refused (ttl 3 s: the guard needs an uptime of 4 s, even a loaded machine gets here).
+  for (int i = 0; i < 3; ++i) {
+    LOCKSTEP_ASSERT(!b.try_acquire().has_value()) << "granted by a server up for less than a ttl";
+  }
+  const std::uint64_t restarted = single ? 1 : 2;
+  LOCKSTEP_ASSERT(b.stats().refused_recent_restart >= restarted)
+      << b.stats().refused_recent_restart;
   auto lb = b.acquire(10s);
   LOCKSTEP_ASSERT(lb.has_value()) << "no grant after the guard's wait";
   LOCKSTEP_ASSERT(!la->valid()) << "B was granted while A's lease was still valid";
-  LOCKSTEP_ASSERT(lb->fence > la->fence)
+  LOCKSTEP_ASSERT(ld::fence_epoch(lb->fence) > ld::fence_epoch(la->fence))
       << fence_str(la->fence) << " then " << fence_str(lb->fence);
-  LOCKSTEP_ASSERT(b.restarts_seen() == 2) << b.restarts_seen();
+  LOCKSTEP_ASSERT(res.write(lb->fence, "B")) << "the new owner was rejected";
+  LOCKSTEP_ASSERT(!res.write(la->fence, "A2")) << "the stale holder's write was accepted";
+  LOCKSTEP_ASSERT(b.restarts_seen() == restarted) << b.restarts_seen();
   b.release(*lb);
+}
+
+constexpr auto kGuardTtl = 3000ms;
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(redis_lock_restart_guard_durable_epochs) {
+  const auto eps = endpoints();
+  auto epochs = durable_epochs();
+  guard_scenario<ld::redis_lock>("guard-durable", [&](const std::string& name) {
+    return ld::redis_lock(eps[0], name, lock_opts(epochs, true, kGuardTtl));
+  });
+}
+
+// Default options: no epoch source, so the epochs come from the server's clock.
+LOCKSTEP_UNIT_TEST(redis_lock_restart_guard_default_options) {
+  const auto eps = endpoints();
+  guard_scenario<ld::redis_lock>("guard-default", [&](const std::string& name) {
+    return ld::redis_lock(eps[0], name, {.timing = {.ttl = kGuardTtl}});
+  });
+}
+
+LOCKSTEP_UNIT_TEST(redlock_restart_guard_durable_epochs) {
+  const auto eps = endpoints();
+  LOCKSTEP_ASSERT(eps.size() == 3);
+  auto epochs = durable_epochs();
+  guard_scenario<ld::redlock>("redlock-guard-durable", [&](const std::string& name) {
+    return ld::redlock(eps, name, redlock_opts(epochs, true, kGuardTtl));
+  });
+}
+
+LOCKSTEP_UNIT_TEST(redlock_restart_guard_default_options) {
+  const auto eps = endpoints();
+  LOCKSTEP_ASSERT(eps.size() == 3);
+  guard_scenario<ld::redlock>("redlock-guard-default", [&](const std::string& name) {
+    return ld::redlock(eps, name, {.timing = {.ttl = kGuardTtl}});
+  });
 }
 
 namespace {
@@ -443,4 +472,15 @@ LOCKSTEP_UNIT_TEST(redis_lock_clients_through_a_restart) {
 LOCKSTEP_UNIT_TEST(redlock_clients_through_two_restarts) {
   clients_through_restarts<ld::redlock>(endpoints(), 2,
                                         redlock_opts(durable_epochs(), true, 300ms));
+}
+
+// The same with default options (epochs from the servers' clocks).
+LOCKSTEP_UNIT_TEST(redis_lock_clients_through_a_restart_default_options) {
+  clients_through_restarts<ld::redis_lock>({endpoints()[0]}, 1,
+                                           ld::redis_lock_options{.timing = {.ttl = 300ms}});
+}
+
+LOCKSTEP_UNIT_TEST(redlock_clients_through_two_restarts_default_options) {
+  clients_through_restarts<ld::redlock>(endpoints(), 2,
+                                        ld::redlock_options{.timing = {.ttl = 300ms}});
 }

@@ -15,15 +15,20 @@ namespace detail {
 // SET ... NX PX and the fence increment run as one script, so no other command can come
 // between them: if a holder could be paused between its SET and its INCR, the next owner's
 // INCR could come first and the stale holder would get the larger fence. A missing fence
-// state (first use, or lost data) is reported to a client with an epoch source ({-1, 0}: it
-// installs a durable epoch before using the grant); without one the epoch is 0.
+// state (first use, or lost data) is handled per ARGV[3]: "source" reports it ({-1, 0}: the
+// client installs a durable epoch before using the grant), "clock" starts a new epoch at
+// the server's clock (TIME, seconds), "none" uses epoch 0.
 // (Integers stay far below 2^53, so Lua's doubles hold them exactly.)
 const char* const kAcquireScript =
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0, 0} end "
     "local e = redis.call('HGET', KEYS[2], 'e') "
     "if not e then "
-    "  if ARGV[3] == '1' then return {-1, 0} end "
+    "  if ARGV[3] == 'source' then return {-1, 0} end "
     "  e = '0' "
+    "  if ARGV[3] == 'clock' then "
+    "    e = redis.call('TIME')[1] "
+    "    redis.call('HSET', KEYS[2], 'e', e, 'c', '0') "
+    "  end "
     "end "
     "return {tonumber(e), redis.call('HINCRBY', KEYS[2], 'c', 1)}";
 // Owner-checked: only the grant that found the state missing (and still owns the key) may
@@ -69,9 +74,12 @@ std::optional<fence_reply> to_fence_reply(const redis_reply& r) {
 
 std::optional<fence_reply> acquire_script(redis_connection& c, const std::string& name,
                                           const std::string& token, std::chrono::milliseconds ttl,
-                                          bool has_epochs) {
+                                          epoch_mode mode) {
+  const char* m = mode == epoch_mode::source  ? "source"
+                  : mode == epoch_mode::clock ? "clock"
+                                              : "none";
   return to_fence_reply(c.command({"EVAL", kAcquireScript, "2", name, fencing_key(name), token,
-                                   std::to_string(ttl.count()), has_epochs ? "1" : "0"}));
+                                   std::to_string(ttl.count()), m}));
 }
 
 std::optional<fence_reply> install_epoch(redis_connection& c, const std::string& name,
@@ -262,8 +270,8 @@ std::optional<lease> redis_lock::try_acquire() {
   l.name = name_;
   l.token = random_token();
   try {
-    auto r =
-        detail::acquire_script(conn_, name_, l.token, opts_.timing.ttl, opts_.epochs != nullptr);
+    auto r = detail::acquire_script(conn_, name_, l.token, opts_.timing.ttl,
+                                    detail::mode_of(opts_.epochs.get(), opts_.clock_epochs));
     if (!r) return std::nullopt;
     if (r->epoch < 0) {
       // The fence state is missing: first use of the name, or the server lost its data.

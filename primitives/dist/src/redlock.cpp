@@ -45,7 +45,7 @@ std::optional<lease> redlock::try_acquire() {
   for (std::size_t i = 0; i < conns_.size(); ++i) {
     try {
       auto r = detail::acquire_script(conns_[i], name_, l.token, opts_.timing.ttl,
-                                      opts_.epochs != nullptr);
+                                      detail::mode_of(opts_.epochs.get(), opts_.clock_epochs));
       if (r && r->epoch < 0) {
         need_epoch.push_back(i);
       } else {

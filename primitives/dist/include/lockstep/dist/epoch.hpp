@@ -26,6 +26,10 @@
 // one server life the counter grows strictly. The installation is owner-checked, so a client
 // whose key was lost meanwhile cannot install its (possibly older) epoch.
 //
+// Without an epoch source the locks take epochs from the lock server's clock (redis.hpp:
+// safe with the restart guard and clocks that do not step back). A durable source needs
+// neither assumption.
+//
 // Implementations
 //   * redis_epoch_source: `INCR lockstep:epoch:<name>` on a Redis server that persists every
 //     write before replying (`appendonly yes`, `appendfsync always`; checked with CONFIG GET

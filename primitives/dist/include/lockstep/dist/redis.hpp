@@ -28,10 +28,20 @@
 //     installs it with an owner-checked script before it uses the grant. A stale holder from
 //     before the loss carries an older epoch, so a fenced resource (fenced_resource.hpp)
 //     rejects it and accepts the new owner. If the durable source is unreachable, the grant
-//     is released and refused. Without an epoch source the epoch is 0 and fences are
-//     monotonic only while the server keeps its data: after a loss the counter restarts at
-//     1, below the fences of earlier holders (the fenced resource would then reject the new
-//     owner and accept the stale one). All clients of a lock name must use the same source.
+//     is released and refused.
+//     Without an epoch source (the default), the script starts a new epoch at the server's
+//     clock (`TIME`, whole seconds) when it finds the fence state missing. That is monotonic
+//     across a restart as long as the server's wall clock does not step back and the first
+//     grant after the restart comes at least a second after it — which the restart guard
+//     ensures (it waits until the uptime is at least 1 s, at least ttl). With the guard off,
+//     a restart and a new grant within the same second reuse the epoch and the counter
+//     restarts at 1. clock_epochs = false gives the old behaviour, epoch 0: fences monotonic
+//     only while the server keeps its data (after a loss the counter restarts at 1, below
+//     the fences of earlier holders, and the fenced resource rejects the new owner and
+//     accepts the stale one). All clients of a lock name must use the same epoch setting.
+//     The lock server must not evict `name:fencing` (maxmemory-policy noeviction, the
+//     default): with clock epochs an eviction and a re-creation within one second would
+//     reuse the epoch (durable epochs are not affected).
 //   * A lease holder paused past its ttl cannot be stopped by any lock with a timeout: its
 //     late writes are rejected by a resource that checks the fence.
 //   * lease::valid_until is conservative: acquisition start + ttl − clock drift allowance.
@@ -178,9 +188,11 @@ struct redis_lock_options {
   lease_timing timing;
   std::chrono::milliseconds io_timeout{200};
   backoff_options retry{std::chrono::microseconds{500}, std::chrono::microseconds{20'000}};
-  // Durable epochs for the fences (epoch.hpp); null: epoch 0, fences monotonic only while
-  // the server keeps its data. Shared by the clients of a process (thread-safe).
+  // Durable epochs for the fences (epoch.hpp). Shared by the clients of a process.
   std::shared_ptr<epoch_source> epochs;
+  // Without `epochs`: take a new epoch from the server's clock (seconds) when the fence state
+  // is missing (see the header for what that relies on); false: epoch 0 always.
+  bool clock_epochs = true;
   // Refuse a server up for less than ttl + drift(ttl) (see the header). Turn off only for a
   // server that cannot lose acknowledged writes (`appendonly yes`, `appendfsync always`).
   bool restart_guard = true;
@@ -237,6 +249,11 @@ extern const char* const kRaiseFenceScript;
 
 // The fence state key of a lock name.
 inline std::string fencing_key(const std::string& name) { return name + ":fencing"; }
+// Where a new epoch comes from when a grant finds the fence state missing.
+enum class epoch_mode : std::uint8_t { source, clock, none };
+inline epoch_mode mode_of(const epoch_source* epochs, bool clock_epochs) {
+  return epochs ? epoch_mode::source : clock_epochs ? epoch_mode::clock : epoch_mode::none;
+}
 struct fence_reply {
   long long epoch = 0;  // -1: granted, but the fence state is missing (install an epoch)
   long long counter = 0;
@@ -244,7 +261,7 @@ struct fence_reply {
 // Runs kAcquireScript on c: nullopt if not granted. Throws redis_error (outcome unknown).
 std::optional<fence_reply> acquire_script(redis_connection& c, const std::string& name,
                                           const std::string& token, std::chrono::milliseconds ttl,
-                                          bool has_epochs);
+                                          epoch_mode mode);
 // Runs kInstallEpochScript on c: nullopt if the token no longer owns the key there.
 std::optional<fence_reply> install_epoch(redis_connection& c, const std::string& name,
                                          const std::string& token, std::uint64_t epoch);

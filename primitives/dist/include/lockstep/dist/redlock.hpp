@@ -8,7 +8,8 @@
 //      ttl + drift(ttl) is skipped (the restart guard, below).
 //   2. Instances that granted but lost their fence state (first use, or a restart without
 //      persistence) get one fresh epoch from the durable epoch_source, taken after all of
-//      them were seen without it, installed owner-checked (epoch.hpp).
+//      them were seen without it, installed owner-checked (epoch.hpp). Without a source the
+//      acquire script itself starts an epoch at the instance's clock (redis.hpp).
 //   3. The lock is granted if a majority (N/2 + 1) granted and the validity
 //      ttl − elapsed − drift (lease_timing in redis.hpp) is still positive.
 //   4. Fence round: fence = max of the (epoch, counter) of the granting instances; on every
@@ -39,8 +40,12 @@
 //       state missing there and installs an epoch taken from the durable source after that
 //       loss — larger than the epoch of every earlier fence — so its fence is larger.
 //     A fenced resource therefore accepts the newest owner and rejects the stale one, also
-//     with 2 of 3 instances restarted at once. Without an epoch source (epoch 0), the second
-//     case goes backwards: fences are monotonic only while a majority keeps its data.
+//     with 2 of 3 instances restarted at once. Without an epoch source (the default), a
+//     restarted instance starts a new epoch at its own clock (redis.hpp: needs the restart
+//     guard, clocks that do not step back, and instance clocks that agree within a second,
+//     since an instance's new epoch must exceed epochs other instances' clocks produced
+//     before the restart). With clock_epochs = false (epoch 0) the second case goes
+//     backwards: fences are monotonic only while a majority keeps its data.
 //   * Tolerates a minority of instances down or slow: they only cost their I/O timeout.
 //   * extend() succeeds only with a majority still owning the key and positive validity: an
 //     expired lease, or one whose keys a majority lost, cannot be extended.
@@ -71,8 +76,10 @@ struct redlock_options {
   // does not eat the validity.
   std::chrono::milliseconds io_timeout{50};
   backoff_options retry{std::chrono::microseconds{1000}, std::chrono::microseconds{30'000}};
-  // Durable epochs for the fences (epoch.hpp), shared by all instances; null: epoch 0.
+  // Durable epochs for the fences (epoch.hpp), shared by all instances.
   std::shared_ptr<epoch_source> epochs;
+  // Without `epochs`: new epochs from each instance's clock (redis.hpp); false: epoch 0.
+  bool clock_epochs = true;
   // Per instance: refuse one that has been up for less than ttl + drift(ttl) (redis.hpp).
   bool restart_guard = true;
 };
