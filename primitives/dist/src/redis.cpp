@@ -17,7 +17,8 @@ namespace detail {
 // INCR could come first and the stale holder would get the larger fence. A missing fence
 // state (first use, or lost data) is handled per ARGV[3]: "source" reports it ({-1, 0}: the
 // client installs a durable epoch before using the grant), "clock" starts a new epoch at
-// the server's clock (TIME, seconds), "none" uses epoch 0.
+// the server's clock (TIME, seconds since Unix time 1.7e9 = 2023-11-14, so that fences stay
+// below 2^63 until 2091), "none" uses epoch 0.
 // (Integers stay far below 2^53, so Lua's doubles hold them exactly.)
 const char* const kAcquireScript =
     "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0, 0} end "
@@ -26,7 +27,9 @@ const char* const kAcquireScript =
     "  if ARGV[3] == 'source' then return {-1, 0} end "
     "  e = '0' "
     "  if ARGV[3] == 'clock' then "
-    "    e = redis.call('TIME')[1] "
+    "    local t = tonumber(redis.call('TIME')[1]) - 1700000000 "
+    "    if t < 1 then t = 1 end "
+    "    e = string.format('%d', t) "
     "    redis.call('HSET', KEYS[2], 'e', e, 'c', '0') "
     "  end "
     "end "

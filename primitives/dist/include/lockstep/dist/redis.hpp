@@ -30,7 +30,8 @@
 //     rejects it and accepts the new owner. If the durable source is unreachable, the grant
 //     is released and refused.
 //     Without an epoch source (the default), the script starts a new epoch at the server's
-//     clock (`TIME`, whole seconds) when it finds the fence state missing. That is monotonic
+//     clock (`TIME` in whole seconds, counted from Unix time 1.7e9 so that fences fit a
+//     signed 64-bit column until 2091) when it finds the fence state missing. That is monotonic
 //     across a restart as long as the server's wall clock does not step back and the first
 //     grant after the restart comes at least a second after it — which the restart guard
 //     ensures (it waits until the uptime is at least 1 s, at least ttl). With the guard off,
