@@ -40,9 +40,11 @@
 //     only while the server keeps its data (after a loss the counter restarts at 1, below
 //     the fences of earlier holders, and the fenced resource rejects the new owner and
 //     accepts the stale one). All clients of a lock name must use the same epoch setting.
-//     The lock server must not evict `name:fencing` (maxmemory-policy noeviction, the
-//     default): with clock epochs an eviction and a re-creation within one second would
-//     reuse the epoch (durable epochs are not affected).
+//     Data lost without a restart (FLUSHALL, eviction under a maxmemory-policy other than
+//     the default noeviction) is covered by durable epochs only: with clock epochs a loss
+//     within the second of the epoch's creation reuses it.
+//   * The restart guard needs direct connections: a proxy that keeps the client's connection
+//     open across a backend restart or failover hides the restart from it.
 //   * A lease holder paused past its ttl cannot be stopped by any lock with a timeout: its
 //     late writes are rejected by a resource that checks the fence.
 //   * lease::valid_until is conservative: acquisition start + ttl − clock drift allowance.
