@@ -6,13 +6,12 @@
 //     `SET name token NX PX ttl`, so only one client can hold it until it expires or is
 //     released.
 //   * Across a restart that loses the data (the default `--save '' --appendonly no`, a crash
-//     with `appendfsync everysec`, a failover to a replica that missed the key) the key is
-//     gone at once, though its lease is still valid. The restart guard (on by default,
-//     redis_lock_options::restart_guard) keeps mutual exclusion anyway: every new connection
-//     asks `INFO server` for the server's uptime and refuses to take grants from a server
-//     that has been up for less than ttl + drift(ttl) — by then every lease granted before
-//     the restart has expired (Redlock's "delayed restart", enforced by the client). A client
-//     cannot tell a first start from a restart, so a freshly started server grants nothing
+//     with `appendfsync everysec`) the key is gone at once, though its lease is still valid. The
+//     restart guard (on by default, redis_lock_options::restart_guard) keeps mutual exclusion
+//     anyway: every new connection asks `INFO server` for the server's uptime and refuses to take
+//     grants from a server that has been up for less than ttl + drift(ttl) — by then every lease
+//     granted before the restart has expired (Redlock's "delayed restart", enforced by the client).
+//     A client cannot tell a first start from a restart, so a freshly started server grants nothing
 //     for one ttl (rounded up to whole seconds, the resolution of Redis's uptime). The guard
 //     relies on the server's wall clock not jumping forward, like the ttl itself does.
 //   * release() and extend() are owner-checked (a Lua script compares the stored token with
@@ -44,7 +43,11 @@
 //     the default noeviction) is covered by durable epochs only: with clock epochs a loss
 //     within the second of the epoch's creation reuses it.
 //   * The restart guard needs direct connections: a proxy that keeps the client's connection
-//     open across a backend restart or failover hides the restart from it.
+//     open across a backend restart hides the restart from it.
+//   * Not covered: a failover to an asynchronous replica. The replica's uptime is old and its
+//     `name:fencing` is present but may be behind the old master's, so neither the guard nor
+//     the epochs notice, and both the key and the fences can go back. Run the lock on one
+//     server (or Redlock over independent masters), not on a replicated pair.
 //   * A lease holder paused past its ttl cannot be stopped by any lock with a timeout: its
 //     late writes are rejected by a resource that checks the fence.
 //   * lease::valid_until is conservative: acquisition start + ttl − clock drift allowance.
