@@ -28,8 +28,10 @@
 //   * Fences are epoch * 100 + counter. With `epochs` (the fix, epoch.hpp), an instance
 //     without an epoch (at the start, and after a restart) grants without a fence; the client
 //     takes one new epoch from a durable counter (an atomic that survives every restart)
-//     after its SET round and installs it, owner-checked, on those instances. Without
-//     `epochs` the epoch is always 0.
+//     after its SET round and installs it, owner-checked, on those instances. With
+//     `clock_epochs` instead (the locks' default without an epoch source), the SET NX step
+//     itself starts an epoch at the current tick + 1 when the instance has none. Otherwise
+//     the epoch is always 0.
 //
 // The properties (asserted in every explored execution)
 //   1. The resource's value equals the number of increments it accepted (checked after all
@@ -75,6 +77,7 @@ struct redlock_model_config {
   bool fencing = true;         // the resource rejects accesses with stale fences
   int restarts = 0;            // instances 0..restarts-1 restart once, losing their data
   bool epochs = false;         // durable epochs in the fences (the fix for restarts)
+  bool clock_epochs = false;   // without `epochs`: epoch = tick + 1 when missing
   bool restart_guard = false;  // a restarted instance refuses grants for ttl ticks
 };
 
@@ -141,6 +144,10 @@ class redlock_protocol {
     in.owner = token;
     in.expiry = t + key_lifetime(i);
     if (cfg_.epochs && in.epoch.get() == 0) return -1;
+    if (cfg_.clock_epochs && !cfg_.epochs && in.epoch.get() == 0) {
+      in.epoch = t + 1;
+      in.counter = 0;
+    }
     in.counter += 1;
     return fence_of(in);
   }
