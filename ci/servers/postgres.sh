@@ -30,6 +30,16 @@ as_pg() {
 data="$state/data"
 sock="$state/sock"
 log="$state/postgres.log"
+# Ports are taken from [20000, start of the ephemeral range): a port inside that range can be
+# taken as the source port of any outgoing connection while its server is down (a restart
+# then fails with "address already in use").
+port_span() {
+  local lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  local span=$((lo - 20000 - 500))
+  [ "$span" -ge 1000 ] || span=1000
+  echo "$span"
+}
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 stop_cluster() {
@@ -60,7 +70,7 @@ case $cmd in
     chmod 700 "$data"
     as_pg "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-sync \
       >"$state/initdb.log" 2>&1 || { cat "$state/initdb.log" >&2; die "initdb failed"; }
-    port=$(( 20000 + ($(printf '%s' "$state" | cksum | cut -d' ' -f1) + 7919) % 20000 ))
+    port=$(( 20000 + ($(printf '%s' "$state" | cksum | cut -d' ' -f1) + 7919) % $(port_span) ))
     started=0
     for _ in $(seq 1 30); do
       port=$((port + 1))

@@ -2,10 +2,19 @@
 # Throwaway redis-server instances for tests and benchmarks: 127.0.0.1 only, private ports,
 # all state (pid files, logs, working dirs) under one state directory, stopped by pid.
 #
-#   redis.sh start   STATE [COUNT]   start COUNT (default 3) instances; writes STATE/ports
+#   redis.sh start   STATE [COUNT [durable]]
+#                                    start COUNT (default 3) instances; writes STATE/ports.
+#                                    Default: no persistence (`--save '' --appendonly no`:
+#                                    a restart loses every key). `durable`: `--appendonly yes
+#                                    --appendfsync always` (every write on disk before the
+#                                    reply; a restart keeps the data), for epoch sources.
 #   redis.sh stop    STATE           stop every instance of STATE (idempotent)
 #   redis.sh kill    STATE INDEX     SIGKILL instance INDEX (0-based): a crash
-#   redis.sh restart STATE INDEX     start instance INDEX again on its old port (empty data)
+#   redis.sh restart STATE INDEX [DELAY_MS]
+#                                    stop instance INDEX (if running), wait DELAY_MS
+#                                    (default 0; Redlock's delayed restart is >= one ttl),
+#                                    start it again on its old port with its mode (empty
+#                                    data unless durable)
 #
 # Ports are probed upwards from a base derived from STATE, so that two build trees do not
 # compete for the same ports; a port that turns out to be taken is skipped.
@@ -18,6 +27,16 @@ state=$(mkdir -p "$2" && cd "$2" && pwd)
 command -v redis-server >/dev/null || die "redis-server not found (install: ci/servers/packages.txt)"
 command -v redis-cli >/dev/null || die "redis-cli not found (install redis-tools)"
 
+# Ports are taken from [20000, start of the ephemeral range): a port inside that range can be
+# taken as the source port of any outgoing connection while its server is down (a restart
+# then fails with "address already in use").
+port_span() {
+  local lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  local span=$((lo - 20000 - 500))
+  [ "$span" -ge 1000 ] || span=1000
+  echo "$span"
+}
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Is $1 (a pid) a live redis-server? Guards against killing a recycled pid. A zombie (exited,
@@ -34,8 +53,12 @@ start_one() {
   mkdir -p "$dir"
   rm -f "$dir/redis.pid"
   : >"$dir/redis.log"
+  local persist=(--appendonly no)
+  if [ "$(cat "$state/mode" 2>/dev/null || true)" = durable ]; then
+    persist=(--appendonly yes --appendfsync always)
+  fi
   redis-server --bind 127.0.0.1 --port "$port" --pidfile "$dir/redis.pid" --dir "$dir" \
-    --logfile "$dir/redis.log" --save '' --appendonly no --daemonize yes \
+    --logfile "$dir/redis.log" --save '' "${persist[@]}" --daemonize yes \
     --protected-mode yes >/dev/null 2>&1 || return 1
   local pid served
   for _ in $(seq 1 100); do  # up to 5 s
@@ -73,9 +96,13 @@ instances() { find "$state" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | gre
 case $cmd in
   start)
     count=${3:-3}
+    mode=${4:-volatile}
+    case $mode in volatile|durable) ;; *) die "unknown mode $mode (volatile|durable)" ;; esac
     for i in $(instances); do stop_one "$i"; done   # leftovers of an interrupted run
+    for i in $(instances); do rm -rf "${state:?}/$i"; done   # a fresh start: no old data
     rm -f "$state/ports"
-    base=$(( 20000 + $(printf '%s' "$state" | cksum | cut -d' ' -f1) % 20000 ))
+    echo "$mode" >"$state/mode"
+    base=$(( 20000 + $(printf '%s' "$state" | cksum | cut -d' ' -f1) % $(port_span) ))
     port=$base
     for i in $(seq 0 $((count - 1))); do
       started=0
@@ -93,7 +120,7 @@ case $cmd in
       fi
       echo "$port" >>"$state/ports"
     done
-    echo "redis.sh: $count instances on 127.0.0.1 ports $(tr '\n' ' ' <"$state/ports")(state $state)"
+    echo "redis.sh: $count $mode instances on 127.0.0.1 ports $(tr '\n' ' ' <"$state/ports")(state $state)"
     ;;
   stop)
     for i in $(instances); do stop_one "$i"; done
@@ -111,6 +138,9 @@ case $cmd in
     [ $# -ge 3 ] || die "restart needs an INDEX"
     port=$(cat "$state/$3/port" 2>/dev/null) || die "instance $3 was never started in $state"
     stop_one "$3"
+    delay=${4:-0}
+    [[ $delay =~ ^[0-9]+$ ]] || die "DELAY_MS must be a number of milliseconds"
+    if [ "$delay" -gt 0 ]; then sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"; fi
     for _ in $(seq 1 40); do   # the old socket may linger for a moment
       if start_one "$3" "$port"; then exit 0; fi
       stop_one "$3"

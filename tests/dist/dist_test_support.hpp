@@ -50,6 +50,17 @@ inline std::vector<int> redis_ports() {
   return ports;
 }
 
+// The durable instance (appendfsync always, ci/servers/redis.sh ... durable): epoch sources.
+inline std::string redis_durable_state() {
+  return env_or("LOCKSTEP_REDIS_DURABLE_STATE", (state_dir() + "/redis-durable").c_str());
+}
+inline int redis_durable_port() {
+  std::ifstream in(redis_durable_state() + "/ports");
+  int p = 0;
+  if (!(in >> p)) missing("no durable redis-server (no " + redis_durable_state() + "/ports)");
+  return p;
+}
+
 inline std::string pg_conninfo() {
   const std::string dir = env_or("LOCKSTEP_PG_STATE", (state_dir() + "/pg").c_str());
   std::ifstream in(dir + "/conninfo");
@@ -59,17 +70,21 @@ inline std::string pg_conninfo() {
   return line;
 }
 
-// Runs ci/servers/redis.sh <cmd> <state> <index> (kill / restart an instance).
-inline void redis_script(const std::string& cmd, int index) {
+// Runs ci/servers/redis.sh <cmd> <state> <index> [<arg>] (kill / restart an instance).
+inline void redis_script(const std::string& cmd, int index, const std::string& state,
+                         const std::string& arg = "") {
 #ifdef LOCKSTEP_SERVERS_DIR
   const std::string dir = env_or("LOCKSTEP_SERVERS_DIR", LOCKSTEP_SERVERS_DIR);
 #else
   const std::string dir = env_or("LOCKSTEP_SERVERS_DIR", "ci/servers");
 #endif
   const std::string line =
-      dir + "/redis.sh " + cmd + " '" + redis_state() + "' " + std::to_string(index);
+      dir + "/redis.sh " + cmd + " '" + state + "' " + std::to_string(index) + " " + arg;
   const int rc = std::system(line.c_str());
   LOCKSTEP_ASSERT(rc == 0) << line << " exited with " << rc;
+}
+inline void redis_script(const std::string& cmd, int index) {
+  redis_script(cmd, index, redis_state());
 }
 
 // Failures seen on client threads, checked on the test thread.

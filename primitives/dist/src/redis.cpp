@@ -1,8 +1,11 @@
 #include "lockstep/dist/redis.hpp"
 
+#include "lockstep/dist/epoch.hpp"
+
 #include <hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -11,12 +14,34 @@ namespace detail {
 
 // SET ... NX PX and the fence increment run as one script, so no other command can come
 // between them: if a holder could be paused between its SET and its INCR, the next owner's
-// INCR could come first and the stale holder would get the larger fence.
+// INCR could come first and the stale holder would get the larger fence. A missing fence
+// state (first use, or lost data) is handled per ARGV[3]: "source" reports it ({-1, 0}: the
+// client installs a durable epoch before using the grant), "clock" starts a new epoch at
+// the server's clock (TIME, seconds since Unix time 1.7e9 = 2023-11-14, so that fences stay
+// below 2^63 until 2091), "none" uses epoch 0.
+// (Integers stay far below 2^53, so Lua's doubles hold them exactly.)
 const char* const kAcquireScript =
-    "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then "
-    "  return redis.call('INCR', KEYS[2]) "
+    "if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0, 0} end "
+    "local e = redis.call('HGET', KEYS[2], 'e') "
+    "if not e then "
+    "  if ARGV[3] == 'source' then return {-1, 0} end "
+    "  e = '0' "
+    "  if ARGV[3] == 'clock' then "
+    "    local t = tonumber(redis.call('TIME')[1]) - 1700000000 "
+    "    if t < 1 then t = 1 end "
+    "    e = string.format('%d', t) "
+    "    redis.call('HSET', KEYS[2], 'e', e, 'c', '0') "
+    "  end "
     "end "
-    "return 0";
+    "return {tonumber(e), redis.call('HINCRBY', KEYS[2], 'c', 1)}";
+// Owner-checked: only the grant that found the state missing (and still owns the key) may
+// install its epoch; a larger epoch already there wins (the counter then simply goes on).
+const char* const kInstallEpochScript =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0, 0} end "
+    "local e = tonumber(redis.call('HGET', KEYS[2], 'e') or '-1') "
+    "local n = tonumber(ARGV[2]) "
+    "if e < n then redis.call('HSET', KEYS[2], 'e', ARGV[2], 'c', '0') e = n end "
+    "return {e, redis.call('HINCRBY', KEYS[2], 'c', 1)}";
 const char* const kReleaseScript =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
     "return 0";
@@ -25,15 +50,52 @@ const char* const kExtendScript =
     "  return redis.call('PEXPIRE', KEYS[1], ARGV[2]) "
     "end "
     "return 0";
-// Redlock's second round: raises the instance's counter to the grant's fence while the grant
-// still owns the key there (see redlock.hpp for why this makes fences monotonic).
+// Redlock's second round: raises the instance's (epoch, counter) to the grant's fence while
+// the grant still owns the key there (see redlock.hpp for why this makes fences monotonic).
 const char* const kRaiseFenceScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "  local c = tonumber(redis.call('GET', KEYS[2]) or '0') "
-    "  if c < tonumber(ARGV[2]) then redis.call('SET', KEYS[2], ARGV[2]) end "
-    "  return 1 "
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "local e = tonumber(redis.call('HGET', KEYS[2], 'e') or '-1') "
+    "local c = tonumber(redis.call('HGET', KEYS[2], 'c') or '0') "
+    "local fe, fc = tonumber(ARGV[2]), tonumber(ARGV[3]) "
+    "if e < fe or (e == fe and c < fc) then "
+    "  redis.call('HSET', KEYS[2], 'e', ARGV[2], 'c', ARGV[3]) "
     "end "
-    "return 0";
+    "return 1";
+
+namespace {
+std::optional<fence_reply> to_fence_reply(const redis_reply& r) {
+  if (r.type != redis_reply::kind::array || r.elements.size() != 2) return std::nullopt;
+  const auto& e = r.elements[0];
+  const auto& c = r.elements[1];
+  if (e.type != redis_reply::kind::integer || c.type != redis_reply::kind::integer) {
+    return std::nullopt;
+  }
+  if (e.integer == 0 && c.integer == 0) return std::nullopt;
+  return fence_reply{e.integer, c.integer};
+}
+}  // namespace
+
+std::optional<fence_reply> acquire_script(redis_connection& c, const std::string& name,
+                                          const std::string& token, std::chrono::milliseconds ttl,
+                                          epoch_mode mode) {
+  const char* m = mode == epoch_mode::source  ? "source"
+                  : mode == epoch_mode::clock ? "clock"
+                                              : "none";
+  return to_fence_reply(c.command({"EVAL", kAcquireScript, "2", name, fencing_key(name), token,
+                                   std::to_string(ttl.count()), m}));
+}
+
+std::optional<fence_reply> install_epoch(redis_connection& c, const std::string& name,
+                                         const std::string& token, std::uint64_t epoch) {
+  return to_fence_reply(c.command(
+      {"EVAL", kInstallEpochScript, "2", name, fencing_key(name), token, std::to_string(epoch)}));
+}
+
+std::optional<std::uint64_t> make_fence(long long epoch, long long counter) {
+  constexpr long long kMax = 0xffff'ffffLL;
+  if (epoch < 0 || epoch > kMax || counter <= 0 || counter > kMax) return std::nullopt;
+  return (static_cast<std::uint64_t>(epoch) << 32) | static_cast<std::uint64_t>(counter);
+}
 
 }  // namespace detail
 
@@ -99,9 +161,46 @@ redis_connection& redis_connection::operator=(redis_connection&& other) noexcept
     if (impl_) close();  // the context this object owned would leak otherwise
     ep_ = std::move(other.ep_);
     timeout_ = other.timeout_;
+    min_uptime_ = other.min_uptime_;
+    not_before_ = other.not_before_;
+    generation_ = other.generation_;
+    run_id_ = std::move(other.run_id_);
+    run_id_changes_ = other.run_id_changes_;
     impl_ = std::move(other.impl_);
   }
   return *this;
+}
+
+void redis_connection::check_uptime() {
+  auto r = command({"INFO", "server"});
+  std::string run_id;
+  long long uptime = -1;
+  std::size_t pos = 0;
+  while (pos < r.str.size()) {
+    std::size_t end = r.str.find('\n', pos);
+    if (end == std::string::npos) end = r.str.size();
+    std::string line = r.str.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("run_id:", 0) == 0) run_id = line.substr(7);
+    if (line.rfind("uptime_in_seconds:", 0) == 0) uptime = std::stoll(line.substr(18));
+    pos = end + 1;
+  }
+  if (run_id.empty() || uptime < 0) {
+    close();
+    throw redis_error("redis: INFO server without run_id/uptime_in_seconds");
+  }
+  if (!run_id_.empty() && run_id != run_id_) ++run_id_changes_;
+  run_id_ = run_id;
+  if (uptime * 1000 < min_uptime_.count()) {
+    // uptime_in_seconds is rounded down: the server has been up for less than uptime + 1 s.
+    const auto wait = min_uptime_ - std::chrono::milliseconds{(uptime + 1) * 1000};
+    not_before_ = std::chrono::steady_clock::now() + std::max(std::chrono::milliseconds{0}, wait);
+    close();
+    throw redis_restarted_recently("redis " + ep_.host + ":" + std::to_string(ep_.port) +
+                                   ": up for " + std::to_string(uptime) + " s, less than " +
+                                   std::to_string(min_uptime_.count()) +
+                                   " ms: it may have lost a live lease (restart guard)");
+  }
 }
 
 void redis_connection::close() {
@@ -111,6 +210,11 @@ void redis_connection::close() {
 
 void redis_connection::ensure_connected() {
   if (impl_->ctx) return;
+  if (min_uptime_.count() > 0 && std::chrono::steady_clock::now() < not_before_) {
+    throw redis_restarted_recently("redis " + ep_.host + ":" + std::to_string(ep_.port) +
+                                   ": refused by the restart guard (up for less than " +
+                                   std::to_string(min_uptime_.count()) + " ms)");
+  }
   redisContext* c = redisConnectWithTimeout(ep_.host.c_str(), ep_.port, to_timeval(timeout_));
   if (c == nullptr) throw redis_error("redis: out of memory allocating a context");
   if (c->err) {
@@ -123,6 +227,8 @@ void redis_connection::ensure_connected() {
     throw redis_error("redis: cannot set the command timeout");
   }
   impl_->ctx = c;
+  ++generation_;
+  if (min_uptime_.count() > 0) check_uptime();  // runs INFO on the new context
 }
 
 redis_reply redis_connection::command(const std::vector<std::string>& args) {
@@ -152,9 +258,13 @@ redis_reply redis_connection::command(const std::vector<std::string>& args) {
 
 redis_lock::redis_lock(redis_endpoint ep, std::string name, redis_lock_options opts)
     : name_(std::move(name)),
-      opts_(opts),
-      conn_(std::move(ep), opts.io_timeout),
-      backoff_(opts.retry) {}
+      opts_(std::move(opts)),
+      conn_(std::move(ep), opts_.io_timeout),
+      backoff_(opts_.retry) {
+  if (opts_.restart_guard) {
+    conn_.set_min_uptime(opts_.timing.ttl + opts_.timing.drift(opts_.timing.ttl));
+  }
+}
 
 std::optional<lease> redis_lock::try_acquire() {
   ++stats_.attempts;
@@ -163,10 +273,32 @@ std::optional<lease> redis_lock::try_acquire() {
   l.name = name_;
   l.token = random_token();
   try {
-    auto r = conn_.command({"EVAL", detail::kAcquireScript, "2", name_, name_ + ":fence", l.token,
-                            std::to_string(opts_.timing.ttl.count())});
-    if (r.type != redis_reply::kind::integer || r.integer <= 0) return std::nullopt;
-    l.fence = static_cast<std::uint64_t>(r.integer);
+    auto r = detail::acquire_script(conn_, name_, l.token, opts_.timing.ttl,
+                                    detail::mode_of(opts_.epochs.get(), opts_.clock_epochs));
+    if (!r) return std::nullopt;
+    if (r->epoch < 0) {
+      // The fence state is missing: first use of the name, or the server lost its data.
+      ++stats_.epochs_installed;
+      std::uint64_t epoch = 0;
+      try {
+        epoch = opts_.epochs->next_epoch(name_);
+      } catch (const std::exception&) {
+        ++stats_.errors;
+        release(l);  // no durable epoch, no grant
+        return std::nullopt;
+      }
+      r = detail::install_epoch(conn_, name_, l.token, epoch);
+      if (!r) return std::nullopt;  // lost the key meanwhile
+    }
+    auto fence = detail::make_fence(r->epoch, r->counter);
+    if (!fence) {
+      release(l);
+      return std::nullopt;
+    }
+    l.fence = *fence;
+  } catch (const redis_restarted_recently&) {
+    ++stats_.refused_recent_restart;
+    return std::nullopt;
   } catch (const redis_error&) {
     // Unknown outcome: the key may have been set. It expires after ttl; nobody else can
     // release it because nobody else has the token.

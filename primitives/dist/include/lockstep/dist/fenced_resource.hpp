@@ -6,6 +6,10 @@
 //     accepted so far (equal: the same lease writing again). A lease holder that was paused
 //     past its ttl carries a fence lower than the next owner's, so its late write is
 //     rejected instead of overwriting the newer owner's data.
+//   * This needs fences that never go backwards: redis_lock and redlock with an
+//     epoch_source (epoch.hpp) give them also across Redis restarts that lose data, so after
+//     a restart the new owner is accepted and the stale holder rejected. Without an epoch
+//     source a restarted server hands out small fences again, which this resource rejects.
 //   * unfenced_resource accepts every write: it shows what goes wrong without fencing.
 //   * Both are thread-safe and keep the full history of accepted writes for checking.
 //
