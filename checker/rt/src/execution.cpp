@@ -268,6 +268,10 @@ void execution::run(const std::function<void()>& body) {
     if (last_can_continue && c.tid != last_tid_) ++preemptions_;
     last_tid_ = c.tid;
     if (++steps_ > cfg_.max_steps) {
+      if (graph_ && graph_->excuses_step_bound(*this)) {
+        blocked_ = true;
+        break;
+      }
       failure_.kind = failure_kind::livelock;
       failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
                          " steps (livelock or starvation suspected; raise max_steps if the "

@@ -161,6 +161,7 @@ class execution {
   void join(int tid, source_loc loc);
   thread_rec& current() noexcept { return threads_[cur_]; }
   thread_rec& thread(int tid) noexcept { return threads_[tid]; }
+  const thread_rec& thread(int tid) const noexcept { return threads_[tid]; }
   int current_id() const noexcept { return cur_; }
   std::int64_t now() const noexcept { return now_; }
   bool tracing() const noexcept { return cfg_.trace; }

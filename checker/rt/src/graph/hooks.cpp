@@ -25,6 +25,28 @@ bool rmw_writes(rmw_kind k, std::uint64_t expected, bool recursive, int tid,
 
 namespace lockstep::rt::graph {
 
+const char* unsupported_op(const point_desc& d, wake how) noexcept {
+  if (how != wake::normal || d.deadline >= 0 || d.may_wake_spuriously)
+    return "timed waits, timeouts and spurious wake-ups";
+  switch (d.kind) {
+    case op::thread_start:
+    case op::thread_spawn:
+    case op::thread_join:
+    case op::yield:
+    case op::atomic_load:
+    case op::atomic_store:
+    case op::atomic_rmw:
+    case op::atomic_cas:
+    case op::fence:
+    case op::lock:
+    case op::try_lock:
+    case op::unlock:
+      return nullptr;
+    default:
+      return to_string(d.kind);
+  }
+}
+
 namespace {
 bool acquires(std::memory_order mo) {
   return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||

@@ -16,9 +16,15 @@
 
 namespace lockstep::rt::graph {
 
+// The operations the graph engine does not model yet: the name to report, or nullptr.
+const char* unsupported_op(const point_desc& d, wake how) noexcept;
+
 class engine_hooks {
  public:
   virtual ~engine_hooks() = default;
+  // At the step bound: the execution only ran on because the graph holds a thread back that
+  // would have gone on (a lock that is free again): blocked, not a livelock.
+  virtual bool excuses_step_bound(const execution&) const noexcept { return false; }
   // Around each step: the events of start, spawn, join and yield are made here.
   virtual void begin_step(execution& x, int tid, const point_desc& d, wake how) = 0;
   virtual void end_step(execution& x, int tid, bool finished) = 0;

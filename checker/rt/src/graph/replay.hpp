@@ -27,7 +27,9 @@ class replay_engine final : public chooser, public engine_hooks {
   }
   engine_hooks* graph_hooks() noexcept override { return this; }
   // The step loop records scheduling choices itself; reads and writes record theirs here.
-  void begin_step(execution&, int, const point_desc&, wake) override {}
+  void begin_step(execution& x, int, const point_desc& d, wake how) override {
+    if (const char* what = unsupported_op(d, how)) x.fail_unsupported(what);
+  }
   void end_step(execution&, int, bool) override {}
   std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                      std::memory_order mo, source_loc at) override;

@@ -79,6 +79,7 @@ class trust_engine final : public chooser, public engine_hooks {
                  const rmw_request& op, source_loc at) override;
   void fence(execution& x, std::memory_order mo, source_loc at) override;
   bool held_back(int tid) const noexcept override;
+  bool excuses_step_bound(const execution& x) const noexcept override;
 
   // After an execution: classifies it (complete / blocked / moot) and prepares the next
   // one. False when the exploration is complete.
