@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
 
 namespace lockstep::rt::graph {
 
@@ -17,205 +16,203 @@ bool releases(std::memory_order mo) {
          mo == std::memory_order_seq_cst;
 }
 
-// Dense numbering of the events of a graph.
-struct numbering {
-  std::vector<std::size_t> offset;  // per thread
-  std::size_t n = 0;
-  explicit numbering(const exec_graph& g) : offset(g.threads.size() + 1, 0) {
-    for (std::size_t t = 0; t < g.threads.size(); ++t)
-      offset[t + 1] = offset[t] + g.threads[t].size();
-    n = offset.back();
-  }
-  std::size_t id(event_ref e) const noexcept {
-    return offset[static_cast<std::size_t>(e.tid)] + static_cast<std::size_t>(e.idx);
-  }
+// The working arrays of one check, kept between checks (the engine checks thousands of small
+// graphs: allocation would dominate). One per OS thread.
+struct scratch {
+  std::vector<std::size_t> offset;         // per thread: id of its first event
+  std::vector<std::int32_t> pos;           // per event: position in co (writes), -1 otherwise
+  std::vector<std::int32_t> readers;       // per event (writes): reads of it not yet ordered
+  std::vector<std::int32_t> init_readers;  // per location index
+  std::vector<std::int32_t> loc_index;     // per event: index of its location, -1 if none
+  std::vector<event_ref> spawn;            // per thread: the spawn that created it
+  std::vector<std::int32_t> cursor;
+  std::vector<event_ref> order;
+  // hb
+  std::vector<std::uint32_t> clk, cur, relf, acqp, rel;
+  std::vector<std::uint8_t> has_rel, has_relf;
+  // per location: its events
+  std::vector<std::size_t> by_loc_start;
+  std::vector<event_ref> by_loc;
 };
+thread_local scratch t_scratch;
 
-event_ref spawn_of(const exec_graph& g, int child) {
-  for (std::size_t p = 0; p < g.threads.size(); ++p)
-    for (std::size_t k = 0; k < g.threads[p].size(); ++k) {
-      const event& e = g.threads[p][k];
-      if (e.kind == ev_kind::spawn && e.aux == static_cast<std::uint32_t>(child))
-        return event_ref{static_cast<std::int32_t>(p), static_cast<std::int32_t>(k)};
-    }
-  return event_ref{};
+std::size_t id_of(const scratch& s, event_ref e) noexcept {
+  return s.offset[static_cast<std::size_t>(e.tid)] + static_cast<std::size_t>(e.idx);
 }
 
-bool done(const std::vector<std::int32_t>& cursor, event_ref e) {
-  return e.is_init() || cursor[static_cast<std::size_t>(e.tid)] > e.idx;
-}
-
-// Which writes precede a write in co, and which reads read each write (per location).
-struct co_info {
-  std::vector<std::int32_t> pos;                // per event: position in co (writes), -1 otherwise
-  std::vector<std::vector<event_ref>> readers;  // per event (writes): reads reading it
-  std::vector<std::vector<event_ref>> init_readers;  // per location index
-};
-
-co_info co_of(const exec_graph& g, const numbering& num) {
-  co_info c;
-  c.pos.assign(num.n, -1);
-  c.readers.resize(num.n);
-  c.init_readers.resize(g.locs.size());
-  for (const auto& l : g.locs)
+// Numbers the events and fills co positions, reader counts and locations.
+std::size_t prepare(const exec_graph& g, scratch& s) {
+  const std::size_t nt = g.threads.size();
+  s.offset.assign(nt + 1, 0);
+  for (std::size_t t = 0; t < nt; ++t) s.offset[t + 1] = s.offset[t] + g.threads[t].size();
+  const std::size_t n = s.offset[nt];
+  s.pos.assign(n, -1);
+  s.readers.assign(n, 0);
+  s.init_readers.assign(g.locs.size(), 0);
+  s.loc_index.assign(n, -1);
+  s.spawn.assign(nt, event_ref{});
+  for (std::size_t li = 0; li < g.locs.size(); ++li) {
+    const auto& l = g.locs[li];
     for (std::size_t i = 0; i < l.co.size(); ++i)
-      c.pos[num.id(l.co[i])] = static_cast<std::int32_t>(i + 1);
-  for (std::size_t t = 0; t < g.threads.size(); ++t)
+      s.pos[id_of(s, l.co[i])] = static_cast<std::int32_t>(i + 1);
+  }
+  for (std::size_t t = 0; t < nt; ++t)
     for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
       const event& e = g.threads[t][k];
-      if (!e.has_read()) continue;
-      event_ref me{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
-      if (e.rf.is_init()) {
-        for (std::size_t li = 0; li < g.locs.size(); ++li)
-          if (g.locs[li].key == e.loc) c.init_readers[li].push_back(me);
+      if (e.kind == ev_kind::spawn && e.aux < nt)
+        s.spawn[e.aux] = event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
+      if (!e.has_read() && !e.has_write()) continue;
+      std::int32_t li = -1;
+      for (std::size_t j = 0; j < g.locs.size(); ++j)
+        if (g.locs[j].key == e.loc) li = static_cast<std::int32_t>(j);
+      s.loc_index[s.offset[t] + k] = li;
+      if (e.has_read()) {
+        if (e.rf.is_init())
+          ++s.init_readers[static_cast<std::size_t>(li)];
+        else
+          ++s.readers[id_of(s, e.rf)];
+      }
+    }
+  return n;
+}
+
+bool done(const scratch& s, event_ref e) {
+  return e.is_init() || s.cursor[static_cast<std::size_t>(e.tid)] > e.idx;
+}
+
+// Whether event i of thread t can be ordered next (with `own`, the read of its RMW, counted
+// as ordered).
+bool ready_at(const exec_graph& g, const scratch& s, bool sc_everywhere, std::size_t t,
+              std::int32_t i, bool own_read) {
+  const event& e = g.threads[t][static_cast<std::size_t>(i)];
+  if (e.has_read() && !done(s, e.rf)) return false;
+  if (e.kind == ev_kind::start && t > 0 && (s.spawn[t].is_init() || !done(s, s.spawn[t])))
+    return false;
+  if (e.kind == ev_kind::join) {
+    const auto& child = g.threads[e.aux];
+    if (child.empty() || s.cursor[e.aux] < static_cast<std::int32_t>(child.size())) return false;
+  }
+  if (e.has_write()) {
+    const std::size_t me = s.offset[t] + static_cast<std::size_t>(i);
+    const std::size_t li = static_cast<std::size_t>(s.loc_index[me]);
+    const location& l = g.locs[li];
+    if (sc_everywhere || l.sync_object) {
+      // The co-predecessor, and every read of it (fr), come first; the RMW's own read
+      // (about to be ordered with it) reads it.
+      const std::size_t p = static_cast<std::size_t>(s.pos[me]);
+      const std::int32_t own = own_read ? 1 : 0;
+      if (p == 1) {
+        if (s.init_readers[li] > own) return false;
       } else {
-        c.readers[num.id(e.rf)].push_back(me);
+        const event_ref pred = l.co[p - 2];
+        if (!done(s, pred) || s.readers[id_of(s, pred)] > own) return false;
       }
     }
-  return c;
+  }
+  return true;
 }
 
-}  // namespace
+void order_one(const exec_graph& g, scratch& s, std::size_t t) {
+  const event& e = g.threads[t][static_cast<std::size_t>(s.cursor[t])];
+  if (e.has_read()) {
+    if (e.rf.is_init())
+      --s.init_readers[static_cast<std::size_t>(
+          s.loc_index[s.offset[t] + static_cast<std::size_t>(s.cursor[t])])];
+    else
+      --s.readers[id_of(s, e.rf)];
+  }
+  s.order.push_back(event_ref{static_cast<std::int32_t>(t), s.cursor[t]});
+  ++s.cursor[t];
+}
 
-bool linearize(const exec_graph& g, bool sc_everywhere, std::vector<event_ref>* order) {
-  const numbering num(g);
-  const co_info co = co_of(g, num);
+// A topological order of po ∪ rf ∪ thread edges (∪ co ∪ fr where they count) into s.order.
+bool linearize_into(const exec_graph& g, scratch& s, std::size_t n, bool sc_everywhere) {
   const std::size_t nt = g.threads.size();
-  std::vector<event_ref> spawn(nt);
-  for (std::size_t t = 1; t < nt; ++t) spawn[t] = spawn_of(g, static_cast<int>(t));
-  std::vector<std::int32_t> cursor(nt, 0);
-  std::size_t emitted = 0;
-  if (order) order->clear();
-  // own: an event that counts as done (the read of an RMW whose write part is checked).
-  std::function<bool(std::size_t, std::int32_t, event_ref)> ready_at =
-      [&](std::size_t t, std::int32_t i, event_ref own) -> bool {
-    const event& e = g.threads[t][static_cast<std::size_t>(i)];
-    auto fin = [&](event_ref x) { return x == own || done(cursor, x); };
-    if (e.has_read() && !fin(e.rf)) return false;
-    if (e.kind == ev_kind::start && t > 0 && (spawn[t].is_init() || !fin(spawn[t]))) return false;
-    if (e.kind == ev_kind::join) {
-      const auto& child = g.threads[e.aux];
-      if (child.empty() || cursor[e.aux] < static_cast<std::int32_t>(child.size())) return false;
+  s.cursor.assign(nt, 0);
+  s.order.clear();
+  std::size_t t = 0;
+  while (s.order.size() < n) {
+    // The same thread as long as it can go on (readable replays); then the first that can.
+    bool moved = false;
+    for (std::size_t k = 0; k < nt && !moved; ++k) {
+      const std::size_t u = (t + k) % nt;
+      if (s.cursor[u] >= static_cast<std::int32_t>(g.threads[u].size())) continue;
+      const bool pair = g.threads[u][static_cast<std::size_t>(s.cursor[u])].has_read() &&
+                        g.has_write_part(event_ref{static_cast<std::int32_t>(u), s.cursor[u]});
+      if (!ready_at(g, s, sc_everywhere, u, s.cursor[u], false)) continue;
+      if (pair && !ready_at(g, s, sc_everywhere, u, s.cursor[u] + 1, true)) continue;
+      order_one(g, s, u);
+      if (pair) order_one(g, s, u);
+      t = u;
+      moved = true;
     }
-    if (e.has_write()) {
-      const location* l = g.find_loc(e.loc);
-      if (sc_everywhere || l->sync_object) {
-        const event_ref me{static_cast<std::int32_t>(t), i};
-        const std::size_t p = static_cast<std::size_t>(co.pos[num.id(me)]);
-        // The co-predecessor, and every read of it (fr), come first.
-        const std::vector<event_ref>* rd;
-        if (p == 1) {
-          rd = &co.init_readers[static_cast<std::size_t>(l - g.locs.data())];
-        } else {
-          event_ref pred = l->co[p - 2];
-          if (!fin(pred)) return false;
-          rd = &co.readers[num.id(pred)];
-        }
-        for (event_ref r : *rd)
-          if (!(r == me) && !fin(r)) return false;
-      }
-    }
-    // The read of an RMW goes together with its write part (one step of the program).
-    if (e.has_read() && g.has_write_part(event_ref{static_cast<std::int32_t>(t), i}))
-      return ready_at(t, i + 1, event_ref{static_cast<std::int32_t>(t), i});
-    return true;
-  };
-  auto ready = [&](std::size_t t) { return ready_at(t, cursor[t], event_ref{-2, -2}); };
-  bool progress = true;
-  while (emitted < num.n && progress) {
-    progress = false;
-    for (std::size_t t = 0; t < nt; ++t) {
-      while (cursor[t] < static_cast<std::int32_t>(g.threads[t].size()) && ready(t)) {
-        const bool pair = g.threads[t][static_cast<std::size_t>(cursor[t])].has_read() &&
-                          g.has_write_part(event_ref{static_cast<std::int32_t>(t), cursor[t]});
-        for (int k = pair ? 2 : 1; k > 0; --k) {
-          if (order) order->push_back(event_ref{static_cast<std::int32_t>(t), cursor[t]});
-          ++cursor[t];
-          ++emitted;
-        }
-        progress = true;
-        // Keep the order close to "one thread at a time": retry from the first thread so
-        // that a write's readers follow it soon (readable replays).
-        break;
-      }
-      if (progress) break;
-    }
+    if (!moved) return false;
   }
-  return emitted == num.n;
+  return true;
 }
 
-namespace {
+// hb as vector clocks: clk[id(e) * nt + u] = events of thread u that happen before e, or are e.
+bool hb(const scratch& s, std::size_t nt, event_ref a, event_ref b) {
+  if (a == b) return false;
+  return s.clk[id_of(s, b) * nt + static_cast<std::size_t>(a.tid)] >
+         static_cast<std::uint32_t>(a.idx);
+}
 
-// hb as vector clocks: clk[id(e)*nt + u] = how many events of thread u happen before or are e.
-struct hb_clocks {
-  std::size_t nt = 0;
-  std::vector<std::uint32_t> clk;
-  bool hb(const numbering& num, event_ref a, event_ref b) const {
-    if (a == b) return false;
-    return clk[num.id(b) * nt + static_cast<std::size_t>(a.tid)] >
-           static_cast<std::uint32_t>(a.idx);
-  }
-};
-
-hb_clocks compute_hb(const exec_graph& g, const numbering& num,
-                     const std::vector<event_ref>& order) {
-  hb_clocks h;
-  h.nt = g.threads.size();
-  const std::size_t nt = h.nt;
-  h.clk.assign(num.n * nt, 0);
-  std::vector<std::uint32_t> cur(nt * nt, 0), relf(nt * nt, 0), acqp(nt * nt, 0);
-  std::vector<bool> has_relf(nt, false);
-  std::vector<std::vector<std::uint32_t>> rel(num.n);  // release clock per write (empty: none)
-  std::vector<event_ref> spawn(nt);
-  for (std::size_t t = 1; t < nt; ++t) spawn[t] = spawn_of(g, static_cast<int>(t));
+void compute_hb(const exec_graph& g, scratch& s, std::size_t n) {
+  const std::size_t nt = g.threads.size();
+  s.clk.assign(n * nt, 0);
+  s.cur.assign(nt * nt, 0);
+  s.relf.assign(nt * nt, 0);
+  s.acqp.assign(nt * nt, 0);
+  s.has_relf.assign(nt, 0);
+  s.rel.assign(n * nt, 0);
+  s.has_rel.assign(n, 0);
   auto join_into = [nt](std::uint32_t* dst, const std::uint32_t* src) {
     for (std::size_t u = 0; u < nt; ++u) dst[u] = std::max(dst[u], src[u]);
   };
-  for (event_ref r : order) {
+  for (event_ref r : s.order) {
     const std::size_t t = static_cast<std::size_t>(r.tid);
+    const std::size_t me = id_of(s, r);
     const event& e = g.at(r);
-    std::uint32_t* c = &cur[t * nt];
+    std::uint32_t* c = &s.cur[t * nt];
     c[t] = static_cast<std::uint32_t>(r.idx) + 1;
-    if (e.kind == ev_kind::start && t > 0 && !spawn[t].is_init())
-      join_into(c, &h.clk[num.id(spawn[t]) * nt]);
+    if (e.kind == ev_kind::start && t > 0 && !s.spawn[t].is_init())
+      join_into(c, &s.clk[id_of(s, s.spawn[t]) * nt]);
     if (e.kind == ev_kind::join) {
       const auto& child = g.threads[e.aux];
-      join_into(c, &h.clk[num.id(event_ref{static_cast<std::int32_t>(e.aux),
-                                           static_cast<std::int32_t>(child.size() - 1)}) *
-                          nt]);
+      join_into(c, &s.clk[(s.offset[e.aux] + child.size() - 1) * nt]);
     }
     if (e.has_read() && !e.rf.is_init()) {
-      const auto& rc = rel[num.id(e.rf)];
+      const std::size_t w = id_of(s, e.rf);
       const std::memory_order mo =
           e.rmw == rmw_kind::none || g.has_write_part(r) ? e.mo : e.mo_fail;
-      if (!rc.empty()) join_into(acquires(mo) ? c : &acqp[t * nt], rc.data());
+      if (s.has_rel[w]) join_into(acquires(mo) ? c : &s.acqp[t * nt], &s.rel[w * nt]);
     }
     if (e.kind == ev_kind::fence) {
-      if (acquires(e.mo)) join_into(c, &acqp[t * nt]);
+      if (acquires(e.mo)) join_into(c, &s.acqp[t * nt]);
       if (releases(e.mo)) {
-        std::copy(c, c + nt, &relf[t * nt]);
-        has_relf[t] = true;
+        std::copy(c, c + nt, &s.relf[t * nt]);
+        s.has_relf[t] = 1;
       }
     }
     if (e.has_write()) {
-      auto& rc = rel[num.id(r)];
+      std::uint32_t* rc = &s.rel[me * nt];
       if (releases(e.mo)) {
-        rc.assign(c, c + nt);
-      } else if (has_relf[t]) {
-        rc.assign(&relf[t * nt], &relf[t * nt] + nt);
+        std::copy(c, c + nt, rc);
+        s.has_rel[me] = 1;
+      } else if (s.has_relf[t]) {
+        std::copy(&s.relf[t * nt], &s.relf[t * nt] + nt, rc);
+        s.has_rel[me] = 1;
       }
+      // A release sequence continues through RMWs.
       const event_ref from = e.rmw_write ? g.at(event_ref{r.tid, r.idx - 1}).rf : event_ref{};
-      if (e.rmw_write && !from.is_init()) {
-        const auto& prev = rel[num.id(from)];
-        if (!prev.empty()) {
-          if (rc.empty()) rc.assign(nt, 0);
-          join_into(rc.data(), prev.data());
-        }
+      if (e.rmw_write && !from.is_init() && s.has_rel[id_of(s, from)]) {
+        join_into(rc, &s.rel[id_of(s, from) * nt]);
+        s.has_rel[me] = 1;
       }
     }
-    std::copy(c, c + nt, &h.clk[num.id(r) * nt]);
+    std::copy(c, c + nt, &s.clk[me * nt]);
   }
-  return h;
 }
 
 // Dense bit matrix.
@@ -225,8 +222,6 @@ struct bitrel {
   explicit bitrel(std::size_t nn) : n(nn), w((nn + 63) / 64), bits(nn * ((nn + 63) / 64), 0) {}
   void set(std::size_t a, std::size_t b) { bits[a * w + b / 64] |= 1ull << (b % 64); }
   bool get(std::size_t a, std::size_t b) const { return (bits[a * w + b / 64] >> (b % 64)) & 1u; }
-  std::uint64_t* row(std::size_t a) { return &bits[a * w]; }
-  const std::uint64_t* row(std::size_t a) const { return &bits[a * w]; }
   // this ; o
   bitrel then(const bitrel& o) const {
     bitrel r(n);
@@ -238,68 +233,13 @@ struct bitrel {
   }
 };
 
-}  // namespace
-
-bool consistent(const exec_graph& g, model m, const consistency_options& o) {
-  const numbering num(g);
-  // Atomicity: an RMW's write directly follows, in co, the write it read.
-  if (o.atomicity) {
-    for (const auto& l : g.locs)
-      for (std::size_t i = 0; i < l.co.size(); ++i) {
-        const event& e = g.at(l.co[i]);
-        if (!e.rmw_write) continue;
-        const event_ref pred = i == 0 ? event_ref{} : l.co[i - 1];
-        if (!(pred == g.at(event_ref{l.co[i].tid, l.co[i].idx - 1}).rf)) return false;
-      }
-  }
-  std::vector<event_ref> order;
-  if (m == model::sc) return linearize(g, true, &order);
-  if (!linearize(g, false, &order)) return false;
-  const hb_clocks h = compute_hb(g, num, order);
-  const co_info co = co_of(g, num);
-  auto pos_of_write = [&](event_ref w) -> std::int32_t {
-    return w.is_init() ? 0 : co.pos[num.id(w)];
+bool psc_acyclic(const exec_graph& g, const scratch& s, std::size_t nt,
+                 const std::vector<event_ref>& ref) {
+  auto pos_of_write = [&](event_ref x) -> std::int32_t {
+    return x.is_init() ? 0 : s.pos[id_of(s, x)];
   };
-  // Coherence, per location.
-  std::vector<event_ref> on;
-  for (const auto& l : g.locs) {
-    on.clear();
-    for (std::size_t t = 0; t < g.threads.size(); ++t)
-      for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
-        const event& e = g.threads[t][k];
-        if ((e.has_read() || e.has_write()) && e.loc == l.key)
-          on.push_back(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)});
-      }
-    for (event_ref a : on)
-      for (event_ref b : on) {
-        if (!h.hb(num, a, b)) continue;
-        const event& ea = g.at(a);
-        const event& eb = g.at(b);
-        if (ea.has_write() && eb.has_write() && !(pos_of_write(a) < pos_of_write(b))) return false;
-        if (ea.has_write() && eb.has_read() &&
-            !(eb.rf == a || pos_of_write(a) < pos_of_write(eb.rf)))
-          return false;
-        if (ea.has_read() && eb.has_write() && !(pos_of_write(ea.rf) < pos_of_write(b)))
-          return false;
-        if (ea.has_read() && eb.has_read() && !(pos_of_write(ea.rf) <= pos_of_write(eb.rf)))
-          return false;
-      }
-  }
-  // SC: acyclic(psc_base ∪ psc_F), only when there are seq_cst events.
-  std::vector<std::size_t> idx;  // accesses and fences
-  std::vector<event_ref> ref;
-  bool any_sc = false;
-  for (std::size_t t = 0; t < g.threads.size(); ++t)
-    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
-      const event& e = g.threads[t][k];
-      if (e.has_read() || e.has_write() || e.kind == ev_kind::fence) {
-        ref.push_back(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)});
-        any_sc = any_sc || e.is_sc();
-      }
-    }
-  if (!any_sc) return true;
   const std::size_t n = ref.size();
-  bitrel hb(n), po(n), pod(n), hbloc(n), cofr(n), eco(n);
+  bitrel hbr(n), po(n), pod(n), hbloc(n), cofr(n), eco(n);
   auto is_access = [&](std::size_t a) { return g.at(ref[a]).kind != ev_kind::fence; };
   auto same_loc = [&](std::size_t a, std::size_t b) {
     return is_access(a) && is_access(b) && g.at(ref[a]).loc == g.at(ref[b]).loc;
@@ -310,8 +250,8 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
       const event_ref ra = ref[a], rb = ref[b];
       const event& ea = g.at(ra);
       const event& eb = g.at(rb);
-      if (h.hb(num, ra, rb)) {
-        hb.set(a, b);
+      if (hb(s, nt, ra, rb)) {
+        hbr.set(a, b);
         if (same_loc(a, b)) hbloc.set(a, b);
       }
       if (ra.tid == rb.tid && ra.idx < rb.idx) {
@@ -328,7 +268,7 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
           ea.has_read() && eb.has_read() && pos_of_write(ea.rf) < pos_of_write(eb.rf);
       if (co_ab || fr_ab || rf_ab || co_rf || fr_rf) eco.set(a, b);
     }
-  bitrel scb = pod.then(hb).then(pod);
+  bitrel scb = pod.then(hbr).then(pod);
   for (std::size_t k = 0; k < scb.bits.size(); ++k)
     scb.bits[k] |= po.bits[k] | hbloc.bits[k] | cofr.bits[k];
   std::vector<std::size_t> sc;
@@ -341,30 +281,33 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
     pre.set(a, a);
     post.set(a, a);
   }
+  bool any_fence = false;
   for (std::size_t a = 0; a < n; ++a)
-    if (is_fence(a) && g.at(ref[a]).is_sc())
+    if (is_fence(a) && g.at(ref[a]).is_sc()) {
+      any_fence = true;
       for (std::size_t b = 0; b < n; ++b) {
-        if (hb.get(a, b)) pre.set(a, b);   // a' hb-after the fence a
-        if (hb.get(b, a)) post.set(b, a);  // b' hb-before the fence a
+        if (hbr.get(a, b)) pre.set(a, b);   // a' hb-after the fence a
+        if (hbr.get(b, a)) post.set(b, a);  // b' hb-before the fence a
       }
-  const bitrel base = pre.then(scb).then(post);
-  const bitrel hb_eco_hb = hb.then(eco).then(hb);
+    }
+  const bitrel base = any_fence ? pre.then(scb).then(post) : scb;
+  const bitrel hb_eco_hb = any_fence ? hbr.then(eco).then(hbr) : bitrel(0);
   const std::size_t m_sc = sc.size();
   std::vector<std::vector<std::size_t>> succ(m_sc);
   for (std::size_t i = 0; i < m_sc; ++i)
     for (std::size_t j = 0; j < m_sc; ++j) {
       const std::size_t a = sc[i], b = sc[j];
       bool edge = base.get(a, b);
-      if (!edge && is_fence(a) && is_fence(b) && a != b) edge = hb.get(a, b) || hb_eco_hb.get(a, b);
+      if (!edge && is_fence(a) && is_fence(b) && a != b)
+        edge = hbr.get(a, b) || hb_eco_hb.get(a, b);
       if (edge) succ[i].push_back(j);
     }
-  // Cycle detection (iterative DFS with colours).
   std::vector<std::uint8_t> colour(m_sc, 0);
   std::vector<std::pair<std::size_t, std::size_t>> stack;
-  for (std::size_t s = 0; s < m_sc; ++s) {
-    if (colour[s]) continue;
-    stack.push_back({s, 0});
-    colour[s] = 1;
+  for (std::size_t st = 0; st < m_sc; ++st) {
+    if (colour[st]) continue;
+    stack.push_back({st, 0});
+    colour[st] = 1;
     while (!stack.empty()) {
       auto& [v, k] = stack.back();
       if (k < succ[v].size()) {
@@ -381,6 +324,92 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
     }
   }
   return true;
+}
+
+}  // namespace
+
+bool linearize(const exec_graph& g, bool sc_everywhere, std::vector<event_ref>* order) {
+  scratch& s = t_scratch;
+  const std::size_t n = prepare(g, s);
+  const bool ok = linearize_into(g, s, n, sc_everywhere);
+  if (order) *order = s.order;
+  return ok;
+}
+
+bool consistent(const exec_graph& g, model m, const consistency_options& o) {
+  // Atomicity: an RMW's write directly follows, in co, the write its read read.
+  if (o.atomicity) {
+    for (const auto& l : g.locs)
+      for (std::size_t i = 0; i < l.co.size(); ++i) {
+        const event& e = g.at(l.co[i]);
+        if (!e.rmw_write) continue;
+        const event_ref pred = i == 0 ? event_ref{} : l.co[i - 1];
+        if (!(pred == g.at(event_ref{l.co[i].tid, l.co[i].idx - 1}).rf)) return false;
+      }
+  }
+  scratch& s = t_scratch;
+  const std::size_t n = prepare(g, s);
+  if (m == model::sc) return linearize_into(g, s, n, true);
+  // Only seq_cst accesses (and no fences): RC11 is SC there (psc contains po, rf, co and fr).
+  bool all_sc = true;
+  for (const auto& th : g.threads)
+    for (const event& e : th)
+      if ((e.has_read() || e.has_write() || e.kind == ev_kind::fence) &&
+          (e.kind == ev_kind::fence || !e.is_sc() ||
+           (e.has_read() && e.mo_fail != std::memory_order_seq_cst)))
+        all_sc = false;
+  if (all_sc) return linearize_into(g, s, n, true);
+  if (!linearize_into(g, s, n, false)) return false;
+  const std::size_t nt = g.threads.size();
+  compute_hb(g, s, n);
+  auto pos_of_write = [&](event_ref w) -> std::int32_t {
+    return w.is_init() ? 0 : s.pos[id_of(s, w)];
+  };
+  // Coherence, per location, over hb-ordered pairs (events bucketed by location).
+  const std::size_t nl = g.locs.size();
+  std::vector<std::size_t>& start = s.by_loc_start;
+  start.assign(nl + 2, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (s.loc_index[i] >= 0) ++start[static_cast<std::size_t>(s.loc_index[i]) + 2];
+  for (std::size_t li = 0; li < nl; ++li) start[li + 2] += start[li + 1];
+  s.by_loc.assign(start[nl + 1], event_ref{});
+  for (std::size_t t = 0; t < nt; ++t)  // start[li + 1] is the fill position of li
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const std::int32_t li = s.loc_index[s.offset[t] + k];
+      if (li >= 0)
+        s.by_loc[start[static_cast<std::size_t>(li) + 1]++] =
+            event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
+    }
+  // Now start[li] .. start[li + 1] is location li.
+  for (std::size_t li = 0; li < nl; ++li) {
+    for (std::size_t ia = start[li]; ia < start[li + 1]; ++ia)
+      for (std::size_t ib = start[li]; ib < start[li + 1]; ++ib) {
+        const event_ref a = s.by_loc[ia], b = s.by_loc[ib];
+        if (!hb(s, nt, a, b)) continue;
+        const event& ea = g.at(a);
+        const event& eb = g.at(b);
+        if (ea.has_write() && eb.has_write() && !(pos_of_write(a) < pos_of_write(b))) return false;
+        if (ea.has_write() && eb.has_read() &&
+            !(eb.rf == a || pos_of_write(a) < pos_of_write(eb.rf)))
+          return false;
+        if (ea.has_read() && eb.has_write() && !(pos_of_write(ea.rf) < pos_of_write(b)))
+          return false;
+        if (ea.has_read() && eb.has_read() && !(pos_of_write(ea.rf) <= pos_of_write(eb.rf)))
+          return false;
+      }
+  }
+  // SC: acyclic(psc_base ∪ psc_F), only when there are seq_cst events.
+  std::vector<event_ref> ref;
+  bool any_sc = false;
+  for (std::size_t t = 0; t < nt; ++t)
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const event& e = g.threads[t][k];
+      if (e.has_read() || e.has_write() || e.kind == ev_kind::fence) {
+        ref.push_back(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)});
+        any_sc = any_sc || e.is_sc();
+      }
+    }
+  return !any_sc || psc_acyclic(g, s, nt, ref);
 }
 
 }  // namespace lockstep::rt::graph
