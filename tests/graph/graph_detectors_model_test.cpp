@@ -146,3 +146,57 @@ LOCKSTEP_TEST(graph_cas_spin_on_a_held_lock_is_a_livelock, {.expect = failure_ki
   a.join();
   b.join();
 }
+
+// The timeout branch of a timed lock is explored (the interleaving engine's DPOR missed it):
+// thread 2 times out while thread 1 holds the mutex, and both write x.
+LOCKSTEP_TEST(graph_timed_lock_timeout_branch_is_explored,
+              {.expect = failure_kind::data_race, .engine = engine::graph}) {
+  P::timed_mutex m;
+  P::var<int> x{0};
+  P::thread a([&] {
+    std::lock_guard<P::timed_mutex> g(m);
+    x += 1;
+  });
+  P::thread b([&] {
+    bool got = m.try_lock_for(std::chrono::milliseconds(1));
+    x += 1;
+    if (got) m.unlock();
+  });
+  a.join();
+  b.join();
+}
+
+LOCKSTEP_TEST(graph_timed_lock_used_correctly_passes, {.engine = engine::graph}) {
+  P::timed_mutex m;
+  P::var<int> x{0};
+  P::thread a([&] {
+    std::lock_guard<P::timed_mutex> g(m);
+    x += 1;
+  });
+  P::thread b([&] {
+    if (m.try_lock_for(std::chrono::milliseconds(1))) {
+      x += 1;
+      m.unlock();
+    }
+  });
+  a.join();
+  b.join();
+}
+
+// A notify before the state change: the consumer can sleep forever (a deadlock).
+LOCKSTEP_TEST(graph_notify_before_state_change_deadlocks,
+              {.expect = failure_kind::deadlock, .engine = engine::graph}) {
+  P::mutex m;
+  P::condition_variable cv;
+  P::var<bool> ready{false};
+  P::thread consumer([&] {
+    std::unique_lock<P::mutex> lk(m);
+    while (!ready.get()) cv.wait(lk);
+  });
+  cv.notify_one();  // before setting the flag, and without the lock
+  {
+    std::lock_guard<P::mutex> g(m);
+    ready = true;
+  }
+  consumer.join();
+}

@@ -14,7 +14,6 @@ namespace lockstep_test {
 
 using ref_mo = std::memory_order;
 
-
 // treiber(N): each thread pushes its id then pops; the pops return each value once.
 inline void treiber(std::string& out, int n) {
   TreiberStack s;
@@ -165,7 +164,6 @@ inline void dekker() {
   b.join();
   LOCKSTEP_ASSERT(c.get() == 2);
 }
-
 
 // sb: x = y = 0; T1: x = 1; r1 = y. T2: y = 1; r2 = x (relaxed).
 inline void sb(std::string& out) {

@@ -60,13 +60,13 @@ class mutex_core : public rt::object, public rt::waitable {
 
   void lock(source_loc loc) {
     rt::point({rt::op::lock, this, loc, this});
-    graph_step(rt::rmw_kind::lock, loc);
+    graph_step(rt::rmw_kind::await, loc);
     if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
   }
   bool try_lock(source_loc loc) {
     rt::point({rt::op::try_lock, this, loc});
-    graph_step(rt::rmw_kind::try_lock, loc);
+    graph_step(rt::rmw_kind::attempt, loc);
     if (!ready(rt::current_thread())) {
       rt::step_read_only();
       if (rt::tracing()) rt::trace_note("false");
@@ -79,11 +79,24 @@ class mutex_core : public rt::object, public rt::waitable {
     return true;
   }
   bool try_lock_until_ns(std::int64_t deadline, source_loc loc) {
+    if (rt::graph_engine()) {
+      // The graph engine: an attempt that either takes the mutex (now, or after the unlock
+      // it reads from) or times out, moving the clock to the deadline.
+      rt::point({rt::op::try_lock, this, loc});
+      if (!graph_step(rt::rmw_kind::attempt, loc)) {
+        rt::graph_advance_clock(deadline, loc);
+        if (rt::tracing()) rt::trace_note("timed out");
+        return false;
+      }
+      if (depth_ == 0) rt::lock_acquired(*this, loc);
+      acquire();
+      return true;
+    }
     if (rt::point({rt::op::lock, this, loc, this, deadline}) == rt::wake::timeout) {
       if (rt::tracing()) rt::trace_note("timed out");
       return false;
     }
-    graph_step(rt::rmw_kind::lock, loc);
+    graph_step(rt::rmw_kind::await, loc);
     if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
     return true;
@@ -188,7 +201,7 @@ struct model_platform {
         r.mo = success;
         r.mo_fail = failure;
         r.expected = to_bits(expected);
-        r.apply = [](const void* d, std::uint64_t) {
+        r.apply = [](const void* d, std::uint64_t, int) {
           return *static_cast<const std::uint64_t*>(d);
         };
         const std::uint64_t want = to_bits(desired);
@@ -283,7 +296,7 @@ struct model_platform {
         rt::rmw_request r;
         r.kind = rt::rmw_kind::always;
         r.mo = r.mo_fail = mo;
-        r.apply = [](const void* fp, std::uint64_t o) {
+        r.apply = [](const void* fp, std::uint64_t o, int) {
           return to_bits((*static_cast<const F*>(fp))(from_bits(o)));
         };
         r.ctx = &f;

@@ -55,6 +55,10 @@ execution& exec(const char* what) {
   return *e;
 }
 
+// The virtual clock's location under the graph engine (no object has this key: keys are
+// (thread + 1) << 20 | n).
+constexpr std::uint32_t kClockLoc = 0xfff00000u;
+
 struct never_ready final : waitable {
   bool ready(int) const noexcept override { return false; }
   std::string waiting_for(int) const override { return "its sleep to end"; }
@@ -131,7 +135,14 @@ bool in_execution() noexcept {
 }
 int current_thread() noexcept { return execution::active()->current_id(); }
 void step_read_only() noexcept { execution::active()->current().step_read_only = true; }
-std::int64_t now() noexcept { return execution::active()->now(); }
+std::int64_t now() noexcept {
+  execution* e = execution::active();
+  // Under the graph engine the clock is a location of the graph: reading it is an event.
+  if (e->graph())
+    return static_cast<std::int64_t>(e->graph()->load(
+        *e, kClockLoc, 0, true, std::memory_order_seq_cst, source_loc{nullptr, 0}));
+  return e->now();
+}
 bool tracing() noexcept { return execution::active()->tracing(); }
 void trace_note(const std::string& note) { execution::active()->note(note); }
 
@@ -193,6 +204,42 @@ rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, cons
 void graph_fence(std::memory_order mo, source_loc at) {
   execution& e = *execution::active();
   e.graph()->fence(e, mo, at);
+}
+
+namespace graph_state {
+bool mutex_available(std::uint64_t v, std::uint64_t arg) noexcept {
+  const int owner = static_cast<int>(v & 0xffffffffu) - 1;
+  const int tid = static_cast<int>(arg & 0xffffffffu);
+  return owner < 0 || ((arg >> 32) != 0 && owner == tid);
+}
+bool mutex_held_by(std::uint64_t v, std::uint64_t tid) noexcept {
+  return static_cast<std::int64_t>(v & 0xffffffffu) - 1 == static_cast<std::int64_t>(tid);
+}
+bool positive(std::uint64_t v, std::uint64_t) noexcept { return static_cast<std::int64_t>(v) > 0; }
+bool notified(std::uint64_t v, std::uint64_t tid) noexcept { return (v >> (32 + tid)) & 1u; }
+}  // namespace graph_state
+
+void graph_state_mismatch(const object& o, source_loc at) {
+  report_failure(failure_kind::misuse,
+                 "lockstep internal error: the graph engine's state of " + o.name() +
+                     " differs from the object's own",
+                 at);
+}
+
+namespace {
+std::uint64_t clock_max(const void* ctx, std::uint64_t old, int) {
+  const auto to = static_cast<std::uint64_t>(*static_cast<const std::int64_t*>(ctx));
+  return old > to ? old : to;
+}
+}  // namespace
+
+void graph_advance_clock(std::int64_t to, source_loc at) {
+  execution& e = *execution::active();
+  rt::rmw_request r;
+  r.kind = rmw_kind::always;
+  r.apply = &clock_max;
+  r.ctx = &to;
+  e.graph()->rmw(e, kClockLoc, 0, true, r, at);
 }
 
 // ---------------------------------------------------------------- weak memory
@@ -424,11 +471,12 @@ mutex_core::~mutex_core() {
 }
 
 namespace {
-std::uint64_t mutex_after(const void* ctx, std::uint64_t old) {
-  const auto* op = static_cast<const rt::rmw_kind*>(ctx);
+// The state after a lock (k = await/attempt) or an unlock (k = always) by this thread.
+std::uint64_t mutex_after(const void* ctx, std::uint64_t old, int) {
+  const auto k = *static_cast<const rt::rmw_kind*>(ctx);
   const int me = rt::current_thread();
   const std::uint32_t depth = static_cast<std::uint32_t>(old >> 32);
-  if (*op == rt::rmw_kind::unlock)
+  if (k == rt::rmw_kind::always)
     return depth <= 1
                ? 0
                : (static_cast<std::uint64_t>(depth - 1) << 32) | static_cast<std::uint32_t>(me + 1);
@@ -442,21 +490,20 @@ bool mutex_core::graph_step(rt::rmw_kind k, source_loc loc) {
   const std::uint64_t state = owner_ < 0 ? 0
                                          : (static_cast<std::uint64_t>(depth_) << 32) |
                                                static_cast<std::uint32_t>(owner_ + 1);
+  const auto me = static_cast<std::uint64_t>(rt::current_thread());
   rt::rmw_request r;
   r.kind = k;
-  r.mo = k == rt::rmw_kind::unlock ? std::memory_order_release : std::memory_order_acquire;
+  r.mo = k == rt::rmw_kind::always ? std::memory_order_release : std::memory_order_acquire;
   r.mo_fail = std::memory_order_relaxed;
-  r.recursive = recursive_;
+  r.guard = k == rt::rmw_kind::always ? &rt::graph_state::mutex_held_by
+                                      : &rt::graph_state::mutex_available;
+  r.guard_arg = k == rt::rmw_kind::always ? me : me | (std::uint64_t{recursive_} << 32);
   r.apply = &mutex_after;
   r.ctx = &k;
   const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);
   // The graph's state of the mutex and the mutex's own must agree: the engine replays
   // operations on a mutex in the order its graph gives them.
-  if (res.old != state)
-    report_failure(failure_kind::misuse,
-                   "lockstep internal error: the graph engine's state of " + name() +
-                       " differs from the mutex's own",
-                   loc);
+  if (res.old != state) rt::graph_state_mismatch(*this, loc);
   return res.wrote;
 }
 
@@ -467,7 +514,7 @@ std::string mutex_core::waiting_for(int) const {
 void mutex_core::unlock(source_loc loc) {
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
-  if (owner_ == me) graph_step(rt::rmw_kind::unlock, loc);
+  if (owner_ == me) graph_step(rt::rmw_kind::always, loc);
   if (owner_ != me)
     report_failure(failure_kind::misuse,
                    name() + ".unlock() by thread " + std::to_string(me) +
@@ -495,11 +542,17 @@ void model_platform::atomic_thread_fence(std::memory_order mo, source_loc loc) {
 
 model_platform::clock::time_point model_platform::clock::now(source_loc loc) {
   rt::point({rt::op::clock_now, nullptr, loc});
-  if (rt::tracing()) rt::trace_note("t=" + std::to_string(rt::now()) + "ns");
-  return time_point(duration(rt::now()));
+  const std::int64_t t = rt::now();
+  if (rt::tracing()) rt::trace_note("t=" + std::to_string(t) + "ns");
+  return time_point(duration(t));
 }
 
 void model_platform::this_thread::sleep_until_ns(std::int64_t deadline, source_loc loc) {
+  if (rt::graph_engine()) {  // the sleep ends: the clock reaches its deadline
+    rt::point({rt::op::sleep, nullptr, loc});
+    rt::graph_advance_clock(deadline, loc);
+    return;
+  }
   rt::point({rt::op::sleep, nullptr, loc, &rt::g_never, deadline});
 }
 
@@ -564,14 +617,101 @@ void model_platform::shared_mutex::unlock_shared(source_loc loc) {
 std::string model_platform::condition_variable::waiting_for(int) const {
   return "a notify of " + name();
 }
+
+namespace {
+// Under the graph engine the cv's state is (waiting threads, notified threads) as bits.
+std::uint64_t cv_state(std::uint32_t waiting, std::uint32_t notified) {
+  return (static_cast<std::uint64_t>(notified) << 32) | waiting;
+}
+enum class cv_op : std::uint8_t { enter, wake, notify_one, notify_all };
+struct cv_request {
+  cv_op op;
+  std::uint32_t bit;  // enter, wake: the thread's
+};
+int cv_pending(std::uint64_t s) {
+  return __builtin_popcount(static_cast<std::uint32_t>(s) & ~static_cast<std::uint32_t>(s >> 32));
+}
+std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
+  const auto& r = *static_cast<const cv_request*>(ctx);
+  auto waiting = static_cast<std::uint32_t>(s), notified = static_cast<std::uint32_t>(s >> 32);
+  switch (r.op) {
+    case cv_op::enter:
+      waiting |= r.bit;
+      notified &= ~r.bit;
+      break;
+    case cv_op::wake:
+      waiting &= ~r.bit;
+      notified &= ~r.bit;
+      break;
+    case cv_op::notify_one: {
+      const std::uint32_t pending = waiting & ~notified;
+      for (int t = 0; t < 32; ++t)
+        if ((pending >> t) & 1u) {
+          if (k-- == 0) {
+            notified |= 1u << t;
+            break;
+          }
+        }
+      break;
+    }
+    case cv_op::notify_all:
+      notified |= waiting;
+      break;
+  }
+  return cv_state(waiting, notified);
+}
+}  // namespace
+
+// Under the graph engine: the operation's event on the cv's state; returns the state read.
+static rt::rmw_result cv_graph_step(model_platform::condition_variable& cv, std::uint32_t waiting,
+                                    std::uint32_t notified, cv_op op, rt::rmw_kind k,
+                                    source_loc loc) {
+  const int me = rt::current_thread();
+  cv_request req{op, 1u << me};
+  rt::rmw_request r;
+  r.kind = k;
+  r.mo = std::memory_order_seq_cst;
+  r.mo_fail = std::memory_order_seq_cst;
+  if (k == rt::rmw_kind::await) r.guard = &rt::graph_state::notified;
+  r.guard_arg = static_cast<std::uint64_t>(me);
+  if (op == cv_op::notify_one) r.choices = &cv_pending;
+  r.apply = &cv_after;
+  r.ctx = &req;
+  const rt::rmw_result res = rt::graph_rmw(cv, 0, true, r, loc);
+  if (res.old != cv_state(waiting, notified)) rt::graph_state_mismatch(cv, loc);
+  return res;
+}
+
 void model_platform::condition_variable::enter(source_loc loc) {
   rt::point({rt::op::cv_enter, this, loc});
+  if (rt::graph_engine())
+    cv_graph_step(*this, waiting_, notified_, cv_op::enter, rt::rmw_kind::always, loc);
   std::uint32_t bit = 1u << rt::current_thread();
   waiting_ |= bit;
   notified_ &= ~bit;
 }
 rt::wake model_platform::condition_variable::block(std::int64_t deadline, source_loc loc) {
-  rt::wake w = rt::point({rt::op::cv_block, this, loc, this, deadline, true});
+  rt::wake w;
+  if (rt::graph_engine()) {
+    // Untimed: wait for a notify. Timed: leave either notified or, reading a state without
+    // the notify, timed out (the clock moves to the deadline). Spurious wake-ups are not
+    // explored by the graph engine yet.
+    if (deadline < 0) {
+      rt::point({rt::op::cv_block, this, loc, this});
+      cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::await, loc);
+      w = rt::wake::normal;
+    } else {
+      rt::point({rt::op::cv_block, this, loc});
+      const rt::rmw_result res =
+          cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::always, loc);
+      w = rt::graph_state::notified(res.old, static_cast<std::uint64_t>(rt::current_thread()))
+              ? rt::wake::normal
+              : rt::wake::timeout;
+      if (w == rt::wake::timeout) rt::graph_advance_clock(deadline, loc);
+    }
+  } else {
+    w = rt::point({rt::op::cv_block, this, loc, this, deadline, true});
+  }
   std::uint32_t bit = 1u << rt::current_thread();
   waiting_ &= ~bit;
   notified_ &= ~bit;
@@ -582,6 +722,19 @@ rt::wake model_platform::condition_variable::block(std::int64_t deadline, source
 }
 void model_platform::condition_variable::notify_one(source_loc loc) {
   rt::point({rt::op::notify_one, this, loc});
+  if (rt::graph_engine()) {
+    const rt::rmw_result res =
+        cv_graph_step(*this, waiting_, notified_, cv_op::notify_one, rt::rmw_kind::always, loc);
+    const auto now_notified = static_cast<std::uint32_t>(res.written >> 32);
+    if (rt::tracing()) {
+      if (now_notified == notified_)
+        rt::trace_note("no waiter");
+      else
+        rt::trace_note("wakes thread " + std::to_string(__builtin_ctz(now_notified & ~notified_)));
+    }
+    notified_ = now_notified;
+    return;
+  }
   std::uint32_t pending = waiting_ & ~notified_;
   if (pending == 0) {
     if (rt::tracing()) rt::trace_note("no waiter");
@@ -599,6 +752,8 @@ void model_platform::condition_variable::notify_one(source_loc loc) {
 }
 void model_platform::condition_variable::notify_all(source_loc loc) {
   rt::point({rt::op::notify_all, this, loc});
+  if (rt::graph_engine())
+    cv_graph_step(*this, waiting_, notified_, cv_op::notify_all, rt::rmw_kind::always, loc);
   if (rt::tracing())
     rt::trace_note("wakes " + std::to_string(__builtin_popcount(waiting_ & ~notified_)) +
                    " thread(s)");

@@ -244,8 +244,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       if (!ge.moot()) {  // a springboard graph is not an execution of the program
         ++n;
         stamp(r);
-        if (opts.check_optimality && !ge.blocked() && !seen.insert(ge.signature()).second)
+        if (opts.check_optimality && !ge.blocked() && !seen.insert(ge.signature()).second) {
           ++duplicates;
+          if (debug) std::fprintf(stderr, "graph explored twice: %s\n", ge.signature().c_str());
+        }
         if (r.fail.kind != failure_kind::none) {
           found = std::move(r);
           break;

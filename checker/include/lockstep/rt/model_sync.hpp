@@ -173,18 +173,19 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
  public:
   static constexpr std::ptrdiff_t max() noexcept { return LeastMaxValue; }
   explicit counting_semaphore(std::ptrdiff_t desired, source_loc loc = source_loc::current())
-      : rt::object("semaphore", loc), count_(desired) {}
+      : rt::object("semaphore", loc), initial_(desired), count_(desired) {}
 
   bool ready(int) const noexcept override { return count_ > 0; }
   std::string waiting_for(int) const override { return name() + " to be released (count 0)"; }
 
   void acquire(source_loc loc = source_loc::current()) {
     rt::point({rt::op::sem_acquire, this, loc, this});
+    graph_step(rt::rmw_kind::await, 0, loc);
     take();
   }
   bool try_acquire(source_loc loc = source_loc::current()) {
     rt::point({rt::op::sem_try_acquire, this, loc});
-    if (count_ <= 0) return traced(false);
+    if (!graph_step(rt::rmw_kind::attempt, 0, loc) || count_ <= 0) return traced(false);
     take();
     return traced(true);
   }
@@ -207,6 +208,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
                      name() + ".release(" + std::to_string(update) +
                          ") would exceed max() = " + std::to_string(LeastMaxValue),
                      loc);
+    graph_step(rt::rmw_kind::always, update, loc);
     rt::release_to(*this);
     count_ += update;
     if (rt::tracing()) rt::trace_note("count now " + std::to_string(count_));
@@ -214,10 +216,40 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
 
  private:
   bool try_acquire_until_ns(std::int64_t deadline, source_loc loc) {
+    if (rt::graph_engine()) {
+      // An attempt that takes a unit (now, or after the release it reads from) or times out.
+      rt::point({rt::op::sem_try_acquire, this, loc});
+      if (!graph_step(rt::rmw_kind::attempt, 0, loc)) {
+        rt::graph_advance_clock(deadline, loc);
+        return traced(false);
+      }
+      take();
+      return true;
+    }
     if (rt::point({rt::op::sem_acquire, this, loc, this, deadline}) == rt::wake::timeout)
       return traced(false);
     take();
     return true;
+  }
+  // Under the graph engine: the operation's event on the count (acquire kinds take one,
+  // always adds `update`). Returns whether it wrote.
+  bool graph_step(rt::rmw_kind k, std::ptrdiff_t update, source_loc loc) {
+    if (!rt::graph_engine()) return true;
+    rt::rmw_request r;
+    r.kind = k;
+    r.mo = k == rt::rmw_kind::always ? std::memory_order_release : std::memory_order_acquire;
+    r.mo_fail = std::memory_order_relaxed;
+    if (k != rt::rmw_kind::always) r.guard = &rt::graph_state::positive;
+    r.apply = [](const void* ctx, std::uint64_t old, int) {
+      return static_cast<std::uint64_t>(static_cast<std::int64_t>(old) +
+                                        *static_cast<const std::ptrdiff_t*>(ctx));
+    };
+    const std::ptrdiff_t delta = k == rt::rmw_kind::always ? update : -1;
+    r.ctx = &delta;
+    const rt::rmw_result res =
+        rt::graph_rmw(*this, static_cast<std::uint64_t>(initial_), true, r, loc);
+    if (static_cast<std::int64_t>(res.old) != count_) rt::graph_state_mismatch(*this, loc);
+    return res.wrote;
   }
   void take() {
     --count_;
@@ -228,6 +260,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
     if (rt::tracing()) rt::trace_note(b ? "true" : "false");
     return b;
   }
+  std::ptrdiff_t initial_;
   std::ptrdiff_t count_;
 };
 

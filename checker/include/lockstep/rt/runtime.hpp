@@ -206,31 +206,53 @@ void weak_yield() noexcept;
 // identified by object::key(), which does not depend on the interleaving.
 bool graph_engine() noexcept;
 enum class rmw_kind : std::uint8_t {
-  none,      // a plain load
-  always,    // fetch_add & co., exchange: always writes
-  cas,       // writes iff the value read equals `expected`
-  lock,      // mutex acquisition: writes iff the state read is free (or, recursive, owned by
-             // the thread); waits otherwise
-  try_lock,  // like lock, but fails (reads only) instead of waiting
-  unlock,    // mutex release: always writes
+  none,     // a plain load
+  always,   // always writes (fetch_add & co., exchange, unlock, release, notify); with a guard,
+            // it only ever reads values the guard accepts (unlock: a state this thread holds)
+  cas,      // writes iff the value read equals `expected`
+  await,    // writes iff the guard accepts the value; waits for such a value otherwise (lock,
+            // acquire, a condition-variable wake-up)
+  attempt,  // writes iff the guard accepts the value; only reads otherwise (try_lock,
+            // try_acquire, timed waits that time out)
 };
-// Whether an access of kind k by thread tid writes after reading v (mutex states: owner + 1
-// in the low 32 bits, 0 = free; depth in the high bits).
-bool rmw_writes(rmw_kind k, std::uint64_t expected, bool recursive, int tid,
-                std::uint64_t v) noexcept;
+// A condition on the value (the object's state) read; arg is the access's own (its thread,
+// whether a mutex is recursive, ...). A plain function: the graph keeps it across executions.
+using rmw_guard = bool (*)(std::uint64_t value, std::uint64_t arg) noexcept;
 struct rmw_request {
   rmw_kind kind = rmw_kind::always;
-  std::memory_order mo = std::memory_order_seq_cst;                      // when it writes
-  std::memory_order mo_fail = std::memory_order_seq_cst;                 // when it only reads
-  std::uint64_t expected = 0;                                            // cas
-  bool recursive = false;                                                // lock, try_lock
-  std::uint64_t (*apply)(const void* ctx, std::uint64_t old) = nullptr;  // the value written
+  std::memory_order mo = std::memory_order_seq_cst;       // when it writes
+  std::memory_order mo_fail = std::memory_order_seq_cst;  // when it only reads
+  std::uint64_t expected = 0;                             // cas
+  rmw_guard guard = nullptr;                              // await, attempt, always
+  std::uint64_t guard_arg = 0;
+  // When it writes and choices(old) > 1, the engine explores choice k in [0, choices(old))
+  // (notify_one: which waiter wakes) and passes it to apply.
+  int (*choices)(std::uint64_t old) = nullptr;
+  std::uint64_t (*apply)(const void* ctx, std::uint64_t old, int k) = nullptr;  // the value written
   const void* ctx = nullptr;
 };
+// Whether the access writes after reading v.
+bool rmw_writes(const rmw_request& r, std::uint64_t v) noexcept;
+// The virtual clock under the graph engine: a location whose writes advance it (timeouts
+// firing, sleeps ending) and whose reads are clock::now().
+void graph_advance_clock(std::int64_t to, source_loc at);
 struct rmw_result {
   std::uint64_t old = 0;
   bool wrote = false;
+  std::uint64_t written = 0;  // when it wrote
 };
+// States of the synchronization objects under the graph engine, and their guards.
+namespace graph_state {
+// mutex: owner + 1 in the low 32 bits (0: free), recursion depth in the high 32.
+bool mutex_available(std::uint64_t v, std::uint64_t tid_and_recursive) noexcept;
+bool mutex_held_by(std::uint64_t v, std::uint64_t tid) noexcept;
+// semaphore: the count.
+bool positive(std::uint64_t v, std::uint64_t) noexcept;
+// condition variable: waiting threads in the low 32 bits, notified ones in the high 32.
+bool notified(std::uint64_t v, std::uint64_t tid) noexcept;
+}  // namespace graph_state
+// The object's own state disagrees with the graph's: an internal error, reported as misuse.
+void graph_state_mismatch(const object& o, source_loc at);
 std::uint64_t graph_load(const object& o, std::uint64_t init, std::memory_order mo, source_loc at);
 void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
                  source_loc at);

@@ -80,10 +80,9 @@ bool done(const scratch& s, event_ref e) {
   return e.is_init() || s.cursor[static_cast<std::size_t>(e.tid)] > e.idx;
 }
 
-// Whether event i of thread t can be ordered next (with `own`, the read of its RMW, counted
-// as ordered).
+// Whether event i of thread t (its earlier events ordered) can be ordered next.
 bool ready_at(const exec_graph& g, const scratch& s, bool sc_everywhere, std::size_t t,
-              std::int32_t i, bool own_read) {
+              std::int32_t i) {
   const event& e = g.threads[t][static_cast<std::size_t>(i)];
   if (e.has_read() && !done(s, e.rf)) return false;
   if (e.kind == ev_kind::start && t > 0 && (s.spawn[t].is_init() || !done(s, s.spawn[t])))
@@ -97,32 +96,57 @@ bool ready_at(const exec_graph& g, const scratch& s, bool sc_everywhere, std::si
     const std::size_t li = static_cast<std::size_t>(s.loc_index[me]);
     const location& l = g.locs[li];
     if (sc_everywhere || l.sync_object) {
-      // The co-predecessor, and every read of it (fr), come first; the RMW's own read
-      // (about to be ordered with it) reads it.
+      // The co-predecessor, and every read of it (fr), come first.
       const std::size_t p = static_cast<std::size_t>(s.pos[me]);
-      const std::int32_t own = own_read ? 1 : 0;
       if (p == 1) {
-        if (s.init_readers[li] > own) return false;
+        if (s.init_readers[li] > 0) return false;
       } else {
         const event_ref pred = l.co[p - 2];
-        if (!done(s, pred) || s.readers[id_of(s, pred)] > own) return false;
+        if (!done(s, pred) || s.readers[id_of(s, pred)] > 0) return false;
       }
     }
   }
   return true;
 }
 
+std::int32_t& readers_of(const exec_graph& g, scratch& s, std::size_t t, std::int32_t i) {
+  const event& e = g.threads[t][static_cast<std::size_t>(i)];
+  if (e.rf.is_init())
+    return s.init_readers[static_cast<std::size_t>(
+        s.loc_index[s.offset[t] + static_cast<std::size_t>(i)])];
+  return s.readers[id_of(s, e.rf)];
+}
+
 void order_one(const exec_graph& g, scratch& s, std::size_t t) {
-  const event& e = g.threads[t][static_cast<std::size_t>(s.cursor[t])];
-  if (e.has_read()) {
-    if (e.rf.is_init())
-      --s.init_readers[static_cast<std::size_t>(
-          s.loc_index[s.offset[t] + static_cast<std::size_t>(s.cursor[t])])];
-    else
-      --s.readers[id_of(s, e.rf)];
-  }
+  if (g.threads[t][static_cast<std::size_t>(s.cursor[t])].has_read())
+    --readers_of(g, s, t, s.cursor[t]);
   s.order.push_back(event_ref{static_cast<std::int32_t>(t), s.cursor[t]});
   ++s.cursor[t];
+}
+
+void unorder_one(const exec_graph& g, scratch& s, std::size_t t) {
+  --s.cursor[t];
+  s.order.pop_back();
+  if (g.threads[t][static_cast<std::size_t>(s.cursor[t])].has_read())
+    ++readers_of(g, s, t, s.cursor[t]);
+}
+
+// Orders the step that starts at thread t's cursor — its events up to the next step start
+// (an RMW's read and write, a timed wait's attempt and the clock moving, choices): a step of
+// the program is atomic. False (and nothing ordered) when it cannot go next.
+bool order_step(const exec_graph& g, scratch& s, bool sc_everywhere, std::size_t t) {
+  const auto& th = g.threads[t];
+  std::int32_t n = 0;
+  do {
+    if (!ready_at(g, s, sc_everywhere, t, s.cursor[t])) {
+      while (n-- > 0) unorder_one(g, s, t);
+      return false;
+    }
+    order_one(g, s, t);
+    ++n;
+  } while (s.cursor[t] < static_cast<std::int32_t>(th.size()) &&
+           !th[static_cast<std::size_t>(s.cursor[t])].step_start);
+  return true;
 }
 
 // A topological order of po ∪ rf ∪ thread edges (∪ co ∪ fr where they count) into s.order.
@@ -137,12 +161,7 @@ bool linearize_into(const exec_graph& g, scratch& s, std::size_t n, bool sc_ever
     for (std::size_t k = 0; k < nt && !moved; ++k) {
       const std::size_t u = (t + k) % nt;
       if (s.cursor[u] >= static_cast<std::int32_t>(g.threads[u].size())) continue;
-      const bool pair = g.threads[u][static_cast<std::size_t>(s.cursor[u])].has_read() &&
-                        g.has_write_part(event_ref{static_cast<std::int32_t>(u), s.cursor[u]});
-      if (!ready_at(g, s, sc_everywhere, u, s.cursor[u], false)) continue;
-      if (pair && !ready_at(g, s, sc_everywhere, u, s.cursor[u] + 1, true)) continue;
-      order_one(g, s, u);
-      if (pair) order_one(g, s, u);
+      if (!order_step(g, s, sc_everywhere, u)) continue;
       t = u;
       moved = true;
     }

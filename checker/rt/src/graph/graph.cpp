@@ -29,7 +29,24 @@ const char* to_string(ev_kind k) noexcept {
 }
 
 bool exec_graph::writes_after(const event& e, std::uint64_t v) noexcept {
-  return rmw_writes(e.rmw, e.expected, e.recursive, static_cast<int>(e.aux), v);
+  switch (e.rmw) {
+    case rmw_kind::none:
+      return false;
+    case rmw_kind::always:
+      return true;
+    case rmw_kind::cas:
+      return v == e.expected;
+    case rmw_kind::await:
+    case rmw_kind::attempt:
+      return e.guard(v, e.expected);
+  }
+  return false;
+}
+
+bool exec_graph::may_read(const event& e, std::uint64_t v, bool backward) noexcept {
+  if (e.rmw == rmw_kind::always) return !e.guard || e.guard(v, e.expected);
+  if (e.rmw == rmw_kind::await) return backward || e.guard(v, e.expected);
+  return true;
 }
 
 std::size_t exec_graph::size() const noexcept {
@@ -163,7 +180,8 @@ std::string exec_graph::describe() const {
   for (std::size_t t = 0; t < threads.size(); ++t) {
     s += "T" + std::to_string(t) + ":";
     for (const auto& e : threads[t]) {
-      s += " [" + std::to_string(e.stamp) + "]" + to_string(e.kind);
+      s += std::string(e.step_start ? " |" : " ") + "[" + std::to_string(e.stamp) + "]" +
+           to_string(e.kind);
       if (e.has_read() || e.has_write()) s += "@" + std::to_string(e.loc & 0xfffff);
       if (e.has_read())
         s += "<-" + (e.rf.is_init() ? std::string("init")

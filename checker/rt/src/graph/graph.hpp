@@ -43,38 +43,30 @@ enum class ev_kind : std::uint8_t {
   yield,   // yield / spin_pause: passes the turn (no memory effect)
   fence,   // atomic_thread_fence
   read,    // a load, or the read part of an RMW-capable access (rmw != none): CAS, fetch_op,
-           // lock, try_lock, unlock; when it writes, its write part is the next event
+           // and the operations of synchronization objects (their states are the values);
+           // when it writes, its write part is the next event
   write,   // a store, or the write part of an RMW (rmw_write)
   choice,  // lockstep::choose(n): bits = the value, aux = n
 };
 const char* to_string(ev_kind k) noexcept;
-
-// Mutex state bits stored in the writes of a mutex location: owner thread + 1 (0: free),
-// recursion depth in the upper half.
-inline constexpr std::uint64_t mutex_free = 0;
-inline std::uint64_t mutex_state(int owner, std::uint32_t depth) noexcept {
-  return owner < 0
-             ? 0
-             : (static_cast<std::uint64_t>(depth) << 32) | static_cast<std::uint32_t>(owner + 1);
-}
-inline int mutex_owner(std::uint64_t s) noexcept { return static_cast<int>(s & 0xffffffffu) - 1; }
 
 struct event {
   ev_kind kind = ev_kind::start;
   rmw_kind rmw = rmw_kind::none;
   std::memory_order mo = std::memory_order_seq_cst;       // for rmw: the success order
   std::memory_order mo_fail = std::memory_order_seq_cst;  // rmw-capable reads that fail
-  bool recursive = false;                                 // lock/try_lock on a recursive mutex
   bool rmw_write = false;   // the write part of an RMW (its read is the previous event)
+  bool step_start = false;  // the first event of a step of its thread (a step is atomic)
   bool revisitable = true;  // a later write may still change what this read reads
   bool added_max = true;    // read: read the co-latest write when added; write: placed last;
                             // choice: value 0
   loc_key loc = 0;
   std::uint32_t stamp = 0;
-  std::uint32_t aux = 0;       // spawn: child; join: joined thread; choice: n; rmw: thread
-  event_ref rf;                // read role: the write read from
-  std::uint64_t bits = 0;      // write role: the value written; choice: the value chosen
-  std::uint64_t expected = 0;  // cas: the expected value
+  std::uint32_t aux = 0;   // spawn: child; join: joined thread; choice: n; RMW write: its choice
+  event_ref rf;            // read role: the write read from
+  std::uint64_t bits = 0;  // write role: the value written; choice: the value chosen
+  std::uint64_t expected = 0;  // cas: the expected value; guarded reads: the guard's argument
+  rt::rmw_guard guard = nullptr;
   const char* file = nullptr;  // source location (for traces and reports)
   int line = 0;
 
@@ -86,7 +78,7 @@ struct event {
 struct location {
   loc_key key = 0;
   std::uint64_t init_bits = 0;
-  bool sync_object = false;   // a mutex: its operations are linearizable
+  bool sync_object = false;   // a mutex, semaphore, cv, the clock: operations linearizable
   std::vector<event_ref> co;  // writes in modification order (the initial write excluded)
 };
 
@@ -114,6 +106,9 @@ class exec_graph {
 
   // Whether the RMW-capable read `e` writes after reading v (lockstep::rt::rmw_writes).
   static bool writes_after(const event& e, std::uint64_t v) noexcept;
+  // Whether e may read v at all: an await only reads values that let it go on (or, through a
+  // backward revisit, that hold it back), a guarded `always` only values its guard accepts.
+  static bool may_read(const event& e, std::uint64_t v, bool backward) noexcept;
   // The read's write part, if it has one in the graph.
   bool has_write_part(event_ref r) const noexcept {
     const auto& t = threads[static_cast<std::size_t>(r.tid)];

@@ -2,21 +2,17 @@
 
 namespace lockstep::rt {
 
-bool rmw_writes(rmw_kind k, std::uint64_t expected, bool recursive, int tid,
-                std::uint64_t v) noexcept {
-  switch (k) {
+bool rmw_writes(const rmw_request& r, std::uint64_t v) noexcept {
+  switch (r.kind) {
     case rmw_kind::none:
       return false;
     case rmw_kind::always:
-    case rmw_kind::unlock:
       return true;
     case rmw_kind::cas:
-      return v == expected;
-    case rmw_kind::lock:
-    case rmw_kind::try_lock: {
-      const int owner = graph::mutex_owner(v);
-      return owner < 0 || (recursive && owner == tid);
-    }
+      return v == r.expected;
+    case rmw_kind::await:
+    case rmw_kind::attempt:
+      return r.guard(v, r.guard_arg);
   }
   return false;
 }
@@ -41,6 +37,15 @@ const char* unsupported_op(const point_desc& d, wake how) noexcept {
     case op::lock:
     case op::try_lock:
     case op::unlock:
+    case op::cv_enter:
+    case op::cv_block:
+    case op::notify_one:
+    case op::notify_all:
+    case op::sem_acquire:
+    case op::sem_try_acquire:
+    case op::sem_release:
+    case op::clock_now:
+    case op::sleep:
       return nullptr;
     default:
       return to_string(d.kind);

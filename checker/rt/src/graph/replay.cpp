@@ -50,14 +50,17 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   const std::size_t from = read_index(x, l);
   rmw_result res;
   res.old = l.writes[from].bits;
-  res.wrote = op.kind != rmw_kind::none &&
-              rmw_writes(op.kind, op.expected, op.recursive, x.current_id(), res.old);
+  res.wrote = rmw_writes(op, res.old);
   if (!sync_object)
     executed_writes::on_read(x.current(), l.writes[from], res.wrote ? op.mo : op.mo_fail);
   if (!res.wrote) return res;
   executed_writes::entry w;
-  w.bits = op.apply ? op.apply(op.ctx, res.old) : res.old;
+  const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
+  const int choice = n > 1 ? next_choice(n) : 0;
+  if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
+  w.bits = op.apply ? op.apply(op.ctx, res.old, choice) : res.old;
   if (!sync_object) executed_writes::on_write(x.current(), w, op.mo, &l.writes[from]);
+  res.written = w.bits;
   l.writes.push_back(w);
   auto& co = co_of(k);
   co.insert(std::find(co.begin(), co.end(), from) + 1, l.writes.size() - 1);

@@ -8,9 +8,9 @@ namespace lockstep::rt::graph {
 
 namespace {
 
-bool is_ready_lock_read(const exec_graph& g, event_ref r) {
+bool is_await(const exec_graph& g, event_ref r) {
   const event& e = g.at(r);
-  return e.has_read() && e.rmw == rmw_kind::lock;
+  return e.has_read() && e.rmw == rmw_kind::await;
 }
 
 view join_views(view a, const view& b) {
@@ -52,7 +52,7 @@ void trust_engine::begin_execution() {
     if (th.empty()) continue;
     event_ref last{t, static_cast<std::int32_t>(th.size() - 1)};
     const event& e = th.back();
-    if (is_ready_lock_read(G, last) && !exec_graph::writes_after(e, G.value_of(e.rf, e.loc)))
+    if (is_await(G, last) && !exec_graph::writes_after(e, G.value_of(e.rf, e.loc)))
       held_[static_cast<std::size_t>(t)] = hold::lock;
   }
   const event_ref la = G.last_added();
@@ -111,7 +111,8 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
   // The iteration: the events since the last yield (or since the CAS being retried), all of
   // them reads that wrote nothing.
   auto read_only = [](const event& e) {
-    return e.kind == ev_kind::read && (e.rmw == rmw_kind::none || e.rmw == rmw_kind::cas);
+    return e.kind == ev_kind::read &&
+           (e.rmw == rmw_kind::none || e.rmw == rmw_kind::cas || e.rmw == rmw_kind::attempt);
   };
   if (d.kind == op::yield) {
     // spin_pause marks a spin loop: its first read-only iteration (since the last write or
@@ -243,6 +244,8 @@ void trust_engine::mismatch(execution& x, const char* what) {
 
 event_ref trust_engine::add(int tid, event e) {
   exec_graph& G = g();
+  e.step_start = new_step_;
+  new_step_ = false;
   const event_ref r = G.append(tid, e);
   pos_[static_cast<std::size_t>(tid)] = r.idx + 1;
   turn_ = tid;
@@ -256,6 +259,7 @@ event& trust_engine::next_event(execution& x, int tid, ev_kind k, const char* wh
                         [static_cast<std::size_t>(pos_[static_cast<std::size_t>(tid)])];
   if (e.kind != k) mismatch(x, what);
   ++pos_[static_cast<std::size_t>(tid)];
+  new_step_ = false;  // the step's first event was replayed
   return e;
 }
 
@@ -264,6 +268,7 @@ void trust_engine::begin_step(execution& x, int tid, const point_desc& d, wake h
     x.fail_unsupported(what);
     return;
   }
+  new_step_ = true;
   ev_kind k;
   std::uint32_t aux = 0;
   switch (d.kind) {
@@ -294,6 +299,7 @@ void trust_engine::begin_step(execution& x, int tid, const point_desc& d, wake h
       return;
     }
     ++pos_[static_cast<std::size_t>(tid)];
+    new_step_ = false;  // the step's first event was replayed
     return;
   }
   event e;
@@ -313,6 +319,7 @@ void trust_engine::end_step(execution& x, int tid, bool finished) {
                        .kind != ev_kind::finish)
       x.fail_unsupported_mismatch();
     ++pos_[static_cast<std::size_t>(tid)];
+    new_step_ = false;  // the step's first event was replayed
     return;
   }
   event e;
@@ -362,9 +369,8 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
   for (std::size_t i = 0; i < all.size(); ++i) {
     const event_ref w = all[i];
     const std::uint64_t v = G.value_of(w, e.loc);
-    const bool writes = e.rmw != rmw_kind::none && exec_graph::writes_after(e, v);
-    if (e.rmw == rmw_kind::lock && !writes) continue;  // a lock waits rather than read that
-    if (e.rmw == rmw_kind::unlock && mutex_owner(v) != r.tid) continue;
+    const bool writes = exec_graph::writes_after(e, v);
+    if (!exec_graph::may_read(e, v, false)) continue;  // an await waits rather than read that
     const bool latest = i + 1 == all.size();
     if (!latest && !allowed_after_yield(r, w)) continue;
     if (writes) {
@@ -417,9 +423,8 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.rmw = op.kind;
     e.mo = op.mo;
     e.mo_fail = op.mo_fail;
-    e.expected = op.expected;
-    e.recursive = op.recursive;
-    e.aux = static_cast<std::uint32_t>(tid);
+    e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
+    e.guard = op.guard;
     e.loc = k;
     e.file = at.file;
     e.line = at.line;
@@ -443,8 +448,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
   // The value as written in this execution (the graph's copy may come from an earlier one:
   // pointers to objects of that execution, say).
   res.old = executed_value(e.rf, k);
-  res.wrote =
-      op.kind != rmw_kind::none && rmw_writes(op.kind, op.expected, op.recursive, tid, res.old);
+  res.wrote = rmw_writes(op, res.old);
   // The read side: hb and the token.
   record_rf(x, r);
   if (!sync_object) {
@@ -457,25 +461,34 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
       mismatch(x, "an RMW that wrote before did not write");
     return res;
   }
-  const std::uint64_t bits = op.apply ? op.apply(op.ctx, res.old) : res.old;
+  // A choice the write depends on (which waiter a notify_one wakes) is kept in the write
+  // event (aux); its other values are alternatives like a choice event's.
+  const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
   event_ref w;
   if (replaying(tid)) {
     w = event_ref{tid, pos_[static_cast<std::size_t>(tid)]};
     event& ew = next_event(x, tid, ev_kind::write, "an RMW did not write as before");
-    if (!ew.rmw_write) mismatch(x, "an RMW did not write as before");
-    ew.bits = bits;  // this execution's value
+    if (!ew.rmw_write || static_cast<int>(ew.aux) >= n)
+      mismatch(x, "an RMW did not write as before");
+    if (n > 1) x.record_choice(static_cast<std::uint16_t>(ew.aux));
+    ew.bits = op.apply ? op.apply(op.ctx, res.old, static_cast<int>(ew.aux)) : res.old;
   } else {
+    const std::uint64_t bits = op.apply ? op.apply(op.ctx, res.old, 0) : res.old;
+    if (n > 1) x.record_choice(0);
     event ew;
     ew.kind = ev_kind::write;
     ew.rmw_write = true;
     ew.mo = op.mo;
     ew.loc = k;
     ew.bits = bits;
-    ew.aux = static_cast<std::uint32_t>(tid);
     ew.file = at.file;
     ew.line = at.line;
     const event_ref from = g().at(r).rf;
     w = add(tid, ew);
+    if (!moot_ && !showing_livelock_)
+      for (int c = n - 1; c >= 1; --c)
+        push(item{
+            item_kind::write_choice, g().at(w).stamp, w, {}, static_cast<std::uint32_t>(c), {}});
     location& l = *g().find_loc(k);
     const std::size_t at_pos = g().co_index(l, from);  // right after the write read
     // Another RMW's write already directly follows it: this graph breaks atomicity. It still
@@ -486,6 +499,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     if (clash) moot_ = true;
   }
   executed_write(x, w, op.mo, true, sync_object);
+  res.written = g().at(w).bits;
   return res;
 }
 
@@ -572,7 +586,7 @@ void trust_engine::calc_revisits(event_ref w) {
       const event& er = G.at(r);
       if (!er.has_read() || er.loc != ew.loc || !er.revisitable || exec_graph::contains(before, r))
         continue;
-      if (er.rmw == rmw_kind::unlock && mutex_owner(ew.bits) != t) continue;
+      if (!exec_graph::may_read(er, ew.bits, true)) continue;
       reads.push_back(r);
     }
   // Latest first (the order GenMC uses; it only changes the order of exploration).
@@ -708,6 +722,12 @@ bool trust_engine::apply(item& it) {
       G.at(it.e).added_max = false;
       return true;
     }
+    case item_kind::write_choice: {
+      G.cut_to_stamp(it.stamp);
+      G.at(it.e).aux = it.value;  // the value follows when the execution replays it
+      G.at(it.e).added_max = false;
+      return true;
+    }
     case item_kind::backward: {
       exec_graph copy = G;
       copy.restrict_to(it.keep);
@@ -756,7 +776,8 @@ std::string trust_engine::signature() const {
       if (e.has_read())
         s += e.rf.is_init() ? std::string("i")
                             : std::to_string(e.rf.tid) + "." + std::to_string(e.rf.idx);
-      if (e.kind == ev_kind::choice) s += std::to_string(e.bits);
+      if (e.kind == ev_kind::choice || (e.rmw_write && e.aux != 0))
+        s += std::to_string(e.kind == ev_kind::choice ? e.bits : e.aux);
       s += ",";
     }
   }

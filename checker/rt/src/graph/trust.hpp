@@ -97,7 +97,7 @@ class trust_engine final : public chooser, public engine_hooks {
   double path_estimate() const noexcept;
 
  private:
-  enum class item_kind : std::uint8_t { read_rf, write_co, choice, backward };
+  enum class item_kind : std::uint8_t { read_rf, write_co, choice, write_choice, backward };
   struct item {
     item_kind kind;
     std::uint32_t stamp;  // the stamp the state's graph is cut to first
@@ -143,6 +143,7 @@ class trust_engine final : public chooser, public engine_hooks {
   bool moot_ = false;
   bool blocked_ = false;
   bool showing_livelock_ = false;  // spins let go to run into the step bound
+  bool new_step_ = false;          // the next event added starts a step
   int turn_ = -1;                  // next_P: the thread whose turn it is
   // Threads held back: a lock that reads a held state (lock), or a loop iteration that is
   // pruned (retry: a CAS retry after a failed CAS; spin: a read-only iteration ending in a
