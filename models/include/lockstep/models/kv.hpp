@@ -86,6 +86,25 @@ struct kv {
     }
     return std::nullopt;
   }
+  // Report text: get("k") -> "v", put("k", "v"), append("k", "v").
+  static std::string describe(const input_type& in, const std::optional<output_type>& out) {
+    auto q = [](std::string_view v) { return "\"" + std::string(v) + "\""; };
+    switch (in.kind) {
+      case op::get:
+        return "get(" + q(in.key) + ") -> " + (out ? q(out->value) : std::string("?"));
+      case op::put:
+        return "put(" + q(in.key) + ", " + q(in.value) + ")";
+      case op::append:
+        return "append(" + q(in.key) + ", " + q(in.value) + ")";
+    }
+    return "?";
+  }
+  // The key's value, cut to 200 characters (appended values grow long).
+  static std::string describe_state(const state_type& s) {
+    const std::string_view v = s.str();
+    if (v.size() <= 200) return "\"" + std::string(v) + "\"";
+    return "\"" + std::string(v.substr(0, 200)) + "\"... (" + std::to_string(v.size()) + " chars)";
+  }
   // Partition: indices of the operations on each key (P-compositionality).
   template <class History>
   std::vector<std::vector<std::size_t>> partition(const History& h) const {

@@ -559,7 +559,10 @@ bool valid_linearization(const M& m, const history<M>& h, const std::vector<std:
   return true;
 }
 
-// Human-readable report of a result (failure messages of the model checker use it).
+// Human-readable report of a result (failure messages of the model checker use it). Each
+// operation is printed with its index, client, [call, return] and its input and output: the
+// model's static describe(input, optional<output>) when it has one (models::register_model,
+// models::kv, models::set, ...), else operator<< on the input and output when streamable.
 template <class M>
 std::string describe(const result& r, const history<M>& h) {
   std::ostringstream os;
@@ -571,11 +574,15 @@ std::string describe(const result& r, const history<M>& h) {
     else
       os << o.ret;
     os << "]";
-    // Operations print themselves when the model's input/output types are streamable
-    // (operator<< found by ADL, e.g. in the model's namespace).
-    if constexpr (requires { os << o.input; }) os << "  " << o.input;
-    if constexpr (requires { os << *o.output; }) {
-      if (o.output) os << " -> " << *o.output;
+    if constexpr (requires { M::describe(o.input, o.output); }) {
+      os << "  " << M::describe(o.input, o.output);
+    } else {
+      // Operations print themselves when the model's input/output types are streamable
+      // (operator<< found by ADL, e.g. in the model's namespace).
+      if constexpr (requires { os << o.input; }) os << "  " << o.input;
+      if constexpr (requires { os << *o.output; }) {
+        if (o.output) os << " -> " << *o.output;
+      }
     }
     os << "\n";
   };
