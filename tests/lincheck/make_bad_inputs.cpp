@@ -1,7 +1,10 @@
-// Writes the malformed history files the lincheck_cli.bad_* tests feed to lockstep-lincheck
-// into the directory given as argv[1] (a CTest fixture, so the repository holds no such files
-// and the Porcupine data is never copied). Deterministic: the random bytes come from a fixed
-// seed.
+// Writes the malformed (and one large) history files the lincheck_cli.bad_* tests feed to
+// lockstep-lincheck into the directory given as argv[1] (a CTest fixture, so the repository holds
+// no such files and the Porcupine data is never copied). Deterministic: the random bytes come from
+// a fixed seed.
+#include <lockstep/lincheck/generate.hpp>
+#include <lockstep/lincheck/porcupine_format.hpp>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -37,9 +40,19 @@ int main(int argc, char** argv) {
       write(dir + "/big_value.log",
             "INFO  jepsen.util - 0\t:invoke\t:write\t9223372036854775808\n") &&
       write(dir + "/huge_token.log", "INFO  jepsen.util - 0\t:invoke\t:write\t" + huge + "\n") &&
-      write(dir + "/huge_op.edn", "{:process 0, :type :invoke, :f :" + huge +
-                                      ", :key \"k\", :value nil}\n");
-  if (!ok) {
+      write(dir + "/huge_op.edn",
+            "{:process 0, :type :invoke, :f :" + huge + ", :key \"k\", :value nil}\n");
+  // A 2000-operation register history with 20 clients, crashed writes and one impossible
+  // read, whose search needs gigabytes: for the out-of-memory test (run under ulimit -v).
+  lockstep::lin::generate_options g;
+  g.ops = 2000;
+  g.clients = 20;
+  g.crash = 0.05;
+  g.bad = true;
+  g.seed = 15;
+  const bool big =
+      write(dir + "/heavy.log", lockstep::lin::format_etcd(lockstep::lin::generate_register(g)));
+  if (!ok || !big) {
     std::cerr << "make_bad_inputs: cannot write to " << dir << "\n";
     return 1;
   }

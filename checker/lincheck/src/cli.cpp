@@ -11,6 +11,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <new>
 #include <optional>
 #include <string>
@@ -21,7 +22,8 @@ namespace {
 using namespace lockstep;
 
 constexpr const char* help_text =
-    R"(usage: lockstep-lincheck [--model auto|etcd|kv] [--json] [--html OUT.html] [--allow-empty] FILE
+    R"(usage: lockstep-lincheck [--model auto|etcd|kv] [--json] [--html OUT.html]
+                         [--max-memory=BYTES] [--timeout=SECONDS] [--jobs=N] [--allow-empty] FILE
 
 Checks whether the history in FILE is linearizable with respect to a sequential model.
 
@@ -31,6 +33,13 @@ Checks whether the history in FILE is linearizable with respect to a sequential 
                   A file that looks like the other format is rejected (exit 2).
   --json          one JSON object on stdout instead of the text report
   --html OUT      also write a self-contained HTML visualisation to OUT
+  --max-memory=B  bytes the search may use (suffix K, M, G); default: half the physical
+                  memory. Exceeded: exit 3, "unknown: memory budget exceeded" and what
+                  was explored
+  --timeout=S     stop after S seconds (fractions allowed) with exit 3, "unknown: time
+                  limit exceeded" and what was explored; default: none
+  --jobs=N        check independent partitions (kv keys) on N threads; default: all
+                  cores. The verdict and the witness do not depend on N
   --allow-empty   accept an empty (or blank) file as the empty, linearizable history
                   instead of rejecting it as bad input
   -h, --help      this text
@@ -42,14 +51,15 @@ out, including memory), 4 internal error.
 
 int usage(const std::string& why) {
   std::cerr << "lockstep-lincheck: " << why
-            << "\nusage: lockstep-lincheck [--model auto|etcd|kv] [--json] [--html OUT.html] FILE"
+            << "\nusage: lockstep-lincheck [--model auto|etcd|kv] [--json] [--html OUT.html] "
+               "[--max-memory=B] [--timeout=S] [--jobs=N] FILE"
                "\n(--help for details)\n";
   return 2;
 }
 
 template <class M>
-int report(const M& m, const lin::history<M>& h, bool json, const std::string& html,
-           const std::string& file) {
+int report(const M& m, const lin::history<M>& h, const lin::options& opt, bool json,
+           const std::string& html, const std::string& file) {
   // Open the output first: an unwritable path is reported before a possibly long search.
   std::ofstream out;
   if (!html.empty()) {
@@ -60,7 +70,7 @@ int report(const M& m, const lin::history<M>& h, bool json, const std::string& h
       return 2;
     }
   }
-  lin::result r = lin::check(m, h);
+  lin::result r = lin::check(m, h, opt);
   if (!html.empty()) {
     lin::html_options ho;
     ho.title = "lockstep-lincheck: " + file;
@@ -82,7 +92,15 @@ int report(const M& m, const lin::history<M>& h, bool json, const std::string& h
     };
     std::cout << "{\"verdict\":\"" << v << "\",\"operations\":" << h.ops.size()
               << ",\"order\":" << arr(r.order) << ",\"longest_prefix\":" << arr(r.longest_prefix)
-              << ",\"unplaced\":" << arr(r.unplaced) << "}\n";
+              << ",\"unplaced\":" << arr(r.unplaced) << ",\"stopped\":\""
+              << (r.stopped == lin::stop_reason::none        ? "none"
+                  : r.stopped == lin::stop_reason::max_cache ? "max_cache"
+                  : r.stopped == lin::stop_reason::memory    ? "memory"
+                                                             : "timeout")
+              << "\",\"configurations\":" << r.stats.configurations
+              << ",\"states\":" << r.stats.states << ",\"peak_bytes\":" << r.stats.peak_bytes
+              << ",\"partitions\":" << r.stats.partitions
+              << ",\"partitions_done\":" << r.stats.partitions_done << "}\n";
   } else {
     std::cout << lin::describe(r, h);
   }
@@ -111,8 +129,34 @@ std::optional<std::string> flag_value(std::string_view a, std::string_view name,
   return std::nullopt;
 }
 
+// A byte count with an optional K/M/G suffix (powers of 1024).
+std::optional<std::size_t> parse_bytes(const std::string& v) {
+  std::size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(v, &pos);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (v.empty() || v[0] == '-') return std::nullopt;
+  const std::string suffix = v.substr(pos);
+  unsigned shift = 0;
+  if (suffix == "K" || suffix == "k")
+    shift = 10;
+  else if (suffix == "M" || suffix == "m")
+    shift = 20;
+  else if (suffix == "G" || suffix == "g")
+    shift = 30;
+  else if (!suffix.empty())
+    return std::nullopt;
+  if (n > (std::numeric_limits<std::size_t>::max() >> shift)) return std::nullopt;
+  return static_cast<std::size_t>(n) << shift;
+}
+
 int run(int argc, char** argv) {
   std::string model = "auto", file, html;
+  lin::options opt;
+  opt.jobs = 0;  // all cores
   bool json = false, allow_empty = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -131,6 +175,34 @@ int run(int argc, char** argv) {
     } else if (auto out = flag_value(a, "--html", i, argc, argv, missing)) {
       if (missing || out->empty()) return usage("--html needs an output file name");
       html = *out;
+    } else if (auto mm = flag_value(a, "--max-memory", i, argc, argv, missing)) {
+      const auto b = missing ? std::nullopt : parse_bytes(*mm);
+      if (!b || *b == 0)
+        return usage("--max-memory needs a positive byte count (suffix K, M or G allowed), got " +
+                     lin::quote_token(*mm));
+      opt.max_memory = *b;
+    } else if (auto t = flag_value(a, "--timeout", i, argc, argv, missing)) {
+      double sec = -1;
+      try {
+        std::size_t pos = 0;
+        sec = std::stod(*t, &pos);
+        if (pos != t->size()) sec = -1;
+      } catch (const std::exception&) {
+      }
+      if (missing || !(sec > 0) || sec > 1e9)
+        return usage("--timeout needs a positive number of seconds, got " + lin::quote_token(*t));
+      opt.timeout = sec;
+    } else if (auto j = flag_value(a, "--jobs", i, argc, argv, missing)) {
+      unsigned long n = 0;
+      try {
+        std::size_t pos = 0;
+        n = std::stoul(*j, &pos);
+        if (pos != j->size()) n = 0;
+      } catch (const std::exception&) {
+      }
+      if (missing || n == 0 || n > 1024 || (*j)[0] == '-')
+        return usage("--jobs needs a thread count in [1, 1024], got " + lin::quote_token(*j));
+      opt.jobs = static_cast<unsigned>(n);
     } else if (a.rfind("--", 0) == 0) {
       return usage("unknown flag " + lin::quote_token(a));
     } else if (file.empty()) {
@@ -163,8 +235,8 @@ int run(int argc, char** argv) {
         lin::format_name(wanted) + " as --model " + model + " expects; use --model " +
         (found == lin::history_format::kv ? "kv" : "etcd") + " or leave --model out");
   if (wanted == lin::history_format::etcd)
-    return report(models::register_model{}, lin::parse_etcd(text, file), json, html, file);
-  return report(models::kv{}, lin::parse_kv(text, file), json, html, file);
+    return report(models::register_model{}, lin::parse_etcd(text, file), opt, json, html, file);
+  return report(models::kv{}, lin::parse_kv(text, file), opt, json, html, file);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -12,7 +13,9 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace lockstep::lin {
 namespace {
@@ -351,6 +354,67 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
     no_operations(text, name,
                   "lines like '{:process 0, :type :invoke, :f :get, :key \"k\", :value nil}'");
   return h;
+}
+
+namespace {
+
+// (time, is return, op index) of every call and response, in real-time order.
+template <class H>
+std::vector<std::tuple<std::uint64_t, int, std::size_t>> events(const H& h) {
+  std::vector<std::tuple<std::uint64_t, int, std::size_t>> ev;
+  ev.reserve(2 * h.ops.size());
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    ev.emplace_back(h.ops[i].call, 0, i);
+    if (!h.ops[i].open()) ev.emplace_back(h.ops[i].ret, 1, i);
+  }
+  std::sort(ev.begin(), ev.end());
+  return ev;
+}
+
+}  // namespace
+
+std::string format_etcd(const history<models::register_model>& h) {
+  using M = models::register_model;
+  std::string out;
+  for (const auto& [t, ret, i] : events(h)) {
+    const auto& o = h.ops[i];
+    out += "INFO  jepsen.util - " + std::to_string(o.client) + "\t";
+    const bool failed_cas = ret && o.input.kind == M::op::cas && !o.output->ok;
+    out += !ret ? ":invoke" : failed_cas ? ":fail" : ":ok";
+    switch (o.input.kind) {
+      case M::op::read:
+        out += "\t:read\t" + (ret ? M::describe_value(o.output->value) : std::string("nil"));
+        break;
+      case M::op::write:
+        out += "\t:write\t" + M::describe_value(o.input.arg1);
+        break;
+      case M::op::cas:
+        out += "\t:cas\t[" + M::describe_value(o.input.arg1) + " " +
+               M::describe_value(o.input.arg2) + "]";
+        break;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string format_kv(const history<models::kv>& h) {
+  using M = models::kv;
+  std::string out;
+  for (const auto& [t, ret, i] : events(h)) {
+    const auto& o = h.ops[i];
+    out += "{:process " + std::to_string(o.client) + ", :type " + (ret ? ":ok" : ":invoke");
+    const char* f = o.input.kind == M::op::get   ? ":get"
+                    : o.input.kind == M::op::put ? ":put"
+                                                 : ":append";
+    out += std::string(", :f ") + f + ", :key \"" + o.input.key + "\", :value ";
+    if (o.input.kind == M::op::get)
+      out += ret ? "\"" + o.output->value + "\"" : std::string("nil");
+    else
+      out += "\"" + o.input.value + "\"";
+    out += "}\n";
+  }
+  return out;
 }
 
 }  // namespace lockstep::lin

@@ -86,6 +86,10 @@ struct kv {
     }
     return std::nullopt;
   }
+  // Optional hook of lin::check: a get never changes the state (see register_model).
+  static bool read_only(const input_type& in, const std::optional<output_type>&) {
+    return in.kind == op::get;
+  }
   // Report text: get("k") -> "v", put("k", "v"), append("k", "v").
   static std::string describe(const input_type& in, const std::optional<output_type>& out) {
     auto q = [](std::string_view v) { return "\"" + std::string(v) + "\""; };

@@ -33,6 +33,13 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name);
 // device (regular files and pipes are read).
 std::string read_file(const std::string& path);
 
+// The inverse of parse_etcd / parse_kv: a history as a Jepsen etcd log or a kv EDN file, one
+// line per call and per response in real-time order (calls first at equal times; open
+// operations get no response line). For generated histories (lin/generate.hpp), so the CLI can
+// be measured on them; parsing the text back gives the same operations.
+std::string format_etcd(const history<models::register_model>& h);
+std::string format_kv(const history<models::kv>& h);
+
 // Which of the two formats a text looks like, from its first lines that match either.
 enum class history_format { unknown, etcd, kv };
 history_format detect_format(std::string_view text);
