@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -112,10 +113,26 @@ struct kv {
   // Partition: indices of the operations on each key (P-compositionality).
   template <class History>
   std::vector<std::vector<std::size_t>> partition(const History& h) const {
-    std::map<std::string, std::vector<std::size_t>> by_key;
-    for (std::size_t i = 0; i < h.ops.size(); ++i) by_key[h.ops[i].input.key].push_back(i);
+    // Hashed, then in key order (the order lin::check breaks ties between equal sizes in).
+    std::unordered_map<std::string_view, std::size_t> part_of;
+    std::vector<std::string_view> keys;
+    std::vector<std::vector<std::size_t>> by_first;
+    for (std::size_t i = 0; i < h.ops.size(); ++i) {
+      const std::string_view k = h.ops[i].input.key;
+      auto [it, fresh] = part_of.try_emplace(k, by_first.size());
+      if (fresh) {
+        keys.push_back(k);
+        by_first.emplace_back();
+      }
+      by_first[it->second].push_back(i);
+    }
+    std::vector<std::size_t> rank(keys.size());
+    for (std::size_t r = 0; r < rank.size(); ++r) rank[r] = r;
+    std::sort(rank.begin(), rank.end(),
+              [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
     std::vector<std::vector<std::size_t>> parts;
-    for (auto& [k, v] : by_key) parts.push_back(std::move(v));
+    parts.reserve(rank.size());
+    for (auto r : rank) parts.push_back(std::move(by_first[r]));
     return parts;
   }
 };

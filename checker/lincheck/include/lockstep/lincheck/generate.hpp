@@ -39,10 +39,10 @@ namespace lockstep::lin {
 struct generate_options {
   std::size_t ops = 1000;
   unsigned clients = 5;
-  std::size_t keys = 1;      // kv only
-  std::int64_t values = 5;   // register only: values written are in [0, values)
-  double crash = 0;          // probability that an operation stays open
-  bool bad = false;          // plant one impossible read
+  std::size_t keys = 1;     // kv only
+  std::int64_t values = 5;  // register only: values written are in [0, values)
+  double crash = 0;         // probability that an operation stays open
+  bool bad = false;         // plant one impossible read
   std::uint64_t seed = 1;
 };
 
@@ -87,9 +87,8 @@ inline std::vector<slot> timeline(const generate_options& g, std::mt19937_64& rn
 inline std::vector<std::size_t> effect_order(const std::vector<slot>& slots) {
   std::vector<std::size_t> order(slots.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return slots[a].effect < slots[b].effect;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return slots[a].effect < slots[b].effect; });
   return order;
 }
 

@@ -892,35 +892,35 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
 // Merges the partitions' linearizations into one order that also respects real-time order
 // across partitions. One exists by locality (Herlihy & Wing: the union of per-object
 // linearizations and the real-time order is acyclic), and this Kahn-style walk finds it: the
-// next operation is a partition's next one that no operation still to place returned before.
-// Returns an empty vector if it gets stuck (which locality rules out).
+// next operation is, among the partitions' next ones, the one invoked first, which is valid
+// iff it was invoked before every operation still to place returned (if it is not, no other
+// candidate is). O(n log n). Returns an empty vector if it gets stuck (which locality rules
+// out).
 template <class Op>
 std::vector<std::size_t> merge_orders(const std::vector<Op>& ops,
                                       const std::vector<std::vector<std::size_t>>& orders) {
-  using ret_op = std::pair<std::uint64_t, std::size_t>;
-  std::priority_queue<ret_op, std::vector<ret_op>, std::greater<>> rets;  // to place, by ret
+  using key = std::pair<std::uint64_t, std::size_t>;
+  using min_heap = std::priority_queue<key, std::vector<key>, std::greater<>>;
+  min_heap rets;   // (return time, op) of the operations still to place
+  min_heap heads;  // (call time, partition) of each partition's next operation
   std::size_t total = 0;
-  for (const auto& o : orders) {
-    total += o.size();
-    for (auto i : o) rets.push({ops[i].ret, i});
+  for (std::size_t p = 0; p < orders.size(); ++p) {
+    total += orders[p].size();
+    for (auto i : orders[p]) rets.push({ops[i].ret, i});
+    if (!orders[p].empty()) heads.push({ops[orders[p][0]].call, p});
   }
   std::vector<bool> placed(ops.size(), false);
   std::vector<std::size_t> next(orders.size(), 0), out;
   out.reserve(total);
   while (out.size() < total) {
     while (placed[rets.top().second]) rets.pop();
-    const std::uint64_t earliest_ret = rets.top().first;
-    bool progressed = false;
-    for (std::size_t p = 0; p < orders.size() && !progressed; ++p) {
-      if (next[p] == orders[p].size()) continue;
-      const std::size_t i = orders[p][next[p]];
-      if (ops[i].call > earliest_ret) continue;  // something still to place returned first
-      placed[i] = true;
-      out.push_back(i);
-      ++next[p];
-      progressed = true;
-    }
-    if (!progressed) return {};
+    const auto [call, p] = heads.top();
+    if (call > rets.top().first) return {};  // something still to place returned first
+    heads.pop();
+    const std::size_t i = orders[p][next[p]++];
+    placed[i] = true;
+    out.push_back(i);
+    if (next[p] < orders[p].size()) heads.push({ops[orders[p][next[p]]].call, p});
   }
   return out;
 }
