@@ -158,3 +158,34 @@ LOCKSTEP_UNIT_TEST(html_large_etcd_history_renders_every_operation) {
   LOCKSTEP_ASSERT(count(html, "class=\"op unplaced") == r.unplaced.size());
   LOCKSTEP_ASSERT(count(html, "<span class=\"n\">") == r.longest_prefix.size());
 }
+
+LOCKSTEP_UNIT_TEST(html_shows_states_and_partial_linearizations_of_unplaced_ops) {
+  // write(1); write(2) with a concurrent read->2; then read->1 after write(2) returned: it is
+  // unplaced, and no partial linearization contains it (write(2) must precede it).
+  H h{{{0, {R::op::write, 1}, R::output_type{}, 0, 1},
+       {1, {R::op::write, 2}, R::output_type{}, 2, 5},
+       {2, {R::op::read}, R::output_type{2}, 3, 4},
+       {0, {R::op::read}, R::output_type{1}, 6, 7}}};
+  auto r = lin::check(R{}, h);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::not_linearizable);
+  const std::string html = lin::to_html(R{}, h, r);
+  // States after the prefix's operations (register_model::describe_state).
+  LOCKSTEP_ASSERT(html.find("state after it: 1") != std::string::npos) << bar(html, 0);
+  LOCKSTEP_ASSERT(html.find("state after it: 2") != std::string::npos);
+  // Op 3 is unplaced and no partial linearization contains it.
+  LOCKSTEP_ASSERT(bar(html, 3).find("unplaced") != std::string::npos) << bar(html, 3);
+  LOCKSTEP_ASSERT(bar(html, 3).find("no partial linearization contains it") != std::string::npos)
+      << bar(html, 3);
+  // Two concurrent writes, then concurrent reads of 1 and of 2: each read is placeable (with
+  // the writes in its order), not both.
+  H g{{{0, {R::op::write, 1}, R::output_type{}, 0, 10},
+       {1, {R::op::write, 2}, R::output_type{}, 0, 10},
+       {2, {R::op::read}, R::output_type{1}, 11, 12},
+       {3, {R::op::read}, R::output_type{2}, 11, 12}}};
+  r = lin::check(R{}, g);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::not_linearizable);
+  const std::string page = lin::to_html(R{}, g, r);
+  const std::size_t u = r.unplaced.front();
+  LOCKSTEP_ASSERT(bar(page, u).find("data-partial=\"") != std::string::npos) << bar(page, u);
+  LOCKSTEP_ASSERT(bar(page, u).find("a partial linearization of") != std::string::npos);
+}
