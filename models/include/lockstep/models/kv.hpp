@@ -87,6 +87,9 @@ struct kv {
     }
     return std::nullopt;
   }
+  // Optional hook of lin::check: the heap bytes of a state (its characters and the shared
+  // block's header), charged to options.max_memory.
+  static std::size_t state_bytes(const state_type& s) { return s.size() ? s.size() + 32 : 0; }
   // Optional hook of lin::check: a get never changes the state (see register_model).
   static bool read_only(const input_type& in, const std::optional<output_type>&) {
     return in.kind == op::get;

@@ -31,6 +31,8 @@
 // step(state, input, const std::optional<output_type>&) -> std::optional<state_type>
 // (nullopt output: unknown outcome of an open operation). Optionally partition(history)
 // returns independent sets of operation indices (e.g. per key), each checked separately, and
+// static state_bytes(state) -> size_t the heap bytes a state holds (charged to
+// options.max_memory when the state is interned), and
 // read_only(input, optional<output>) -> bool says that every step the model accepts for that
 // operation leaves the state unchanged (a read); the search then linearizes such operations
 // as soon as they are callable and accepted, without branching on them (same verdicts).
@@ -787,7 +789,14 @@ void search_part(const M& m, const history<M>& h, const std::vector<std::size_t>
     const auto& o = h.ops[idx[op]];
     auto r = m.step(states[s], o.input, o.output);
     // Unchanged state (a read) is the common case: an equality test spares hashing it.
+    const std::size_t known = states.size();
     next = !r ? transition_cache::rejected : *r == states[s] ? s : states.intern(std::move(*r));
+    // Memory a state holds outside its sizeof (kv's strings), if the model says.
+    if constexpr (requires(const S& st) {
+                    { M::state_bytes(st) } -> std::convertible_to<std::size_t>;
+                  }) {
+      if (states.size() > known) mem.charge(M::state_bytes(states[next]));
+    }
     transitions.insert(s, op, next);
     return next;
   };
