@@ -205,8 +205,9 @@ inline std::uint64_t mix64(std::uint64_t x) {
 struct out_of_budget {};
 
 // Half the physical memory, or 3/4 of RLIMIT_AS when that is lower (so a ulimit -v run ends in
-// "unknown" rather than in an allocation failure in the middle of a table's growth).
-inline std::size_t default_max_memory() {
+// "unknown" rather than in an allocation failure in the middle of a table's growth). Computed
+// once per process: lin_scenario checks a history per execution.
+inline std::size_t compute_default_max_memory() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   std::size_t m = pages > 0 && page > 0
                       ? static_cast<std::size_t>(pages) / 2 * static_cast<std::size_t>(page)
@@ -214,6 +215,10 @@ inline std::size_t default_max_memory() {
   rlimit rl{};
   if (::getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     m = std::min(m, static_cast<std::size_t>(rl.rlim_cur) / 4 * 3);
+  return m;
+}
+inline std::size_t default_max_memory() {
+  static const std::size_t m = compute_default_max_memory();
   return m;
 }
 
