@@ -159,33 +159,46 @@ void describe_states(const M& m, const history<M>& h, section& s) {
   }
 }
 
-// A partial linearization that contains operation u (global index) of section s, or an empty
-// vector if none does, or nullopt when the search budget ran out. Every operation that
-// returned before u was invoked must precede u; those invoked before u returned may; the
-// rest can only follow. So u is placeable iff the history of the first kind (completed), the
-// second kind (optional: open, output kept) and u (completed) is linearizable; its witness is
-// the partial linearization.
+// A partial linearization that contains operation u (global index) of section s: a sequence
+// the model accepts, in real-time order, closed under "must precede" (with an operation it
+// holds every operation that returned before that one was invoked). Returns an empty vector
+// if none exists, nullopt when the search budget ran out or there were too many cut points.
+//
+// The part of such a sequence up to u has its latest invocation at some time c in
+// [u.call, u.ret]; conversely every linearization of the history cut at c (operations invoked
+// by c; those that returned before c completed, the rest optional: open, recorded output
+// kept), with u completed, is one. So the invocation times c in u's interval are tried in
+// order, one lin::check each, and the first that succeeds gives the witness.
 template <class M>
 std::optional<std::vector<std::size_t>> partial_linearization(const M& m, const history<M>& h,
                                                               const section& s, std::size_t u,
                                                               const options& budget) {
-  history<M> sub;
-  std::vector<std::size_t> global;
   const auto& ou = h.ops[u];
-  for (auto i : s.ops) {
-    const auto& o = h.ops[i];
-    if (i != u && o.call > ou.ret) continue;
-    auto c = o;
-    if (i != u && (o.open() || o.ret >= ou.call)) c.ret = open_time;  // optional
-    sub.ops.push_back(std::move(c));
-    global.push_back(i);
+  std::vector<std::uint64_t> cuts;
+  for (auto i : s.ops)
+    if (h.ops[i].call >= ou.call && h.ops[i].call <= ou.ret) cuts.push_back(h.ops[i].call);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  if (cuts.size() > 64) return std::nullopt;
+  for (const std::uint64_t c : cuts) {
+    history<M> sub;
+    std::vector<std::size_t> global;
+    for (auto i : s.ops) {
+      const auto& o = h.ops[i];
+      if (o.call > c) continue;
+      auto x = o;
+      if (i != u && !(o.ret < c)) x.ret = open_time;  // optional: may or may not be in it
+      sub.ops.push_back(std::move(x));
+      global.push_back(i);
+    }
+    const result r = check(m, sub, budget);
+    if (r.verdict_ == verdict::unknown) return std::nullopt;
+    if (r.verdict_ != verdict::linearizable) continue;
+    std::vector<std::size_t> out;
+    for (auto i : r.order) out.push_back(global[i]);
+    return out;
   }
-  const result r = check(m, sub, budget);
-  if (r.verdict_ == verdict::unknown) return std::nullopt;
-  if (r.verdict_ != verdict::linearizable) return std::vector<std::size_t>{};
-  std::vector<std::size_t> out;
-  for (auto i : r.order) out.push_back(global[i]);
-  return out;
+  return std::vector<std::size_t>{};
 }
 
 // The operations that could come right after the longest prefix in real-time order (invoked
@@ -452,7 +465,7 @@ void render_section(std::ostringstream& os, const history<M>& h, const section& 
         if (part.empty()) {
           tip +=
               "\nno partial linearization contains it: it contradicts the operations that "
-              "must or may precede it";
+              "must precede it";
         } else {
           tip += "\na partial linearization of " + std::to_string(part.size()) +
                  " operations contains it (highlighted):";
