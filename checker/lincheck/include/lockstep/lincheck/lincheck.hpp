@@ -47,9 +47,13 @@
 //
 // How the search is made fast (all exact: no verdict depends on a hash value)
 //   * Distinct states are interned to 32-bit ids; the search stack and the memo hold ids.
-//   * Memo keys (bitset, state id) live in one open-addressing table; the bitset's hash is
-//     kept incrementally (XOR of a random key per linearized operation), so a probe is O(1)
-//     hashing plus one key comparison.
+//   * Small partitions (<= 64 * options.flat_words ops): memo keys (bitset, state id) live in
+//     one open-addressing table; the bitset's hash is kept incrementally (XOR of a random key
+//     per linearized operation), so a probe is O(1) hashing plus one key comparison. Large
+//     partitions: the set is a hash-consed radix tree (set_forest), the key one 64-bit word
+//     (set id, state id); adding an operation re-interns one root-to-leaf path.
+//   * Read-only operations (model hook read_only) are linearized as soon as they are callable
+//     and accepted, as the only branch.
 //   * Model steps are cached per (state id, operation) in a small direct-mapped table.
 //   * An open operation that would leave the state unchanged is not linearized: it constrains
 //     no other operation, so skipping it loses no linearization (it halves the etcd search).
