@@ -608,6 +608,10 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
     os << ")";
   }
   os << ".</div>";
+  if (r.verdict_ == verdict::unknown)
+    os << "<div>The check stopped: " << stop_text(r.stopped) << ", after exploring "
+       << r.stats.configurations << " configurations and " << r.stats.states << " states ("
+       << r.stats.partitions_done << " of " << r.stats.partitions << " partitions decided).</div>";
   if (sections.size() == 1) {
     failure_details(os, h, sections[0], label);
   } else {
