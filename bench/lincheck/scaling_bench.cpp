@@ -78,6 +78,8 @@ workload make(std::string name, bool kv, std::size_t ops, unsigned clients, std:
 
 int main(int argc, char** argv) {
   static const std::vector<workload> rows = {
+      make("kv/2k_ops/10_clients/1_key/ok", true, 2'000, 10, 1, false),
+      make("kv/2k_ops/10_clients/1_key/bad", true, 2'000, 10, 1, true),
       make("kv/10k_ops/10_clients/10_keys/ok", true, 10'000, 10, 10, false),
       make("kv/10k_ops/10_clients/10_keys/bad", true, 10'000, 10, 10, true),
       make("kv/100k_ops/50_clients/100_keys/ok", true, 100'000, 50, 100, false),
