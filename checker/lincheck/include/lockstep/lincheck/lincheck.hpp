@@ -912,33 +912,52 @@ result check_part(const M& m, const history<M>& h, const std::vector<std::size_t
 // linearizations and the real-time order is acyclic), and this Kahn-style walk finds it: the
 // next operation is, among the partitions' next ones, the one invoked first, which is valid
 // iff it was invoked before every operation still to place returned (if it is not, no other
-// candidate is). O(n log n). Returns an empty vector if it gets stuck (which locality rules
-// out).
+// candidate is). The earliest return still to come is the least of the partitions' suffix
+// minima, so both choices are heaps over the partitions: O(n log partitions), and each
+// partition's order is read sequentially. Returns an empty vector if it gets stuck (which
+// locality rules out).
 template <class Op>
 std::vector<std::size_t> merge_orders(const std::vector<Op>& ops,
                                       const std::vector<std::vector<std::size_t>>& orders) {
-  using key = std::pair<std::uint64_t, std::size_t>;
+  using key = std::pair<std::uint64_t, std::size_t>;  // (time, partition)
   using min_heap = std::priority_queue<key, std::vector<key>, std::greater<>>;
-  min_heap rets;   // (return time, op) of the operations still to place
-  min_heap heads;  // (call time, partition) of each partition's next operation
+  const std::size_t n_parts = orders.size();
+  // The times in one sequential pass: the orders visit the operations in an order scattered
+  // over the history, and a large history's operations (with their strings) miss the caches.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> times(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) times[i] = {ops[i].call, ops[i].ret};
+  // suffix_min[p][j]: the earliest return among orders[p][j..].
+  std::vector<std::vector<std::uint64_t>> suffix_min(n_parts);
+  min_heap heads;  // (call time of the partition's next operation, p)
+  min_heap rets;   // (suffix minimum from the partition's next operation, p); stale entries
+                   // are skipped (a partition's suffix minimum only grows as it advances)
   std::size_t total = 0;
-  for (std::size_t p = 0; p < orders.size(); ++p) {
-    total += orders[p].size();
-    for (auto i : orders[p]) rets.push({ops[i].ret, i});
-    if (!orders[p].empty()) heads.push({ops[orders[p][0]].call, p});
+  for (std::size_t p = 0; p < n_parts; ++p) {
+    const auto& o = orders[p];
+    total += o.size();
+    auto& sm = suffix_min[p];
+    sm.resize(o.size());
+    std::uint64_t m = open_time;
+    for (std::size_t j = o.size(); j-- > 0;) sm[j] = m = std::min(m, times[o[j]].second);
+    if (!o.empty()) {
+      heads.push({times[o[0]].first, p});
+      rets.push({sm[0], p});
+    }
   }
-  std::vector<bool> placed(ops.size(), false);
-  std::vector<std::size_t> next(orders.size(), 0), out;
+  std::vector<std::size_t> next(n_parts, 0), out;
   out.reserve(total);
   while (out.size() < total) {
-    while (placed[rets.top().second]) rets.pop();
+    while (next[rets.top().second] == orders[rets.top().second].size() ||
+           suffix_min[rets.top().second][next[rets.top().second]] != rets.top().first)
+      rets.pop();
     const auto [call, p] = heads.top();
     if (call > rets.top().first) return {};  // something still to place returned first
     heads.pop();
-    const std::size_t i = orders[p][next[p]++];
-    placed[i] = true;
-    out.push_back(i);
-    if (next[p] < orders[p].size()) heads.push({ops[orders[p][next[p]]].call, p});
+    out.push_back(orders[p][next[p]++]);
+    if (next[p] < orders[p].size()) {
+      heads.push({times[orders[p][next[p]]].first, p});
+      rets.push({suffix_min[p][next[p]], p});
+    }
   }
   return out;
 }
