@@ -1,10 +1,25 @@
-# Runs EXE with ARGS (a ;-list) and fails unless its exit code is CODE.
+# Runs EXE with ARGS (a ;-list) and fails unless its exit code is CODE. Optional: ERR, a regex
+# stderr must match; OUT, a regex stdout must match; MAX_ERR, the most bytes stderr may hold
+# (an error about a 10 MB token must not echo it).
 cmake_minimum_required(VERSION 3.25)
 execute_process(COMMAND ${EXE} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL CODE)
-  message(FATAL_ERROR "expected exit ${CODE}, got ${rc}\nstdout: ${out}\nstderr: ${err}")
+  string(SUBSTRING "${err}" 0 2000 err_head)
+  message(FATAL_ERROR "expected exit ${CODE}, got ${rc}\nstdout: ${out}\nstderr: ${err_head}")
 endif()
 if("--json" IN_LIST ARGS AND NOT out MATCHES "^{\"verdict\":")
   message(FATAL_ERROR "--json output is not JSON: ${out}")
+endif()
+if(DEFINED ERR AND NOT err MATCHES "${ERR}")
+  message(FATAL_ERROR "stderr does not match '${ERR}':\n${err}")
+endif()
+if(DEFINED OUT AND NOT out MATCHES "${OUT}")
+  message(FATAL_ERROR "stdout does not match '${OUT}':\n${out}")
+endif()
+if(DEFINED MAX_ERR)
+  string(LENGTH "${err}" n)
+  if(n GREATER MAX_ERR)
+    message(FATAL_ERROR "stderr is ${n} bytes, more than ${MAX_ERR}")
+  endif()
 endif()
 message(STATUS "exit ${rc} as expected; stderr: ${err}")

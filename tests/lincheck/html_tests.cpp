@@ -7,7 +7,9 @@
 #include <lockstep/models/set.hpp>
 #include <lockstep/test.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -157,4 +159,121 @@ LOCKSTEP_UNIT_TEST(html_large_etcd_history_renders_every_operation) {
   LOCKSTEP_ASSERT(count(html, "class=\"op") == h.ops.size());
   LOCKSTEP_ASSERT(count(html, "class=\"op unplaced") == r.unplaced.size());
   LOCKSTEP_ASSERT(count(html, "<span class=\"n\">") == r.longest_prefix.size());
+}
+
+LOCKSTEP_UNIT_TEST(html_shows_states_and_partial_linearizations_of_unplaced_ops) {
+  // write(1); write(2) with a concurrent read->2; then read->1 after write(2) returned: it is
+  // unplaced, and no partial linearization contains it (write(2) must precede it).
+  H h{{{0, {R::op::write, 1}, R::output_type{}, 0, 1},
+       {1, {R::op::write, 2}, R::output_type{}, 2, 5},
+       {2, {R::op::read}, R::output_type{2}, 3, 4},
+       {0, {R::op::read}, R::output_type{1}, 6, 7}}};
+  auto r = lin::check(R{}, h);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::not_linearizable);
+  const std::string html = lin::to_html(R{}, h, r);
+  // States after the prefix's operations (register_model::describe_state).
+  LOCKSTEP_ASSERT(html.find("state after it: 1") != std::string::npos) << bar(html, 0);
+  LOCKSTEP_ASSERT(html.find("state after it: 2") != std::string::npos);
+  // Op 3 is unplaced and no partial linearization contains it.
+  LOCKSTEP_ASSERT(bar(html, 3).find("unplaced") != std::string::npos) << bar(html, 3);
+  LOCKSTEP_ASSERT(bar(html, 3).find("no partial linearization contains it") != std::string::npos)
+      << bar(html, 3);
+  // Two concurrent writes, then concurrent reads of 1 and of 2: each read is placeable (with
+  // the writes in its order), not both.
+  H g{{{0, {R::op::write, 1}, R::output_type{}, 0, 10},
+       {1, {R::op::write, 2}, R::output_type{}, 0, 10},
+       {2, {R::op::read}, R::output_type{1}, 11, 12},
+       {3, {R::op::read}, R::output_type{2}, 11, 12}}};
+  r = lin::check(R{}, g);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::not_linearizable);
+  const std::string page = lin::to_html(R{}, g, r);
+  const std::size_t u = r.unplaced.front();
+  LOCKSTEP_ASSERT(bar(page, u).find("data-partial=\"") != std::string::npos) << bar(page, u);
+  LOCKSTEP_ASSERT(bar(page, u).find("a partial linearization of") != std::string::npos);
+}
+
+namespace {
+
+// Brute force: is there a sequence of operations of h, in real-time order, closed under "must
+// precede" (an operation that returned before a member was invoked is a member, earlier), that
+// the model accepts and that contains u?
+bool placeable(const H& h, std::size_t u) {
+  const std::size_t n = h.ops.size();
+  std::vector<bool> used(n, false);
+  auto rec = [&](auto& self, R::state_type s) -> bool {
+    if (used[u]) return true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (used[i]) continue;
+      bool ok = true;  // everything that returned before i was invoked is already used
+      for (std::size_t j = 0; j < n && ok; ++j)
+        if (j != i && !used[j] && h.ops[j].ret < h.ops[i].call) ok = false;
+      if (!ok) continue;
+      auto next = R{}.step(s, h.ops[i].input, h.ops[i].output);
+      if (!next) continue;
+      used[i] = true;
+      const bool found = self(self, *next);
+      used[i] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return rec(rec, R{}.init());
+}
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(html_partial_linearizations_agree_with_brute_force) {
+  std::mt19937_64 rng(99);
+  int some = 0, none = 0;
+  for (int it = 0; it < 4000; ++it) {
+    H h;
+    const std::size_t n = 3 + rng() % 5;
+    std::vector<std::uint64_t> t(2 * n);
+    for (std::size_t i = 0; i < 2 * n; ++i) t[i] = i;
+    std::shuffle(t.begin(), t.end(), rng);
+    for (std::size_t i = 0; i < n; ++i) {
+      lin::operation<R::input_type, R::output_type> o;
+      o.client = static_cast<int>(i);
+      o.call = std::min(t[2 * i], t[2 * i + 1]);
+      o.ret = std::max(t[2 * i], t[2 * i + 1]);
+      const auto v = static_cast<std::int64_t>(rng() % 3);
+      if (rng() % 2) {
+        o.input = {R::op::read};
+        o.output = R::output_type{rng() % 3 ? v : R::nil};
+      } else {
+        o.input = {R::op::write, v};
+        o.output = R::output_type{};
+      }
+      h.ops.push_back(o);
+    }
+    const auto r = lin::check(R{}, h);
+    if (r.verdict_ != lin::verdict::not_linearizable) continue;
+    lin::html_detail::section s;
+    for (std::size_t i = 0; i < n; ++i) s.ops.push_back(i);
+    s.res = r;
+    for (auto u : r.unplaced) {
+      const auto p = lin::html_detail::partial_linearization(R{}, h, s, u, lin::options{});
+      LOCKSTEP_ASSERT(p.has_value());
+      LOCKSTEP_ASSERT(!p->empty() == placeable(h, u)) << "iteration " << it << " op " << u;
+      if (!p->empty()) {
+        // The witness contains u and replays through the model in real-time order.
+        LOCKSTEP_ASSERT(std::find(p->begin(), p->end(), u) != p->end());
+        auto st = R{}.init();
+        for (std::size_t k = 0; k < p->size(); ++k) {
+          const auto& o = h.ops[(*p)[k]];
+          auto nx = R{}.step(st, o.input, o.output);
+          LOCKSTEP_ASSERT(nx.has_value()) << "iteration " << it;
+          st = *nx;
+          for (std::size_t j = k + 1; j < p->size(); ++j)
+            LOCKSTEP_ASSERT(!(h.ops[(*p)[j]].ret < o.call)) << "iteration " << it;
+        }
+        ++some;
+      } else {
+        ++none;
+      }
+    }
+  }
+  // Unplaced operations that some partial linearization contains are rare in random histories
+  // (the longest prefix usually holds them); html_shows_states_... builds one on purpose.
+  LOCKSTEP_ASSERT(some > 0 && none > 50) << some << " " << none;
 }

@@ -4,7 +4,13 @@
 //     verdict, and the same history with the default budget gets its real verdict;
 //   * differential: on thousands of small random register and kv histories (with open
 //     operations) lin::check agrees with a brute-force search over all orders, and every
-//     order it returns replays through the model in real-time order.
+//     order it returns replays through the model in real-time order; with both memo key
+//     representations (flat bitsets, hash-consed shared sets);
+//   * shared sets explore exactly what flat bitsets explore, on histories deep enough for
+//     several tree levels; memory and time limits give unknown with the reason; a
+//     million-operation history fits in bounded memory; parallel partitions give the same
+//     result as sequential ones.
+#include <lockstep/lincheck/generate.hpp>
 #include <lockstep/lincheck/lincheck.hpp>
 #include <lockstep/lincheck/porcupine_format.hpp>
 #include <lockstep/test.hpp>
@@ -184,7 +190,9 @@ LOCKSTEP_UNIT_TEST(register_agrees_with_brute_force) {
     auto h = random_history(rng, 1 + rng() % 7, register_op);
     std::size_t max_closed = 0;
     const bool want = brute_force(R{}, h, &max_closed);
-    const lin::result r = lin::check(R{}, h);
+    lin::options shared;
+    shared.flat_words = 0;
+    const lin::result r = lin::check(R{}, h, it % 2 ? shared : lin::options{});
     LOCKSTEP_ASSERT(r.verdict_ != lin::verdict::unknown);
     LOCKSTEP_ASSERT(r.linearizable() == want) << "iteration " << it << "\n" << lin::describe(r, h);
     if (want) {
@@ -214,7 +222,9 @@ LOCKSTEP_UNIT_TEST(kv_agrees_with_brute_force) {
   for (int it = 0; it < 3000; ++it) {
     auto h = random_history(rng, 1 + rng() % 6, kv_op);
     const bool want = brute_force(models::kv{}, h);
-    const lin::result r = lin::check(models::kv{}, h);
+    lin::options shared;
+    shared.flat_words = 0;
+    const lin::result r = lin::check(models::kv{}, h, it % 2 ? shared : lin::options{});
     LOCKSTEP_ASSERT(r.linearizable() == want) << "iteration " << it << "\n" << lin::describe(r, h);
     if (want) {
       LOCKSTEP_ASSERT(valid_order(models::kv{}, h, r.order)) << "iteration " << it;
@@ -234,4 +244,145 @@ LOCKSTEP_UNIT_TEST(kv_value_hash_and_equality) {
   LOCKSTEP_ASSERT(ab == std::string_view("ab") && !(ab == std::string_view("a")));
   LOCKSTEP_ASSERT(V() == V("") && V().str().empty() && V("").append("").size() == 0);
   LOCKSTEP_ASSERT(!(V() == V(std::string_view("\0", 1))));
+}
+
+LOCKSTEP_UNIT_TEST(shared_sets_explore_exactly_what_flat_sets_explore) {
+  // 3000 operations: three tree levels (256-bit leaves, fan-out 8). The search order does not
+  // depend on the key representation, so everything but memory must be identical.
+  int bad = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    lin::generate_options g;
+    g.ops = seed % 3 == 0 ? 3000 : 600;
+    g.bad = seed % 4 == 1;
+    // A planted violation makes the search exhaust every configuration before it: keep those
+    // histories narrow and without crashed writes (which multiply the configurations).
+    g.clients = g.bad ? 3 : 2 + static_cast<unsigned>(seed % 5);
+    g.crash = seed % 2 && !g.bad ? 0.05 : 0;
+    g.seed = seed;
+    const auto h = lin::generate_register(g);
+    lin::options flat, shared;
+    flat.flat_words = 1000;
+    shared.flat_words = 0;
+    const lin::result a = lin::check(R{}, h, flat), b = lin::check(R{}, h, shared);
+    LOCKSTEP_ASSERT(a.verdict_ != lin::verdict::unknown) << seed;
+    LOCKSTEP_ASSERT(a.verdict_ == b.verdict_) << seed;
+    LOCKSTEP_ASSERT(a.order == b.order && a.longest_prefix == b.longest_prefix) << seed;
+    LOCKSTEP_ASSERT(a.unplaced == b.unplaced) << seed;
+    LOCKSTEP_ASSERT(a.stats.configurations == b.stats.configurations)
+        << seed << ": " << a.stats.configurations << " vs " << b.stats.configurations;
+    LOCKSTEP_ASSERT(a.linearizable() == !g.bad) << seed;
+    if (a.linearizable()) LOCKSTEP_ASSERT(lin::valid_linearization(R{}, h, a.order)) << seed;
+    bad += !a.linearizable();
+  }
+  LOCKSTEP_ASSERT(bad == 3) << bad;
+}
+
+LOCKSTEP_UNIT_TEST(million_operation_history_checks_in_bounded_memory) {
+  // One client: a sequential history, a million memo entries (one per prefix). With a flat
+  // bitset per entry this needed 125 KB per entry; shared sets need a few bytes.
+  lin::generate_options g;
+  g.ops = 1'000'000;
+  g.clients = 1;
+  g.seed = 3;
+  const auto h = lin::generate_register(g);
+  lin::options opt;
+  opt.max_memory = std::size_t{1} << 30;
+  const lin::result r = lin::check(R{}, h, opt);
+  LOCKSTEP_ASSERT(r.linearizable()) << lin::stop_text(r.stopped);
+  LOCKSTEP_ASSERT(r.order.size() == h.ops.size());
+  LOCKSTEP_ASSERT(r.stats.peak_bytes < (std::size_t{512} << 20)) << r.stats.peak_bytes;
+  LOCKSTEP_ASSERT(r.stats.configurations >= h.ops.size()) << r.stats.configurations;
+}
+
+LOCKSTEP_UNIT_TEST(memory_and_time_limits_give_unknown_with_the_reason) {
+  lin::generate_options g;
+  g.ops = 20'000;
+  g.clients = 8;
+  g.seed = 5;
+  const auto h = lin::generate_register(g);
+  lin::options opt;
+  opt.max_memory = 1 << 20;  // 1 MiB: the entry list alone is larger
+  lin::result r = lin::check(R{}, h, opt);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::unknown);
+  LOCKSTEP_ASSERT(r.stopped == lin::stop_reason::memory);
+  LOCKSTEP_ASSERT(lin::describe(r, h).find("unknown: memory budget exceeded") == 0)
+      << lin::describe(r, h);
+  opt.max_memory = 8 << 20;  // the search starts, then runs out
+  r = lin::check(R{}, h, opt);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::unknown && r.stopped == lin::stop_reason::memory);
+  LOCKSTEP_ASSERT(r.stats.peak_bytes <= opt.max_memory) << r.stats.peak_bytes;
+  // A deadline that has passed before the first poll (every 4096 steps).
+  opt = {};
+  opt.timeout = 1e-9;
+  r = lin::check(R{}, h, opt);
+  LOCKSTEP_ASSERT(r.verdict_ == lin::verdict::unknown && r.stopped == lin::stop_reason::timeout);
+  LOCKSTEP_ASSERT(r.stats.configurations > 0);
+  LOCKSTEP_ASSERT(lin::describe(r, h).find("unknown: time limit exceeded; explored ") == 0)
+      << lin::describe(r, h);
+  // Without limits: decided.
+  LOCKSTEP_ASSERT(lin::check(R{}, h).linearizable());
+}
+
+LOCKSTEP_UNIT_TEST(parallel_partitions_give_the_sequential_result) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    lin::generate_options g;
+    g.ops = 4000;
+    g.clients = 10;
+    g.keys = 40;
+    g.crash = 0.02;
+    g.bad = seed % 2 == 0;
+    g.seed = seed;
+    const auto h = lin::generate_kv(g);
+    lin::options one, many;
+    many.jobs = 4;
+    const lin::result a = lin::check(models::kv{}, h, one);
+    LOCKSTEP_ASSERT(a.linearizable() == !g.bad) << seed;
+    if (a.linearizable()) LOCKSTEP_ASSERT(lin::valid_linearization(models::kv{}, h, a.order));
+    for (int rep = 0; rep < 3; ++rep) {
+      const lin::result b = lin::check(models::kv{}, h, many);
+      LOCKSTEP_ASSERT(a.verdict_ == b.verdict_ && a.order == b.order) << seed;
+      LOCKSTEP_ASSERT(a.longest_prefix == b.longest_prefix && a.unplaced == b.unplaced) << seed;
+    }
+  }
+}
+
+namespace {
+
+// register_model without the read_only hook: the search then branches on reads too.
+struct register_without_hint {
+  using state_type = R::state_type;
+  using input_type = R::input_type;
+  using output_type = R::output_type;
+  state_type init() const { return R{}.init(); }
+  std::optional<state_type> step(state_type s, const input_type& in,
+                                 const std::optional<output_type>& out) const {
+    return R{}.step(s, in, out);
+  }
+};
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(read_only_hint_keeps_verdicts_and_prefix_length) {
+  int bad = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    lin::generate_options g;
+    g.ops = 300;
+    g.clients = 2 + static_cast<unsigned>(seed % 3);
+    g.values = 3;
+    g.crash = seed % 3 == 0 ? 0.05 : 0;
+    g.bad = seed % 2 == 0;
+    g.seed = seed;
+    const auto h = lin::generate_register(g);
+    lin::history<register_without_hint> plain;
+    for (const auto& o : h.ops) plain.ops.push_back(o);
+    const lin::result a = lin::check(R{}, h), b = lin::check(register_without_hint{}, plain);
+    LOCKSTEP_ASSERT(a.verdict_ != lin::verdict::unknown && b.verdict_ != lin::verdict::unknown);
+    LOCKSTEP_ASSERT(a.verdict_ == b.verdict_) << seed;
+    LOCKSTEP_ASSERT(a.longest_prefix.size() == b.longest_prefix.size())
+        << seed << ": " << a.longest_prefix.size() << " vs " << b.longest_prefix.size();
+    LOCKSTEP_ASSERT(a.stats.configurations <= b.stats.configurations) << seed;
+    if (a.linearizable()) LOCKSTEP_ASSERT(lin::valid_linearization(R{}, h, a.order)) << seed;
+    bad += !a.linearizable();
+  }
+  LOCKSTEP_ASSERT(bad >= 10) << bad;
 }

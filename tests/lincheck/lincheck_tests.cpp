@@ -172,3 +172,48 @@ LOCKSTEP_UNIT_TEST(fuzz_mutated_files_parse_or_fail_cleanly) {
   }
   LOCKSTEP_ASSERT(errors > 0 && results > 0) << errors << " " << results;
 }
+
+LOCKSTEP_UNIT_TEST(parser_rejects_out_of_range_numbers_and_cuts_tokens) {
+  auto error_of = [](auto fn) -> std::string {
+    try {
+      fn();
+    } catch (const lin::parse_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // A process id above INT_MAX is an error, not silently truncated.
+  std::string e = error_of(
+      [] { lin::parse_etcd("INFO  jepsen.util - 4294967297\t:invoke\t:read\tnil\n", "e"); });
+  LOCKSTEP_ASSERT(e.find("e:1: process id '4294967297' out of range") == 0) << e;
+  e = error_of([] {
+    lin::parse_kv("{:process -1, :type :invoke, :f :get, :key \"k\", :value nil}\n", "k");
+  });
+  LOCKSTEP_ASSERT(e.find("k:1: process id '-1' out of range") == 0) << e;
+  // Values use the whole 64-bit range but INT64_MIN, which is nil.
+  auto h = lin::parse_etcd(
+      "INFO  jepsen.util - 0\t:invoke\t:write\t-9223372036854775807\n"
+      "INFO  jepsen.util - 0\t:ok\t:write\t-9223372036854775807\n",
+      "e");
+  LOCKSTEP_ASSERT(h.ops.size() == 1 && h.ops[0].input.arg1 == -9223372036854775807);
+  e = error_of([] {
+    lin::parse_etcd("INFO  jepsen.util - 0\t:invoke\t:write\t-9223372036854775808\n", "e");
+  });
+  LOCKSTEP_ASSERT(e.find("out of range") != std::string::npos) << e;
+  // A huge token is cut in the message.
+  e = error_of([] {
+    lin::parse_etcd("INFO  jepsen.util - 0\t:invoke\t:write\t" + std::string(100000, 'x'), "e");
+  });
+  LOCKSTEP_ASSERT(e.size() < 300 && e.find("(100000 bytes)") != std::string::npos) << e;
+  LOCKSTEP_ASSERT(lin::quote_token("a\nb") == "'a\\x0ab'");
+  // Non-blank text without operations is an error naming the format it looks like; blank text
+  // is the empty history.
+  e = error_of([] { lin::parse_etcd("{:process 0, :type :invoke, :f :get, :key \"k\"}\n", "x"); });
+  LOCKSTEP_ASSERT(e.find("x: no operations found (it looks like a kv history") == 0) << e;
+  LOCKSTEP_ASSERT(lin::parse_etcd("\n \n", "x").ops.empty());
+  LOCKSTEP_ASSERT(lin::parse_kv("", "x").ops.empty());
+  LOCKSTEP_ASSERT(lin::detect_format(lin::read_file(etcd_path(0))) == lin::history_format::etcd);
+  LOCKSTEP_ASSERT(lin::detect_format(lin::read_file(dir + "/kv/c01-ok.txt")) ==
+                  lin::history_format::kv);
+  LOCKSTEP_ASSERT(lin::detect_format("hello\n") == lin::history_format::unknown);
+}

@@ -1,12 +1,21 @@
 #include <lockstep/lincheck/porcupine_format.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string_view>
+#include <system_error>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace lockstep::lin {
 namespace {
@@ -18,15 +27,26 @@ namespace {
   throw parse_error(name + ":" + std::to_string(line) + ": " + why);
 }
 
-std::int64_t to_int(std::string_view s, const std::string& name, std::size_t line) {
-  if (s.empty() || s.size() > 18) fail(name, line, "bad integer '" + std::string(s) + "'");
+// An integer field in [lo, hi]; `what` names the field in the message.
+std::int64_t to_int(std::string_view s, const std::string& name, std::size_t line, const char* what,
+                    std::int64_t lo, std::int64_t hi) {
   std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') fail(name, line, "bad integer '" + std::string(s) + "'");
-    v = v * 10 + (c - '0');
-  }
+  const char* b = s.data();
+  const char* e = b + s.size();
+  const auto [p, ec] = std::from_chars(b, e, v);
+  if (s.empty() || p != e || (ec != std::errc{} && ec != std::errc::result_out_of_range))
+    fail(name, line, std::string("bad ") + what + " " + quote_token(s) + " (not an integer)");
+  if (ec == std::errc::result_out_of_range || v < lo || v > hi)
+    fail(name, line,
+         std::string(what) + " " + quote_token(s) + " out of range [" + std::to_string(lo) + ", " +
+             std::to_string(hi) + "]");
   return v;
 }
+
+constexpr std::int64_t max_pid = std::numeric_limits<int>::max();
+// Register values: any 64-bit integer but the smallest, which stands for nil.
+constexpr std::int64_t min_value = std::numeric_limits<std::int64_t>::min() + 1;
+constexpr std::int64_t max_value = std::numeric_limits<std::int64_t>::max();
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -63,20 +83,42 @@ void for_lines(const std::string& text, Fn fn) {
 
 }  // namespace
 
+std::string quote_token(std::string_view t, std::size_t max_chars) {
+  std::string o = "'";
+  const std::size_t shown = std::min(t.size(), max_chars);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      o += static_cast<char>(c);
+    } else {
+      static constexpr char hex[] = "0123456789abcdef";
+      o += "\\x";
+      o += hex[c >> 4];
+      o += hex[c & 15];
+    }
+  }
+  o += "'";
+  if (shown < t.size()) o += "... (" + std::to_string(t.size()) + " bytes)";
+  return o;
+}
+
 std::string read_file(const std::string& path) {
+  // stat first: a directory opens as a stream of unknown size, and a device (/dev/zero) never
+  // ends; only regular files and pipes (<(cmd), /dev/stdin from a pipe) hold a history.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw parse_error(path + ": cannot read file: " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw parse_error(path + ": is a directory, not a history file");
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw parse_error(path + ": is a device or socket, not a history file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw parse_error(path + ": cannot read file");
+  if (!in) throw parse_error(path + ": cannot read file: " + std::strerror(errno));
   std::string text;
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size > 0) {  // a regular file: one read into a buffer of the right size
-    text.resize(static_cast<std::size_t>(size));
-    in.seekg(0);
-    in.read(text.data(), size);
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {  // one read into a buffer of the right size
+    text.resize(static_cast<std::size_t>(st.st_size));
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
-  } else {  // not seekable (a pipe) or empty
-    in.clear();
-    in.seekg(0);
+  } else {  // a pipe, or a file whose size stat does not know (/proc)
     std::ostringstream ss;
     ss << in.rdbuf();
     text = ss.str();
@@ -84,6 +126,70 @@ std::string read_file(const std::string& path) {
   if (in.bad()) throw parse_error(path + ": cannot read file");
   return text;
 }
+
+namespace {
+
+bool etcd_line(std::string_view line) {
+  const auto at = line.find("jepsen.util - ");
+  if (at == std::string_view::npos) return false;
+  std::string_view rest = line.substr(at + 14);
+  token(rest);  // process
+  const std::string_view type = token(rest);
+  return type == ":invoke" || type == ":ok" || type == ":fail" || type == ":info";
+}
+
+bool kv_line(std::string_view line) {
+  line = trim(line);
+  return line.size() > 2 && line.front() == '{' && line.back() == '}' &&
+         line.find(":process ") != std::string_view::npos &&
+         line.find(":type ") != std::string_view::npos;
+}
+
+}  // namespace
+
+history_format detect_format(std::string_view text) {
+  // The first lines that look like either format decide; a few thousand lines are enough
+  // (Jepsen logs may open with other log lines) and keep detection cheap on large files.
+  std::size_t pos = 0, lines = 0;
+  while (pos < text.size() && lines < 4096) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, std::min<std::size_t>(nl - pos, 4096));
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (etcd_line(line)) return history_format::etcd;
+    if (kv_line(line)) return history_format::kv;
+    pos = nl + 1;
+    ++lines;
+  }
+  return history_format::unknown;
+}
+
+const char* format_name(history_format f) {
+  switch (f) {
+    case history_format::etcd:
+      return "a Jepsen etcd log (register operations)";
+    case history_format::kv:
+      return "a kv history (EDN maps)";
+    case history_format::unknown:
+      break;
+  }
+  return "neither a Jepsen etcd log nor a kv history";
+}
+
+namespace {
+
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\v\f") == std::string_view::npos;
+}
+
+[[noreturn]] void no_operations(const std::string& text, const std::string& name,
+                                const char* wanted) {
+  const history_format f = detect_format(text);
+  const std::string why = std::string("it looks like ") + format_name(f);
+  throw parse_error(name + ": no operations found (" + why + "; expected " + wanted + ")");
+}
+
+}  // namespace
 
 history<models::register_model> parse_etcd(const std::string& text, const std::string& name) {
   using M = models::register_model;
@@ -98,7 +204,7 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
     const std::string_view proc_s = token(rest), type = token(rest), f = token(rest);
     const std::string_view v1 = trim(rest);
     if (f.empty()) fail(name, no, "expected 'PROCESS :type :f value'");
-    int proc = static_cast<int>(to_int(proc_s, name, no));
+    const int proc = static_cast<int>(to_int(proc_s, name, no, "process id", 0, max_pid));
     M::input_type in{};
     if (f == ":read")
       in.kind = M::op::read;
@@ -107,22 +213,22 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
     else if (f == ":cas")
       in.kind = M::op::cas;
     else
-      fail(name, no, "unknown operation '" + std::string(f) + "'");
+      fail(name, no, "unknown operation " + quote_token(f));
     auto parse_args = [&] {
-      if (in.kind == M::op::write) in.arg1 = to_int(v1, name, no);
+      if (in.kind == M::op::write) in.arg1 = to_int(v1, name, no, "value", min_value, max_value);
       if (in.kind == M::op::cas) {
         if (v1.size() < 2 || v1.front() != '[' || v1.back() != ']')
           fail(name, no, "cas argument must be [FROM TO]");
         std::string_view a = v1.substr(1, v1.size() - 2);
         const std::string_view x = token(a), y = token(a), z = token(a);
         if (!z.empty()) fail(name, no, "cas argument must be [FROM TO]");
-        in.arg1 = to_int(x, name, no);
-        in.arg2 = to_int(y, name, no);
+        in.arg1 = to_int(x, name, no, "value", min_value, max_value);
+        in.arg2 = to_int(y, name, no, "value", min_value, max_value);
       }
     };
     ++t;
     if (type == ":invoke") {
-      if (pending.count(proc)) fail(name, no, "process " + std::string(proc_s) + " invoked twice");
+      if (pending.count(proc)) fail(name, no, "process " + std::to_string(proc) + " invoked twice");
       parse_args();
       h.ops.push_back({proc, in, std::nullopt, t, open_time});
       pending[proc] = h.ops.size() - 1;
@@ -130,14 +236,15 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
     }
     auto it = pending.find(proc);
     if (it == pending.end())
-      fail(name, no, "response without invocation for process " + std::string(proc_s));
+      fail(name, no, "response without invocation for process " + std::to_string(proc));
     auto& op = h.ops[it->second];
     if (op.input.kind != in.kind) fail(name, no, "response operation differs from invocation");
     pending.erase(it);
     if (type == ":info") return;  // unknown outcome: stays open
     if (type == ":ok") {
       M::output_type out{};
-      if (in.kind == M::op::read) out.value = v1 == "nil" ? M::nil : to_int(v1, name, no);
+      if (in.kind == M::op::read)
+        out.value = v1 == "nil" ? M::nil : to_int(v1, name, no, "value", min_value, max_value);
       op.output = out;
       op.ret = t;
     } else if (type == ":fail") {
@@ -149,9 +256,11 @@ history<models::register_model> parse_etcd(const std::string& text, const std::s
         // (e.g. :timed-out) gives no information, so it stays open and may be dropped.
       }
     } else {
-      fail(name, no, "unknown type '" + std::string(type) + "'");
+      fail(name, no, "unknown type " + quote_token(type));
     }
   });
+  if (h.ops.empty() && !blank(text))
+    no_operations(text, name, "lines like 'INFO jepsen.util - 0 :invoke :read nil'");
   return h;
 }
 
@@ -162,7 +271,8 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
   std::uint64_t t = 0;
   for_lines(text, [&](std::string_view line, std::size_t no) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    if (line.front() != '{' || line.back() != '}') fail(name, no, "expected an EDN map {...}");
+    if (line.front() != '{' || line.back() != '}')
+      fail(name, no, "expected an EDN map {...}, got " + quote_token(line));
     // One pass over ":keyword value" pairs; a value is a "string" or runs to the next ','.
     std::string_view proc_v, type, f, key, val;
     bool has_val = false;
@@ -179,7 +289,7 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
       std::size_t e;
       if (!rest.empty() && rest.front() == '"') {
         e = rest.find('"', 1);
-        if (e == std::string_view::npos) fail(name, no, "unterminated string in " + std::string(k));
+        if (e == std::string_view::npos) fail(name, no, "unterminated string in " + quote_token(k));
         ++e;
       } else {
         e = std::min(rest.find(','), rest.size());
@@ -200,10 +310,11 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
     for (auto [v, k] : {std::pair{proc_v, ":process"}, {type, ":type"}, {f, ":f"}, {key, ":key"}})
       if (v.empty()) fail(name, no, std::string("missing field ") + k);
     if (!has_val) fail(name, no, "missing field :value");
-    int proc = static_cast<int>(to_int(proc_v, name, no));
+    const int proc = static_cast<int>(to_int(proc_v, name, no, "process id", 0, max_pid));
     auto unq = [&](std::string_view s) -> std::string_view {
       if (s == "nil") return {};
-      if (s.size() < 2 || s.front() != '"') fail(name, no, "expected a string or nil");
+      if (s.size() < 2 || s.front() != '"')
+        fail(name, no, "expected a string or nil, got " + quote_token(s));
       return s.substr(1, s.size() - 2);
     };
     M::input_type in{};
@@ -214,7 +325,7 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
     else if (f == ":append")
       in.kind = M::op::append;
     else
-      fail(name, no, "unknown operation '" + std::string(f) + "'");
+      fail(name, no, "unknown operation " + quote_token(f));
     in.key = unq(key);
     ++t;
     if (type == ":invoke") {
@@ -236,10 +347,74 @@ history<models::kv> parse_kv(const std::string& text, const std::string& name) {
       if (it == pending.end()) fail(name, no, "response without invocation");
       pending.erase(it);
     } else {
-      fail(name, no, "unknown type '" + std::string(type) + "'");
+      fail(name, no, "unknown type " + quote_token(type));
     }
   });
+  if (h.ops.empty() && !blank(text))
+    no_operations(text, name,
+                  "lines like '{:process 0, :type :invoke, :f :get, :key \"k\", :value nil}'");
   return h;
+}
+
+namespace {
+
+// (time, is return, op index) of every call and response, in real-time order.
+template <class H>
+std::vector<std::tuple<std::uint64_t, int, std::size_t>> events(const H& h) {
+  std::vector<std::tuple<std::uint64_t, int, std::size_t>> ev;
+  ev.reserve(2 * h.ops.size());
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    ev.emplace_back(h.ops[i].call, 0, i);
+    if (!h.ops[i].open()) ev.emplace_back(h.ops[i].ret, 1, i);
+  }
+  std::sort(ev.begin(), ev.end());
+  return ev;
+}
+
+}  // namespace
+
+std::string format_etcd(const history<models::register_model>& h) {
+  using M = models::register_model;
+  std::string out;
+  for (const auto& [t, ret, i] : events(h)) {
+    const auto& o = h.ops[i];
+    out += "INFO  jepsen.util - " + std::to_string(o.client) + "\t";
+    const bool failed_cas = ret && o.input.kind == M::op::cas && !o.output->ok;
+    out += !ret ? ":invoke" : failed_cas ? ":fail" : ":ok";
+    switch (o.input.kind) {
+      case M::op::read:
+        out += "\t:read\t" + (ret ? M::describe_value(o.output->value) : std::string("nil"));
+        break;
+      case M::op::write:
+        out += "\t:write\t" + M::describe_value(o.input.arg1);
+        break;
+      case M::op::cas:
+        out += "\t:cas\t[" + M::describe_value(o.input.arg1) + " " +
+               M::describe_value(o.input.arg2) + "]";
+        break;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string format_kv(const history<models::kv>& h) {
+  using M = models::kv;
+  std::string out;
+  for (const auto& [t, ret, i] : events(h)) {
+    const auto& o = h.ops[i];
+    out += "{:process " + std::to_string(o.client) + ", :type " + (ret ? ":ok" : ":invoke");
+    const char* f = o.input.kind == M::op::get   ? ":get"
+                    : o.input.kind == M::op::put ? ":put"
+                                                 : ":append";
+    out += std::string(", :f ") + f + ", :key \"" + o.input.key + "\", :value ";
+    if (o.input.kind == M::op::get)
+      out += ret ? "\"" + o.output->value + "\"" : std::string("nil");
+    else
+      out += "\"" + o.input.value + "\"";
+    out += "}\n";
+  }
+  return out;
 }
 
 }  // namespace lockstep::lin

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -86,13 +87,55 @@ struct kv {
     }
     return std::nullopt;
   }
+  // Optional hook of lin::check: the heap bytes of a state (its characters and the shared
+  // block's header), charged to options.max_memory.
+  static std::size_t state_bytes(const state_type& s) { return s.size() ? s.size() + 32 : 0; }
+  // Optional hook of lin::check: a get never changes the state (see register_model).
+  static bool read_only(const input_type& in, const std::optional<output_type>&) {
+    return in.kind == op::get;
+  }
+  // Report text: get("k") -> "v", put("k", "v"), append("k", "v").
+  static std::string describe(const input_type& in, const std::optional<output_type>& out) {
+    auto q = [](std::string_view v) { return "\"" + std::string(v) + "\""; };
+    switch (in.kind) {
+      case op::get:
+        return "get(" + q(in.key) + ") -> " + (out ? q(out->value) : std::string("?"));
+      case op::put:
+        return "put(" + q(in.key) + ", " + q(in.value) + ")";
+      case op::append:
+        return "append(" + q(in.key) + ", " + q(in.value) + ")";
+    }
+    return "?";
+  }
+  // The key's value, cut to 200 characters (appended values grow long).
+  static std::string describe_state(const state_type& s) {
+    const std::string_view v = s.str();
+    if (v.size() <= 200) return "\"" + std::string(v) + "\"";
+    return "\"" + std::string(v.substr(0, 200)) + "\"... (" + std::to_string(v.size()) + " chars)";
+  }
   // Partition: indices of the operations on each key (P-compositionality).
   template <class History>
   std::vector<std::vector<std::size_t>> partition(const History& h) const {
-    std::map<std::string, std::vector<std::size_t>> by_key;
-    for (std::size_t i = 0; i < h.ops.size(); ++i) by_key[h.ops[i].input.key].push_back(i);
+    // Hashed, then in key order (the order lin::check breaks ties between equal sizes in).
+    std::unordered_map<std::string_view, std::size_t> part_of;
+    std::vector<std::string_view> keys;
+    std::vector<std::vector<std::size_t>> by_first;
+    for (std::size_t i = 0; i < h.ops.size(); ++i) {
+      const std::string_view k = h.ops[i].input.key;
+      auto [it, fresh] = part_of.try_emplace(k, by_first.size());
+      if (fresh) {
+        keys.push_back(k);
+        by_first.emplace_back();
+      }
+      by_first[it->second].push_back(i);
+    }
+    std::vector<std::size_t> rank(keys.size());
+    for (std::size_t r = 0; r < rank.size(); ++r) rank[r] = r;
+    std::sort(rank.begin(), rank.end(),
+              [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
     std::vector<std::vector<std::size_t>> parts;
-    for (auto& [k, v] : by_key) parts.push_back(std::move(v));
+    parts.reserve(rank.size());
+    for (auto r : rank) parts.push_back(std::move(by_first[r]));
     return parts;
   }
 };

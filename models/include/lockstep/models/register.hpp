@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace lockstep::models {
 
@@ -41,6 +42,28 @@ struct register_model {
     }
     return std::nullopt;
   }
+  // Optional hook of lin::check: every step it accepts leaves the state unchanged (a read, a
+  // failed cas), so the search may linearize it as soon as it is callable and accepted.
+  static bool read_only(const input_type& in, const std::optional<output_type>& out) {
+    return in.kind == op::read || (in.kind == op::cas && out && !out->ok);
+  }
+  // Report text in the notation of Jepsen's etcd logs: read() -> 3, write(4), cas(1, 2) -> ok.
+  static std::string describe_value(std::int64_t v) {
+    return v == nil ? std::string("nil") : std::to_string(v);
+  }
+  static std::string describe(const input_type& in, const std::optional<output_type>& out) {
+    switch (in.kind) {
+      case op::read:
+        return "read() -> " + (out ? describe_value(out->value) : std::string("?"));
+      case op::write:
+        return "write(" + describe_value(in.arg1) + ")";
+      case op::cas:
+        return "cas(" + describe_value(in.arg1) + ", " + describe_value(in.arg2) + ") -> " +
+               (out ? (out->ok ? "ok" : "fail") : "?");
+    }
+    return "?";
+  }
+  static std::string describe_state(state_type s) { return describe_value(s); }
 };
 
 }  // namespace lockstep::models

@@ -19,6 +19,12 @@
 //     linearizable result is split by partition without re-checking.
 //   * All text from the history and from label() is HTML-escaped (`<`, `>`, `&`, quotes), so a
 //     hostile value cannot inject markup or script.
+//   * Models with static describe_state(state) (models::register_model, models::kv) show the
+//     state after each operation of the order / longest prefix in its hover text.
+//   * Not linearizable: for each unplaced operation (blocking ones first, up to
+//     html_options::max_partials) a partial linearization that contains it is searched; hovering
+//     the operation highlights it (or says that none exists), so every unplaced operation shows
+//     where it could go, not only the longest prefix.
 //   * Large histories stay usable: bars are absolutely positioned divs whose coordinates are CSS
 //     expressions of one zoom variable (a slider and a "fit" button change it without touching
 //     the bars), sections scroll horizontally with the client names pinned, and details show in
@@ -53,6 +59,11 @@ struct html_options {
   // first failing one). Small on purpose: a large failing partition can take exponential time,
   // and a picture should not; partitions over budget are drawn as "unknown".
   options check = {.max_cache = 250'000};
+  // Failure: unplaced operations (blocking ones first) for which a partial linearization that
+  // contains them is searched (one lin::check each, budget `check`), shown on hover; none for
+  // sections of more than max_partial_ops operations.
+  std::size_t max_partials = 20;
+  std::size_t max_partial_ops = 20'000;
 };
 
 namespace html_detail {
@@ -117,7 +128,78 @@ struct section {
   std::vector<std::size_t> ops;
   result res;
   std::vector<std::size_t> blocking;  // failure: frontier operations the model rejects
+  // Model state after each operation of the order / longest prefix (models with
+  // describe_state), by global op index; empty when the model has none.
+  std::vector<std::string> state_after;
+  // Failure: for each unplaced operation examined (by global index), a partial linearization
+  // that contains it (empty vector: none exists), see partial_linearization.
+  std::vector<std::pair<std::size_t, std::vector<std::size_t>>> partials;
+  std::size_t partials_skipped = 0;  // unplaced operations not examined (over the cap)
 };
+
+// A model that can describe its states: static describe_state(state) -> string.
+template <class M>
+concept describes_states = requires(const typename M::state_type& st) {
+  { M::describe_state(st) } -> std::convertible_to<std::string>;
+};
+
+template <class M>
+void describe_states(const M& m, const history<M>& h, section& s) {
+  if constexpr (describes_states<M>) {
+    const auto& seq = s.res.verdict_ == verdict::linearizable ? s.res.order : s.res.longest_prefix;
+    if (seq.empty()) return;
+    s.state_after.assign(h.ops.size(), std::string());
+    auto st = m.init();
+    for (auto i : seq) {
+      auto n = m.step(st, h.ops[i].input, h.ops[i].output);
+      if (!n) return;  // not a valid sequence: say nothing
+      st = std::move(*n);
+      s.state_after[i] = M::describe_state(st);
+    }
+  }
+}
+
+// A partial linearization that contains operation u (global index) of section s: a sequence
+// the model accepts, in real-time order, closed under "must precede" (with an operation it
+// holds every operation that returned before that one was invoked). Returns an empty vector
+// if none exists, nullopt when the search budget ran out or there were too many cut points.
+//
+// The part of such a sequence up to u has its latest invocation at some time c in
+// [u.call, u.ret]; conversely every linearization of the history cut at c (operations invoked
+// by c; those that returned before c completed, the rest optional: open, recorded output
+// kept), with u completed, is one. So the invocation times c in u's interval are tried in
+// order, one lin::check each, and the first that succeeds gives the witness.
+template <class M>
+std::optional<std::vector<std::size_t>> partial_linearization(const M& m, const history<M>& h,
+                                                              const section& s, std::size_t u,
+                                                              const options& budget) {
+  const auto& ou = h.ops[u];
+  std::vector<std::uint64_t> cuts;
+  for (auto i : s.ops)
+    if (h.ops[i].call >= ou.call && h.ops[i].call <= ou.ret) cuts.push_back(h.ops[i].call);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  if (cuts.size() > 64) return std::nullopt;
+  for (const std::uint64_t c : cuts) {
+    history<M> sub;
+    std::vector<std::size_t> global;
+    for (auto i : s.ops) {
+      const auto& o = h.ops[i];
+      if (o.call > c) continue;
+      auto x = o;
+      if (i != u && !(o.ret < c)) x.ret = open_time;  // optional: may or may not be in it
+      sub.ops.push_back(std::move(x));
+      global.push_back(i);
+    }
+    const result r = check(m, sub, budget);
+    if (r.verdict_ == verdict::unknown) return std::nullopt;
+    if (r.verdict_ != verdict::linearizable) continue;
+    std::vector<std::size_t> out;
+    for (auto i : r.order) out.push_back(global[i]);
+    return out;
+  }
+  return std::vector<std::size_t>{};
+}
 
 // The operations that could come right after the longest prefix in real-time order (invoked
 // before any remaining completed operation returned) and that the model rejects in the state
@@ -191,9 +273,13 @@ constexpr const char* script = R"(
     var max=1;document.querySelectorAll('.chart').forEach(function(c){max=Math.max(max,+c.dataset.steps);});
     setU((document.body.clientWidth-160)/max);});
   var tip=document.getElementById('tip');
+  var lit=[];
   document.addEventListener('mouseover',function(e){
+    lit.forEach(function(b){b.classList.remove('hl');}); lit=[];
     var o=e.target.closest('.op'); if(!o){tip.style.display='none';return;}
-    tip.textContent=o.dataset.tip; tip.style.display='block';});
+    tip.textContent=o.dataset.tip; tip.style.display='block';
+    if(o.dataset.partial) o.dataset.partial.split(' ').forEach(function(i){
+      var b=document.getElementById('op'+i); if(b){b.classList.add('hl');lit.push(b);}});});
   document.addEventListener('mousemove',function(e){
     if(tip.style.display!=='block')return;
     var x=e.clientX+14,y=e.clientY+14,w=tip.offsetWidth,h=tip.offsetHeight;
@@ -243,6 +329,12 @@ void failure_details(std::ostringstream& os, const history<M>& h, const section&
     for (auto i : s.blocking) item(i);
     os << "</ul>";
   }
+  if (!s.partials.empty() || s.partials_skipped)
+    os << "<div>Hover an unplaced operation to highlight a partial linearization that contains "
+          "it ("
+       << s.partials.size() << " examined"
+       << (s.partials_skipped ? ", " + std::to_string(s.partials_skipped) + " not examined" : "")
+       << ").</div>";
   os << "<details><summary>all " << s.res.unplaced.size()
      << " operations that could not be placed</summary><ul>";
   for (auto i : s.res.unplaced) item(i);
@@ -365,9 +457,30 @@ void render_section(std::ostringstream& os, const history<M>& h, const section& 
       std::string tip = "op " + std::to_string(i) + " \xC2\xB7 client " + std::to_string(o.client) +
                         "\n" + text + "\ncall " + time_text(o.call) + ", return " +
                         time_text(o.ret) + "\n" + status;
+      if (pos[i] && !s.state_after.empty() && !s.state_after[i].empty())
+        tip += "\nstate after it: " + s.state_after[i];
+      std::string partial;  // space-separated op ids of a partial linearization containing i
+      for (const auto& [u, part] : s.partials) {
+        if (u != i) continue;
+        if (part.empty()) {
+          tip +=
+              "\nno partial linearization contains it: it contradicts the operations that "
+              "must precede it";
+        } else {
+          tip += "\na partial linearization of " + std::to_string(part.size()) +
+                 " operations contains it (highlighted):";
+          for (std::size_t q = 0; q < part.size(); ++q) {
+            partial += (q ? " " : "") + std::to_string(part[q]);
+            if (q < 12) tip += (q ? ", " : " ") + std::string("op ") + std::to_string(part[q]);
+          }
+          if (part.size() > 12) tip += ", ...";
+        }
+      }
       os << "<div class=\"" << cls << "\" id=\"op" << i << "\" style=\"--a:" << num(a)
          << ";--b:" << num(b) << ";top:" << row_of[t - k] * 24 + 2 << "px\" data-tip=\""
-         << escape(tip) << "\">";
+         << escape(tip) << "\"";
+      if (!partial.empty()) os << " data-partial=\"" << partial << "\"";
+      os << ">";
       if (pos[i]) os << "<span class=\"n\">" << pos[i] << "</span>";
       os << "<span class=\"t\">" << escape(text) << "</span>";
       if (pos[i]) os << "<i class=\"lp\" style=\"--p:" << num(point[i] - a) << "\"></i>";
@@ -443,7 +556,23 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
     s.res = r;
     sections.push_back(std::move(s));
   }
-  for (auto& s : sections) s.blocking = blocking_ops(m, h, s);
+  for (auto& s : sections) {
+    s.blocking = blocking_ops(m, h, s);
+    describe_states(m, h, s);
+    if (s.res.verdict_ != verdict::not_linearizable) continue;
+    // Partial linearizations of the unplaced operations: the blocking ones first, then the
+    // rest, up to opt.max_partials per section.
+    std::vector<std::size_t> todo = s.blocking;
+    for (auto i : s.res.unplaced)
+      if (std::find(todo.begin(), todo.end(), i) == todo.end()) todo.push_back(i);
+    const std::size_t cap = s.ops.size() > opt.max_partial_ops ? 0 : opt.max_partials;
+    if (todo.size() > cap) {
+      s.partials_skipped = todo.size() - cap;
+      todo.resize(cap);
+    }
+    for (auto u : todo)
+      if (auto p = partial_linearization(m, h, s, u, opt.check)) s.partials.emplace_back(u, *p);
+  }
 
   std::size_t open = 0;
   std::vector<int> clients;
@@ -479,6 +608,10 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
     os << ")";
   }
   os << ".</div>";
+  if (r.verdict_ == verdict::unknown)
+    os << "<div>The check stopped: " << stop_text(r.stopped) << ", after exploring "
+       << r.stats.configurations << " configurations and " << r.stats.states << " states ("
+       << r.stats.partitions_done << " of " << r.stats.partitions << " partitions decided).</div>";
   if (sections.size() == 1) {
     failure_details(os, h, sections[0], label);
   } else {
