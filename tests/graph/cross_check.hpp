@@ -24,13 +24,13 @@ enum class oracle { full_search, dpor, none };
 // `out`. Blocked executions (a lock that the graph holds back) report no outcome.
 template <class Body>
 explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
-                      bool dpor, bool prune_loops = true) {
+                      bool dpor, bool prune_loops = true, int spurious_wakeups = 0) {
   explored r;
   lockstep::model_test_options o;
   o.engine = eng;
   o.memory = mm;
   o.dpor = dpor;
-  o.spurious_wakeups = 0;
+  o.spurious_wakeups = spurious_wakeups;
   o.check_optimality = true;
   o.prune_loops = prune_loops;
   std::string last;
@@ -61,15 +61,16 @@ inline std::string join(const std::set<std::string>& s) {
 // old store), explore no graph twice, and return its result for further assertions.
 template <class Body>
 explored cross_check(const char* name, Body body, lockstep::memory_model mm, oracle o,
-                     bool superset = false) {
-  explored g = explore_with(name, body, lockstep::engine::graph, mm, false);
+                     bool superset = false, int spurious_wakeups = 0) {
+  explored g = explore_with(name, body, lockstep::engine::graph, mm, false, true, spurious_wakeups);
   std::printf("%-40s %-4s graph: %7llu executions (%llu blocked)", name,
               mm == lockstep::memory_model::c11 ? "c11" : "sc",
               static_cast<unsigned long long>(g.executions),
               static_cast<unsigned long long>(g.blocked));
   LOCKSTEP_ASSERT(g.duplicates == 0) << name << ": " << g.duplicates << " graphs explored twice";
   if (o != oracle::none) {
-    explored ref = explore_with(name, body, lockstep::engine::dpor, mm, o == oracle::dpor);
+    explored ref = explore_with(name, body, lockstep::engine::dpor, mm, o == oracle::dpor, true,
+                                spurious_wakeups);
     std::printf("  %s: %8llu", o == oracle::dpor ? "dpor" : "full",
                 static_cast<unsigned long long>(ref.executions));
     if (superset) {

@@ -5,6 +5,7 @@
 #include <lockstep/spin_lock.hpp>
 
 #include <mutex>
+#include <shared_mutex>
 
 #include "cross_check.hpp"
 
@@ -426,4 +427,68 @@ LOCKSTEP_UNIT_TEST(graph_semaphore_and_timed_waits) {
       },
       mm::sequential,
       oracle::full_search);  // (DPOR misses timeout@2: T0's timeout after T1's sleep)
+}
+
+// shared_mutex: readers together, a writer alone, try variants.
+LOCKSTEP_UNIT_TEST(graph_shared_mutex) {
+  cross_check(
+      "shared_mutex 2 readers + writer",
+      [](std::string& out) {
+        P::shared_mutex m;
+        P::var<int> data{0};
+        int seen[2] = {-1, -1};
+        bool tried = false;
+        P::thread r1([&] {
+          std::shared_lock<P::shared_mutex> g(m);
+          seen[0] = data.get();
+        });
+        P::thread r2([&] {
+          if (m.try_lock_shared()) {
+            seen[1] = data.get();
+            m.unlock_shared();
+          }
+        });
+        P::thread w([&] {
+          if (m.try_lock()) {
+            tried = true;
+            data = 1;
+            m.unlock();
+          } else {
+            std::lock_guard<P::shared_mutex> g(m);
+            data = 2;
+          }
+        });
+        r1.join();
+        r2.join();
+        w.join();
+        out = std::to_string(seen[0]) + std::to_string(seen[1]) + (tried ? "t" : "l") +
+              std::to_string(data.get());
+      },
+      mm::sequential, oracle::dpor);
+}
+
+// A spurious wake-up (budget 1 per execution): a wait without a loop proceeds with no item.
+LOCKSTEP_UNIT_TEST(graph_spurious_wakeups) {
+  auto r = cross_check(
+      "cv wait with if, spurious 1",
+      [](std::string& out) {
+        P::mutex m;
+        P::condition_variable cv;
+        P::var<int> items{0};
+        int seen = -1;
+        P::thread consumer([&] {
+          std::unique_lock<P::mutex> lk(m);
+          if (items.get() == 0) cv.wait(lk);
+          seen = items.get();
+        });
+        {
+          std::lock_guard<P::mutex> g(m);
+          items = 1;
+          cv.notify_one();
+        }
+        consumer.join();
+        out = std::to_string(seen);
+      },
+      mm::sequential, oracle::full_search, false, 1);
+  LOCKSTEP_ASSERT(r.outcomes.count("0") == 1) << "the spurious wake-up was not explored";
 }

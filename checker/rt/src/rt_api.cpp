@@ -587,9 +587,64 @@ std::string model_platform::shared_mutex::exclusive_gate::waiting_for(int) const
 std::string model_platform::shared_mutex::shared_gate::waiting_for(int) const {
   return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
 }
+namespace {
+std::uint64_t rw_state(int writer, std::uint32_t readers) {
+  return (static_cast<std::uint64_t>(readers) << 32) | static_cast<std::uint64_t>(writer + 1);
+}
+bool rw_free(std::uint64_t v, std::uint64_t) noexcept { return v == 0; }
+bool rw_no_writer(std::uint64_t v, std::uint64_t) noexcept { return (v & 0xffu) == 0; }
+bool rw_writer_is(std::uint64_t v, std::uint64_t tid) noexcept { return (v & 0xffu) == tid + 1; }
+bool rw_reader_is(std::uint64_t v, std::uint64_t tid) noexcept { return (v >> (32 + tid)) & 1u; }
+struct rw_request {
+  rt::op o;
+  int me;
+};
+std::uint64_t rw_after(const void* ctx, std::uint64_t v, int) {
+  const auto& r = *static_cast<const rw_request*>(ctx);
+  const std::uint64_t bit = std::uint64_t{1} << (32 + r.me);
+  switch (r.o) {
+    case rt::op::lock:
+    case rt::op::try_lock:
+      return (v & ~std::uint64_t{0xff}) | static_cast<std::uint64_t>(r.me + 1);
+    case rt::op::unlock:
+      return v & ~std::uint64_t{0xff};
+    case rt::op::lock_shared:
+    case rt::op::try_lock_shared:
+      return v | bit;
+    default:  // unlock_shared
+      return v & ~bit;
+  }
+}
+}  // namespace
+
+bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
+  if (!rt::graph_engine()) return true;
+  const int me = rt::current_thread();
+  rw_request req{o, me};
+  rt::rmw_request r;
+  const bool exclusive = o == rt::op::lock || o == rt::op::try_lock;
+  const bool shared = o == rt::op::lock_shared || o == rt::op::try_lock_shared;
+  r.kind = o == rt::op::lock || o == rt::op::lock_shared           ? rt::rmw_kind::await
+           : o == rt::op::try_lock || o == rt::op::try_lock_shared ? rt::rmw_kind::attempt
+                                                                   : rt::rmw_kind::always;
+  r.mo = exclusive || shared ? std::memory_order_acquire : std::memory_order_release;
+  r.mo_fail = std::memory_order_relaxed;
+  r.guard = exclusive             ? &rw_free
+            : shared              ? &rw_no_writer
+            : o == rt::op::unlock ? &rw_writer_is
+                                  : &rw_reader_is;
+  r.guard_arg = static_cast<std::uint64_t>(me);
+  r.apply = &rw_after;
+  r.ctx = &req;
+  const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);
+  if (res.old != rw_state(writer_, reader_mask_)) rt::graph_state_mismatch(*this, loc);
+  return res.wrote;
+}
+
 void model_platform::shared_mutex::unlock(source_loc loc) {
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
+  if (writer_ == me) graph_step(rt::op::unlock, loc);
   if (writer_ != me)
     report_failure(failure_kind::misuse,
                    name() + ".unlock() by thread " + std::to_string(me) +
@@ -602,6 +657,7 @@ void model_platform::shared_mutex::unlock(source_loc loc) {
 void model_platform::shared_mutex::unlock_shared(source_loc loc) {
   rt::point({rt::op::unlock_shared, this, loc});
   int me = rt::current_thread();
+  if ((reader_mask_ >> me) & 1u) graph_step(rt::op::unlock_shared, loc);
   if (!((reader_mask_ >> me) & 1u))
     report_failure(failure_kind::misuse,
                    name() + ".unlock_shared() by thread " + std::to_string(me) +
@@ -672,7 +728,10 @@ static rt::rmw_result cv_graph_step(model_platform::condition_variable& cv, std:
   r.kind = k;
   r.mo = std::memory_order_seq_cst;
   r.mo_fail = std::memory_order_seq_cst;
-  if (k == rt::rmw_kind::await) r.guard = &rt::graph_state::notified;
+  if (k == rt::rmw_kind::await) {
+    r.guard = &rt::graph_state::notified;
+    r.spurious = true;  // the engine keeps to the execution's budget
+  }
   r.guard_arg = static_cast<std::uint64_t>(me);
   if (op == cv_op::notify_one) r.choices = &cv_pending;
   r.apply = &cv_after;
@@ -693,13 +752,16 @@ void model_platform::condition_variable::enter(source_loc loc) {
 rt::wake model_platform::condition_variable::block(std::int64_t deadline, source_loc loc) {
   rt::wake w;
   if (rt::graph_engine()) {
-    // Untimed: wait for a notify. Timed: leave either notified or, reading a state without
-    // the notify, timed out (the clock moves to the deadline). Spurious wake-ups are not
-    // explored by the graph engine yet.
+    // Untimed: wait for a notify, or (reading a state without it, within the execution's
+    // budget) wake spuriously. Timed: leave either notified or, reading a state without the
+    // notify, timed out (the clock moves to the deadline).
     if (deadline < 0) {
-      rt::point({rt::op::cv_block, this, loc, this});
-      cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::await, loc);
-      w = rt::wake::normal;
+      rt::point({rt::op::cv_block, this, loc, this, -1, true});
+      const rt::rmw_result res =
+          cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::await, loc);
+      w = rt::graph_state::notified(res.old, static_cast<std::uint64_t>(rt::current_thread()))
+              ? rt::wake::normal
+              : rt::wake::spurious;
     } else {
       rt::point({rt::op::cv_block, this, loc});
       const rt::rmw_result res =

@@ -233,7 +233,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     tok.strategy = "graph";
     rt::set_overflow_context(t.name, rt::prefix_of(tok));
     rt::graph::trust_engine ge(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
-                               opts.stale_spins, opts.prune_loops);
+                               opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
     if (!rc.resume_path.empty() || !rc.frontier_path.empty())

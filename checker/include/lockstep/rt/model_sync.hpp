@@ -34,12 +34,14 @@ class model_platform::shared_mutex : public rt::object {
 
   void lock(source_loc loc = source_loc::current()) {
     rt::point({rt::op::lock, this, loc, &exclusive_});
+    graph_step(rt::op::lock, loc);
     rt::lock_acquired(*this, loc);
     take_exclusive();
   }
   bool try_lock(source_loc loc = source_loc::current()) {
     rt::point({rt::op::try_lock, this, loc});
-    if (!exclusive_.ready(rt::current_thread())) return note(false);
+    if (!graph_step(rt::op::try_lock, loc) || !exclusive_.ready(rt::current_thread()))
+      return note(false);
     rt::lock_try_acquired(*this, loc);
     take_exclusive();
     return note(true);
@@ -47,17 +49,22 @@ class model_platform::shared_mutex : public rt::object {
   void unlock(source_loc loc = source_loc::current());
   void lock_shared(source_loc loc = source_loc::current()) {
     rt::point({rt::op::lock_shared, this, loc, &shared_});
+    graph_step(rt::op::lock_shared, loc);
     take_shared();
   }
   bool try_lock_shared(source_loc loc = source_loc::current()) {
     rt::point({rt::op::try_lock_shared, this, loc});
-    if (!shared_.ready(rt::current_thread())) return note(false);
+    if (!graph_step(rt::op::try_lock_shared, loc) || !shared_.ready(rt::current_thread()))
+      return note(false);
     take_shared();
     return note(true);
   }
   void unlock_shared(source_loc loc = source_loc::current());
 
  private:
+  // Under the graph engine: the operation's event on the state (writer + 1 in the low byte,
+  // readers as bits in the high 32). Returns whether it wrote.
+  bool graph_step(rt::op o, source_loc loc);
   struct exclusive_gate final : rt::waitable {
     explicit exclusive_gate(const shared_mutex* mm) : m(mm) {}
     const shared_mutex* m;

@@ -37,15 +37,29 @@ bool exec_graph::writes_after(const event& e, std::uint64_t v) noexcept {
     case rmw_kind::cas:
       return v == e.expected;
     case rmw_kind::await:
+      return e.spurious_ok || e.guard(v, e.expected);
     case rmw_kind::attempt:
       return e.guard(v, e.expected);
   }
   return false;
 }
 
+int exec_graph::spurious_wakeups(event_ref but) const {
+  int n = 0;
+  for (std::size_t t = 0; t < threads.size(); ++t)
+    for (std::size_t k = 0; k < threads[t].size(); ++k) {
+      const event& e = threads[t][k];
+      if (e.spurious_ok && e.has_read() &&
+          !(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)} == but) &&
+          !e.guard(value_of(e.rf, e.loc), e.expected))
+        ++n;
+    }
+  return n;
+}
+
 bool exec_graph::may_read(const event& e, std::uint64_t v, bool backward) noexcept {
   if (e.rmw == rmw_kind::always) return !e.guard || e.guard(v, e.expected);
-  if (e.rmw == rmw_kind::await) return backward || e.guard(v, e.expected);
+  if (e.rmw == rmw_kind::await) return backward || e.spurious_ok || e.guard(v, e.expected);
   return true;
 }
 

@@ -55,11 +55,12 @@ struct event {
   rmw_kind rmw = rmw_kind::none;
   std::memory_order mo = std::memory_order_seq_cst;       // for rmw: the success order
   std::memory_order mo_fail = std::memory_order_seq_cst;  // rmw-capable reads that fail
-  bool rmw_write = false;   // the write part of an RMW (its read is the previous event)
-  bool step_start = false;  // the first event of a step of its thread (a step is atomic)
-  bool revisitable = true;  // a later write may still change what this read reads
-  bool added_max = true;    // read: read the co-latest write when added; write: placed last;
-                            // choice: value 0
+  bool rmw_write = false;    // the write part of an RMW (its read is the previous event)
+  bool step_start = false;   // the first event of a step of its thread (a step is atomic)
+  bool spurious_ok = false;  // an await that may wake spuriously (reads anything, writes)
+  bool revisitable = true;   // a later write may still change what this read reads
+  bool added_max = true;     // read: read the co-latest write when added; write: placed last;
+                             // choice: value 0
   loc_key loc = 0;
   std::uint32_t stamp = 0;
   std::uint32_t aux = 0;   // spawn: child; join: joined thread; choice: n; RMW write: its choice
@@ -109,6 +110,8 @@ class exec_graph {
   // Whether e may read v at all: an await only reads values that let it go on (or, through a
   // backward revisit, that hold it back), a guarded `always` only values its guard accepts.
   static bool may_read(const event& e, std::uint64_t v, bool backward) noexcept;
+  // Spurious wake-ups in the graph (awaits that read a value their guard rejects), but e.
+  int spurious_wakeups(event_ref but) const;
   // The read's write part, if it has one in the graph.
   bool has_write_part(event_ref r) const noexcept {
     const auto& t = threads[static_cast<std::size_t>(r.tid)];

@@ -23,8 +23,11 @@ const bool g_debug = std::getenv("LOCKSTEP_DEBUG_GRAPH") != nullptr;
 
 }  // namespace
 
-trust_engine::trust_engine(model m, int stale_spins, bool prune_loops)
-    : model_(m), stale_spins_(stale_spins), prune_loops_(prune_loops) {
+trust_engine::trust_engine(model m, int stale_spins, bool prune_loops, int spurious_wakeups)
+    : model_(m),
+      stale_spins_(stale_spins),
+      prune_loops_(prune_loops),
+      spurious_budget_(spurious_wakeups) {
   states_.push_back(state{});
   begin_execution();
 }
@@ -159,8 +162,15 @@ int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
       ++order_pos_;  // consumed in an earlier step (choices, finish), or the held lock
       continue;
     }
-    for (int k = 0; k < n; ++k)
-      if (c[k].tid == e.tid && c[k].how == wake::normal) return k;
+    // Normally the thread's own step; a cv wait whose wake reads a state without the notify
+    // (a spurious wake-up in the graph) through its spurious candidate.
+    int spurious = -1;
+    for (int k = 0; k < n; ++k) {
+      if (c[k].tid != e.tid) continue;
+      if (c[k].how == wake::normal) return k;
+      if (c[k].how == wake::spurious) spurious = k;
+    }
+    if (spurious >= 0) return spurious;
     error = "nondeterministic test: replaying an execution graph, thread " + std::to_string(e.tid) +
             " could not take its next step (does the test depend on real time, addresses, or "
             "global state?)";
@@ -371,6 +381,8 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
     const std::uint64_t v = G.value_of(w, e.loc);
     const bool writes = exec_graph::writes_after(e, v);
     if (!exec_graph::may_read(e, v, false)) continue;  // an await waits rather than read that
+    if (e.spurious_ok && !e.guard(v, e.expected) && G.spurious_wakeups(r) >= spurious_budget_)
+      continue;  // no spurious wake-up left in this execution
     const bool latest = i + 1 == all.size();
     if (!latest && !allowed_after_yield(r, w)) continue;
     if (writes) {
@@ -425,6 +437,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.mo_fail = op.mo_fail;
     e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
     e.guard = op.guard;
+    e.spurious_ok = op.spurious && spurious_budget_ > 0;
     e.loc = k;
     e.file = at.file;
     e.line = at.line;
@@ -587,6 +600,9 @@ void trust_engine::calc_revisits(event_ref w) {
       if (!er.has_read() || er.loc != ew.loc || !er.revisitable || exec_graph::contains(before, r))
         continue;
       if (!exec_graph::may_read(er, ew.bits, true)) continue;
+      if (er.spurious_ok && !er.guard(ew.bits, er.expected) &&
+          G.spurious_wakeups(r) >= spurious_budget_)
+        continue;  // it would wake spuriously, and none is left
       reads.push_back(r);
     }
   // Latest first (the order GenMC uses; it only changes the order of exploration).

@@ -60,7 +60,7 @@ namespace lockstep::rt::graph {
 class trust_engine final : public chooser, public engine_hooks {
  public:
   // stale_spins, prune_loops: see model_test_options.
-  trust_engine(model m, int stale_spins, bool prune_loops);
+  trust_engine(model m, int stale_spins, bool prune_loops, int spurious_wakeups);
 
   // chooser
   int pick(int n) override;
@@ -134,6 +134,7 @@ class trust_engine final : public chooser, public engine_hooks {
   model model_;
   int stale_spins_;
   bool prune_loops_;
+  int spurious_budget_;  // spurious wake-ups an execution may have
   std::vector<state> states_;
   bool first_ = true;
   // Per execution.
