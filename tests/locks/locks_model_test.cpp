@@ -632,7 +632,11 @@ void barrier_phases(int n, int phases) {
 
 }  // namespace
 
-LOCKSTEP_TEST(locks_barrier_2_threads_3_phases) { barrier_phases<lockstep::Barrier<P>>(2, 3); }
+// Bounded: every step of the futex-word barrier touches one word (and waits may return
+// spuriously), so the unbounded search of three phases exceeds 10^6 executions.
+LOCKSTEP_TEST(locks_barrier_2_threads_3_phases, {.preemption_bound = 3}) {
+  barrier_phases<lockstep::Barrier<P>>(2, 3);
+}
 LOCKSTEP_TEST(locks_barrier_3_threads_2_phases, {.preemption_bound = 2}) {
   barrier_phases<lockstep::Barrier<P>>(3, 2);
 }
@@ -883,4 +887,156 @@ LOCKSTEP_TEST(locks_ticket_lock_bypass_at_most_1, {.max_steps = 400}) {
 LOCKSTEP_TEST(locks_spin_lock_unbounded_bypass_is_caught,
               {.expect = lockstep::failure_kind::fairness, .max_steps = 400}) {
   greedy_bypass<lockstep::SpinLock<P>>(2);
+}
+
+// ---- futex-word primitives (issue 17): twins of the sleeper mark and the release path ----
+
+namespace {
+
+// Lock<P> with one of two bugs:
+//   kEarlyClear: a woken waiter re-acquires with CAS 0 -> 1, clearing the "a waiter may
+//     sleep" mark while another waiter still sleeps; the next unlock does not notify.
+//   kCheckFirst: unlock() reads the mark, then stores 0: a waiter that marks the word in
+//     between and sleeps is never notified.
+enum class lock_bug { kEarlyClear, kCheckFirst };
+template <lock_bug Bug>
+class BrokenFutexLock {
+ public:
+  void lock() {
+    if constexpr (Bug == lock_bug::kEarlyClear) {
+      // Drepper's mutex2 with cmpxchg(0, 1) where it needs cmpxchg(0, 2) after a sleep.
+      for (;;) {
+        std::uint32_t c = 0;
+        if (s_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;  // BUG
+        if (c == 1 && !s_.compare_exchange_strong(c, 2, std::memory_order_relaxed) && c == 0)
+          continue;
+        s_.wait(2, std::memory_order_relaxed);
+      }
+    } else {
+      std::uint32_t c = 0;
+      if (s_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+      if (c != 2) c = s_.exchange(2, std::memory_order_acquire);
+      while (c != 0) {
+        s_.wait(2, std::memory_order_relaxed);
+        c = s_.exchange(2, std::memory_order_acquire);
+      }
+    }
+  }
+  void unlock() {
+    if constexpr (Bug == lock_bug::kCheckFirst) {
+      const bool sleepers = s_.load(std::memory_order_relaxed) == 2;
+      s_.store(0, std::memory_order_release);
+      if (sleepers) s_.notify_one();
+    } else {
+      if (s_.exchange(0, std::memory_order_release) == 2) s_.notify_one();
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Semaphore<P> whose release() reads the waiter count before adding the unit: an acquirer
+// that registers in between and sleeps is never notified.
+class CheckFirstSemaphore {
+ public:
+  void acquire() {
+    waiters_.fetch_add(1);
+    for (;;) {
+      std::uint32_t c = count_.load();
+      while (c != 0)
+        if (count_.compare_exchange_weak(c, c - 1)) {
+          waiters_.fetch_sub(1);
+          return;
+        }
+      count_.wait(0);
+    }
+  }
+  void release() {
+    const bool sleepers = waiters_.load() != 0;  // BUG: before the fetch_add
+    count_.fetch_add(1);
+    if (sleepers) count_.notify_one();
+  }
+
+ private:
+  P::atomic<std::uint32_t> count_{0};
+  P::atomic<std::uint32_t> waiters_{0};
+};
+
+// Event<P> whose clear() stores 0, wiping the sleeper mark (2) of a thread asleep in wait():
+// the next set() sees no mark and does not notify.
+class MarkClearingEvent {
+ public:
+  void set() {
+    if (s_.exchange(1, std::memory_order_release) == 2) s_.notify_all();
+  }
+  void clear() { s_.store(0, std::memory_order_relaxed); }  // BUG: also clears the mark
+  void wait() {
+    std::uint32_t s = s_.load(std::memory_order_acquire);
+    while (s != 1) {
+      if (s == 0 && !s_.compare_exchange_strong(s, 2, std::memory_order_acquire)) continue;
+      s_.wait(2, std::memory_order_acquire);
+      s = s_.load(std::memory_order_acquire);
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Three threads take the lock once each: enough for two sleepers.
+template <class L>
+void three_lockers() {
+  L lock;
+  P::var<int> n{0};
+  auto body = [&] {
+    lock.lock();
+    n += 1;
+    lock.unlock();
+  };
+  P::thread a(body), b(body), c(body);
+  a.join();
+  b.join();
+  c.join();
+  LOCKSTEP_ASSERT(n.get() == 3);
+}
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_lock_three_lockers, {.preemption_bound = 3}) {
+  three_lockers<lockstep::Lock<P>>();
+}
+LOCKSTEP_TEST(locks_broken_lock_early_clear_of_sleeper_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
+  three_lockers<BrokenFutexLock<lock_bug::kEarlyClear>>();
+}
+LOCKSTEP_TEST(locks_broken_lock_unlock_checks_mark_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  mutual_exclusion<BrokenFutexLock<lock_bug::kCheckFirst>>(2, 1);
+}
+LOCKSTEP_TEST(locks_broken_semaphore_release_checks_waiters_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  CheckFirstSemaphore sem;
+  P::thread t([&] { sem.acquire(); });
+  sem.release();
+  t.join();
+}
+// A waiter sleeps through clear(); set() must still wake it.
+template <class Ev>
+void event_clear_then_set() {
+  Ev ev;
+  P::atomic<int> phase{0};
+  P::thread t([&] {
+    ev.wait();
+    phase.store(1);
+  });
+  ev.clear();
+  ev.set();
+  t.join();
+  LOCKSTEP_ASSERT(phase.load() == 1);
+}
+LOCKSTEP_TEST(locks_event_clear_keeps_sleeper) { event_clear_then_set<lockstep::Event<P>>(); }
+LOCKSTEP_TEST(locks_broken_event_clear_wipes_sleeper_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  event_clear_then_set<MarkClearingEvent>();
 }

@@ -356,7 +356,7 @@ struct model_platform {
     }
     static T from_bits(std::uint64_t b) {
       T v;
-      std::memcpy(&v, &b, sizeof(T));
+      std::memcpy(static_cast<void*>(&v), &b, sizeof(T));  // T may have an NSDMI (thread_id)
       return v;
     }
     void init_weak() {
