@@ -1040,3 +1040,41 @@ LOCKSTEP_TEST(locks_broken_event_clear_wipes_sleeper_mark_is_caught,
               {.expect = lockstep::failure_kind::deadlock}) {
   event_clear_then_set<MarkClearingEvent>();
 }
+
+namespace {
+
+// FifoLock<P> whose unlock() reads the next waiter's slot mark before publishing its turn: a
+// waiter that marks the slot and checks serving_ in between sleeps through its turn.
+class CheckFirstFifoLock {
+ public:
+  void lock() {
+    const std::uint32_t my = next_.fetch_add(1);
+    auto& slot = slots_[my % 2];
+    while (serving_.load() != my) {
+      const std::uint32_t v = slot.fetch_or(1) | 1;
+      if (serving_.load() == my) break;
+      slot.wait(v);
+    }
+  }
+  void unlock() {
+    const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
+    auto& slot = slots_[t % 2];
+    const bool sleepers = slot.load() & 1;  // BUG: before the store of serving_
+    serving_.store(t);
+    if (sleepers) {
+      slot.fetch_add(1);
+      slot.notify_all();
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> next_{0}, serving_{0};
+  P::atomic<std::uint32_t> slots_[2] = {};
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_broken_fifo_lock_unlock_checks_slot_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  mutual_exclusion<CheckFirstFifoLock>(2, 1);
+}
