@@ -5,10 +5,11 @@
 //   * FIFO fairness: threads acquire the lock in the order in which they took a ticket (the
 //     fetch_add in lock(), its doorway); no waiting thread is ever overtaken (bypass 0).
 //   * No convoy of spinners: only the next thread in line spins, briefly; every other waiter
-//     sleeps at once (P::atomic::wait), each on its own slot word, and unlock() wakes exactly
-//     the thread whose turn it is (one notify, and only if it sleeps). So waiters do not take
-//     CPU time from the holder when threads outnumber cores, and a hand-off costs at most one
-//     wake-up. Lockable (lock/try_lock/unlock).
+//     sleeps at once (P::atomic::wait), each on its own slot word. unlock() wakes the thread
+//     whose turn it is and the one after it (it becomes next in line and spins), each only if
+//     it sleeps. So waiters do not take CPU time from the holder when threads outnumber
+//     cores, and a sleeper's wake-up overlaps the critical section before its turn.
+//     Lockable (lock/try_lock/unlock).
 //   * try_lock() succeeds only when nobody holds or waits for the lock, so it never barges.
 //   * lock(on_arrival): on_arrival runs right after the ticket is taken; arrival hooks run one
 //     at a time, in ticket order (an internal Lock is held around ticket + hook: the hooked
@@ -16,9 +17,10 @@
 //
 // How: next_ hands out tickets, serving_ is the ticket that holds the lock. A waiter with
 // ticket t marks slot t mod kSlots (fetch_or of bit 0), re-checks serving_ and sleeps on the
-// slot until it changes. unlock() stores serving_ = t + 1 and, if slot (t + 1) mod kSlots is
-// marked, bumps it (clearing the mark) and notifies its sleepers: only waiters whose tickets
-// share that slot wake (more than kSlots waiters share slots; they re-check and sleep again).
+// slot until it changes. unlock() stores serving_ = t + 1 and, for the slots of t + 1 and
+// t + 2 that are marked, bumps the slot (clearing the mark) and notifies its sleepers: only
+// waiters whose tickets share that slot wake (more than kSlots waiters share slots; they
+// re-check and sleep again).
 // Both sides are seq_cst: either unlock() sees the mark or the waiter sees its turn.
 //
 // Usage
@@ -64,11 +66,11 @@ class FifoLock {
     // Only the holder writes serving_.
     const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
     serving_.store(t, std::memory_order_seq_cst);
-    auto& slot = slots_[t % kSlots];
-    if (slot.load(std::memory_order_seq_cst) & kMark) {
-      slot.fetch_add(1, std::memory_order_relaxed);  // mark -> next generation, unmarked
-      slot.notify_all();
-    }
+    wake(slots_[t % kSlots]);  // the new holder, if it sleeps
+    // Wake the one after it too: it is next in line now, and spins while t holds the lock,
+    // so its wake-up latency is hidden behind t's critical section instead of added to the
+    // next hand-off.
+    wake(slots_[(t + 1) % kSlots]);
   }
 
  private:
@@ -78,21 +80,28 @@ class FifoLock {
 
   void wait_turn(std::uint32_t my) {
     std::uint32_t s = serving_.load(std::memory_order_acquire);
-    if (s == my) return;
-    // Only the next in line spins: the others would wait for more than one critical section.
-    if (my - s == 1) {
-      for (int i = 0; i < detail::spin_limit<P>() && s != my; ++i) {
-        P::spin_pause();
-        s = serving_.load(std::memory_order_acquire);
-      }
-    }
     auto& slot = slots_[my % kSlots];
     while (s != my) {
+      // Only the next in line spins: the others would wait for more than one critical
+      // section (unlock() wakes a sleeper when it becomes next in line).
+      if (my - s == 1) {
+        for (int i = 0; i < detail::spin_limit<P>() && s != my; ++i) {
+          P::spin_pause();
+          s = serving_.load(std::memory_order_acquire);
+        }
+        if (s == my) break;
+      }
       const std::uint32_t v = slot.fetch_or(kMark, std::memory_order_seq_cst) | kMark;
       s = serving_.load(std::memory_order_seq_cst);
       if (s == my) break;
       slot.wait(v, std::memory_order_relaxed);
       s = serving_.load(std::memory_order_acquire);
+    }
+  }
+  void wake(typename P::template atomic<std::uint32_t>& slot) {
+    if (slot.load(std::memory_order_seq_cst) & kMark) {
+      slot.fetch_add(1, std::memory_order_relaxed);  // mark -> next generation, unmarked
+      slot.notify_all();
     }
   }
 

@@ -15,10 +15,11 @@
 //
 // How: the count is a 32-bit atomic (acquire: one CAS; release: one fetch_add) and a second
 // word in the same cache line counts sleeping acquirers. An acquirer that finds no unit spins
-// a bounded number of times, then registers (waiters += 1), re-checks the count and sleeps in
-// P::atomic::wait on the count; release() notifies only if it sees a registered waiter. Both
-// sides use seq_cst (a store-then-load handshake: either the releaser sees the waiter or the
-// waiter sees the unit). Timed acquisitions poll: lockstep/detail/futex_wait.hpp.
+// a bounded number of times (not at all if others sleep already), then registers (waiters += 1),
+// re-checks the count and sleeps in P::atomic::wait on the count; release() notifies only if it
+// sees a registered waiter. Both sides use seq_cst (a store-then-load handshake: either the
+// releaser sees the waiter or the waiter sees the unit). Timed acquisitions poll:
+// lockstep/detail/futex_wait.hpp.
 //
 // Usage
 //   lockstep::Semaphore<> slots(4);
@@ -46,7 +47,10 @@ class Semaphore {
 
   void acquire() {
     if (try_acquire()) return;
-    for (int i = 0; i < detail::spin_limit<P>(); ++i) {
+    // Spin only while nobody sleeps: with sleepers queued a unit is unlikely to come soon,
+    // and a spinner takes CPU time from the holders when threads outnumber cores.
+    for (int i = 0; i < detail::spin_limit<P>() && waiters_.load(std::memory_order_relaxed) == 0;
+         ++i) {
       P::spin_pause();
       if (try_acquire()) return;
     }
