@@ -1080,3 +1080,59 @@ LOCKSTEP_TEST(locks_broken_fifo_lock_unlock_checks_slot_first_is_caught,
               {.expect = lockstep::failure_kind::deadlock}) {
   mutual_exclusion<CheckFirstFifoLock>(2, 1);
 }
+
+namespace {
+
+// Semaphore<P> whose woken acquirer does not pass the wake on when units are left: a release
+// cleared the mark of every sleeper but woke one, so the other sleeps through its unit.
+class NoPassOnSemaphore {
+ public:
+  void acquire() {
+    std::uint32_t c = s_.load();
+    for (;;) {
+      if (c >= 2) {
+        if (s_.compare_exchange_weak(c, (c - 2) | 1)) return;  // BUG: no pass-on if c >= 4
+        continue;
+      }
+      if (!(c & 1) && !s_.compare_exchange_weak(c, c | 1)) continue;
+      s_.wait(c | 1);
+      c = s_.load();
+    }
+  }
+  void release() {
+    std::uint32_t c = s_.load();
+    while (!s_.compare_exchange_weak(c, (c + 2) & ~1u)) {
+    }
+    if (c & 1) s_.notify_one();
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Two sleepers, two single releases: the second release may find the mark already cleared by
+// the first, so the first thread woken must wake the second.
+template <class Sem>
+void two_single_releases() {
+  Sem sem(0);
+  auto waiter = [&] { sem.acquire(); };
+  P::thread a(waiter), b(waiter);
+  sem.release();
+  sem.release();
+  a.join();
+  b.join();
+}
+struct NoPassOnSemaphoreN : NoPassOnSemaphore {
+  explicit NoPassOnSemaphoreN(int) {}
+};
+
+}  // namespace
+
+// Bounded: unbounded, the search is ~10^8 executions (two sleepers, each wake a visible step).
+LOCKSTEP_TEST(locks_semaphore_two_single_releases_wake_two, {.preemption_bound = 3}) {
+  two_single_releases<lockstep::Semaphore<P>>();
+}
+LOCKSTEP_TEST(locks_broken_semaphore_woken_without_pass_on_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
+  two_single_releases<NoPassOnSemaphoreN>();
+}

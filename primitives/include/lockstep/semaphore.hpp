@@ -13,13 +13,16 @@
 //   * Contract: 0 <= initial and the count stays <= max() (2^31 - 1); a negative initial
 //     count throws std::invalid_argument.
 //
-// How: the count is a 32-bit atomic (acquire: one CAS; release: one fetch_add) and a second
-// word in the same cache line counts sleeping acquirers. An acquirer that finds no unit spins
-// a bounded number of times (not at all if others sleep already), then registers (waiters += 1),
-// re-checks the count and sleeps in P::atomic::wait on the count; release() notifies only if it
-// sees a registered waiter. Both sides use seq_cst (a store-then-load handshake: either the
-// releaser sees the waiter or the waiter sees the unit). Timed acquisitions poll:
-// lockstep/detail/futex_wait.hpp.
+// How: one 32-bit word, the count in bits 1..31 and in bit 0 a mark: "an acquirer may sleep".
+// Without contention acquire is one CAS and release one CAS. An acquirer that finds no unit
+// spins a bounded number of times (not at all if the mark is set), marks the word and sleeps
+// in P::atomic::wait. release() adds its units and clears the mark in the same CAS, and
+// notifies only if the mark was set. The mark is cleared with a notify, so the woken thread
+// takes over for every sleeper that lost it: it takes a unit and sets the mark again (others
+// may still sleep), or passes the wake on (clears it, notifies one) if units are left, or
+// marks the word and sleeps again. So while the woken thread has not run yet, releases need no
+// notify (as in a futex mutex, Drepper's mutex3); timed acquisitions poll
+// (lockstep/detail/futex_wait.hpp).
 //
 // Usage
 //   lockstep::Semaphore<> slots(4);
@@ -41,40 +44,46 @@ template <class P = std_platform>
 class Semaphore {
  public:
   static constexpr std::int64_t max() noexcept { return 0x7fffffff; }
-  explicit Semaphore(std::int64_t initial = 0) : count_(checked(initial)) {}
+  explicit Semaphore(std::int64_t initial = 0) : state_(checked(initial) << 1) {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
   void acquire() {
-    if (try_acquire()) return;
-    // Spin only while nobody sleeps: with sleepers queued a unit is unlikely to come soon,
-    // and a spinner takes CPU time from the holders when threads outnumber cores.
-    for (int i = 0; i < detail::spin_limit<P>() && waiters_.load(std::memory_order_relaxed) == 0;
-         ++i) {
+    std::uint32_t c = state_.load(std::memory_order_relaxed);
+    // Fast path, then a bounded spin while nobody sleeps (with sleepers a unit is unlikely to
+    // come soon, and a spinner takes CPU time from the holders when threads outnumber cores).
+    for (int i = 0;; ++i) {
+      if (take(c)) return;
+      if (i >= detail::spin_limit<P>() || (c & kMark)) break;
       P::spin_pause();
-      if (try_acquire()) return;
+      c = state_.load(std::memory_order_relaxed);
     }
-    waiters_.fetch_add(1, std::memory_order_seq_cst);
+    bool woken = false;  // a wake-up may have cleared the mark for other sleepers too
     for (;;) {
-      std::uint32_t c = count_.load(std::memory_order_seq_cst);
-      while (c != 0) {
-        if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire,
+      if (c >= kOne) {
+        const bool more = c >= 2 * kOne;
+        // Woken (we may stand for sleepers whose mark a release cleared): units left, pass
+        // a wake on; none left, mark the word for them. Not woken: leave the mark alone.
+        const std::uint32_t next =
+            !woken ? c - kOne : (more ? (c - kOne) & ~kMark : (c - kOne) | kMark);
+        if (state_.compare_exchange_weak(c, next, std::memory_order_acquire,
                                          std::memory_order_relaxed)) {
-          waiters_.fetch_sub(1, std::memory_order_relaxed);
+          if (more && woken) state_.notify_one();
           return;
         }
+        continue;
       }
-      count_.wait(0, std::memory_order_relaxed);
+      if (!(c & kMark) && !state_.compare_exchange_weak(c, c | kMark, std::memory_order_relaxed,
+                                                        std::memory_order_relaxed))
+        continue;
+      state_.wait(c | kMark, std::memory_order_relaxed);
+      woken = true;
+      c = state_.load(std::memory_order_relaxed);
     }
   }
   bool try_acquire() {
-    std::uint32_t c = count_.load(std::memory_order_relaxed);
-    while (c != 0) {
-      if (count_.compare_exchange_weak(c, c - 1, std::memory_order_acquire,
-                                       std::memory_order_relaxed))
-        return true;
-    }
-    return false;
+    std::uint32_t c = state_.load(std::memory_order_relaxed);
+    return take(c);
   }
   template <class Rep, class Period>
   bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
@@ -86,25 +95,38 @@ class Semaphore {
   }
   void release(std::int64_t n = 1) {
     if (n <= 0) return;
-    count_.fetch_add(static_cast<std::uint32_t>(n), std::memory_order_seq_cst);
-    if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+    const std::uint32_t add = static_cast<std::uint32_t>(n) << 1;
+    std::uint32_t c = state_.load(std::memory_order_relaxed);
+    while (!state_.compare_exchange_weak(c, (c + add) & ~kMark, std::memory_order_release,
+                                         std::memory_order_relaxed)) {
+    }
+    if (!(c & kMark)) return;
     // n units can satisfy up to n waiters.
     if (n == 1) {
-      count_.notify_one();
+      state_.notify_one();
     } else {
-      count_.notify_all();
+      state_.notify_all();
     }
   }
-  std::int64_t available() const { return count_.load(std::memory_order_relaxed); }
+  std::int64_t available() const { return state_.load(std::memory_order_relaxed) >> 1; }
 
  private:
+  static constexpr std::uint32_t kMark = 1, kOne = 2;
   static std::uint32_t checked(std::int64_t initial) {
     if (initial < 0 || initial > max())
       throw std::invalid_argument("Semaphore: initial count outside [0, max()]");
     return static_cast<std::uint32_t>(initial);
   }
-  typename P::template atomic<std::uint32_t> count_;
-  typename P::template atomic<std::uint32_t> waiters_{0u};
+  // One unit if there is one (the mark is left as it is); c is updated to the value seen.
+  bool take(std::uint32_t& c) {
+    while (c >= kOne) {
+      if (state_.compare_exchange_weak(c, c - kOne, std::memory_order_acquire,
+                                       std::memory_order_relaxed))
+        return true;
+    }
+    return false;
+  }
+  typename P::template atomic<std::uint32_t> state_;  // count << 1 | mark
 };
 
 }  // namespace lockstep
