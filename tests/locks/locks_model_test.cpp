@@ -1136,3 +1136,70 @@ LOCKSTEP_TEST(locks_broken_semaphore_woken_without_pass_on_is_caught,
               {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
   two_single_releases<NoPassOnSemaphoreN>();
 }
+
+namespace {
+
+// Latch<P> whose waiter sets the sleeper bit with a plain store of the value it read: a
+// count_down in between is overwritten, the count never reaches zero.
+class StoreMarkLatch {
+ public:
+  explicit StoreMarkLatch(int n) : s_(static_cast<std::uint32_t>(n) << 1) {}
+  void count_down() {
+    std::uint32_t s = s_.load();
+    while (!s_.compare_exchange_weak(s, s - 2)) {
+    }
+    if (s - 2 == 1) s_.notify_all();
+  }
+  void wait() {
+    std::uint32_t s = s_.load(std::memory_order_acquire);
+    while ((s >> 1) != 0) {
+      s_.store(s | 1);  // BUG: not an RMW
+      s_.wait(s | 1, std::memory_order_acquire);
+      s = s_.load(std::memory_order_acquire);
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_;
+};
+
+// Barrier<P> whose last arrival publishes the next generation with a store and decides on the
+// notify from the word its arrival read: a waiter that set the sleeper mark in between is
+// never woken.
+class StaleMarkBarrier {
+ public:
+  explicit StaleMarkBarrier(unsigned n) : n_(n) {}
+  bool arrive_and_wait() {
+    std::uint32_t w = s_.fetch_add(2, std::memory_order_acq_rel);
+    const std::uint32_t gen = w & 0xffff0000u;
+    if (((w & 0xfffe) >> 1) + 1 == n_) {
+      s_.store(gen + 0x10000, std::memory_order_release);
+      if (w & 1) s_.notify_all();  // BUG: the mark may have been set after our fetch_add
+      return true;
+    }
+    w = s_.fetch_or(1, std::memory_order_acquire) | 1;
+    while ((w & 0xffff0000u) == gen) {
+      s_.wait(w, std::memory_order_acquire);
+      w = s_.load(std::memory_order_acquire);
+    }
+    return false;
+  }
+
+ private:
+  const unsigned n_;
+  P::atomic<std::uint32_t> s_{0};
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_broken_latch_store_sets_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  latch_waits_for_all<StoreMarkLatch>();
+}
+LOCKSTEP_TEST(locks_broken_barrier_stale_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  StaleMarkBarrier b(2);
+  P::thread t([&] { b.arrive_and_wait(); });
+  b.arrive_and_wait();
+  t.join();
+}
