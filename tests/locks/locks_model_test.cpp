@@ -242,7 +242,9 @@ LOCKSTEP_TEST(locks_broken_ttas_check_then_set_is_caught,
 // ---- FifoLock -------------------------------------------------------------------------
 
 LOCKSTEP_TEST(locks_fifo_lock_excludes_2x2) { mutual_exclusion<lockstep::FifoLock<P>>(2, 2); }
-LOCKSTEP_TEST(locks_fifo_lock_is_fifo_3, {.preemption_bound = 3}) {
+// ~1.3M executions (3.6 s): the futex FifoLock's arrival hook, slot marks and the wake of the
+// next-in-line are all visible steps.
+LOCKSTEP_TEST(locks_fifo_lock_is_fifo_3, {.max_executions = 4'000'000, .preemption_bound = 3}) {
   fifo_order<lockstep::FifoLock<P>>(3);
 }
 LOCKSTEP_TEST(locks_fifo_lock_is_fifo_2) { fifo_order<lockstep::FifoLock<P>>(2); }
@@ -632,7 +634,11 @@ void barrier_phases(int n, int phases) {
 
 }  // namespace
 
-LOCKSTEP_TEST(locks_barrier_2_threads_3_phases) { barrier_phases<lockstep::Barrier<P>>(2, 3); }
+// Bounded: every step of the futex-word barrier touches one word (and waits may return
+// spuriously), so the unbounded search of three phases exceeds 10^6 executions.
+LOCKSTEP_TEST(locks_barrier_2_threads_3_phases, {.preemption_bound = 3}) {
+  barrier_phases<lockstep::Barrier<P>>(2, 3);
+}
 LOCKSTEP_TEST(locks_barrier_3_threads_2_phases, {.preemption_bound = 2}) {
   barrier_phases<lockstep::Barrier<P>>(3, 2);
 }
@@ -883,4 +889,317 @@ LOCKSTEP_TEST(locks_ticket_lock_bypass_at_most_1, {.max_steps = 400}) {
 LOCKSTEP_TEST(locks_spin_lock_unbounded_bypass_is_caught,
               {.expect = lockstep::failure_kind::fairness, .max_steps = 400}) {
   greedy_bypass<lockstep::SpinLock<P>>(2);
+}
+
+// ---- futex-word primitives (issue 17): twins of the sleeper mark and the release path ----
+
+namespace {
+
+// Lock<P> with one of two bugs:
+//   kEarlyClear: a woken waiter re-acquires with CAS 0 -> 1, clearing the "a waiter may
+//     sleep" mark while another waiter still sleeps; the next unlock does not notify.
+//   kCheckFirst: unlock() reads the mark, then stores 0: a waiter that marks the word in
+//     between and sleeps is never notified.
+enum class lock_bug { kEarlyClear, kCheckFirst };
+template <lock_bug Bug>
+class BrokenFutexLock {
+ public:
+  void lock() {
+    if constexpr (Bug == lock_bug::kEarlyClear) {
+      // Drepper's mutex2 with cmpxchg(0, 1) where it needs cmpxchg(0, 2) after a sleep.
+      for (;;) {
+        std::uint32_t c = 0;
+        if (s_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;  // BUG
+        if (c == 1 && !s_.compare_exchange_strong(c, 2, std::memory_order_relaxed) && c == 0)
+          continue;
+        s_.wait(2, std::memory_order_relaxed);
+      }
+    } else {
+      std::uint32_t c = 0;
+      if (s_.compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+      if (c != 2) c = s_.exchange(2, std::memory_order_acquire);
+      while (c != 0) {
+        s_.wait(2, std::memory_order_relaxed);
+        c = s_.exchange(2, std::memory_order_acquire);
+      }
+    }
+  }
+  void unlock() {
+    if constexpr (Bug == lock_bug::kCheckFirst) {
+      const bool sleepers = s_.load(std::memory_order_relaxed) == 2;
+      s_.store(0, std::memory_order_release);
+      if (sleepers) s_.notify_one();
+    } else {
+      if (s_.exchange(0, std::memory_order_release) == 2) s_.notify_one();
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Semaphore<P> whose release() reads the waiter count before adding the unit: an acquirer
+// that registers in between and sleeps is never notified.
+class CheckFirstSemaphore {
+ public:
+  void acquire() {
+    waiters_.fetch_add(1);
+    for (;;) {
+      std::uint32_t c = count_.load();
+      while (c != 0)
+        if (count_.compare_exchange_weak(c, c - 1)) {
+          waiters_.fetch_sub(1);
+          return;
+        }
+      count_.wait(0);
+    }
+  }
+  void release() {
+    const bool sleepers = waiters_.load() != 0;  // BUG: before the fetch_add
+    count_.fetch_add(1);
+    if (sleepers) count_.notify_one();
+  }
+
+ private:
+  P::atomic<std::uint32_t> count_{0};
+  P::atomic<std::uint32_t> waiters_{0};
+};
+
+// Event<P> whose clear() stores 0, wiping the sleeper mark (2) of a thread asleep in wait():
+// the next set() sees no mark and does not notify.
+class MarkClearingEvent {
+ public:
+  void set() {
+    if (s_.exchange(1, std::memory_order_release) == 2) s_.notify_all();
+  }
+  void clear() { s_.store(0, std::memory_order_relaxed); }  // BUG: also clears the mark
+  void wait() {
+    std::uint32_t s = s_.load(std::memory_order_acquire);
+    while (s != 1) {
+      if (s == 0 && !s_.compare_exchange_strong(s, 2, std::memory_order_acquire)) continue;
+      s_.wait(2, std::memory_order_acquire);
+      s = s_.load(std::memory_order_acquire);
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Three threads take the lock once each: enough for two sleepers.
+template <class L>
+void three_lockers() {
+  L lock;
+  P::var<int> n{0};
+  auto body = [&] {
+    lock.lock();
+    n += 1;
+    lock.unlock();
+  };
+  P::thread a(body), b(body), c(body);
+  a.join();
+  b.join();
+  c.join();
+  LOCKSTEP_ASSERT(n.get() == 3);
+}
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_lock_three_lockers, {.preemption_bound = 3}) {
+  three_lockers<lockstep::Lock<P>>();
+}
+LOCKSTEP_TEST(locks_broken_lock_early_clear_of_sleeper_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
+  three_lockers<BrokenFutexLock<lock_bug::kEarlyClear>>();
+}
+LOCKSTEP_TEST(locks_broken_lock_unlock_checks_mark_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  mutual_exclusion<BrokenFutexLock<lock_bug::kCheckFirst>>(2, 1);
+}
+LOCKSTEP_TEST(locks_broken_semaphore_release_checks_waiters_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  CheckFirstSemaphore sem;
+  P::thread t([&] { sem.acquire(); });
+  sem.release();
+  t.join();
+}
+// A waiter sleeps through clear(); set() must still wake it.
+template <class Ev>
+void event_clear_then_set() {
+  Ev ev;
+  P::atomic<int> phase{0};
+  P::thread t([&] {
+    ev.wait();
+    phase.store(1);
+  });
+  ev.clear();
+  ev.set();
+  t.join();
+  LOCKSTEP_ASSERT(phase.load() == 1);
+}
+LOCKSTEP_TEST(locks_event_clear_keeps_sleeper) { event_clear_then_set<lockstep::Event<P>>(); }
+LOCKSTEP_TEST(locks_broken_event_clear_wipes_sleeper_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  event_clear_then_set<MarkClearingEvent>();
+}
+
+namespace {
+
+// FifoLock<P> whose unlock() reads the next waiter's slot mark before publishing its turn: a
+// waiter that marks the slot and checks serving_ in between sleeps through its turn.
+class CheckFirstFifoLock {
+ public:
+  void lock() {
+    const std::uint32_t my = next_.fetch_add(1);
+    auto& slot = slots_[my % 2];
+    while (serving_.load() != my) {
+      const std::uint32_t v = slot.fetch_or(1) | 1;
+      if (serving_.load() == my) break;
+      slot.wait(v);
+    }
+  }
+  void unlock() {
+    const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
+    auto& slot = slots_[t % 2];
+    const bool sleepers = slot.load() & 1;  // BUG: before the store of serving_
+    serving_.store(t);
+    if (sleepers) {
+      slot.fetch_add(1);
+      slot.notify_all();
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> next_{0}, serving_{0};
+  P::atomic<std::uint32_t> slots_[2] = {};
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_broken_fifo_lock_unlock_checks_slot_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  mutual_exclusion<CheckFirstFifoLock>(2, 1);
+}
+
+namespace {
+
+// Semaphore<P> whose woken acquirer does not pass the wake on when units are left: a release
+// cleared the mark of every sleeper but woke one, so the other sleeps through its unit.
+class NoPassOnSemaphore {
+ public:
+  void acquire() {
+    std::uint32_t c = s_.load();
+    for (;;) {
+      if (c >= 2) {
+        if (s_.compare_exchange_weak(c, (c - 2) | 1)) return;  // BUG: no pass-on if c >= 4
+        continue;
+      }
+      if (!(c & 1) && !s_.compare_exchange_weak(c, c | 1)) continue;
+      s_.wait(c | 1);
+      c = s_.load();
+    }
+  }
+  void release() {
+    std::uint32_t c = s_.load();
+    while (!s_.compare_exchange_weak(c, (c + 2) & ~1u)) {
+    }
+    if (c & 1) s_.notify_one();
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_{0};
+};
+
+// Two sleepers, two single releases: the second release may find the mark already cleared by
+// the first, so the first thread woken must wake the second.
+template <class Sem>
+void two_single_releases() {
+  Sem sem(0);
+  auto waiter = [&] { sem.acquire(); };
+  P::thread a(waiter), b(waiter);
+  sem.release();
+  sem.release();
+  a.join();
+  b.join();
+}
+struct NoPassOnSemaphoreN : NoPassOnSemaphore {
+  explicit NoPassOnSemaphoreN(int) {}
+};
+
+}  // namespace
+
+// Bounded: unbounded, the search is ~10^8 executions (two sleepers, each wake a visible step).
+LOCKSTEP_TEST(locks_semaphore_two_single_releases_wake_two, {.preemption_bound = 3}) {
+  two_single_releases<lockstep::Semaphore<P>>();
+}
+LOCKSTEP_TEST(locks_broken_semaphore_woken_without_pass_on_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
+  two_single_releases<NoPassOnSemaphoreN>();
+}
+
+namespace {
+
+// Latch<P> whose waiter sets the sleeper bit with a plain store of the value it read: a
+// count_down in between is overwritten, the count never reaches zero.
+class StoreMarkLatch {
+ public:
+  explicit StoreMarkLatch(int n) : s_(static_cast<std::uint32_t>(n) << 1) {}
+  void count_down() {
+    std::uint32_t s = s_.load();
+    while (!s_.compare_exchange_weak(s, s - 2)) {
+    }
+    if (s - 2 == 1) s_.notify_all();
+  }
+  void wait() {
+    std::uint32_t s = s_.load(std::memory_order_acquire);
+    while ((s >> 1) != 0) {
+      s_.store(s | 1);  // BUG: not an RMW
+      s_.wait(s | 1, std::memory_order_acquire);
+      s = s_.load(std::memory_order_acquire);
+    }
+  }
+
+ private:
+  P::atomic<std::uint32_t> s_;
+};
+
+// Barrier<P> whose last arrival publishes the next generation with a store and decides on the
+// notify from the word its arrival read: a waiter that set the sleeper mark in between is
+// never woken.
+class StaleMarkBarrier {
+ public:
+  explicit StaleMarkBarrier(unsigned n) : n_(n) {}
+  bool arrive_and_wait() {
+    std::uint32_t w = s_.fetch_add(2, std::memory_order_acq_rel);
+    const std::uint32_t gen = w & 0xffff0000u;
+    if (((w & 0xfffe) >> 1) + 1 == n_) {
+      s_.store(gen + 0x10000, std::memory_order_release);
+      if (w & 1) s_.notify_all();  // BUG: the mark may have been set after our fetch_add
+      return true;
+    }
+    w = s_.fetch_or(1, std::memory_order_acquire) | 1;
+    while ((w & 0xffff0000u) == gen) {
+      s_.wait(w, std::memory_order_acquire);
+      w = s_.load(std::memory_order_acquire);
+    }
+    return false;
+  }
+
+ private:
+  const unsigned n_;
+  P::atomic<std::uint32_t> s_{0};
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_broken_latch_store_sets_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  latch_waits_for_all<StoreMarkLatch>();
+}
+LOCKSTEP_TEST(locks_broken_barrier_stale_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  StaleMarkBarrier b(2);
+  P::thread t([&] { b.arrive_and_wait(); });
+  b.arrive_and_wait();
+  t.join();
 }

@@ -166,3 +166,59 @@ LOCKSTEP_TEST(rwlocks_broken_writer_pref_if_wait_is_caught,
               {.expect = lockstep::failure_kind::assertion, .spurious_wakeups = 1}) {
   rw_exclusion<BrokenWriterPrefRwLock<true, false>>(false, 1, 1);
 }
+
+// ---- futex-word RW locks (issue 17): the sleeper mark ------------------------------------
+
+namespace {
+
+// ReaderPrefRwLock<P> whose unlock_shared() clears the sleeper mark on every reader release
+// but notifies only from the last reader: the first of two readers wipes the mark of a
+// sleeping writer, the last sees none, and the writer sleeps forever.
+class EarlyClearReaderPrefRwLock {
+ public:
+  void lock() {
+    std::uint32_t s = s_.load(std::memory_order_relaxed);
+    for (;;) {
+      if ((s & ~kMark) == 0) {
+        if (s_.compare_exchange_weak(s, s | kWriter, std::memory_order_acquire)) return;
+        continue;
+      }
+      if (!(s & kMark) && !s_.compare_exchange_weak(s, s | kMark)) continue;
+      s_.wait(s | kMark);
+      s = s_.load(std::memory_order_relaxed);
+    }
+  }
+  void unlock() {
+    if (s_.fetch_and(~(kWriter | kMark), std::memory_order_release) & kMark) s_.notify_all();
+  }
+  void lock_shared() {
+    std::uint32_t s = s_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (!(s & kWriter)) {
+        if (s_.compare_exchange_weak(s, s + kReader, std::memory_order_acquire)) return;
+        continue;
+      }
+      if (!(s & kMark) && !s_.compare_exchange_weak(s, s | kMark)) continue;
+      s_.wait(s | kMark);
+      s = s_.load(std::memory_order_relaxed);
+    }
+  }
+  void unlock_shared() {
+    std::uint32_t s = s_.load(std::memory_order_relaxed);
+    // BUG: clears the mark even when it will not notify (not the last reader).
+    while (!s_.compare_exchange_weak(s, (s - kReader) & ~kMark, std::memory_order_release)) {
+    }
+    if ((s >> 2) == 1 && (s & kMark)) s_.notify_all();
+  }
+
+ private:
+  static constexpr std::uint32_t kWriter = 1, kMark = 2, kReader = 4;
+  P::atomic<std::uint32_t> s_{0};
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(rwlocks_broken_reader_pref_early_mark_clear_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
+  rw_exclusion<EarlyClearReaderPrefRwLock>(false);
+}

@@ -17,6 +17,8 @@
 //     so spin loops terminate under the (fair) schedules the checker explores. Spin loops in
 //     primitives must call one of them.
 //   * compare_exchange_weak never fails spuriously (it behaves like the strong form).
+//   * atomic<T>::wait/notify_one/notify_all are a modelled futex (see atomic<T>::wait):
+//     a notify with no registered waiter is lost; waits may return spuriously (budgeted).
 #pragma once
 
 #include <atomic>
@@ -283,6 +285,97 @@ struct model_platform {
     T operator+=(T d) requires std::is_integral_v<T> { return fetch_add(d) + d; }
     T operator-=(T d) requires std::is_integral_v<T> { return fetch_sub(d) - d; }
 
+    // ---- atomic waiting: wait / notify_one / notify_all (C++20), a modelled futex.
+    // wait(old, mo) takes two steps. The first compares the value with `old` (it reads the
+    // latest store in modification order, as a futex compares the word in memory, with
+    // `mo`'s acquire semantics) and, if equal, registers the thread as a waiter of this
+    // atomic; a different value returns at once. The second blocks until a notify_one /
+    // notify_all picks the thread; the woken thread compares again in the step that wakes
+    // it and goes back to sleep if the value is still `old`. A wait may also return
+    // spuriously with the value unchanged (an environment choice, within the execution's
+    // spurious_wakeups budget): under std_platform that is what the caller sees when the
+    // value changed and changed back (ABA) before it re-reads, so callers must re-check in
+    // a loop. notify_one wakes one registered waiter (which one is a choice), notify_all all
+    // of them; a notify with no waiter registered has no effect (a lost notify).
+    void wait(T old, std::memory_order mo = std::memory_order_seq_cst,
+              source_loc loc = source_loc::current()) const {
+      rt::point({rt::op::cv_enter, this, loc});
+      if (wait_check(old, mo)) return;
+      for (;;) {
+        const rt::wake w = rt::point({rt::op::cv_block, this, loc, &wait_gate_, -1, true});
+        const std::uint32_t bit = 1u << rt::current_thread();
+        wait_notified_ &= ~bit;
+        if (w == rt::wake::spurious) {
+          wait_waiting_ &= ~bit;
+          if (rt::tracing()) rt::trace_note("spurious return, value not compared");
+          return;
+        }
+        if (wait_check(old, mo)) return;
+      }
+    }
+    void notify_one(source_loc loc = source_loc::current()) {
+      rt::point({rt::op::notify_one, this, loc});
+      const std::uint32_t pending = wait_waiting_ & ~wait_notified_;
+      if (pending == 0) {
+        if (rt::tracing()) rt::trace_note("no waiter");
+        return;
+      }
+      int k = pending & (pending - 1)
+                  ? rt::choose(__builtin_popcount(pending), "which waiter wakes")
+                  : 0;
+      for (int t = 0; t < rt::kMaxThreads; ++t)
+        if (((pending >> t) & 1u) && k-- == 0) {
+          wait_notified_ |= 1u << t;
+          if (rt::tracing()) rt::trace_note("wakes thread " + std::to_string(t));
+          return;
+        }
+    }
+    void notify_all(source_loc loc = source_loc::current()) {
+      rt::point({rt::op::notify_all, this, loc});
+      if (rt::tracing())
+        rt::trace_note("wakes " +
+                       std::to_string(__builtin_popcount(wait_waiting_ & ~wait_notified_)) +
+                       " thread(s)");
+      wait_notified_ |= wait_waiting_;
+    }
+
+   private:
+    // The comparison of a wait step: true (and the thread is no longer a waiter) if the value
+    // differs from `old`; false (and the thread is registered) if it equals `old`.
+    bool wait_check(const T& old, std::memory_order mo) const {
+      auto* self = const_cast<atomic*>(this);
+      T v;
+      if (weak_) {
+        v = from_bits(rt::weak_load_latest(self->w_, id(), mo));
+      } else {
+        if (model_detail::is_acquire(mo)) rt::acquire_from(*self);
+        v = v_;
+      }
+      const std::uint32_t bit = 1u << rt::current_thread();
+      if (std::memcmp(&v, &old, sizeof(T)) != 0) {
+        wait_waiting_ &= ~bit;
+        if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " differs: returns");
+        return true;
+      }
+      wait_waiting_ |= bit;
+      if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " equal: sleeps");
+      return false;
+    }
+    struct wait_gate_t final : rt::waitable {
+      explicit wait_gate_t(const atomic* a) : self(a) {}
+      const atomic* self;
+      bool ready(int tid) const noexcept override { return (self->wait_notified_ >> tid) & 1u; }
+      std::string waiting_for(int) const override {
+        return "a notify of " + self->name() + " (value " + rt::value_text(self->v_) + ")";
+      }
+    };
+    mutable std::uint32_t wait_waiting_ = 0;   // threads registered by a wait step
+    mutable std::uint32_t wait_notified_ = 0;  // registered threads picked by a notify
+    wait_gate_t wait_gate_{this};
+
+   public:
+    // ---- end of atomic waiting
+
    private:
     static std::memory_order failure_order(std::memory_order mo) {
       if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
@@ -327,7 +420,7 @@ struct model_platform {
     }
     static T from_bits(std::uint64_t b) {
       T v;
-      std::memcpy(&v, &b, sizeof(T));
+      std::memcpy(static_cast<void*>(&v), &b, sizeof(T));  // T may have an NSDMI (thread_id)
       return v;
     }
     void init_weak() {

@@ -392,6 +392,13 @@ void weak_fence(std::memory_order mo) {
   }
 }
 
+// atomic wait (issue 17): the comparison reads the latest store, so no reads-from choice.
+std::uint64_t weak_load_latest(weak_location& l, std::uint32_t id, std::memory_order mo) {
+  thread_rec& t = execution::active()->current();
+  view_of(t, id) = static_cast<std::uint32_t>(l.mo.size() - 1);
+  return weak_load(l, id, mo);
+}
+
 // ---------------------------------------------------------------- race detection
 std::uint32_t new_var_id(source_loc) noexcept {
   auto* e = execution::active();

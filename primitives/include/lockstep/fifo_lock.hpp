@@ -2,14 +2,26 @@
 //
 // Guarantees
 //   * Mutual exclusion; unlock() happens-before the next lock() returning.
-//   * FIFO fairness: threads acquire the lock in the order in which they took a ticket
-//     (under the internal mutex, inside lock()); no waiting thread is ever overtaken.
-//   * Waiters block on a condition variable instead of spinning, so it suits long critical
-//     sections and oversubscribed machines. Lockable (lock/try_lock/unlock).
+//   * FIFO fairness: threads acquire the lock in the order in which they took a ticket (the
+//     fetch_add in lock(), its doorway); no waiting thread is ever overtaken (bypass 0).
+//   * No convoy of spinners: only the next thread in line spins, briefly; every other waiter
+//     sleeps at once (P::atomic::wait), each on its own slot word. unlock() wakes the thread
+//     whose turn it is and the one after it (it becomes next in line and spins), each only if
+//     it sleeps. So waiters do not take CPU time from the holder when threads outnumber
+//     cores, and a sleeper's wake-up overlaps the critical section before its turn.
+//     Lockable (lock/try_lock/unlock).
+//   * try_lock() succeeds only when nobody holds or waits for the lock, so it never barges.
+//   * lock(on_arrival): on_arrival runs right after the ticket is taken; arrival hooks run one
+//     at a time, in ticket order (an internal Lock is held around ticket + hook: the hooked
+//     form is for tests and monitors, lock() without a hook takes no internal lock).
 //
-// lock() takes the next ticket and waits until `serving_` reaches it; unlock() advances
-// `serving_` and wakes the waiters (only the one with the next ticket proceeds).
-// try_lock() succeeds only when nobody holds or waits for the lock, so it never barges.
+// How: next_ hands out tickets, serving_ is the ticket that holds the lock. A waiter with
+// ticket t marks slot t mod kSlots (fetch_or of bit 0), re-checks serving_ and sleeps on the
+// slot until it changes. unlock() stores serving_ = t + 1 and, for the slots of t + 1 and
+// t + 2 that are marked, bumps the slot (clearing the mark) and notifies its sleepers: only
+// waiters whose tickets share that slot wake (more than kSlots waiters share slots; they
+// re-check and sleep again).
+// Both sides are seq_cst: either unlock() sees the mark or the waiter sees its turn.
 //
 // Usage
 //   lockstep::FifoLock<> lock;
@@ -17,9 +29,11 @@
 //   lock.lock([&] { /* runs right after the ticket is taken: the doorway */ });
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <mutex>
 
+#include "lockstep/detail/futex_wait.hpp"
+#include "lockstep/lock.hpp"
 #include "lockstep/std_platform.hpp"
 
 namespace lockstep {
@@ -31,42 +45,70 @@ class FifoLock {
   FifoLock(const FifoLock&) = delete;
   FifoLock& operator=(const FifoLock&) = delete;
 
-  void lock() {
-    lock([] {});
-  }
-  // `on_arrival` runs (under the internal mutex) right after the ticket is taken; tests use
-  // it to record the arrival order (lockstep/fairness.hpp).
+  void lock() { wait_turn(next_.fetch_add(1, std::memory_order_acquire)); }
+  // `on_arrival` runs right after the ticket is taken (hooks one at a time, in ticket
+  // order); tests use it to record the arrival order (lockstep/fairness.hpp).
   template <class F>
   void lock(F&& on_arrival) {
-    std::unique_lock<typename P::mutex> g(m_);
-    const std::uint64_t my = next_.get();
-    next_ = my + 1;
+    hooks_.lock();
+    const std::uint32_t my = next_.fetch_add(1, std::memory_order_acquire);
     on_arrival();
-    // A loop, not an if: wake-ups may be spurious, and notify_all wakes later tickets too.
-    while (serving_.get() != my) cv_.wait(g);
+    hooks_.unlock();
+    wait_turn(my);
   }
   bool try_lock() {
-    std::lock_guard<typename P::mutex> g(m_);
     // Free and nobody queued: next_ == serving_. Taking a ticket then cannot overtake anyone.
-    if (next_.get() != serving_.get()) return false;
-    next_ = next_.get() + 1;
-    return true;
+    std::uint32_t s = serving_.load(std::memory_order_acquire);
+    return next_.compare_exchange_strong(s, s + 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed);
   }
   void unlock() {
-    {
-      std::lock_guard<typename P::mutex> g(m_);
-      serving_ = serving_.get() + 1;
-    }
-    // Every waiter checks its own ticket; only the next one proceeds. notify_all because a
-    // condition variable cannot target one specific waiter.
-    cv_.notify_all();
+    // Only the holder writes serving_.
+    const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
+    serving_.store(t, std::memory_order_seq_cst);
+    wake(slots_[t % kSlots]);  // the new holder, if it sleeps
+    // Wake the one after it too: it is next in line now, and spins while t holds the lock,
+    // so its wake-up latency is hidden behind t's critical section instead of added to the
+    // next hand-off.
+    wake(slots_[(t + 1) % kSlots]);
   }
 
  private:
-  typename P::mutex m_;
-  typename P::condition_variable cv_;
-  typename P::template var<std::uint64_t> next_{0};     // next ticket to hand out
-  typename P::template var<std::uint64_t> serving_{0};  // ticket that holds the lock
+  // Under the model checker two slots, so that three threads already share one.
+  static constexpr std::uint32_t kSlots = P::is_model ? 2 : 32;
+  static constexpr std::uint32_t kMark = 1;
+
+  void wait_turn(std::uint32_t my) {
+    std::uint32_t s = serving_.load(std::memory_order_acquire);
+    auto& slot = slots_[my % kSlots];
+    while (s != my) {
+      // Only the next in line spins: the others would wait for more than one critical
+      // section (unlock() wakes a sleeper when it becomes next in line).
+      if (my - s == 1) {
+        for (int i = 0; i < detail::spin_limit<P>() && s != my; ++i) {
+          P::spin_pause();
+          s = serving_.load(std::memory_order_acquire);
+        }
+        if (s == my) break;
+      }
+      const std::uint32_t v = slot.fetch_or(kMark, std::memory_order_seq_cst) | kMark;
+      s = serving_.load(std::memory_order_seq_cst);
+      if (s == my) break;
+      slot.wait(v, std::memory_order_relaxed);
+      s = serving_.load(std::memory_order_acquire);
+    }
+  }
+  void wake(typename P::template atomic<std::uint32_t>& slot) {
+    if (slot.load(std::memory_order_seq_cst) & kMark) {
+      slot.fetch_add(1, std::memory_order_relaxed);  // mark -> next generation, unmarked
+      slot.notify_all();
+    }
+  }
+
+  typename P::template atomic<std::uint32_t> next_{0u};            // next ticket to hand out
+  typename P::template atomic<std::uint32_t> serving_{0u};         // ticket that holds the lock
+  typename P::template atomic<std::uint32_t> slots_[kSlots] = {};  // generation << 1 | mark
+  Lock<P> hooks_;  // serialises ticket + arrival hook in lock(on_arrival)
 };
 
 }  // namespace lockstep

@@ -12,6 +12,9 @@
 //   * Spin loops call P::spin_pause() (or P::this_thread::yield()): under the checker this
 //     lets a spinning thread give way; here it is a CPU pause instruction.
 //   * Time comes from P::clock and P::this_thread::sleep_for (virtual time under the checker).
+//   * To sleep until an atomic changes, use P::atomic<T>::wait(old) / notify_one() /
+//     notify_all() (C++20; libstdc++ uses a futex directly for 4-byte types). Re-check the
+//     value in a loop after wait() returns: under the checker it may return spuriously.
 #pragma once
 
 #include <atomic>

@@ -8,7 +8,10 @@
 //
 // Each lock() takes a ticket and spins until `serving` reaches it; unlock() passes the lock
 // to the next ticket. Waiting threads spin on one shared counter, so it suits short critical
-// sections with few threads.
+// sections with few threads. A waiter pause-spins for a while, then yields the CPU on every
+// further check: when threads outnumber cores, the holder or the next ticket may be off the
+// CPU, and a waiter that keeps spinning only delays them (a convoy). For long waits or
+// oversubscribed machines use FifoLock (waiters sleep) instead.
 //
 // Usage
 //   lockstep::TicketLock<> lock;
@@ -31,7 +34,14 @@ class TicketLock {
   // Returns the ticket taken (the arrival order), which tests use to check FIFO order.
   std::uint32_t lock() {
     const std::uint32_t my = next_.fetch_add(1, std::memory_order_relaxed);
-    while (serving_.load(std::memory_order_acquire) != my) P::spin_pause();
+    for (unsigned spins = 0; serving_.load(std::memory_order_acquire) != my;) {
+      if (spins < kSpinsBeforeYield) {
+        ++spins;
+        P::spin_pause();
+      } else {
+        P::this_thread::yield();
+      }
+    }
     return my;
   }
   bool try_lock() {
@@ -47,6 +57,8 @@ class TicketLock {
   }
 
  private:
+  // Under the model checker spin_pause() and yield() are the same step.
+  static constexpr unsigned kSpinsBeforeYield = 128;
   typename P::template atomic<std::uint32_t> next_{0};
   typename P::template atomic<std::uint32_t> serving_{0};
 };

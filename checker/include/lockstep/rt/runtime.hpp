@@ -198,6 +198,10 @@ void weak_fence(std::memory_order mo);
 // (It prunes executions that re-read a stale value after yielding: a spin loop's first
 // read still may be stale, which is what relaxed-where-acquire bugs need.)
 void weak_yield() noexcept;
+// For atomic wait (a modelled futex): a load that reads the latest store in modification
+// order (a futex compares the word in memory), with `mo`'s acquire semantics.
+std::uint64_t weak_load_latest(weak_location& l, std::uint32_t loc_id, std::memory_order mo);
+int choose(int n, const char* what);  // a data choice (also declared in model_sync.hpp)
 
 // ---------------------------------------------------------------- the graph engine
 // When an execution is explored by the graph engine (checker/rt/src/graph/), the values of
