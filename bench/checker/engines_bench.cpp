@@ -45,22 +45,22 @@ void explore_program(benchmark::State& state, Body body, engine eng, memory_mode
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert, benchmark::Counter::kIs1000);
 }
 
-#define LOCKSTEP_ENGINE_BENCH(name, body)                                                       \
-  void BM_##name##_graph_rc11(benchmark::State& s) {                                            \
-    explore_program(s, body, engine::graph, memory_model::c11);                                 \
-  }                                                                                             \
-  void BM_##name##_dpor_c11(benchmark::State& s) {                                              \
-    explore_program(s, body, engine::dpor, memory_model::c11);                                  \
-  }                                                                                             \
-  void BM_##name##_graph_sc(benchmark::State& s) {                                              \
-    explore_program(s, body, engine::graph, memory_model::sequential);                          \
-  }                                                                                             \
-  void BM_##name##_dpor_sc(benchmark::State& s) {                                               \
-    explore_program(s, body, engine::dpor, memory_model::sequential);                           \
-  }                                                                                             \
-  BENCHMARK(BM_##name##_graph_rc11)->Unit(benchmark::kMillisecond)->Iterations(1);              \
-  BENCHMARK(BM_##name##_dpor_c11)->Unit(benchmark::kMillisecond)->Iterations(1);                \
-  BENCHMARK(BM_##name##_graph_sc)->Unit(benchmark::kMillisecond)->Iterations(1);                \
+#define LOCKSTEP_ENGINE_BENCH(name, body)                                          \
+  void BM_##name##_graph_rc11(benchmark::State& s) {                               \
+    explore_program(s, body, engine::graph, memory_model::c11);                    \
+  }                                                                                \
+  void BM_##name##_dpor_c11(benchmark::State& s) {                                 \
+    explore_program(s, body, engine::dpor, memory_model::c11);                     \
+  }                                                                                \
+  void BM_##name##_graph_sc(benchmark::State& s) {                                 \
+    explore_program(s, body, engine::graph, memory_model::sequential);             \
+  }                                                                                \
+  void BM_##name##_dpor_sc(benchmark::State& s) {                                  \
+    explore_program(s, body, engine::dpor, memory_model::sequential);              \
+  }                                                                                \
+  BENCHMARK(BM_##name##_graph_rc11)->Unit(benchmark::kMillisecond)->Iterations(1); \
+  BENCHMARK(BM_##name##_dpor_c11)->Unit(benchmark::kMillisecond)->Iterations(1);   \
+  BENCHMARK(BM_##name##_graph_sc)->Unit(benchmark::kMillisecond)->Iterations(1);   \
   BENCHMARK(BM_##name##_dpor_sc)->Unit(benchmark::kMillisecond)->Iterations(1)
 
 LOCKSTEP_ENGINE_BENCH(sb, lockstep_test::sb);
@@ -69,7 +69,8 @@ LOCKSTEP_ENGINE_BENCH(treiber_2, [](std::string& o) { lockstep_test::treiber(o, 
 LOCKSTEP_ENGINE_BENCH(treiber_3, [](std::string& o) { lockstep_test::treiber(o, 3); });
 LOCKSTEP_ENGINE_BENCH(msq2, lockstep_test::msq2);
 LOCKSTEP_ENGINE_BENCH(seqlock, lockstep_test::seqlock);
-LOCKSTEP_ENGINE_BENCH(mutex_counter_4, [](std::string& o) { lockstep_test::mutex_counter_n(o, 4); });
+LOCKSTEP_ENGINE_BENCH(mutex_counter_4,
+                      [](std::string& o) { lockstep_test::mutex_counter_n(o, 4); });
 LOCKSTEP_ENGINE_BENCH(ticket_3, [](std::string& o) { lockstep_test::ticket(o, 3); });
 
 }  // namespace
