@@ -42,9 +42,7 @@ enum class memory_model : std::uint8_t { sequential, c11 };
 
 // How exhaustive mode explores: `dpor` — interleavings with source-set DPOR (under c11, times
 // the choice of store at each load); `graph` — one execution per consistent execution graph
-// (TruSt; checker/rt/src/graph/README.md). The graph engine does not model condition
-// variables, semaphores, shared mutexes, timed waits, sleeps or clocks yet: a test using them
-// fails with a message saying so.
+// (TruSt; checker/rt/src/graph/README.md), for every object model_platform offers.
 enum class engine : std::uint8_t { dpor, graph };
 
 struct model_test_options {

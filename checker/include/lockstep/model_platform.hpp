@@ -300,6 +300,23 @@ struct model_platform {
     void wait(T old, std::memory_order mo = std::memory_order_seq_cst,
               source_loc loc = source_loc::current()) const {
       rt::point({rt::op::cv_enter, this, loc});
+      if (graph_) {
+        // The graph engine: the waiter set is a synchronization location of its own. A wait
+        // registers, then compares (a notify that came before the registration is ordered
+        // before the comparison, which then sees the stored value: no lost wake-up there).
+        if (graph_wait_check(old, mo, loc)) return;
+        for (;;) {
+          rt::point({rt::op::cv_block, this, loc, &wait_gate_, -1, true});
+          const rt::rmw_result res = rt::graph_waiters(*this, true, wait_waiting_, wait_notified_,
+                                                       rt::waiters_op::wake, loc);
+          if (!rt::graph_state::notified(res.old,
+                                         static_cast<std::uint64_t>(rt::current_thread()))) {
+            if (rt::tracing()) rt::trace_note("spurious return, value not compared");
+            return;
+          }
+          if (graph_wait_check(old, mo, loc)) return;
+        }
+      }
       if (wait_check(old, mo)) return;
       for (;;) {
         const rt::wake w = rt::point({rt::op::cv_block, this, loc, &wait_gate_, -1, true});
@@ -315,6 +332,11 @@ struct model_platform {
     }
     void notify_one(source_loc loc = source_loc::current()) {
       rt::point({rt::op::notify_one, this, loc});
+      if (graph_) {
+        rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::notify_one,
+                          loc);
+        return;
+      }
       const std::uint32_t pending = wait_waiting_ & ~wait_notified_;
       if (pending == 0) {
         if (rt::tracing()) rt::trace_note("no waiter");
@@ -332,6 +354,11 @@ struct model_platform {
     }
     void notify_all(source_loc loc = source_loc::current()) {
       rt::point({rt::op::notify_all, this, loc});
+      if (graph_) {
+        rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::notify_all,
+                          loc);
+        return;
+      }
       if (rt::tracing())
         rt::trace_note("wakes " +
                        std::to_string(__builtin_popcount(wait_waiting_ & ~wait_notified_)) +
@@ -340,6 +367,18 @@ struct model_platform {
     }
 
    private:
+    // Under the graph engine: register, then compare; leave again if the value differs.
+    bool graph_wait_check(const T& old, std::memory_order mo, source_loc loc) const {
+      rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::enter, loc);
+      const T v = from_bits(rt::graph_load(*this, to_bits(v_), mo, loc));
+      if (std::memcmp(&v, &old, sizeof(T)) == 0) {
+        if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " equal: sleeps");
+        return false;
+      }
+      rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::leave, loc);
+      if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " differs: returns");
+      return true;
+    }
     // The comparison of a wait step: true (and the thread is no longer a waiter) if the value
     // differs from `old`; false (and the thread is registered) if it equals `old`.
     bool wait_check(const T& old, std::memory_order mo) const {

@@ -252,8 +252,16 @@ void execution::run(const std::function<void()>& body) {
         failure_.message = chooser_.error;
         break;
       }
+      if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
+        report_deadlock();
+        break;
+      }
       if (pick < 0) break;  // the graph engine ends this execution (not a failure)
-      if (n > 1) choices_.push_back(static_cast<std::uint16_t>(pick));
+      // (Under the graph engine a step taken when no thread can run normally — a spurious
+      // wake-up — is recorded by the engine: graph/replay.hpp.)
+      bool normal = !graph_;
+      for (int k = 0; k < n && !normal; ++k) normal = cand_[k].how == wake::normal;
+      if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
     } else if (n > 1) {
       pick = chooser_.pick(n);
       if (!chooser_.error.empty()) {

@@ -61,7 +61,8 @@ class chooser {
   virtual int pick_step(const step_candidate*, int, const access*) { return 0; }
   virtual void on_step(int /*tid*/, const access* /*acc*/, int /*nacc*/) {}
   // The graph engine (checker/rt/src/graph/): atomics and mutexes take their values from it,
-  // and pick_step may return -1 to end the execution (a springboard or blocked graph).
+  // and pick_step may return -1 to end the execution (a springboard or blocked graph) or -2
+  // (a deadlock: only spurious wake-ups could go on).
   virtual graph::engine_hooks* graph_hooks() noexcept { return nullptr; }
   std::string error;
 };

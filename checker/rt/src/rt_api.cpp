@@ -726,9 +726,9 @@ std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
 }  // namespace
 
 // Under the graph engine: the operation's event on the cv's state; returns the state read.
-static rt::rmw_result cv_graph_step(model_platform::condition_variable& cv, std::uint32_t waiting,
+static rt::rmw_result cv_graph_step(const rt::object& cv, std::uint32_t waiting,
                                     std::uint32_t notified, cv_op op, rt::rmw_kind k,
-                                    source_loc loc) {
+                                    source_loc loc, bool separate_location = false) {
   const int me = rt::current_thread();
   cv_request req{op, 1u << me};
   rt::rmw_request r;
@@ -743,10 +743,50 @@ static rt::rmw_result cv_graph_step(model_platform::condition_variable& cv, std:
   if (op == cv_op::notify_one) r.choices = &cv_pending;
   r.apply = &cv_after;
   r.ctx = &req;
-  const rt::rmw_result res = rt::graph_rmw(cv, 0, true, r, loc);
+  rt::execution& e = *rt::execution::active();
+  // An atomic's waiter set sits next to its value: the key with the top bit set (object
+  // keys are (thread + 1) << 20 | n, far below it).
+  const rt::rmw_result res = separate_location
+                                 ? e.graph()->rmw(e, cv.key() | 0x80000000u, 0, true, r, loc)
+                                 : rt::graph_rmw(cv, 0, true, r, loc);
   if (res.old != cv_state(waiting, notified)) rt::graph_state_mismatch(cv, loc);
   return res;
 }
+
+namespace rt {
+rmw_result graph_waiters(const object& o, bool separate_location, std::uint32_t& waiting,
+                         std::uint32_t& notified, waiters_op op, source_loc at) {
+  const std::uint32_t bit = 1u << current_thread();
+  rmw_result res;
+  switch (op) {
+    case waiters_op::enter:
+      res = cv_graph_step(o, waiting, notified, cv_op::enter, rmw_kind::always, at,
+                          separate_location);
+      break;
+    case waiters_op::leave:
+    case waiters_op::wake_or_timeout:
+      res =
+          cv_graph_step(o, waiting, notified, cv_op::wake, rmw_kind::always, at, separate_location);
+      break;
+    case waiters_op::wake:
+      res =
+          cv_graph_step(o, waiting, notified, cv_op::wake, rmw_kind::await, at, separate_location);
+      break;
+    case waiters_op::notify_one:
+      res = cv_graph_step(o, waiting, notified, cv_op::notify_one, rmw_kind::always, at,
+                          separate_location);
+      break;
+    case waiters_op::notify_all:
+      res = cv_graph_step(o, waiting, notified, cv_op::notify_all, rmw_kind::always, at,
+                          separate_location);
+      break;
+  }
+  (void)bit;
+  waiting = static_cast<std::uint32_t>(res.written);
+  notified = static_cast<std::uint32_t>(res.written >> 32);
+  return res;
+}
+}  // namespace rt
 
 void model_platform::condition_variable::enter(source_loc loc) {
   rt::point({rt::op::cv_enter, this, loc});

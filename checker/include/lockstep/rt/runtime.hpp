@@ -266,6 +266,19 @@ void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::m
 rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, const rmw_request& r,
                      source_loc at);
 void graph_fence(std::memory_order mo, source_loc at);
+// Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
+// set (waiting, notified thread bits) is a synchronization location — for an atomic, one of
+// its own next to the value. The masks are the object's own copy, checked and updated.
+enum class waiters_op : std::uint8_t {
+  enter,
+  leave,
+  wake,
+  wake_or_timeout,
+  notify_one,
+  notify_all
+};
+rmw_result graph_waiters(const object& o, bool separate_location, std::uint32_t& waiting,
+                         std::uint32_t& notified, waiters_op op, source_loc at);
 
 // lockstep::assume(cond): an execution in which cond is false is cut (not a failure): the
 // thread stops and the execution is counted as blocked.

@@ -155,16 +155,27 @@ bool linearize_into(const exec_graph& g, scratch& s, std::size_t n, bool sc_ever
   s.cursor.assign(nt, 0);
   s.order.clear();
   std::size_t t = 0;
+  // A thread's last step when the thread has not finished goes as late as it can: the
+  // execution may go on inside that step with new events, which then see every write.
+  auto last_open_step = [&](std::size_t u) {
+    const auto& th = g.threads[u];
+    if (th.back().kind == ev_kind::finish) return false;
+    for (std::size_t i = static_cast<std::size_t>(s.cursor[u]) + 1; i < th.size(); ++i)
+      if (th[i].step_start) return false;
+    return true;
+  };
   while (s.order.size() < n) {
     // The same thread as long as it can go on (readable replays); then the first that can.
     bool moved = false;
-    for (std::size_t k = 0; k < nt && !moved; ++k) {
-      const std::size_t u = (t + k) % nt;
-      if (s.cursor[u] >= static_cast<std::int32_t>(g.threads[u].size())) continue;
-      if (!order_step(g, s, sc_everywhere, u)) continue;
-      t = u;
-      moved = true;
-    }
+    for (int pass = 0; pass < 2 && !moved; ++pass)
+      for (std::size_t k = 0; k < nt && !moved; ++k) {
+        const std::size_t u = (t + k) % nt;
+        if (s.cursor[u] >= static_cast<std::int32_t>(g.threads[u].size())) continue;
+        if (pass == 0 && last_open_step(u)) continue;
+        if (!order_step(g, s, sc_everywhere, u)) continue;
+        t = u;
+        moved = true;
+      }
     if (!moved) return false;
   }
   return true;

@@ -22,8 +22,14 @@ class replay_engine final : public chooser, public engine_hooks {
 
   int pick(int n) override { return next_choice(n); }
   bool per_step() const noexcept override { return true; }
-  int pick_step(const step_candidate*, int n, const access*) override {
-    return n > 1 ? next_choice(n) : 0;
+  int pick_step(const step_candidate* c, int n, const access*) override {
+    bool normal = false;
+    for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
+    if (normal) return n > 1 ? next_choice(n) : 0;
+    // Only spurious wake-ups could go on: the token names one (1 + k), or ends (a deadlock).
+    if (pos_ >= c_.size()) return -2;
+    const int k = next_choice(n + 1) - 1;
+    return k < 0 ? -2 : k;
   }
   engine_hooks* graph_hooks() noexcept override { return this; }
   // The step loop records scheduling choices itself; reads and writes record theirs here.

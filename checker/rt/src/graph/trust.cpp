@@ -90,6 +90,16 @@ bool trust_engine::excuses_step_bound(const execution&) const noexcept {
   return false;
 }
 
+bool trust_engine::replay_pending() const {
+  const exec_graph& G = states_.back().g;
+  for (int t = 0; t < G.nthreads(); ++t) {
+    const auto len = static_cast<std::int32_t>(G.threads[static_cast<std::size_t>(t)].size());
+    const std::int32_t left = len - pos_[static_cast<std::size_t>(t)];
+    if (left > 1 || (left == 1 && held_[static_cast<std::size_t>(t)] != hold::lock)) return true;
+  }
+  return false;
+}
+
 bool trust_engine::held_back(int tid) const noexcept {
   return static_cast<std::size_t>(tid) < held_.size() &&
          held_[static_cast<std::size_t>(tid)] != hold::none;
@@ -170,7 +180,14 @@ int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
       if (c[k].how == wake::normal) return k;
       if (c[k].how == wake::spurious) spurious = k;
     }
-    if (spurious >= 0) return spurious;
+    if (spurious >= 0) {
+      bool normal = false;
+      for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
+      // With no thread able to run normally, the token says which spurious wake-up (1 + k);
+      // it ends there when the execution deadlocks.
+      if (!normal) execution::active()->record_choice(static_cast<std::uint16_t>(spurious + 1));
+      return spurious;
+    }
     error = "nondeterministic test: replaying an execution graph, thread " + std::to_string(e.tid) +
             " could not take its next step (does the test depend on real time, addresses, or "
             "global state?)";
@@ -185,8 +202,13 @@ int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
   }
   auto usable = [&](int k) { return c[k].how == wake::normal && !held_back(c[k].tid); };
   const exec_graph& G = g();
-  bool any = false;
+  bool any = false, held_any = false;
   for (int k = 0; k < n; ++k) any = any || usable(k);
+  for (int t = 0; t < x.thread_count(); ++t)
+    held_any = held_any || (!x.thread(t).finished && held_back(t));
+  // Only spurious wake-ups could move on: a program that needs one to progress is
+  // deadlocked (they are not guaranteed to happen).
+  if (!any && !held_any) return -2;
   if (!any) {
     // Only held-back threads could go on. A spin that read the latest writes while nothing
     // else can run will never end: let it go (it runs into the step bound, a livelock with a
@@ -401,6 +423,14 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
         }
       if (settled) continue;
     }
+    // A read added while other threads' events are still to be replayed (its thread went on
+    // inside a step the graph had cut) happens at this point of the replay: it can only read
+    // a write already executed.
+    if (replay_pending()) {
+      bool executed = false;
+      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
+      if (!executed) continue;
+    }
     e.rf = w;
     if (consistent(G, model_, {.atomicity = false})) out.push_back(w);
   }
@@ -445,6 +475,10 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     if (!moot_ && !showing_livelock_) {
       std::vector<event_ref> cands = rf_candidates(r);
       const event_ref max = G.co_max(*G.find_loc(k));
+      // No consistent choice: the graph was cut inside a step of this thread that cannot be
+      // completed atomically (another thread's pending event sits between its halves). No
+      // execution of the program has this graph: drop it.
+      if (cands.empty()) moot_ = true;
       event_ref pick = cands.empty() ? max : cands.back();
       for (event_ref w : cands)
         if (w == max) pick = max;
@@ -510,6 +544,9 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(at_pos), w);
     calc_revisits(w);
     if (clash) moot_ = true;
+    // Inside a step the graph had cut, with other threads' events still to replay: the step
+    // may not fit atomically (as for reads).
+    if (!moot_ && replay_pending() && !consistent(g(), model_, {.atomicity = false})) moot_ = true;
   }
   executed_write(x, w, op.mo, true, sync_object);
   res.written = g().at(w).bits;
@@ -535,6 +572,12 @@ void trust_engine::record_rf(execution& x, event_ref r) {
   if (model_ == model::rc11) {
     if (lw.size() > 1) x.record_choice(static_cast<std::uint16_t>(idx));
   } else if (idx + 1 != lw.size()) {
+    if (g_debug) {
+      std::fprintf(stderr, "SC read %d.%d reads %d.%d (index %zu of %zu executed:", r.tid, r.idx,
+                   e.rf.tid, e.rf.idx, idx, lw.size());
+      for (const auto& w : lw) std::fprintf(stderr, " %d.%d", w.ref.tid, w.ref.idx);
+      std::fprintf(stderr, ")\n");
+    }
     mismatch(x, "an SC read does not read the latest write");
   }
 }
@@ -562,6 +605,7 @@ void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint6
     e.line = at.line;
     w = add(tid, e);
     g().find_loc(k)->co.push_back(w);
+    if (!moot_ && replay_pending() && !consistent(g(), model_)) moot_ = true;  // as for reads
     if (!moot_ && !showing_livelock_) {
       add_write_alternatives(w);
       calc_revisits(w);

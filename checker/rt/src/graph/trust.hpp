@@ -115,6 +115,7 @@ class trust_engine final : public chooser, public engine_hooks {
   void push(item it) { states_.back().work.push_back(std::move(it)); }
   // Adding events (next_P extension) and replaying them.
   bool replaying(int tid) const;
+  bool replay_pending() const;  // some thread still has graph events to replay
   event& next_event(execution& x, int tid, ev_kind k, const char* what);
   event_ref add(int tid, event e);
   void add_write_alternatives(event_ref w);
