@@ -8,6 +8,7 @@
 #include <shared_mutex>
 
 #include "cross_check.hpp"
+#include "reference_programs.hpp"
 
 using P = lockstep::model_platform;
 using namespace lockstep_test;
@@ -224,21 +225,6 @@ LOCKSTEP_UNIT_TEST(graph_wrc) {
 }
 
 // N threads x K fetch_adds: (NK)! / (K!)^N graphs, each with its own outcome.
-namespace {
-void faa(std::string& out, int n, int k) {
-  P::atomic<int> x{0};
-  P::thread ts[4];
-  int seen[4][2] = {};
-  for (int t = 0; t < n; ++t)
-    ts[t] = P::thread([&, t] {
-      for (int i = 0; i < k; ++i) seen[t][i] = x.fetch_add(1);
-    });
-  for (int t = 0; t < n; ++t) ts[t].join();
-  LOCKSTEP_ASSERT(x.load() == n * k);
-  for (int t = 0; t < n; ++t)
-    for (int i = 0; i < k; ++i) out += std::to_string(seen[t][i]) + (i + 1 < k ? "," : ";");
-}
-}  // namespace
 
 LOCKSTEP_UNIT_TEST(graph_fetch_add_counts) {
   for (mm m : {mm::sequential, mm::c11}) {

@@ -39,15 +39,6 @@ namespace lockstep {
 
 namespace model_detail {
 
-inline bool is_acquire(std::memory_order mo) {
-  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
-}
-inline bool is_release(std::memory_order mo) {
-  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst;
-}
-
 // Owner-tracking mutex core shared by mutex, timed_mutex and recursive_mutex.
 class mutex_core : public rt::object, public rt::waitable {
  public:
@@ -158,7 +149,7 @@ struct model_platform {
         note(v);
         return v;
       }
-      if (model_detail::is_acquire(mo)) rt::acquire_from(*self);
+      if (rt::acquires(mo)) rt::acquire_from(*self);
       note(v_);
       return v_;
     }
@@ -177,7 +168,7 @@ struct model_platform {
         v_ = from_bits(w_.mo.back().bits);  // the store may have gone before later ones
         return;
       }
-      if (model_detail::is_release(mo)) rt::release_to(*this);
+      if (rt::releases(mo)) rt::release_to(*this);
     }
     operator T() const { return load(); }
     T operator=(T v) {
@@ -221,8 +212,8 @@ struct model_platform {
         if (weak_) {
           rt::weak_store_op(w_, id(), to_bits(desired), success, true);
         } else {
-          if (model_detail::is_acquire(success)) rt::acquire_from(*this);
-          if (model_detail::is_release(success)) rt::release_to(*this);
+          if (rt::acquires(success)) rt::acquire_from(*this);
+          if (rt::releases(success)) rt::release_to(*this);
         }
         v_ = desired;
         if (rt::tracing()) rt::trace_note("success, now " + rt::value_text(desired));
@@ -232,8 +223,8 @@ struct model_platform {
         (void)rt::weak_load(w_, id(),
                             failure == std::memory_order_seq_cst ? std::memory_order_seq_cst
                                                                  : std::memory_order_relaxed);
-        if (model_detail::is_acquire(failure)) rt::weak_fence(std::memory_order_acquire);
-      } else if (model_detail::is_acquire(failure)) {
+        if (rt::acquires(failure)) rt::weak_fence(std::memory_order_acquire);
+      } else if (rt::acquires(failure)) {
         rt::acquire_from(*this);
       }
       rt::step_read_only();
@@ -387,7 +378,7 @@ struct model_platform {
       if (weak_) {
         v = from_bits(rt::weak_load_latest(self->w_, id(), mo));
       } else {
-        if (model_detail::is_acquire(mo)) rt::acquire_from(*self);
+        if (rt::acquires(mo)) rt::acquire_from(*self);
         v = v_;
       }
       const std::uint32_t bit = 1u << rt::current_thread();
@@ -443,8 +434,8 @@ struct model_platform {
       if (weak_) {
         rt::weak_store_op(w_, id(), to_bits(v_), mo, true);
       } else {
-        if (model_detail::is_acquire(mo)) rt::acquire_from(*this);
-        if (model_detail::is_release(mo)) rt::release_to(*this);
+        if (rt::acquires(mo)) rt::acquire_from(*this);
+        if (rt::releases(mo)) rt::release_to(*this);
       }
       if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
       return old;

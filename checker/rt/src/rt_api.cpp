@@ -249,14 +249,6 @@ bool weak_memory() noexcept {
 }
 
 namespace {
-bool acquires(std::memory_order mo) {
-  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
-}
-bool releases(std::memory_order mo) {
-  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst;
-}
 std::uint32_t& view_of(thread_rec& t, std::uint32_t id) {
   if (t.view.size() <= id) t.view.resize(id + 1, 0);
   return t.view[id];

@@ -303,6 +303,16 @@ std::string value_text(const T& v) {
   }
 }
 
+// The acquire and release halves of a memory order.
+inline bool acquires(std::memory_order mo) noexcept {
+  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
+}
+inline bool releases(std::memory_order mo) noexcept {
+  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
+         mo == std::memory_order_seq_cst;
+}
+
 // Thread bookkeeping used by model_platform::thread.
 using thread_fn = void (*)(void*);
 int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc);

@@ -7,15 +7,6 @@ namespace lockstep::rt::graph {
 
 namespace {
 
-bool acquires(std::memory_order mo) {
-  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
-}
-bool releases(std::memory_order mo) {
-  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst;
-}
-
 // The working arrays of one check, kept between checks (the engine checks thousands of small
 // graphs: allocation would dominate). One per OS thread.
 struct scratch {

@@ -60,17 +60,6 @@ const char* unsupported_op(const point_desc& d, wake how) noexcept {
   }
 }
 
-namespace {
-bool acquires(std::memory_order mo) {
-  return mo == std::memory_order_acquire || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst || mo == std::memory_order_consume;
-}
-bool releases(std::memory_order mo) {
-  return mo == std::memory_order_release || mo == std::memory_order_acq_rel ||
-         mo == std::memory_order_seq_cst;
-}
-}  // namespace
-
 executed_writes::loc_entry& executed_writes::of(loc_key k, std::uint64_t init) {
   for (auto& l : locs_)
     if (l.key == k) return l;
