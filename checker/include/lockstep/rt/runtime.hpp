@@ -205,7 +205,8 @@ int choose(int n, const char* what);  // a data choice (also declared in model_s
 
 // ---------------------------------------------------------------- the graph engine
 // When an execution is explored by the graph engine (checker/rt/src/graph/), the values of
-// atomics and the states of mutexes come from the execution graph: model objects call these
+// atomics and the states of synchronization objects (mutexes, semaphores, condition
+// variables, waiter sets, the clock) come from the execution graph: model objects call these
 // after their scheduling point instead of computing the value themselves. Locations are
 // identified by object::key(), which does not depend on the interleaving.
 bool graph_engine() noexcept;
