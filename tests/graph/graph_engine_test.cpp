@@ -478,3 +478,38 @@ LOCKSTEP_UNIT_TEST(graph_spurious_wakeups) {
       mm::sequential, oracle::full_search, false, 1);
   LOCKSTEP_ASSERT(r.outcomes.count("0") == 1) << "the spurious wake-up was not explored";
 }
+
+// A timed wait may also wake spuriously before its deadline (budget 1).
+LOCKSTEP_UNIT_TEST(graph_timed_wait_spurious_wakeup) {
+  auto r = cross_check(
+      "timed cv wait, spurious 1",
+      [](std::string& out) {
+        P::mutex m;
+        P::condition_variable cv;
+        P::var<bool> ready{false};
+        std::string how;
+        P::thread producer([&] {
+          std::lock_guard<P::mutex> g(m);
+          ready = true;
+          cv.notify_one();
+        });
+        {
+          std::unique_lock<P::mutex> lk(m);
+          if (!ready.get()) {
+            const auto t0 = P::clock::now();
+            const auto st = cv.wait_for(lk, std::chrono::milliseconds(5));
+            const bool late = P::clock::now() - t0 >= std::chrono::milliseconds(5);
+            how = st == std::cv_status::timeout
+                      ? "timeout"
+                      : (ready.get() ? "notified" : (late ? "late" : "spurious"));
+          } else {
+            how = "ready";
+          }
+        }
+        producer.join();
+        out = how;
+      },
+      mm::sequential, oracle::full_search, false, 1);
+  LOCKSTEP_ASSERT(r.outcomes.count("spurious") == 1)
+      << "the timed wait's spurious wake-up was not explored";
+}

@@ -678,7 +678,7 @@ namespace {
 std::uint64_t cv_state(std::uint32_t waiting, std::uint32_t notified) {
   return (static_cast<std::uint64_t>(notified) << 32) | waiting;
 }
-enum class cv_op : std::uint8_t { enter, wake, notify_one, notify_all };
+enum class cv_op : std::uint8_t { enter, wake, timed_wake, notify_one, notify_all };
 struct cv_request {
   cv_op op;
   std::uint32_t bit;  // enter, wake: the thread's
@@ -695,6 +695,7 @@ std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
       notified &= ~r.bit;
       break;
     case cv_op::wake:
+    case cv_op::timed_wake:
       waiting &= ~r.bit;
       notified &= ~r.bit;
       break;
@@ -733,6 +734,12 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, std::uint32_t waiting,
   }
   r.guard_arg = static_cast<std::uint64_t>(me);
   if (op == cv_op::notify_one) r.choices = &cv_pending;
+  if (op == cv_op::timed_wake) {  // without its notify: 0 times out, 1 wakes spuriously
+    r.choices = [](std::uint64_t s) {
+      return rt::graph_state::notified(s, static_cast<std::uint64_t>(rt::current_thread())) ? 1 : 2;
+    };
+    r.choice_is_spurious = true;
+  }
   r.apply = &cv_after;
   r.ctx = &req;
   rt::execution& e = *rt::execution::active();
@@ -804,10 +811,11 @@ rt::wake model_platform::condition_variable::block(std::int64_t deadline, source
     } else {
       rt::point({rt::op::cv_block, this, loc});
       const rt::rmw_result res =
-          cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::always, loc);
+          cv_graph_step(*this, waiting_, notified_, cv_op::timed_wake, rt::rmw_kind::always, loc);
       w = rt::graph_state::notified(res.old, static_cast<std::uint64_t>(rt::current_thread()))
               ? rt::wake::normal
-              : rt::wake::timeout;
+          : res.choice == 1 ? rt::wake::spurious
+                            : rt::wake::timeout;
       if (w == rt::wake::timeout) rt::graph_advance_clock(deadline, loc);
     }
   } else {

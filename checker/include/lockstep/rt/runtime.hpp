@@ -236,6 +236,9 @@ struct rmw_request {
   // When it writes and choices(old) > 1, the engine explores choice k in [0, choices(old))
   // (notify_one: which waiter wakes) and passes it to apply.
   int (*choices)(std::uint64_t old) = nullptr;
+  // Choice 1 is a spurious wake-up (a timed wait that leaves without its notify before the
+  // deadline): explored only within the execution's budget.
+  bool choice_is_spurious = false;
   std::uint64_t (*apply)(const void* ctx, std::uint64_t old, int k) = nullptr;  // the value written
   const void* ctx = nullptr;
 };
@@ -248,6 +251,7 @@ struct rmw_result {
   std::uint64_t old = 0;
   bool wrote = false;
   std::uint64_t written = 0;  // when it wrote
+  int choice = 0;             // the choice the write depended on
 };
 // States of the synchronization objects under the graph engine, and their guards.
 namespace graph_state {

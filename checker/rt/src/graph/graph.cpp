@@ -49,10 +49,10 @@ int exec_graph::spurious_wakeups(event_ref but) const {
   for (std::size_t t = 0; t < threads.size(); ++t)
     for (std::size_t k = 0; k < threads[t].size(); ++k) {
       const event& e = threads[t][k];
-      if (e.spurious_ok && e.has_read() &&
-          !(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)} == but) &&
-          !e.guard(value_of(e.rf, e.loc), e.expected))
-        ++n;
+      const event_ref me{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
+      if (me == but) continue;
+      if (e.spurious_ok && e.has_read() && !e.guard(value_of(e.rf, e.loc), e.expected)) ++n;
+      if (e.spurious_choice && e.aux == 1) ++n;
     }
   return n;
 }

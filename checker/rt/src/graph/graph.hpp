@@ -55,12 +55,13 @@ struct event {
   rmw_kind rmw = rmw_kind::none;
   std::memory_order mo = std::memory_order_seq_cst;       // for rmw: the success order
   std::memory_order mo_fail = std::memory_order_seq_cst;  // rmw-capable reads that fail
-  bool rmw_write = false;    // the write part of an RMW (its read is the previous event)
-  bool step_start = false;   // the first event of a step of its thread (a step is atomic)
-  bool spurious_ok = false;  // an await that may wake spuriously (reads anything, writes)
-  bool revisitable = true;   // a later write may still change what this read reads
-  bool added_max = true;     // read: read the co-latest write when added; write: placed last;
-                             // choice: value 0
+  bool rmw_write = false;        // the write part of an RMW (its read is the previous event)
+  bool step_start = false;       // the first event of a step of its thread (a step is atomic)
+  bool spurious_ok = false;      // an await that may wake spuriously (reads anything, writes)
+  bool spurious_choice = false;  // RMW write: aux 1 is a spurious wake-up
+  bool revisitable = true;       // a later write may still change what this read reads
+  bool added_max = true;         // read: read the co-latest write when added; write: placed last;
+                                 // choice: value 0
   loc_key loc = 0;
   std::uint32_t stamp = 0;
   std::uint32_t aux = 0;   // spawn: child; join: joined thread; choice: n; RMW write: its choice

@@ -58,6 +58,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
   const int choice = n > 1 ? next_choice(n) : 0;
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
+  res.choice = choice;
   w.bits = op.apply ? op.apply(op.ctx, res.old, choice) : res.old;
   if (!sync_object) executed_writes::on_write(x.current(), w, op.mo, &l.writes[from]);
   res.written = w.bits;

@@ -518,6 +518,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     if (!ew.rmw_write || static_cast<int>(ew.aux) >= n)
       mismatch(x, "an RMW did not write as before");
     if (n > 1) x.record_choice(static_cast<std::uint16_t>(ew.aux));
+    res.choice = static_cast<int>(ew.aux);
     ew.bits = op.apply ? op.apply(op.ctx, res.old, static_cast<int>(ew.aux)) : res.old;
   } else {
     const std::uint64_t bits = op.apply ? op.apply(op.ctx, res.old, 0) : res.old;
@@ -531,8 +532,11 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     ew.file = at.file;
     ew.line = at.line;
     const event_ref from = g().at(r).rf;
+    ew.spurious_choice = op.choice_is_spurious;
     w = add(tid, ew);
-    if (!moot_ && !showing_livelock_)
+    const bool choices_ok =
+        !op.choice_is_spurious || g().spurious_wakeups(w) < spurious_budget_;  // within budget
+    if (!moot_ && !showing_livelock_ && choices_ok)
       for (int c = n - 1; c >= 1; --c)
         push(item{
             item_kind::write_choice, g().at(w).stamp, w, {}, static_cast<std::uint32_t>(c), {}});
