@@ -10,6 +10,8 @@
 #include <set>
 #include <string>
 
+#include "../support/litmus_programs.hpp"
+
 using P = lockstep::model_platform;
 using mo = std::memory_order;
 constexpr mo rlx = std::memory_order_relaxed, acq = std::memory_order_acquire,
@@ -45,44 +47,12 @@ std::set<std::string> outcomes(const char* name, Body body, bool full_search = t
 
 // Store buffering: x = 1; r1 = y  ||  y = 1; r2 = x.
 std::set<std::string> sb(mo st, mo ld, bool fences) {
-  return outcomes("SB", [&](std::string& out) {
-    P::atomic<int> x{0}, y{0};
-    int r1 = -1, r2 = -1;
-    P::thread a([&] {
-      x.store(1, st);
-      if (fences) P::atomic_thread_fence(sc);
-      r1 = y.load(ld);
-    });
-    P::thread b([&] {
-      y.store(1, st);
-      if (fences) P::atomic_thread_fence(sc);
-      r2 = x.load(ld);
-    });
-    a.join();
-    b.join();
-    out = std::to_string(r1) + std::to_string(r2);
-  });
+  return outcomes("SB", [&](std::string& out) { lockstep_test::litmus::sb(out, st, ld, fences); });
 }
 
 // Message passing: data = 1; flag = 1  ||  r1 = flag; r2 = data.
 std::set<std::string> mp(mo st, mo ld, bool fences) {
-  return outcomes("MP", [&](std::string& out) {
-    P::atomic<int> data{0}, flag{0};
-    int r1 = -1, r2 = -1;
-    P::thread a([&] {
-      data.store(1, rlx);
-      if (fences) P::atomic_thread_fence(rel);
-      flag.store(1, st);
-    });
-    P::thread b([&] {
-      r1 = flag.load(ld);
-      if (fences) P::atomic_thread_fence(acq);
-      r2 = data.load(rlx);
-    });
-    a.join();
-    b.join();
-    out = std::to_string(r1) + std::to_string(r2);
-  });
+  return outcomes("MP", [&](std::string& out) { lockstep_test::litmus::mp(out, st, ld, fences); });
 }
 
 }  // namespace
@@ -120,21 +90,7 @@ LOCKSTEP_UNIT_TEST(litmus_mp_fences_forbid_10) {
 
 // Load buffering: r1 = x; y = 1  ||  r2 = y; x = 1. RC11 forbids 11 (C11 would allow it).
 LOCKSTEP_UNIT_TEST(litmus_lb_relaxed_rc11_forbids_11) {
-  auto o = outcomes("LB", [](std::string& out) {
-    P::atomic<int> x{0}, y{0};
-    int r1 = -1, r2 = -1;
-    P::thread a([&] {
-      r1 = x.load(rlx);
-      y.store(1, rlx);
-    });
-    P::thread b([&] {
-      r2 = y.load(rlx);
-      x.store(1, rlx);
-    });
-    a.join();
-    b.join();
-    out = std::to_string(r1) + std::to_string(r2);
-  });
+  auto o = outcomes("LB", [](std::string& out) { lockstep_test::litmus::lb(out); });
   LOCKSTEP_ASSERT(!o.count("11"));
   LOCKSTEP_ASSERT(o.count("00") && o.count("01") && o.count("10"));
 }
@@ -144,26 +100,7 @@ LOCKSTEP_UNIT_TEST(litmus_lb_relaxed_rc11_forbids_11) {
 namespace {
 std::set<std::string> iriw(mo st, mo ld) {
   return outcomes(
-      "IRIW",
-      [&](std::string& out) {
-        P::atomic<int> x{0}, y{0};
-        int r[4] = {-1, -1, -1, -1};
-        P::thread w1([&] { x.store(1, st); });
-        P::thread w2([&] { y.store(1, st); });
-        P::thread r12([&] {
-          r[0] = x.load(ld);
-          r[1] = y.load(ld);
-        });
-        P::thread r34([&] {
-          r[2] = y.load(ld);
-          r[3] = x.load(ld);
-        });
-        w1.join();
-        w2.join();
-        r12.join();
-        r34.join();
-        for (int v : r) out += std::to_string(v);
-      },
+      "IRIW", [&](std::string& out) { lockstep_test::litmus::iriw(out, st, ld); },
       /*full_search=*/false);
 }
 }  // namespace
@@ -178,21 +115,7 @@ LOCKSTEP_UNIT_TEST(litmus_iriw_seq_cst_forbids_disagreement) {
 
 // Read-read coherence: x = 1; x = 2 || r1 = x; r2 = x: never 21 (or 10, 20).
 LOCKSTEP_UNIT_TEST(litmus_corr_relaxed_is_coherent) {
-  auto o = outcomes("CoRR", [](std::string& out) {
-    P::atomic<int> x{0};
-    int r1 = -1, r2 = -1;
-    P::thread a([&] {
-      x.store(1, rlx);
-      x.store(2, rlx);
-    });
-    P::thread b([&] {
-      r1 = x.load(rlx);
-      r2 = x.load(rlx);
-    });
-    a.join();
-    b.join();
-    out = std::to_string(r1) + std::to_string(r2);
-  });
+  auto o = outcomes("CoRR", [](std::string& out) { lockstep_test::litmus::corr(out); });
   for (const char* bad : {"21", "10", "20"}) LOCKSTEP_ASSERT(!o.count(bad)) << bad;
   LOCKSTEP_ASSERT(o.count("00") && o.count("12") && o.count("22") && o.count("02"));
 }
@@ -201,20 +124,8 @@ LOCKSTEP_UNIT_TEST(litmus_corr_relaxed_is_coherent) {
 // against program order) is allowed for relaxed and release stores, forbidden for seq_cst.
 LOCKSTEP_UNIT_TEST(litmus_2plus2w_final_values) {
   for (mo m : {rlx, rel, sc}) {
-    auto o = outcomes("2+2W", [&](std::string& out) {
-      P::atomic<int> x{0}, y{0};
-      P::thread a([&] {
-        x.store(1, m);
-        y.store(2, m);
-      });
-      P::thread b([&] {
-        y.store(1, m);
-        x.store(2, m);
-      });
-      a.join();
-      b.join();
-      out = std::to_string(x.load(sc)) + std::to_string(y.load(sc));
-    });
+    auto o =
+        outcomes("2+2W", [&](std::string& out) { lockstep_test::litmus::two_plus_two_w(out, m); });
     LOCKSTEP_ASSERT(o.count("11") == (m == sc ? 0u : 1u)) << "memory order " << int(m);
     LOCKSTEP_ASSERT(o.count("12") && o.count("21") && o.count("22"));
   }
@@ -224,23 +135,7 @@ LOCKSTEP_UNIT_TEST(litmus_2plus2w_final_values) {
 // outcome 110 is forbidden (causality); with relaxed hops it is allowed.
 namespace {
 std::set<std::string> wrc(mo st, mo ld) {
-  return outcomes("WRC", [&](std::string& out) {
-    P::atomic<int> x{0}, y{0};
-    int r1 = -1, r2 = -1, r3 = -1;
-    P::thread a([&] { x.store(1, st); });
-    P::thread b([&] {
-      r1 = x.load(ld);
-      y.store(1, st);
-    });
-    P::thread c([&] {
-      r2 = y.load(ld);
-      r3 = x.load(ld);
-    });
-    a.join();
-    b.join();
-    c.join();
-    out = std::to_string(r1) + std::to_string(r2) + std::to_string(r3);
-  });
+  return outcomes("WRC", [&](std::string& out) { lockstep_test::litmus::wrc(out, st, ld); });
 }
 }  // namespace
 LOCKSTEP_UNIT_TEST(litmus_wrc_release_acquire_forbids_110) {
