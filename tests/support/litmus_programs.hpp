@@ -135,5 +135,4 @@ inline void wrc(std::string& out, mo st, mo ld) {
   out = std::to_string(r1) + std::to_string(r2) + std::to_string(r3);
 }
 
-
 }  // namespace lockstep_test::litmus
