@@ -60,6 +60,14 @@ const char* unsupported_op(const point_desc& d, wake how) noexcept {
   }
 }
 
+std::uint64_t engine_hooks::load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                                 std::memory_order mo, source_loc at) {
+  rmw_request none;
+  none.kind = rmw_kind::none;
+  none.mo = none.mo_fail = mo;
+  return rmw(x, k, init, sync_object, none, at).old;
+}
+
 executed_writes::loc_entry& executed_writes::of(loc_key k, std::uint64_t init) {
   for (auto& l : locs_)
     if (l.key == k) return l;

@@ -28,8 +28,9 @@ class engine_hooks {
   // Around each step: the events of start, spawn, join and yield are made here.
   virtual void begin_step(execution& x, int tid, const point_desc& d, wake how) = 0;
   virtual void end_step(execution& x, int tid, bool finished) = 0;
-  virtual std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
-                             std::memory_order mo, source_loc at) = 0;
+  // A load is an RMW-capable access that never writes.
+  std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
+                     std::memory_order mo, source_loc at);
   virtual void store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits,
                      std::memory_order mo, source_loc at) = 0;
   virtual rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,

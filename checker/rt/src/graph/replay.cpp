@@ -35,14 +35,6 @@ std::size_t replay_engine::read_index(execution& x, executed_writes::loc_entry& 
   return static_cast<std::size_t>(k);
 }
 
-std::uint64_t replay_engine::load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
-                                  std::memory_order mo, source_loc at) {
-  rmw_request none;
-  none.kind = rmw_kind::none;
-  none.mo = none.mo_fail = mo;
-  return rmw(x, k, init, sync_object, none, at).old;
-}
-
 rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                               const rmw_request& op, source_loc) {
   auto& l = writes_.of(k, init);

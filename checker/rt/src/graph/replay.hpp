@@ -37,8 +37,6 @@ class replay_engine final : public chooser, public engine_hooks {
     if (const char* what = unsupported_op(d, how)) x.fail_unsupported(what);
   }
   void end_step(execution&, int, bool) override {}
-  std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
-                     std::memory_order mo, source_loc at) override;
   void store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
              source_loc at) override;
   rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,

@@ -440,14 +440,6 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
 
 void trust_engine::set_rf(event_ref r, event_ref w) { g().at(r).rf = w; }
 
-std::uint64_t trust_engine::load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
-                                 std::memory_order mo, source_loc at) {
-  rmw_request none;
-  none.kind = rmw_kind::none;
-  none.mo = none.mo_fail = mo;
-  return rmw(x, k, init, sync_object, none, at).old;
-}
-
 rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                              const rmw_request& op, source_loc at) {
   const int tid = x.current_id();

@@ -71,8 +71,6 @@ class trust_engine final : public chooser, public engine_hooks {
   // engine_hooks
   void begin_step(execution& x, int tid, const point_desc& d, wake how) override;
   void end_step(execution& x, int tid, bool finished) override;
-  std::uint64_t load(execution& x, loc_key k, std::uint64_t init, bool sync_object,
-                     std::memory_order mo, source_loc at) override;
   void store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
              source_loc at) override;
   rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
