@@ -10,34 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "../support/cross_check.hpp"
+
 using P = lockstep::model_platform;
 
 namespace {
 
-struct run {
-  std::set<std::string> outcomes;
-  std::uint64_t executions = 0;
-};
+using run = lockstep_test::explored;
 
 // Explores `body` exhaustively, with or without DPOR, collecting the outcome each execution
-// reports through the `out` string.
+// reports through the `out` string (tests/support/cross_check.hpp).
 template <class Body>
 run explore_outcomes(const char* name, Body body, bool dpor) {
-  run r;
-  lockstep::model_test_options o;
-  o.dpor = dpor;
-  o.spurious_wakeups = 0;
-  auto x = lockstep::explore(
-      name,
-      [&] {
-        std::string out;
-        body(out);
-        r.outcomes.insert(out);
-      },
-      o, true);
-  LOCKSTEP_ASSERT(x.passed) << name << ": " << x.verdict << "\n" << x.report;
-  r.executions = x.executions;
-  return r;
+  return lockstep_test::explore_with(name, body, lockstep::engine::dpor,
+                                     lockstep::memory_model::sequential, dpor);
 }
 
 template <class Body>

@@ -7,8 +7,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "../support/cross_check.hpp"
 #include "../support/litmus_programs.hpp"
-#include "cross_check.hpp"
 #include "reference_programs.hpp"
 
 using namespace lockstep_test;

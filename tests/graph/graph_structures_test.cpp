@@ -3,7 +3,7 @@
 // search's), no graph twice, and the execution counts next to GenMC's.
 #include <mutex>
 
-#include "cross_check.hpp"
+#include "../support/cross_check.hpp"
 #include "reference_programs.hpp"
 
 using namespace lockstep_test;

@@ -1,6 +1,7 @@
-// Cross-checks of the graph engine against the search without reduction (or, where that
-// is too large, against DPOR, itself cross-checked against it in tests/dpor): the same set
-// of outcomes, and no execution graph explored twice.
+// Cross-checks of a reduced search against the search without reduction: the graph engine
+// (tests/graph) against the full search or, where that is too large, against DPOR, itself
+// cross-checked against the full search (tests/dpor): the same set of outcomes, and (graph
+// engine) no execution graph explored twice.
 #pragma once
 
 #include <lockstep/check.hpp>
