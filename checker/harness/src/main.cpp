@@ -31,6 +31,8 @@ constexpr const char* kUsage =
     "  --engine=graph|dpor  exhaustive mode over execution graphs (one execution per graph)\n"
     "                       or over interleavings with DPOR (the test's choice by default)\n"
     "  --max-steps=N        per-execution step bound (livelock suspicion beyond)\n"
+    "  --strict-liveness    report every livelock, also cycles a random scheduler leaves\n"
+    "                       with probability 1 (default: those pass with a note)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
     "  --json[=FILE]        write the results as JSON (to stdout, or FILE)\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
@@ -131,6 +133,8 @@ int harness_main(int argc, char** argv) {
       cfg.verbose = true;
     else if (a == "--no-progress")
       cfg.progress = false;
+    else if (a == "--strict-liveness")
+      cfg.strict_liveness = 1;
     else if (a == "--help" || a == "-h") {
       std::printf(kUsage, argv[0]);
       return 0;
@@ -282,7 +286,7 @@ int harness_main(int argc, char** argv) {
                     row.verdict.c_str(), secs);
       table << line;
       if (!row.skipped) all_skipped = false;
-      if ((!row.passed || cfg.verbose) && !row.detail.empty())
+      if ((!row.passed || cfg.verbose || row.notice) && !row.detail.empty())
         std::cout << "--- " << r.t->name << " [" << row.mode << "] " << row.verdict << "\n"
                   << row.detail << "\n";
     }

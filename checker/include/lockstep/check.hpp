@@ -80,6 +80,12 @@ struct model_test_options {
   // loops that leave after a count of identical iterations (spin-then-park): their fallback
   // path is only reached by unrolling them.
   bool prune_loops = true;
+  // Non-termination that a randomised scheduler leaves with probability 1 (polite workers,
+  // std::lock's unlock-and-retry): by default such an execution is cut at the step bound
+  // and the test passes with a note ("terminates with probability 1; livelocks only under
+  // adversarial scheduling"); strict: it is a livelock failure. A cycle with no way out (a
+  // spin for a write that never comes) fails either way. checker/rt/src/liveness.hpp.
+  bool strict_liveness = false;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
 };
 

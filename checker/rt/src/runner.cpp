@@ -12,6 +12,7 @@
 #include "execution.hpp"
 #include "graph/replay.hpp"
 #include "graph/trust.hpp"
+#include "liveness.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
@@ -206,6 +207,34 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     graph.stamp(rt::encode(et));
   };
   const bool debug = std::getenv("LOCKSTEP_DEBUG_EXPLORE") != nullptr;
+  // The probability-1 termination rule (liveness.hpp): a livelock whose cycle has a way out
+  // is cut and counted unless the test (or --strict-liveness) asks for strict liveness.
+  const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
+  std::uint64_t adversarial = 0;
+  std::string adversarial_token;
+  auto only_adversarial = [&](const one_result& r) {
+    if (strict || r.fail.kind != failure_kind::livelock) return false;
+    rt::execution_config c = mcfg;
+    c.locks = nullptr;
+    c.max_steps = 2 * cfg.max_steps;
+    const bool graph_token = tok.strategy == "graph";
+    auto run_tail = [&](std::uint64_t seed) {
+      if (graph_token) {
+        rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
+                                    r.choices, seed);
+        return run_one(t, c, ch).fail.kind;
+      }
+      rt::replay_chooser ch(r.choices, seed);
+      return run_one(t, c, ch).fail.kind;
+    };
+    if (!rt::cycle_has_way_out(run_tail, opts.seed + n)) return false;
+    if (adversarial++ == 0) {
+      rt::token et = tok;
+      et.choices = r.choices;
+      adversarial_token = rt::encode(et);
+    }
+    return true;
+  };
   // Runs one execution; returns false when the mode must stop (failure found).
   auto execute = [&](rt::chooser& ch) {
     one_result r = run_one(t, mcfg, ch);
@@ -217,7 +246,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
                    rt::encode(et).c_str());
     }
-    if (r.fail.kind != failure_kind::none) {
+    if (r.fail.kind != failure_kind::none && !only_adversarial(r)) {
       found = std::move(r);
       return false;
     }
@@ -241,6 +270,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     for (;;) {
       one_result r = run_one(t, mcfg, ge);
       if (r.blocked) ge.mark_blocked();
+      if (r.fail.kind != failure_kind::none && !ge.moot() && only_adversarial(r)) {
+        r.fail = {};
+        ge.mark_blocked();
+      }
       if (!ge.moot()) {  // a springboard graph is not an execution of the program
         ++n;
         stamp(r);
@@ -427,6 +460,17 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     if (redundant)
       report = std::to_string(redundant) + " of the " + std::to_string(n) +
                " executions were sleep-set blocked (redundant)";
+  }
+  if (adversarial > 0 && found.fail.kind == failure_kind::none) {
+    row.notice = true;
+    const std::string msg =
+        "terminates with probability 1; livelocks only under adversarial scheduling: " +
+        std::to_string(adversarial) + " of the " + std::to_string(n) +
+        " executions reached the step bound in a cycle that a random scheduler leaves with "
+        "probability 1 (cut there; strict_liveness / --strict-liveness reports them), the "
+        "first: --replay=" +
+        adversarial_token;
+    report = report.empty() ? msg : report + "\n" + msg;
   }
   if (use_graph) {
     // "N complete + M blocked" (a springboard graph is counted apart: it is no execution).

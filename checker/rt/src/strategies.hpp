@@ -134,11 +134,15 @@ class pct_chooser final : public chooser {
   std::int64_t low_ = 999;
 };
 
-// Re-plays the choices of a token.
+// Re-plays the choices of a token. With a tail seed it goes on at random where the token
+// ends (the escape probe of checker/rt/src/liveness.hpp) instead of calling that an error.
 class replay_chooser final : public chooser {
  public:
   explicit replay_chooser(std::vector<std::uint16_t> c) : c_(std::move(c)) {}
+  replay_chooser(std::vector<std::uint16_t> c, std::uint64_t tail_seed)
+      : c_(std::move(c)), tail_(tail_seed), random_tail_(true) {}
   int pick(int n) override {
+    if (pos_ >= c_.size() && random_tail_) return tail_.pick(n);
     if (pos_ >= c_.size()) {
       error = "the replay token's schedule ended after " + std::to_string(c_.size()) +
               " choices but the execution continued (token from different code?)";
@@ -157,6 +161,8 @@ class replay_chooser final : public chooser {
  private:
   std::vector<std::uint16_t> c_;
   std::size_t pos_ = 0;
+  random_chooser tail_{0};
+  bool random_tail_ = false;
 };
 
 }  // namespace lockstep::rt

@@ -61,6 +61,7 @@ struct run_config {
   std::string replay_token;             // replay mode
   int dpor = -1;                        // exhaustive mode: -1 the test's choice, 0 off, 1 on
   int engine = -1;                      // exhaustive mode: -1 the test's choice, 0 dpor, 1 graph
+  int strict_liveness = -1;             // -1 the test's choice, 1: every livelock fails
   int pct_depth = 3;                    // PCT: bug depth d (d - 1 priority change points)
   int max_preemptions = 3;              // icb: bounds 0, 1, ..., max_preemptions
   std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
@@ -84,6 +85,7 @@ struct run_row {
   std::uint64_t duplicates = 0;  // graph engine with check_optimality: graphs seen twice
   double seconds = 0;
   bool skipped = false;
+  bool notice = false;  // the detail matters also when the row passed (printed always)
 };
 
 struct test_outcome {

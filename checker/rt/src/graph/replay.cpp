@@ -5,7 +5,15 @@
 
 namespace lockstep::rt::graph {
 
+int replay_engine::tail_pick(int n) {
+  std::uint64_t z = (tail_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<int>((z ^ (z >> 31)) % static_cast<std::uint64_t>(n));
+}
+
 int replay_engine::next_choice(int n) {
+  if (in_tail()) return tail_pick(n);
   if (pos_ >= c_.size()) {
     error = "the replay token's schedule ended after " + std::to_string(c_.size()) +
             " choices but the execution continued (token from different code?)";
@@ -28,8 +36,9 @@ std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
   return co_.back().order;
 }
 
-std::size_t replay_engine::read_index(execution& x, executed_writes::loc_entry& l) {
+std::size_t replay_engine::read_index(execution& x, loc_key key, executed_writes::loc_entry& l) {
   if (model_ == model::sc || l.writes.size() == 1) return l.writes.size() - 1;
+  if (in_tail()) return co_of(key).back();
   const int k = next_choice(static_cast<int>(l.writes.size()));
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   return static_cast<std::size_t>(k);
@@ -39,7 +48,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
                               const rmw_request& op, source_loc) {
   auto& l = writes_.of(k, init);
   co_of(k);
-  const std::size_t from = read_index(x, l);
+  const std::size_t from = read_index(x, k, l);
   rmw_result res;
   res.old = l.writes[from].bits;
   res.wrote = rmw_writes(op, res.old);
@@ -65,7 +74,7 @@ void replay_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint
   auto& l = writes_.of(k, init);
   auto& co = co_of(k);
   std::size_t before = co.size() - 1;  // SC: last
-  if (model_ == model::rc11 && co.size() > 1) {
+  if (model_ == model::rc11 && co.size() > 1 && !in_tail()) {
     before = static_cast<std::size_t>(next_choice(static_cast<int>(co.size())));
     if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   }

@@ -19,6 +19,11 @@ namespace lockstep::rt::graph {
 class replay_engine final : public chooser, public engine_hooks {
  public:
   replay_engine(model m, std::vector<std::uint16_t> choices) : model_(m), c_(std::move(choices)) {}
+  // Goes on where the token ends instead of calling that an error (the escape probe of
+  // checker/rt/src/liveness.hpp): random scheduling and lockstep::choose values, every read
+  // of the co-latest write and every store co-last — consistent under both models.
+  replay_engine(model m, std::vector<std::uint16_t> choices, std::uint64_t tail_seed)
+      : model_(m), c_(std::move(choices)), tail_(tail_seed | 1), random_tail_(true) {}
 
   int pick(int n) override { return next_choice(n); }
   bool per_step() const noexcept override { return true; }
@@ -27,7 +32,7 @@ class replay_engine final : public chooser, public engine_hooks {
     for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
     if (normal) return n > 1 ? next_choice(n) : 0;
     // Only spurious wake-ups could go on: the token names one (1 + k), or ends (a deadlock).
-    if (pos_ >= c_.size()) return -2;
+    if (pos_ >= c_.size()) return in_tail() ? tail_pick(n + 1) - 1 : -2;
     const int k = next_choice(n + 1) - 1;
     return k < 0 ? -2 : k;
   }
@@ -46,10 +51,14 @@ class replay_engine final : public chooser, public engine_hooks {
 
  private:
   int next_choice(int n);
-  std::size_t read_index(execution& x, executed_writes::loc_entry& l);
+  bool in_tail() const noexcept { return random_tail_ && pos_ >= c_.size(); }
+  int tail_pick(int n);
+  std::size_t read_index(execution& x, loc_key key, executed_writes::loc_entry& l);
   model model_;
   std::vector<std::uint16_t> c_;
   std::size_t pos_ = 0;
+  std::uint64_t tail_ = 0;  // splitmix64 state of the random tail
+  bool random_tail_ = false;
   executed_writes writes_;
   // Per location: the executed writes (indices into writes_) in co order.
   struct co_list {
