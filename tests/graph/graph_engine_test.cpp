@@ -3,7 +3,9 @@
 // them), no graph twice. Under C++11 the litmus outcomes are also the allowed/forbidden sets
 // of tests/memory_model/litmus_test.cpp.
 #include <lockstep/spin_lock.hpp>
+#include <lockstep/thread_pool.hpp>
 
+#include <chrono>
 #include <mutex>
 #include <shared_mutex>
 
@@ -386,4 +388,31 @@ LOCKSTEP_UNIT_TEST(graph_timed_wait_spurious_wakeup) {
       mm::sequential, oracle::full_search, false, 1);
   LOCKSTEP_ASSERT(r.outcomes.count("spurious") == 1)
       << "the timed wait's spurious wake-up was not explored";
+}
+
+// A future's timed wait against a task that sleeps on the virtual clock (ThreadPool's
+// result_for): timeouts, the clock, a spurious wake-up and which waiter a notify wakes all
+// meet. Regression: a write-choice alternative once produced an inconsistent graph there
+// ("no replay order"): every alternative is now checked for consistency when it is taken.
+LOCKSTEP_UNIT_TEST(graph_future_timed_wait_vs_sleeping_task) {
+  using namespace std::chrono_literals;
+  auto r = cross_check(
+      "future result_for vs sleep, spurious 1",
+      [](std::string& out) {
+        lockstep::ThreadPool<P> pool(1);
+        auto f = pool.submit([] {
+          P::this_thread::sleep_for(10ms);
+          return 5;
+        });
+        const auto t0 = P::clock::now();
+        try {
+          out = "value " + std::to_string(f.result_for(1ms));
+        } catch (const lockstep::future_timeout&) {
+          out = "timeout";
+        }
+        out += P::clock::now() - t0 >= 10ms ? " late" : " early";
+        out += " " + std::to_string(f.result());
+      },
+      mm::sequential, oracle::dpor, false, 1);
+  LOCKSTEP_ASSERT(r.outcomes.count("timeout early 5") == 1) << join(r.outcomes);
 }

@@ -12,8 +12,8 @@
 // The rule tells them apart by trying the way out: from the state at the step bound (the
 // execution's own choices replayed), `kEscapeTries` continuations with random scheduling and
 // random lockstep::choose values run for up to another step bound each. If one of them ends
-// (passes), the cycle has a way out: by default the execution is cut (counted, not a failure) and the
-// test passes with a note; with model_test_options::strict_liveness (--strict-liveness) it
+// (passes), the cycle has a way out: by default the execution is cut (counted, not a failure) and
+// the test passes with a note; with model_test_options::strict_liveness (--strict-liveness) it
 // stays a livelock failure. If none ends, it is a livelock failure in every case.
 //
 // What the rule does not claim: one continuation that leaves shows a way out of the state it

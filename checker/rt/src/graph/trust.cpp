@@ -776,13 +776,13 @@ bool trust_engine::apply(item& it) {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).bits = it.value;
       G.at(it.e).added_max = false;
-      return true;
+      return consistent(G, model_);
     }
     case item_kind::write_choice: {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).aux = it.value;  // the value follows when the execution replays it
       G.at(it.e).added_max = false;
-      return true;
+      return consistent(G, model_);
     }
     case item_kind::backward: {
       exec_graph copy = G;
