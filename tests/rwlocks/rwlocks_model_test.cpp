@@ -155,6 +155,15 @@ LOCKSTEP_TEST(rwlocks_writer_pref_greedy_reader_bypass_0_is_caught,
               {.expect = lockstep::failure_kind::fairness, .max_steps = 400}) {
   greedy_reader_vs_writer<lockstep::WriterPrefRwLock<P>>(0);
 }
+// The same under the graph engine: the entry that overtakes lies between two plain-memory
+// observations (the writer's arrive() and its doorway), which the graph orders only because
+// BypassMonitor's observations are events of the graph (rt::observe).
+LOCKSTEP_TEST(rwlocks_writer_pref_greedy_reader_bypass_0_is_caught_graph,
+              {.expect = lockstep::failure_kind::fairness,
+               .max_steps = 400,
+               .engine = lockstep::engine::graph}) {
+  greedy_reader_vs_writer<lockstep::WriterPrefRwLock<P>>(0);
+}
 // With the doorway hook the bound is 0: nobody who arrives after a writer's ticket (a writer
 // or a reader) acquires before it.
 LOCKSTEP_TEST(rwlocks_writer_pref_writers_fifo_3, {.preemption_bound = 2}) {

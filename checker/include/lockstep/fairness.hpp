@@ -41,6 +41,9 @@
 // scheduling points or races of its own. With P = model_platform all simulated threads run
 // on one OS thread, so that is safe; with a real-thread platform it takes an internal
 // std::mutex (and is then only approximate: arrive() is not atomic with the doorway).
+// Under the graph engine, which runs one schedule per execution graph, each arrive() and
+// enter() is also an event of the graph inside the caller's current step (rt::observe), so
+// that every order of arrivals and entries is explored, as the interleaving engines do.
 #pragma once
 
 #include <array>
@@ -58,11 +61,14 @@ class BypassMonitor {
   static constexpr int kMaxIds = 64;
 
   // max_bypass: how many later arrivals may overtake a waiting thread (0 = FIFO).
-  explicit BypassMonitor(int max_bypass) : max_bypass_(max_bypass) {}
+  explicit BypassMonitor(int max_bypass) : max_bypass_(max_bypass) {
+    if constexpr (P::is_model) key_ = rt::observer_key();
+  }
   BypassMonitor(const BypassMonitor&) = delete;
   BypassMonitor& operator=(const BypassMonitor&) = delete;
 
   void arrive(int id, source_loc loc = source_loc::current()) {
+    if constexpr (P::is_model) rt::observe(key_, loc);
     guard g(*this);
     check_id(id, loc);
     if (slot_[id].waiting) {
@@ -77,6 +83,7 @@ class BypassMonitor {
   }
 
   void enter(int id, source_loc loc = source_loc::current()) {
+    if constexpr (P::is_model) rt::observe(key_, loc);
     {
       guard g(*this);
       check_id(id, loc);
@@ -164,6 +171,7 @@ class BypassMonitor {
   }
 
   const int max_bypass_;
+  std::uint32_t key_ = 0;  // the graph engine's location of the observations (model only)
   std::array<slot, kMaxIds> slot_{};
   std::uint64_t next_arrival_ = 0;
   std::uint64_t arrivals_ = 0;

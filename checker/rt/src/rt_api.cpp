@@ -242,6 +242,24 @@ void graph_advance_clock(std::int64_t to, source_loc at) {
   e.graph()->rmw(e, kClockLoc, 0, true, r, at);
 }
 
+namespace {
+std::uint64_t count_up(const void*, std::uint64_t old, int) { return old + 1; }
+}  // namespace
+
+std::uint32_t observer_key() noexcept {
+  execution* e = execution::active();
+  return e && e->current_id() >= 0 ? e->next_object_key() : 0;
+}
+
+void observe(std::uint32_t key, source_loc at) {
+  execution* e = execution::active();
+  if (key == 0 || !e || !e->graph() || e->current_id() < 0) return;
+  rt::rmw_request r;
+  r.kind = rmw_kind::always;
+  r.apply = &count_up;
+  e->graph()->rmw(*e, key, 0, true, r, at);
+}
+
 // ---------------------------------------------------------------- weak memory
 bool weak_memory() noexcept {
   auto* e = execution::active();

@@ -265,8 +265,18 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
                                opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
-    if (!rc.resume_path.empty() || !rc.frontier_path.empty())
-      note = "(--frontier/--resume are not supported by the graph engine yet; ignored)\n";
+    const std::string header = "lockstep-frontier 1 " + t.name + " graph\n";
+    if (!rc.resume_path.empty()) {
+      std::string text;
+      if (!read_file(rc.resume_path, text) || text.rfind(header, 0) != 0 ||
+          !ge.load_frontier(text.substr(header.size()))) {
+        row.verdict = "FAIL: bad frontier";
+        row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
+                     "this test and strategy (graph) in this binary, or corrupt";
+        return row;
+      }
+      note = "resumed from " + rc.resume_path + "\n";
+    }
     for (;;) {
       one_result r = run_one(t, mcfg, ge);
       if (r.blocked) ge.mark_blocked();
@@ -294,6 +304,13 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         stop_reason = n >= opts.max_executions
                           ? "max_executions = " + std::to_string(opts.max_executions)
                           : "the --budget";
+        if (!rc.frontier_path.empty()) {
+          if (write_file(rc.frontier_path, header + ge.save_frontier()))
+            note += "frontier saved to " + rc.frontier_path +
+                    " (continue with --resume=" + rc.frontier_path + ")\n";
+          else
+            note += "could not write the frontier to " + rc.frontier_path + "\n";
+        }
         break;
       }
     }

@@ -247,6 +247,16 @@ bool rmw_writes(const rmw_request& r, std::uint64_t v) noexcept;
 // The virtual clock under the graph engine: a location whose writes advance it (timeouts
 // firing, sleeps ending) and whose reads are clock::now().
 void graph_advance_clock(std::int64_t to, source_loc at);
+// Observers (lockstep/fairness.hpp's BypassMonitor) keep the order of what they see in plain
+// memory: which thread arrived or entered first. The interleaving engines run every schedule,
+// so that order is explored. The graph engine runs one schedule per graph and orders only
+// what the graph relates, so under it each observation is an event of the graph too: an RMW
+// of the observer's own location, inside the current step (no scheduling point: atomic with
+// what the thread did just before, a doorway say). The engine then explores every order of
+// the observations consistent with the rest. A key from observer_key(), taken when the
+// observer is constructed inside an execution (0 outside: observe() does nothing).
+std::uint32_t observer_key() noexcept;
+void observe(std::uint32_t key, source_loc at);
 struct rmw_result {
   std::uint64_t old = 0;
   bool wrote = false;

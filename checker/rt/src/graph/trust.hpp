@@ -82,6 +82,11 @@ class trust_engine final : public chooser, public engine_hooks {
   // After an execution: classifies it (complete / blocked / moot) and prepares the next
   // one. False when the exploration is complete.
   bool next();
+  // The unexplored frontier after next() returned true (the prepared graph included), and
+  // its reading by a later run of the same binary: false (and nothing changed) if the text
+  // is not such a frontier. graph/frontier.cpp.
+  std::string save_frontier() const;
+  bool load_frontier(const std::string& text);
   // The execution just run was a springboard (not a consistent graph): its failures are not
   // real and it is not counted.
   bool moot() const noexcept { return moot_; }
