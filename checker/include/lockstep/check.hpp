@@ -40,9 +40,11 @@ namespace lockstep {
 // which loads may read older stores as the memory orders permit (see lockstep/rt/runtime.hpp).
 enum class memory_model : std::uint8_t { sequential, c11 };
 
-// How exhaustive mode explores: `dpor` — interleavings with source-set DPOR (under c11, times
-// the choice of store at each load); `graph` — one execution per consistent execution graph
-// (TruSt; checker/rt/src/graph/README.md), for every object model_platform offers.
+// How exhaustive mode explores: `graph` (the default) — one execution per consistent
+// execution graph (TruSt; checker/rt/src/graph/README.md), for every object model_platform
+// offers; `dpor` — interleavings with source-set DPOR (under c11, times the choice of store
+// at each load), kept as the oracle the graph engine is cross-checked against and for strict
+// liveness (below). A preemption bound always explores interleavings.
 enum class engine : std::uint8_t { dpor, graph };
 
 struct model_test_options {
@@ -62,11 +64,11 @@ struct model_test_options {
   // away from a thread that could have continued); < 0: all schedules. CHESS's experience:
   // almost all concurrency bugs need at most 2. Random mode is never bounded.
   int preemption_bound = -1;
-  // Exhaustive mode uses dynamic partial-order reduction (source sets + sleep sets): one
-  // execution per Mazurkiewicz trace instead of one per interleaving. Ignored when a
-  // preemption bound is set.
+  // The interleaving engine (engine::dpor) uses dynamic partial-order reduction (source
+  // sets + sleep sets): one execution per Mazurkiewicz trace instead of one per
+  // interleaving. Ignored when a preemption bound is set.
   bool dpor = true;
-  lockstep::engine engine = lockstep::engine::dpor;
+  lockstep::engine engine = lockstep::engine::graph;
   memory_model memory = memory_model::sequential;
   // Graph engine, for tests of the engine itself: keep a signature of every explored graph
   // and count those explored twice (exploration::duplicate_graphs; optimality means 0).

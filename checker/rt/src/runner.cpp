@@ -159,6 +159,7 @@ bool write_file(const std::string& path, const std::string& text) {
 
 run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
                      const rt::execution_config& cfg, const mode_plan& m) {
+  const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
   run_row row;
   row.mode = m.name;
   auto t0 = clk::now();
@@ -209,7 +210,6 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   const bool debug = std::getenv("LOCKSTEP_DEBUG_EXPLORE") != nullptr;
   // The probability-1 termination rule (liveness.hpp): a livelock whose cycle has a way out
   // is cut and counted unless the test (or --strict-liveness) asks for strict liveness.
-  const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
   std::uint64_t adversarial = 0;
   std::string adversarial_token;
   auto only_adversarial = [&](const one_result& r) {
@@ -255,8 +255,12 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   };
 
   std::uint64_t blocked = 0, moot = 0, duplicates = 0;
-  const bool use_graph = m.kind == strategy_kind::exhaustive && opts.preemption_bound < 0 &&
-                         (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph);
+  // Strict liveness needs the adversarial schedules, which the graph engine's fairness rule
+  // and loop pruning cut (a repeated round is a graph already explored): unless the command
+  // line names the engine, such a test is explored over interleavings.
+  const bool use_graph =
+      m.kind == strategy_kind::exhaustive && opts.preemption_bound < 0 &&
+      (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph && !strict);
   if (use_graph) {
     // One execution per consistent execution graph (checker/rt/src/graph/trust.hpp).
     tok.strategy = "graph";

@@ -160,9 +160,9 @@ bool trust_engine::load_frontier(const std::string& text) {
   for (const state& st : loaded) {
     const exec_graph& G = st.g;
     auto valid = [&](event_ref r) {
-      return r.is_init() || (r.tid < G.nthreads() && r.idx >= 0 &&
-                             static_cast<std::size_t>(r.idx) <
-                                 G.threads[static_cast<std::size_t>(r.tid)].size());
+      return r.is_init() ||
+             (r.tid < G.nthreads() && r.idx >= 0 &&
+              static_cast<std::size_t>(r.idx) < G.threads[static_cast<std::size_t>(r.tid)].size());
     };
     for (const auto& th : G.threads)
       for (const event& e : th)
