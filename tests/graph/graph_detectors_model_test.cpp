@@ -236,3 +236,36 @@ LOCKSTEP_TEST(graph_mutex_overtaking_is_caught,
               {.expect = failure_kind::fairness, .engine = engine::graph}) {
   two_arrivals<P::mutex, false>();
 }
+
+// Traces of the graph engine say which store each atomic load read (its step and thread) and
+// whether it was stale: relaxed message passing fails when the data load reads the initial
+// value although the store of the data exists.
+namespace {
+void relaxed_message_passing() {
+  P::atomic<int> data{0}, flag{0};
+  P::thread producer([&] {
+    data.store(1, std::memory_order_relaxed);
+    flag.store(1, std::memory_order_relaxed);
+  });
+  if (flag.load(std::memory_order_relaxed) == 1)
+    LOCKSTEP_ASSERT(data.load(std::memory_order_relaxed) == 1);
+  producer.join();
+}
+}  // namespace
+
+LOCKSTEP_TEST(graph_relaxed_message_passing_is_caught,
+              {.expect = failure_kind::assertion, .memory = memory_model::c11}) {
+  relaxed_message_passing();
+}
+
+LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
+  const lockstep::model_test_options o{.engine = engine::graph, .memory = memory_model::c11};
+  const auto x = lockstep::explore("graph_trace_mp", relaxed_message_passing, o);
+  LOCKSTEP_ASSERT(!x.passed && !x.token.empty()) << x.verdict;
+  const auto r = lockstep::replay("graph_trace_mp", relaxed_message_passing, o, x.token);
+  LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.verdict << "\n" << r.report;
+  LOCKSTEP_ASSERT(r.report.find("reads the store of step") != std::string::npos) << r.report;
+  LOCKSTEP_ASSERT(r.report.find("reads the initial value, stale: a newer store exists") !=
+                  std::string::npos)
+      << r.report;
+}

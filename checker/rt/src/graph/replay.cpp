@@ -29,6 +29,17 @@ int replay_engine::next_choice(int n) {
   return v;
 }
 
+// The trace names the store a read read: its step and thread, and whether a newer store (in
+// co) existed — a stale read, which only the C++11 model allows.
+void replay_engine::note_read_from(execution& x, const executed_writes::entry& w, std::size_t index,
+                                   const std::vector<std::size_t>& co) {
+  std::string s = index == 0 ? std::string("reads the initial value")
+                             : "reads the store of step " + std::to_string(w.ref.idx) + " (T" +
+                                   std::to_string(w.ref.tid) + ")";
+  if (!co.empty() && co.back() != index) s += ", stale: a newer store exists";
+  x.note(s);
+}
+
 std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
   for (auto& c : co_)
     if (c.key == k) return c.order;
@@ -49,6 +60,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   auto& l = writes_.of(k, init);
   co_of(k);
   const std::size_t from = read_index(x, k, l);
+  if (x.tracing() && !sync_object) note_read_from(x, l.writes[from], from, co_of(k));
   rmw_result res;
   res.old = l.writes[from].bits;
   res.wrote = rmw_writes(op, res.old);
@@ -56,6 +68,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
     executed_writes::on_read(x.current(), l.writes[from], res.wrote ? op.mo : op.mo_fail);
   if (!res.wrote) return res;
   executed_writes::entry w;
+  w.ref = event_ref{x.current_id(), static_cast<std::int32_t>(x.steps())};
   const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
   const int choice = n > 1 ? next_choice(n) : 0;
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
@@ -80,6 +93,7 @@ void replay_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint
   }
   executed_writes::entry w;
   w.bits = bits;
+  w.ref = event_ref{x.current_id(), static_cast<std::int32_t>(x.steps())};
   executed_writes::on_write(x.current(), w, mo, nullptr);
   l.writes.push_back(w);
   co.insert(co.begin() + static_cast<std::ptrdiff_t>(before) + 1, l.writes.size() - 1);

@@ -54,6 +54,8 @@ class replay_engine final : public chooser, public engine_hooks {
   bool in_tail() const noexcept { return random_tail_ && pos_ >= c_.size(); }
   int tail_pick(int n);
   std::size_t read_index(execution& x, loc_key key, executed_writes::loc_entry& l);
+  void note_read_from(execution& x, const executed_writes::entry& w, std::size_t index,
+                      const std::vector<std::size_t>& co);
   model model_;
   std::vector<std::uint16_t> c_;
   std::size_t pos_ = 0;
