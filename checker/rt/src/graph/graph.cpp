@@ -144,6 +144,29 @@ void exec_graph::restrict_to(const view& v) {
 
 void exec_graph::cut_to_stamp(std::uint32_t s) { restrict_to(stamp_view(s)); }
 
+// The spawn that created thread tid: the parent's spawn event naming it. Cached per thread
+// (the graph changes under it only by appending and cutting, so a cached entry is checked
+// before it is used and searched again when it no longer fits).
+event_ref exec_graph::spawn_of(int tid) const {
+  const auto t = static_cast<std::size_t>(tid);
+  if (t < spawn_cache_.size()) {
+    const event_ref c = spawn_cache_[t];
+    if (!c.is_init() && static_cast<std::size_t>(c.tid) < threads.size() &&
+        static_cast<std::size_t>(c.idx) < threads[static_cast<std::size_t>(c.tid)].size()) {
+      const event& e = at(c);
+      if (e.kind == ev_kind::spawn && e.aux == static_cast<std::uint32_t>(tid)) return c;
+    }
+  }
+  if (spawn_cache_.size() <= t) spawn_cache_.resize(t + 1);
+  for (std::size_t p = 0; p < threads.size(); ++p)
+    for (std::size_t k = 0; k < threads[p].size(); ++k)
+      if (threads[p][k].kind == ev_kind::spawn &&
+          threads[p][k].aux == static_cast<std::uint32_t>(tid))
+        return spawn_cache_[t] =
+                   event_ref{static_cast<std::int32_t>(p), static_cast<std::int32_t>(k)};
+  return event_ref{};
+}
+
 view exec_graph::prefix_of(event_ref e) const {
   view v(threads.size(), 0);
   std::vector<event_ref> todo{e};
@@ -160,12 +183,8 @@ view exec_graph::prefix_of(event_ref e) const {
       const event& ev = th[static_cast<std::size_t>(i)];
       if (ev.has_read()) todo.push_back(ev.rf);
       if (ev.kind == ev_kind::start && x.tid > 0) {
-        // The spawn that created this thread: the parent's spawn event naming this tid.
-        for (std::size_t p = 0; p < threads.size(); ++p)
-          for (std::size_t k = 0; k < threads[p].size(); ++k)
-            if (threads[p][k].kind == ev_kind::spawn &&
-                threads[p][k].aux == static_cast<std::uint32_t>(x.tid))
-              todo.push_back(event_ref{static_cast<std::int32_t>(p), static_cast<std::int32_t>(k)});
+        const event_ref sp = spawn_of(x.tid);
+        if (!sp.is_init()) todo.push_back(sp);
       }
       if (ev.kind == ev_kind::join) {
         const auto& child = threads[ev.aux];

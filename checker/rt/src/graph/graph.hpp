@@ -132,6 +132,7 @@ class exec_graph {
   void restrict_to(const view& v);
   // The porf-prefix of e (e included): po, rf, spawn->start, finish->join predecessors.
   view prefix_of(event_ref e) const;
+  event_ref spawn_of(int tid) const;       // the spawn of thread tid (init if none)
   view stamp_view(std::uint32_t s) const;  // events with stamp <= s
   static bool contains(const view& v, event_ref e) noexcept {
     return e.is_init() || (static_cast<std::size_t>(e.tid) < v.size() &&
@@ -139,6 +140,9 @@ class exec_graph {
   }
   event_ref last_added() const noexcept;  // the event with the largest stamp
   std::string describe() const;           // debugging
+
+ private:
+  mutable std::vector<event_ref> spawn_cache_;  // spawn_of, per thread
 };
 
 }  // namespace lockstep::rt::graph

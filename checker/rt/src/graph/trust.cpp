@@ -398,7 +398,16 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
   all.insert(all.end(), l.co.begin(), l.co.end());
   std::vector<event_ref> out;
   const event_ref saved = e.rf;
-  for (std::size_t i = 0; i < all.size(); ++i) {
+  // Under SC a read cannot read a write that a write in its porf-prefix follows in co (the
+  // fr edge to that write would close a cycle with porf): those are not even checked.
+  std::size_t first = 0;
+  if (model_ == model::sc)
+    for (std::size_t i = all.size(); i-- > 1;)
+      if (!(all[i] == r) && exec_graph::contains(before, all[i])) {
+        first = i;
+        break;
+      }
+  for (std::size_t i = first; i < all.size(); ++i) {
     const event_ref w = all[i];
     const std::uint64_t v = G.value_of(w, e.loc);
     const bool writes = exec_graph::writes_after(e, v);
