@@ -269,3 +269,27 @@ LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
                   std::string::npos)
       << r.report;
 }
+
+// compare_exchange_weak outside a retry loop: a spurious failure is treated as "somebody
+// else got there first" — caught (both engines explore the spurious failure); the loop
+// that retries passes.
+namespace {
+template <bool kRetry>
+void claim_once() {
+  P::atomic<bool> claimed{false};
+  bool expected = false;
+  bool mine = claimed.compare_exchange_weak(expected, true);
+  if constexpr (kRetry)
+    while (!mine && !expected) mine = claimed.compare_exchange_weak(expected, true);
+  LOCKSTEP_ASSERT(mine) << "nobody else claims it, yet the claim failed";
+}
+}  // namespace
+
+LOCKSTEP_TEST(graph_weak_cas_without_retry_is_caught, {.expect = failure_kind::assertion}) {
+  claim_once<false>();
+}
+LOCKSTEP_TEST(graph_weak_cas_with_retry_passes) { claim_once<true>(); }
+LOCKSTEP_TEST(dpor_weak_cas_without_retry_is_caught,
+              {.expect = failure_kind::assertion, .engine = engine::dpor}) {
+  claim_once<false>();
+}

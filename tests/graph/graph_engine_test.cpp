@@ -416,3 +416,46 @@ LOCKSTEP_UNIT_TEST(graph_future_timed_wait_vs_sleeping_task) {
       mm::sequential, oracle::dpor, false, 1);
   LOCKSTEP_ASSERT(r.outcomes.count("timeout early 5") == 1) << join(r.outcomes);
 }
+
+// compare_exchange_weak may fail spuriously where it would succeed (budget 1): the graph
+// engine explores that variant exactly as the full search does, and no graph twice.
+LOCKSTEP_UNIT_TEST(graph_weak_cas_spurious_failure) {
+  auto once = [](std::string& out) {
+    P::atomic<int> x{0};
+    int seen = -1;
+    bool ok = false;
+    P::thread t([&] { x.store(1); });
+    int e = 0;
+    ok = x.compare_exchange_weak(e, 2);
+    seen = e;
+    t.join();
+    out = std::string(ok ? "ok" : "fail") + std::to_string(seen) + std::to_string(x.load());
+  };
+  for (auto m : {mm::sequential, mm::c11}) {
+    auto r = cross_check("weak cas once, spurious 1", once, m, oracle::full_search, false, 1);
+    LOCKSTEP_ASSERT(r.outcomes.count("fail01") == 1) << "spurious failure not explored";
+    LOCKSTEP_ASSERT(r.outcomes.count("ok01") == 1 && r.outcomes.count("fail11") == 1)
+        << join(r.outcomes);
+  }
+  // Without a budget it behaves like the strong form.
+  auto strong =
+      cross_check("weak cas once, spurious 0", once, mm::sequential, oracle::full_search, false, 0);
+  LOCKSTEP_ASSERT(strong.outcomes.count("fail01") == 0) << join(strong.outcomes);
+  // In a retry loop the spurious failure is retried: the outcomes are the strong ones.
+  auto loop = cross_check(
+      "weak cas loop, spurious 1",
+      [](std::string& out) {
+        P::atomic<int> x{0};
+        auto inc = [&] {
+          int e = x.load();
+          while (!x.compare_exchange_weak(e, e + 1)) {
+          }
+        };
+        P::thread t(inc);
+        inc();
+        t.join();
+        out = std::to_string(x.load());
+      },
+      mm::c11, oracle::full_search, false, 1);
+  LOCKSTEP_ASSERT(loop.outcomes == std::set<std::string>{"2"}) << join(loop.outcomes);
+}

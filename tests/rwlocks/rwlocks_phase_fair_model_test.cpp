@@ -106,8 +106,7 @@ LOCKSTEP_TEST(rwlocks_phase_fair_publishes_c11,
 LOCKSTEP_TEST(rwlocks_phase_fair_try_lock_excludes, {.preemption_bound = 2}) {
   rw_try_exclusion<PhaseFair>();
 }
-LOCKSTEP_TEST(rwlocks_phase_fair_try_lock_excludes_c11,
-              {.preemption_bound = 2, .memory = lockstep::memory_model::c11}) {
+LOCKSTEP_TEST(rwlocks_phase_fair_try_lock_excludes_c11, {.memory = lockstep::memory_model::c11}) {
   rw_try_exclusion<PhaseFair>();
 }
 LOCKSTEP_UNIT_TEST(rwlocks_phase_fair_readers_overlap) {

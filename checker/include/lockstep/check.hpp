@@ -59,7 +59,9 @@ struct model_test_options {
   std::uint64_t iterations = 2'000;          // random: executions
   std::uint64_t seed = 1;                    // random: seed
   std::uint64_t max_steps = 2'000;           // per-execution step bound (livelock beyond)
-  int spurious_wakeups = 1;                  // per-execution budget of spurious cv wake-ups
+  // Per-execution budget of spurious events: cv (and atomic wait) wake-ups without a notify,
+  // and compare_exchange_weak failures where the value matched.
+  int spurious_wakeups = 1;
   // Exhaustive mode explores every schedule with at most this many preemptions (a switch
   // away from a thread that could have continued); < 0: all schedules. CHESS's experience:
   // almost all concurrency bugs need at most 2. Random mode is never bounded.

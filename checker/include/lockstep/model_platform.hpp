@@ -16,7 +16,10 @@
 //   * yield() and spin_pause() deprioritise the calling thread until another thread has run,
 //     so spin loops terminate under the (fair) schedules the checker explores. Spin loops in
 //     primitives must call one of them.
-//   * compare_exchange_weak never fails spuriously (it behaves like the strong form).
+//   * compare_exchange_weak may fail spuriously when the value equals the expected one (it
+//     then only reads, as a failed CAS does): explored as a choice within the execution's
+//     budget of spurious events (model_test_options::spurious_wakeups, shared with cv
+//     wake-ups), by both engines. A weak CAS outside a retry loop is a bug the checker finds.
 //   * atomic<T>::wait/notify_one/notify_all are a modelled futex (see atomic<T>::wait):
 //     a notify with no registered waiter is lost; waits may return spuriously (budgeted).
 #pragma once
@@ -182,6 +185,26 @@ struct model_platform {
     bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                  std::memory_order failure,
                                  source_loc loc = source_loc::current()) {
+      return cas(expected, desired, success, failure, loc, false);
+    }
+    bool compare_exchange_strong(T& expected, T desired,
+                                 std::memory_order mo = std::memory_order_seq_cst,
+                                 source_loc loc = source_loc::current()) {
+      return cas(expected, desired, mo, failure_order(mo), loc, false);
+    }
+    bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
+                               std::memory_order failure, source_loc loc = source_loc::current()) {
+      return cas(expected, desired, success, failure, loc, true);
+    }
+    bool compare_exchange_weak(T& expected, T desired,
+                               std::memory_order mo = std::memory_order_seq_cst,
+                               source_loc loc = source_loc::current()) {
+      return cas(expected, desired, mo, failure_order(mo), loc, true);
+    }
+
+   private:
+    bool cas(T& expected, T desired, std::memory_order success, std::memory_order failure,
+             source_loc loc, bool weak) {
       {
         rt::point_desc d{rt::op::atomic_cas, this, loc};
         d.expected = to_bits(expected);
@@ -194,21 +217,26 @@ struct model_platform {
         r.mo = success;
         r.mo_fail = failure;
         r.expected = to_bits(expected);
+        r.weak = weak;
         r.apply = [](const void* d, std::uint64_t, int) {
           return *static_cast<const std::uint64_t*>(d);
         };
         const std::uint64_t want = to_bits(desired);
         r.ctx = &want;
         const rt::rmw_result res = rt::graph_rmw(*this, to_bits(v_), false, r, loc);
-        if (!res.wrote) expected = from_bits(res.old);
         if (rt::tracing())
           rt::trace_note(res.wrote ? "success, now " + rt::value_text(desired)
-                                   : "failed, saw " + rt::value_text(from_bits(res.old)));
+                         : res.old == r.expected
+                             ? "failed spuriously, saw " + rt::value_text(from_bits(res.old))
+                             : "failed, saw " + rt::value_text(from_bits(res.old)));
+        if (!res.wrote) expected = from_bits(res.old);
         return res.wrote;
       }
       // Under the C++11 model the CAS compares against the latest store in modification
       // order (a failed CAS could also read an older one; that behaviour is not explored).
-      if (std::memcmp(&v_, &expected, sizeof(T)) == 0) {
+      const bool equal = std::memcmp(&v_, &expected, sizeof(T)) == 0;
+      const bool spurious = equal && weak && rt::weak_cas_fails_spuriously();
+      if (equal && !spurious) {
         if (weak_) {
           rt::weak_store_op(w_, id(), to_bits(desired), success, true);
         } else {
@@ -229,24 +257,13 @@ struct model_platform {
       }
       rt::step_read_only();
       expected = v_;
-      if (rt::tracing()) rt::trace_note("failed, saw " + rt::value_text(v_));
+      if (rt::tracing())
+        rt::trace_note((spurious ? "failed spuriously, saw " : "failed, saw ") +
+                       rt::value_text(v_));
       return false;
     }
-    bool compare_exchange_strong(T& expected, T desired,
-                                 std::memory_order mo = std::memory_order_seq_cst,
-                                 source_loc loc = source_loc::current()) {
-      return compare_exchange_strong(expected, desired, mo, failure_order(mo), loc);
-    }
-    bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
-                               std::memory_order failure, source_loc loc = source_loc::current()) {
-      return compare_exchange_strong(expected, desired, success, failure, loc);
-    }
-    bool compare_exchange_weak(T& expected, T desired,
-                               std::memory_order mo = std::memory_order_seq_cst,
-                               source_loc loc = source_loc::current()) {
-      return compare_exchange_strong(expected, desired, mo, failure_order(mo), loc);
-    }
 
+   public:
     T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst,
                 source_loc loc = source_loc::current()) requires(std::is_integral_v<T> ||
                                                                  std::is_pointer_v<T>) {

@@ -181,6 +181,9 @@ class execution {
   }
   graph::engine_hooks* graph() const noexcept { return graph_; }
   int thread_count() const noexcept { return nthreads_; }
+  // The interleaving engines' budget of spurious events (cv wake-ups, weak CAS failures).
+  bool spurious_left() const noexcept { return spurious_left_ > 0; }
+  void spend_spurious() noexcept { --spurious_left_; }
   void record_choice(std::uint16_t c) { choices_.push_back(c); }
   // The graph engine met an operation it does not model (called from the scheduler: records
   // the failure; the step loop stops).

@@ -155,6 +155,13 @@ void release_to(object& o) noexcept {
 void acquire_from(object& o) noexcept { execution::active()->current().clock.join(o.sync()); }
 
 int choose(int n, const char* what) { return exec("choose").choose(n, what); }
+bool weak_cas_fails_spuriously() {
+  execution& e = exec("compare_exchange_weak");
+  if (!e.spurious_left() || e.choose(2, "spurious failure of compare_exchange_weak") == 0)
+    return false;
+  e.spend_spurious();
+  return true;
+}
 void assume_failed(source_loc) { exec("assume").park_current(); }
 
 int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {

@@ -131,7 +131,7 @@ void replay_report(const test_info& t, const rt::execution_config& cfg, const rt
     // The graph engine's token: schedule plus (C++11 model) reads-from and co choices.
     c.weak_memory = false;
     rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
-                                tok.choices);
+                                tok.choices, tok.spurious);
     rerun = run_one(t, c, ch);
     return;
   }
@@ -221,7 +221,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     auto run_tail = [&](std::uint64_t seed) {
       if (graph_token) {
         rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
-                                    r.choices, seed);
+                                    r.choices, cfg.spurious_wakeups, seed);
         return run_one(t, c, ch).fail.kind;
       }
       rt::replay_chooser ch(r.choices, seed);

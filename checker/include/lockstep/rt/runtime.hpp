@@ -202,6 +202,9 @@ void weak_yield() noexcept;
 // order (a futex compares the word in memory), with `mo`'s acquire semantics.
 std::uint64_t weak_load_latest(weak_location& l, std::uint32_t loc_id, std::memory_order mo);
 int choose(int n, const char* what);  // a data choice (also declared in model_sync.hpp)
+// compare_exchange_weak under the interleaving engines, when the value equals the expected
+// one: true if it fails spuriously — a choice while the budget of spurious events lasts.
+bool weak_cas_fails_spuriously();
 
 // ---------------------------------------------------------------- the graph engine
 // When an execution is explored by the graph engine (checker/rt/src/graph/), the values of
@@ -239,6 +242,9 @@ struct rmw_request {
   // Choice 1 is a spurious wake-up (a timed wait that leaves without its notify before the
   // deadline): explored only within the execution's budget.
   bool choice_is_spurious = false;
+  // cas: compare_exchange_weak, which may fail although the value equals `expected` (a
+  // spurious failure: it only reads), within the execution's budget of spurious events.
+  bool weak = false;
   std::uint64_t (*apply)(const void* ctx, std::uint64_t old, int k) = nullptr;  // the value written
   const void* ctx = nullptr;
 };

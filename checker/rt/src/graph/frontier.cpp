@@ -60,7 +60,8 @@ std::string trust_engine::save_frontier() const {
       for (const event& e : th) {
         const unsigned flags = (e.rmw_write ? 1u : 0u) | (e.step_start ? 2u : 0u) |
                                (e.spurious_ok ? 4u : 0u) | (e.spurious_choice ? 8u : 0u) |
-                               (e.revisitable ? 16u : 0u) | (e.added_max ? 32u : 0u);
+                               (e.revisitable ? 16u : 0u) | (e.added_max ? 32u : 0u) |
+                               (e.weak_cas ? 64u : 0u) | (e.spurious_fail ? 128u : 0u);
         os << static_cast<int>(e.kind) << ' ' << static_cast<int>(e.rmw) << ' '
            << static_cast<int>(e.mo) << ' ' << static_cast<int>(e.mo_fail) << ' ' << flags << ' '
            << e.loc << ' ' << e.stamp << ' ' << e.aux;
@@ -126,6 +127,8 @@ bool trust_engine::load_frontier(const std::string& text) {
         e.spurious_choice = flags & 8u;
         e.revisitable = flags & 16u;
         e.added_max = flags & 32u;
+        e.weak_cas = flags & 64u;
+        e.spurious_fail = flags & 128u;
         e.guard = guard_at(guard);
         e.file = file_at(file);
       }

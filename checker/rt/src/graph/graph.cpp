@@ -35,7 +35,7 @@ bool exec_graph::writes_after(const event& e, std::uint64_t v) noexcept {
     case rmw_kind::always:
       return true;
     case rmw_kind::cas:
-      return v == e.expected;
+      return v == e.expected && !e.spurious_fail;
     case rmw_kind::await:
       return e.spurious_ok || e.guard(v, e.expected);
     case rmw_kind::attempt:
@@ -53,12 +53,16 @@ int exec_graph::spurious_wakeups(event_ref but) const {
       if (me == but) continue;
       if (e.spurious_ok && e.has_read() && !e.guard(value_of(e.rf, e.loc), e.expected)) ++n;
       if (e.spurious_choice && e.aux == 1) ++n;
+      if (e.spurious_fail) ++n;
     }
   return n;
 }
 
 bool exec_graph::may_read(const event& e, std::uint64_t v, bool backward) noexcept {
   if (e.rmw == rmw_kind::always) return !e.guard || e.guard(v, e.expected);
+  // A spurious failure exists only where the CAS would have succeeded (elsewhere it is the
+  // ordinary failure, explored without the flag).
+  if (e.spurious_fail) return v == e.expected;
   if (e.rmw == rmw_kind::await) return backward || e.spurious_ok || e.guard(v, e.expected);
   return true;
 }

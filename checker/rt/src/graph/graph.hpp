@@ -59,6 +59,8 @@ struct event {
   bool step_start = false;       // the first event of a step of its thread (a step is atomic)
   bool spurious_ok = false;      // an await that may wake spuriously (reads anything, writes)
   bool spurious_choice = false;  // RMW write: aux 1 is a spurious wake-up
+  bool weak_cas = false;         // compare_exchange_weak: may fail spuriously on a match
+  bool spurious_fail = false;    // ... and does: it reads the expected value, writes nothing
   bool revisitable = true;       // a later write may still change what this read reads
   bool added_max = true;         // read: read the co-latest write when added; write: placed last;
                                  // choice: value 0

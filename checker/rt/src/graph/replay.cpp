@@ -64,6 +64,10 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   rmw_result res;
   res.old = l.writes[from].bits;
   res.wrote = rmw_writes(op, res.old);
+  // A weak CAS that could succeed: the token says whether it failed spuriously.
+  if (op.weak && op.kind == rmw_kind::cas && spurious_ > 0 && res.old == op.expected &&
+      next_choice(2) == 1)
+    res.wrote = false;
   if (!sync_object)
     executed_writes::on_read(x.current(), l.writes[from], res.wrote ? op.mo : op.mo_fail);
   if (!res.wrote) return res;

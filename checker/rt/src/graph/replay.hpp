@@ -18,12 +18,18 @@ namespace lockstep::rt::graph {
 
 class replay_engine final : public chooser, public engine_hooks {
  public:
-  replay_engine(model m, std::vector<std::uint16_t> choices) : model_(m), c_(std::move(choices)) {}
+  // spurious: the token's budget of spurious events (whether a weak CAS's outcome is a choice).
+  replay_engine(model m, std::vector<std::uint16_t> choices, int spurious)
+      : model_(m), c_(std::move(choices)), spurious_(spurious) {}
   // Goes on where the token ends instead of calling that an error (the escape probe of
   // checker/rt/src/liveness.hpp): random scheduling and lockstep::choose values, every read
   // of the co-latest write and every store co-last — consistent under both models.
-  replay_engine(model m, std::vector<std::uint16_t> choices, std::uint64_t tail_seed)
-      : model_(m), c_(std::move(choices)), tail_(tail_seed | 1), random_tail_(true) {}
+  replay_engine(model m, std::vector<std::uint16_t> choices, int spurious, std::uint64_t tail_seed)
+      : model_(m),
+        c_(std::move(choices)),
+        spurious_(spurious),
+        tail_(tail_seed | 1),
+        random_tail_(true) {}
 
   int pick(int n) override { return next_choice(n); }
   bool per_step() const noexcept override { return true; }
@@ -59,6 +65,7 @@ class replay_engine final : public chooser, public engine_hooks {
   model model_;
   std::vector<std::uint16_t> c_;
   std::size_t pos_ = 0;
+  int spurious_ = 0;
   std::uint64_t tail_ = 0;  // splitmix64 state of the random tail
   bool random_tail_ = false;
   executed_writes writes_;

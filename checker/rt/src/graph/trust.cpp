@@ -389,14 +389,14 @@ bool trust_engine::allowed_after_yield(event_ref r, event_ref w) const {
   return true;
 }
 
-std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) {
+std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   exec_graph& G = g();
   event& e = G.at(r);
   const location l = *G.find_loc(e.loc);  // copy: the loop changes nothing in it
   const view before = G.prefix_of(r);
   std::vector<event_ref> all{event_ref{}};
   all.insert(all.end(), l.co.begin(), l.co.end());
-  std::vector<event_ref> out;
+  std::vector<rf_choice> out;
   const event_ref saved = e.rf;
   // Under SC a read cannot read a write that a write in its porf-prefix follows in co (the
   // fr edge to that write would close a cycle with porf): those are not even checked.
@@ -410,6 +410,19 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
   for (std::size_t i = first; i < all.size(); ++i) {
     const event_ref w = all[i];
     const std::uint64_t v = G.value_of(w, e.loc);
+    // A weak CAS that would succeed may also fail spuriously (only reading), within the
+    // budget: that variant is a candidate of its own.
+    if (e.weak_cas && v == e.expected && G.spurious_wakeups(r) < spurious_budget_) {
+      bool executed = !replay_pending();
+      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
+      const bool latest = i + 1 == all.size();
+      if (executed && (latest || allowed_after_yield(r, w))) {
+        e.rf = w;
+        e.spurious_fail = true;
+        if (consistent(G, model_, {.atomicity = false})) out.push_back({w, true});
+        e.spurious_fail = false;
+      }
+    }
     const bool writes = exec_graph::writes_after(e, v);
     if (!exec_graph::may_read(e, v, false)) continue;  // an await waits rather than read that
     if (e.spurious_ok && !e.guard(v, e.expected) && G.spurious_wakeups(r) >= spurious_budget_)
@@ -441,7 +454,7 @@ std::vector<event_ref> trust_engine::rf_candidates(event_ref r, std::uint64_t*) 
       if (!executed) continue;
     }
     e.rf = w;
-    if (consistent(G, model_, {.atomicity = false})) out.push_back(w);
+    if (consistent(G, model_, {.atomicity = false})) out.push_back({w, false});
   }
   G.at(r).rf = saved;
   return out;
@@ -469,24 +482,27 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
     e.guard = op.guard;
     e.spurious_ok = op.spurious && spurious_budget_ > 0;
+    e.weak_cas = op.weak && op.kind == rmw_kind::cas && spurious_budget_ > 0;
     e.loc = k;
     e.file = at.file;
     e.line = at.line;
     r = add(tid, e);
     if (!moot_ && !showing_livelock_) {
-      std::vector<event_ref> cands = rf_candidates(r);
+      std::vector<rf_choice> cands = rf_candidates(r);
       const event_ref max = G.co_max(*G.find_loc(k));
       // No consistent choice: the graph was cut inside a step of this thread that cannot be
       // completed atomically (another thread's pending event sits between its halves). No
       // execution of the program has this graph: drop it.
       if (cands.empty()) moot_ = true;
-      event_ref pick = cands.empty() ? max : cands.back();
-      for (event_ref w : cands)
-        if (w == max) pick = max;
-      set_rf(r, pick);
-      G.at(r).added_max = pick == max;
-      for (event_ref w : cands)
-        if (!(w == pick)) push(item{item_kind::read_rf, G.at(r).stamp, r, w, 0, {}});
+      rf_choice pick = cands.empty() ? rf_choice{max, false} : cands.back();
+      for (const rf_choice& c : cands)
+        if (c.w == max && !c.spurious) pick = c;
+      set_rf(r, pick.w);
+      G.at(r).spurious_fail = pick.spurious;
+      G.at(r).added_max = pick.w == max && !pick.spurious;
+      for (const rf_choice& c : cands)
+        if (!(c.w == pick.w && c.spurious == pick.spurious))
+          push(item{item_kind::read_rf, G.at(r).stamp, r, c.w, c.spurious ? 1u : 0u, {}});
     } else {
       set_rf(r, G.co_max(*G.find_loc(k)));
     }
@@ -496,9 +512,11 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
   // The value as written in this execution (the graph's copy may come from an earlier one:
   // pointers to objects of that execution, say).
   res.old = executed_value(e.rf, k);
-  res.wrote = rmw_writes(op, res.old);
-  // The read side: hb and the token.
+  res.wrote = rmw_writes(op, res.old) && !e.spurious_fail;
+  // The read side: hb and the token (a weak CAS that could succeed: whether it failed).
   record_rf(x, r);
+  if (e.weak_cas && res.old == e.expected)
+    x.record_choice(static_cast<std::uint16_t>(e.spurious_fail ? 1 : 0));
   if (!sync_object) {
     const auto& lw = writes_.of(k, init).writes;
     for (const auto& w : lw)
@@ -648,7 +666,9 @@ void trust_engine::calc_revisits(event_ref w) {
       const event& er = G.at(r);
       if (!er.has_read() || er.loc != ew.loc || !er.revisitable || exec_graph::contains(before, r))
         continue;
-      if (!exec_graph::may_read(er, ew.bits, true)) continue;
+      event plain = er;  // what it may read as a read (a spurious failure is a variant)
+      plain.spurious_fail = false;
+      if (!exec_graph::may_read(plain, ew.bits, true)) continue;
       if (er.spurious_ok && !er.guard(ew.bits, er.expected) &&
           G.spurious_wakeups(r) >= spurious_budget_)
         continue;  // it would wake spuriously, and none is left
@@ -660,8 +680,33 @@ void trust_engine::calc_revisits(event_ref w) {
   for (event_ref r : reads) {
     view keep = join_views(G.stamp_view(G.at(r).stamp), before);
     if (!is_maximal(r, w, keep)) continue;
+    const event& er = G.at(r);
+    // A weak CAS that would succeed on w may also fail spuriously (budget counted over the
+    // events kept).
+    if (er.weak_cas && ew.bits == er.expected && spurious_in(G, keep, r) < spurious_budget_)
+      push(item{item_kind::backward, ew.stamp, r, w, 1, keep});
     push(item{item_kind::backward, ew.stamp, r, w, 0, std::move(keep)});
   }
+}
+
+// Spurious events (wake-ups, weak CAS failures) among the events of `keep`, but `but`.
+int trust_engine::spurious_in(const exec_graph& G, const view& keep, event_ref but) const {
+  int n = 0;
+  for (int t = 0; t < G.nthreads(); ++t) {
+    const auto& th = G.threads[static_cast<std::size_t>(t)];
+    const std::int32_t len =
+        static_cast<std::size_t>(t) < keep.size()
+            ? std::min(keep[static_cast<std::size_t>(t)], static_cast<std::int32_t>(th.size()))
+            : 0;
+    for (std::int32_t k = 0; k < len; ++k) {
+      const event& e = th[static_cast<std::size_t>(k)];
+      if (event_ref{t, k} == but) continue;
+      if (e.spurious_ok && e.has_read() && !e.guard(G.value_of(e.rf, e.loc), e.expected)) ++n;
+      if (e.spurious_choice && e.aux == 1) ++n;
+      if (e.spurious_fail) ++n;
+    }
+  }
+  return n;
 }
 
 // TruSt's maximality condition for Revisit(G, r, w): every deleted event and r itself were
@@ -768,6 +813,7 @@ bool trust_engine::apply(item& it) {
     case item_kind::read_rf: {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).rf = it.w;
+      G.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       G.at(it.e).added_max = false;
       return consistent(G, model_);
     }
@@ -798,6 +844,7 @@ bool trust_engine::apply(item& it) {
       copy.restrict_to(it.keep);
       const view pre = copy.prefix_of(it.w);
       copy.at(it.e).rf = it.w;
+      copy.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       const event& er = copy.at(it.e);
       copy.at(it.e).added_max = it.w == copy.co_max(*copy.find_loc(er.loc));
       for (int t = 0; t < copy.nthreads(); ++t)
@@ -841,6 +888,7 @@ std::string trust_engine::signature() const {
       if (e.has_read())
         s += e.rf.is_init() ? std::string("i")
                             : std::to_string(e.rf.tid) + "." + std::to_string(e.rf.idx);
+      if (e.spurious_fail) s += "s";
       if (e.kind == ev_kind::choice || (e.rmw_write && e.aux != 0))
         s += std::to_string(e.kind == ev_kind::choice ? e.bits : e.aux);
       s += ",";

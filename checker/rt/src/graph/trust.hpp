@@ -106,7 +106,8 @@ class trust_engine final : public chooser, public engine_hooks {
     std::uint32_t stamp;  // the stamp the state's graph is cut to first
     event_ref e;          // the event changed (read, write, choice; backward: the read)
     event_ref w;          // read_rf/backward: the write to read from
-    std::uint32_t value;  // write_co: co position (1 = right after the initial write); choice
+    std::uint32_t value;  // write_co: co position (1 = right after the initial write); choice;
+                          // read_rf/backward: 1 = a weak CAS's spurious failure
     view keep;            // backward: the events kept
   };
   struct state {
@@ -124,7 +125,13 @@ class trust_engine final : public chooser, public engine_hooks {
   void add_write_alternatives(event_ref w);
   void calc_revisits(event_ref w);
   bool is_maximal(event_ref r, event_ref w, const view& keep) const;
-  std::vector<event_ref> rf_candidates(event_ref r, std::uint64_t* filtered_out = nullptr);
+  // The writes a new read may read (a weak CAS that would succeed: also failing spuriously).
+  struct rf_choice {
+    event_ref w;
+    bool spurious;
+  };
+  std::vector<rf_choice> rf_candidates(event_ref r);
+  int spurious_in(const exec_graph& G, const view& keep, event_ref but) const;
   bool allowed_after_yield(event_ref r, event_ref w) const;
   void set_rf(event_ref r, event_ref w);
   bool apply(item& it);
