@@ -17,6 +17,7 @@
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
+#include "structured_trace.hpp"
 #include "token.hpp"
 
 namespace lockstep {
@@ -419,6 +420,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     row.token = rt::encode(tok);
     one_result rerun;
     replay_report(t, cfg, tok, rerun);
+    row.failure = rt::structured_failure(found.fail);
+    row.trace = rt::structured_trace(rerun.trace);
     bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
     report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
              format_trace(rerun.trace, 60);
@@ -535,6 +538,8 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
     one_result r;
     replay_report(t, cfg, tok, r);
     std::cout << "replaying " << rc.replay_token << "\n" << format_trace(r.trace, ~std::size_t{0});
+    row.failure = rt::structured_failure(r.fail);
+    row.trace = rt::structured_trace(r.trace);
     if (r.fail.kind == failure_kind::none) {
       std::cout << "outcome: the execution passed\n";
       row.passed = opts.expect == failure_kind::none;

@@ -73,6 +73,29 @@ struct run_config {
   bool progress = true;  // progress line on stderr for long runs
 };
 
+// A failure as the machine-readable reports show it (--json): what, where, which thread.
+struct failure_report {
+  std::string kind;     // failure_kind as text ("assertion", "deadlock", ...); empty: none
+  std::string message;  // the failure's own message
+  int thread = -1;      // simulated thread that failed; -1: none (e.g. a deadlock)
+  std::string file;     // source location (shortened as by to_string); empty: unknown
+  int line = 0;
+};
+
+// One step of a failing execution's trace, for the machine-readable reports (--json).
+struct trace_step {
+  std::uint64_t step = 0;
+  int thread = 0;
+  std::string op;           // the visible operation ("lock", "atomic load", "spawn", ...)
+  std::string object;       // the object it acts on ("mutex#0"); empty: none
+  std::string object_file;  // where that object was created; empty: unknown
+  int object_line = 0;
+  std::string wake;  // how a wait ended, when not by a notify: "timeout" or "spurious"
+  std::string note;  // what the step saw or did (value read, store chosen, ...)
+  std::string file;  // the user's source line of the step; empty: unknown
+  int line = 0;
+};
+
 // One row of the summary table: a test in one mode.
 struct run_row {
   std::string mode;  // "unit", "exhaustive", "random", "replay", ...
@@ -85,7 +108,9 @@ struct run_row {
   std::uint64_t duplicates = 0;  // graph engine with check_optimality: graphs seen twice
   double seconds = 0;
   bool skipped = false;
-  bool notice = false;  // the detail matters also when the row passed (printed always)
+  bool notice = false;            // the detail matters also when the row passed (printed always)
+  failure_report failure;         // the reported execution's failure, if any
+  std::vector<trace_step> trace;  // the reported execution, step by step (its replay)
 };
 
 struct test_outcome {
