@@ -14,3 +14,20 @@ LOCKSTEP_TEST(lost_update_fails) {
   b.join();
   LOCKSTEP_ASSERT(n.load() == 2) << "lost update: n = " << n.load();
 }
+
+// Correct, but its unbounded search (4 threads) does not fit in max_executions; a small
+// preemption bound does (tests/checker/incomplete_output.cmake).
+LOCKSTEP_TEST(four_threads_over_the_cap, {.random = false, .max_executions = 2'000}) {
+  P::atomic<int> n{0};
+  auto inc = [&] {
+    n.fetch_add(1);
+    n.fetch_add(1);
+    n.fetch_add(1);
+  };
+  P::thread a(inc), b(inc), c(inc), d(inc);
+  a.join();
+  b.join();
+  c.join();
+  d.join();
+  LOCKSTEP_ASSERT(n.load() == 12);
+}

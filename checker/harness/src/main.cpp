@@ -29,7 +29,8 @@ constexpr const char* kUsage =
     "  --frontier=FILE      exhaustive: save the unexplored frontier when the budget ends\n"
     "  --resume=FILE        exhaustive: continue a saved frontier\n"
     "  --iterations=N       executions in random mode\n"
-    "  --seed=N             seed for random mode\n"
+    "  --seed=N             seed for random mode (any unsigned 64-bit integer)\n"
+    "  --preemption-bound=K exhaustive mode: only schedules with at most K preemptions\n"
     "  --dpor=on|off        exhaustive mode with/without partial-order reduction\n"
     "  --engine=graph|dpor  exhaustive mode over execution graphs (one execution per graph)\n"
     "                       or over interleavings with DPOR (the test's choice by default)\n"
@@ -40,8 +41,17 @@ constexpr const char* kUsage =
     "  --json=FILE          also write the results as JSON to FILE (checker/REPORTS.md)\n"
     "  --junit=FILE         also write the results as JUnit XML to FILE (for CI)\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
-    "  --no-progress        no progress line on stderr\n"
-    "  --verbose            print every row's details, also for passing tests\n";
+    "  --no-progress        no progress line on stderr (by default one every 5 s on\n"
+    "                       long runs, with the estimated search size)\n"
+    "  --verbose            print every row's details, also for passing tests\n"
+    "environment:\n"
+    "  LOCKSTEP_SUMMARY_FILE=F   append one tab-separated line per row to F (ci/verify)\n"
+    "  LOCKSTEP_REPLAY=TOKEN     lin_property / scenario_property (lin_scenario.hpp):\n"
+    "                            replay a generated scenario's failing execution, traced\n"
+    "  LOCKSTEP_DEBUG_EXPLORE=1  print every explored execution's token on stderr\n"
+    "  LOCKSTEP_DEBUG_GRAPH=1    graph engine: print its exploration steps on stderr\n"
+    "exit status: 0 all passed, 1 a test failed, 2 bad usage, 3 fiber stack overflow,\n"
+    "             77 every test skipped, 124 --timeout\n";
 
 bool glob_match(const char* pat, const char* s) {
   if (*pat == '\0') return *s == '\0';
@@ -59,10 +69,14 @@ bool selected(const std::string& name, const std::string& filter, bool exact) {
   return false;
 }
 
+// Any unsigned 64-bit integer in decimal (tokens print seeds of up to 20 digits).
 bool parse_u64(const std::string& v, std::uint64_t& out) {
-  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 20)
     return false;
-  out = std::stoull(v);
+  errno = 0;
+  unsigned long long x = std::strtoull(v.c_str(), nullptr, 10);
+  if (errno == ERANGE) return false;
+  out = x;
   return true;
 }
 
@@ -158,6 +172,10 @@ int harness_main(int argc, char** argv) {
       if (!parse_u64(v, d) || d == 0 || d > 64)
         return bad("--pct-depth needs 1..64, not '" + v + "'");
       cfg.pct_depth = static_cast<int>(d);
+    } else if (val("preemption-bound", v)) {
+      std::uint64_t d = 0;
+      if (!parse_u64(v, d) || d > 64) return bad("--preemption-bound needs 0..64, not '" + v + "'");
+      cfg.preemption_bound = static_cast<int>(d);
     } else if (val("max-preemptions", v)) {
       std::uint64_t d = 0;
       if (!parse_u64(v, d) || d > 64) return bad("--max-preemptions needs 0..64, not '" + v + "'");
@@ -209,8 +227,9 @@ int harness_main(int argc, char** argv) {
       return bad("unknown argument '" + a + "'");
     }
   }
-  for (const auto& [flag, path] :
-       {std::pair<const char*, const std::string&>{"--json", json_path}, {"--junit", junit_path}}) {
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--json", json_path},
+                                   {"--junit", junit_path},
+                                   {"--frontier", cfg.frontier_path}}) {
     if (path.empty()) continue;
     if (std::string why = cannot_write(path); !why.empty()) {
       std::fprintf(stderr, "%s: %s: cannot write '%s': %s\n", argv[0], flag, path.c_str(),
@@ -251,6 +270,10 @@ int harness_main(int argc, char** argv) {
     test_outcome out;
     try {
       out = t.run(t, cfg);
+    } catch (const usage_error& e) {
+      std::cout.flush();
+      std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+      return 2;
     } catch (const test_skipped& e) {
       run_row r;
       r.mode = t.kind;

@@ -64,6 +64,7 @@ struct run_config {
   int strict_liveness = -1;             // -1 the test's choice, 1: every livelock fails
   int pct_depth = 3;                    // PCT: bug depth d (d - 1 priority change points)
   int max_preemptions = 3;              // icb: bounds 0, 1, ..., max_preemptions
+  int preemption_bound = -1;            // exhaustive mode: >= 0 replaces the test's own bound
   std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
   double budget_seconds = 0;            // per mode; 0: none
   std::string frontier_path;  // exhaustive: where to save the unexplored frontier when the
@@ -186,6 +187,15 @@ struct registrar {
 struct assertion_failure : std::exception {
   std::string message;
   explicit assertion_failure(std::string m) : message(std::move(m)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+};
+
+// Thrown by a test's runner when the command line asks for something it cannot do (a
+// malformed replay token, ...): the harness prints the message and exits with status 2, as
+// for any other bad usage.
+struct usage_error : std::exception {
+  std::string message;
+  explicit usage_error(std::string m) : message(std::move(m)) {}
   const char* what() const noexcept override { return message.c_str(); }
 };
 
