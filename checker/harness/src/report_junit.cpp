@@ -9,9 +9,11 @@
 namespace lockstep::detail {
 namespace {
 
-// Escapes text for XML 1.0 attributes and character data. Control characters other than
-// tab, newline and carriage return cannot appear in XML 1.0 at all: they become '?'.
-std::string xml(const std::string& s) {
+// Escapes text for XML 1.0 attributes (attr: line breaks and tabs as character references,
+// which attribute normalisation would otherwise turn into spaces) or character data.
+// Control characters other than tab, newline and carriage return cannot appear in XML 1.0
+// at all: they become '?'.
+std::string xml(const std::string& s, bool attr = true) {
   std::string o;
   o.reserve(s.size());
   for (char c : s) {
@@ -32,13 +34,13 @@ std::string xml(const std::string& s) {
         o += "&apos;";
         break;
       case '\n':
-        o += "&#10;";
+        o += attr ? "&#10;" : "\n";
         break;
       case '\r':
-        o += "&#13;";
+        o += attr ? "&#13;" : "\r";
         break;
       case '\t':
-        o += "&#9;";
+        o += attr ? "&#9;" : "\t";
         break;
       default:
         o += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
@@ -82,7 +84,7 @@ std::string junit_report(const run_report& r) {
       if (!row.token.empty()) message += "; replay: --replay=" + row.token;
       body += ">\n      <failure message=\"" + xml(message) + "\" type=\"" +
               xml(row.failure.kind.empty() ? row.verdict : row.failure.kind) + "\">" +
-              xml(row.detail) + "</failure>\n    </testcase>\n";
+              xml(row.detail, false) + "</failure>\n    </testcase>\n";
     }
   const std::string counts = "tests=\"" + std::to_string(cases) + "\" failures=\"" +
                              std::to_string(failures) + "\" errors=\"0\" skipped=\"" +
