@@ -119,8 +119,20 @@ struct mode_plan {
   strategy_kind kind;
 };
 
+// Why a replay chooser's token does not fit the execution it replayed (its schedule too short
+// or too long for it), or an empty string.
+template <class Replayer>
+std::string misfit_of(const Replayer& ch) {
+  if (!ch.error.empty()) return ch.error;
+  if (ch.unused() > 0)
+    return "the replay token has " + std::to_string(ch.unused()) +
+           " more schedule choices than the execution made (" + std::to_string(ch.used()) +
+           "): token from different code, or edited?";
+  return {};
+}
+
 // Re-runs the execution of `tok` with tracing on. Returns why the token does not fit the test
-// (its schedule is too short or too long for the execution), or an empty string.
+// (misfit_of), or an empty string.
 std::string replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
                           one_result& rerun) {
   rt::execution_config c = cfg;
@@ -136,16 +148,11 @@ std::string replay_report(const test_info& t, const rt::execution_config& cfg, c
     rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                 tok.choices);
     rerun = run_one(t, c, ch);
-    return {};
+    return misfit_of(ch);
   }
   rt::replay_chooser ch(tok.choices);
   rerun = run_one(t, c, ch);
-  if (!ch.error.empty()) return ch.error;
-  if (ch.unused() > 0)
-    return "the replay token has " + std::to_string(ch.unused()) +
-           " more schedule choices than the execution made (" + std::to_string(ch.used()) +
-           "): token from different code, or edited?";
-  return {};
+  return misfit_of(ch);
 }
 
 bool read_file(const std::string& path, std::string& out) {
