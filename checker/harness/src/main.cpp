@@ -1,5 +1,7 @@
-// The harness's command line: selects tests, runs them, prints the summary table.
+// The harness's command line: selects tests, runs them, prints the summary table on stdout and
+// writes the machine-readable reports asked for (--json, --junit: reports.hpp).
 #include <unistd.h>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <string>
 
 #include "lockstep/test.hpp"
+#include "reports.hpp"
 
 namespace lockstep {
 namespace {
@@ -26,7 +29,8 @@ constexpr const char* kUsage =
     "  --frontier=FILE      exhaustive: save the unexplored frontier when the budget ends\n"
     "  --resume=FILE        exhaustive: continue a saved frontier\n"
     "  --iterations=N       executions in random mode\n"
-    "  --seed=N             seed for random mode\n"
+    "  --seed=N             seed for random mode (any unsigned 64-bit integer)\n"
+    "  --preemption-bound=K exhaustive mode: only schedules with at most K preemptions\n"
     "  --dpor=on|off        exhaustive mode with/without partial-order reduction\n"
     "  --engine=graph|dpor  exhaustive mode over execution graphs (one execution per graph)\n"
     "                       or over interleavings with DPOR (the test's choice by default)\n"
@@ -34,10 +38,20 @@ constexpr const char* kUsage =
     "  --strict-liveness    report every livelock, also cycles a random scheduler leaves\n"
     "                       with probability 1 (default: those pass with a note)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
-    "  --json[=FILE]        write the results as JSON (to stdout, or FILE)\n"
+    "  --json=FILE          also write the results as JSON to FILE (checker/REPORTS.md)\n"
+    "  --junit=FILE         also write the results as JUnit XML to FILE (for CI)\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
-    "  --no-progress        no progress line on stderr\n"
-    "  --verbose            print every row's details, also for passing tests\n";
+    "  --no-progress        no progress line on stderr (by default one every 5 s on\n"
+    "                       long runs, with the estimated search size)\n"
+    "  --verbose            print every row's details, also for passing tests\n"
+    "environment:\n"
+    "  LOCKSTEP_SUMMARY_FILE=F   append one tab-separated line per row to F (ci/verify)\n"
+    "  LOCKSTEP_REPLAY=TOKEN     lin_property / scenario_property (lin_scenario.hpp):\n"
+    "                            replay a generated scenario's failing execution, traced\n"
+    "  LOCKSTEP_DEBUG_EXPLORE=1  print every explored execution's token on stderr\n"
+    "  LOCKSTEP_DEBUG_GRAPH=1    graph engine: print its exploration steps on stderr\n"
+    "exit status: 0 all passed, 1 a test failed, 2 bad usage, 3 fiber stack overflow,\n"
+    "             77 every test skipped, 124 --timeout\n";
 
 bool glob_match(const char* pat, const char* s) {
   if (*pat == '\0') return *s == '\0';
@@ -55,40 +69,33 @@ bool selected(const std::string& name, const std::string& filter, bool exact) {
   return false;
 }
 
+// Any unsigned 64-bit integer in decimal (tokens print seeds of up to 20 digits).
 bool parse_u64(const std::string& v, std::uint64_t& out) {
-  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 20)
     return false;
-  out = std::stoull(v);
+  errno = 0;
+  unsigned long long x = std::strtoull(v.c_str(), nullptr, 10);
+  if (errno == ERANGE) return false;
+  out = x;
   return true;
 }
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\t':
-        o += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o;
+// Whether `path` can be written, checked before the run so that a long run does not end with
+// nothing saved: opens it for appending (creating it if missing: then removes it again).
+std::string cannot_write(const std::string& path) {
+  const bool existed = access(path.c_str(), F_OK) == 0;
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) return std::strerror(errno);
+  std::fclose(f);
+  if (!existed) std::remove(path.c_str());
+  return {};
+}
+
+bool write_text(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  return std::fclose(f) == 0 && ok;
 }
 
 const char* volatile g_current_test = "";
@@ -106,8 +113,8 @@ void on_alarm(int) {
 
 int harness_main(int argc, char** argv) {
   run_config cfg;
-  std::string filter, json_path;
-  bool list = false, exact = false, json = false;
+  std::string filter, json_path, junit_path;
+  bool list = false, exact = false;
   std::uint64_t timeout = 1200;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -138,11 +145,13 @@ int harness_main(int argc, char** argv) {
     else if (a == "--help" || a == "-h") {
       std::printf(kUsage, argv[0]);
       return 0;
-    } else if (a == "--json")
-      json = true;
-    else if (val("json", v)) {
-      json = true;
+    } else if (a == "--json" || a == "--json=" || a == "--junit" || a == "--junit=") {
+      return bad(a.substr(0, a.find('=')) + " needs a file: " + a.substr(0, a.find('=')) +
+                 "=FILE (stdout carries only the human-readable table)");
+    } else if (val("json", v)) {
       json_path = v;
+    } else if (val("junit", v)) {
+      junit_path = v;
     } else if (val("filter", v))
       filter = v;
     else if (val("mode", v)) {
@@ -163,6 +172,10 @@ int harness_main(int argc, char** argv) {
       if (!parse_u64(v, d) || d == 0 || d > 64)
         return bad("--pct-depth needs 1..64, not '" + v + "'");
       cfg.pct_depth = static_cast<int>(d);
+    } else if (val("preemption-bound", v)) {
+      std::uint64_t d = 0;
+      if (!parse_u64(v, d) || d > 64) return bad("--preemption-bound needs 0..64, not '" + v + "'");
+      cfg.preemption_bound = static_cast<int>(d);
     } else if (val("max-preemptions", v)) {
       std::uint64_t d = 0;
       if (!parse_u64(v, d) || d > 64) return bad("--max-preemptions needs 0..64, not '" + v + "'");
@@ -214,6 +227,16 @@ int harness_main(int argc, char** argv) {
       return bad("unknown argument '" + a + "'");
     }
   }
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--json", json_path},
+                                   {"--junit", junit_path},
+                                   {"--frontier", cfg.frontier_path}}) {
+    if (path.empty()) continue;
+    if (std::string why = cannot_write(path); !why.empty()) {
+      std::fprintf(stderr, "%s: %s: cannot write '%s': %s\n", argv[0], flag, path.c_str(),
+                   why.c_str());
+      return 2;
+    }
+  }
 
   const auto& tests = registered_tests();
   if (list) {
@@ -237,17 +260,20 @@ int harness_main(int argc, char** argv) {
     alarm(static_cast<unsigned>(timeout));
   }
 
-  struct result {
-    const test_info* t;
-    test_outcome out;
-  };
-  std::vector<result> results;
+  detail::run_report report;
+  report.executable = argv[0];
+  report.executable = report.executable.substr(report.executable.find_last_of('/') + 1);
+  auto& results = report.results;
   for (const auto& t : tests) {
     if (!selected(t.name, filter, exact)) continue;
     g_current_test = t.name.c_str();
     test_outcome out;
     try {
       out = t.run(t, cfg);
+    } catch (const usage_error& e) {
+      std::cout.flush();
+      std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+      return 2;
     } catch (const test_skipped& e) {
       run_row r;
       r.mode = t.kind;
@@ -269,7 +295,6 @@ int harness_main(int argc, char** argv) {
     return 2;
   }
 
-  int passed = 0, failed = 0, skipped = 0;
   std::ostringstream table;
   char line[512];
   std::snprintf(line, sizeof line, "%-48s %-11s %12s %-28s %9s\n", "test", "mode", "executions",
@@ -277,77 +302,57 @@ int harness_main(int argc, char** argv) {
   table << line;
   for (const auto& r : results) {
     bool all_skipped = true;
-    for (const auto& row : r.out.rows) {
+    for (const auto& row : r.outcome.rows) {
       // Replay output must be byte-identical across runs: no wall time there.
       char secs[32] = "        -";
       if (row.mode != "replay") std::snprintf(secs, sizeof secs, "%9.3f", row.seconds);
-      std::snprintf(line, sizeof line, "%-48s %-11s %12llu %-28s %s\n", r.t->name.c_str(),
+      std::snprintf(line, sizeof line, "%-48s %-11s %12llu %-28s %s\n", r.test->name.c_str(),
                     row.mode.c_str(), static_cast<unsigned long long>(row.executions),
                     row.verdict.c_str(), secs);
       table << line;
       if (!row.skipped) all_skipped = false;
       if ((!row.passed || cfg.verbose || row.notice) && !row.detail.empty())
-        std::cout << "--- " << r.t->name << " [" << row.mode << "] " << row.verdict << "\n"
+        std::cout << "--- " << r.test->name << " [" << row.mode << "] " << row.verdict << "\n"
                   << row.detail << "\n";
     }
-    if (all_skipped && !r.out.rows.empty())
-      ++skipped;
-    else if (r.out.passed())
-      ++passed;
+    if (all_skipped && !r.outcome.rows.empty())
+      ++report.skipped;
+    else if (r.outcome.passed())
+      ++report.passed;
     else
-      ++failed;
+      ++report.failed;
   }
   std::cout << "\n" << table.str() << "\n";
+  report.exit_code = report.failed ? 1 : report.skipped && report.passed == 0 ? 77 : 0;
 
-  if (json) {
-    std::ostringstream js;
-    js << "[\n";
-    bool first = true;
-    for (const auto& r : results)
-      for (const auto& row : r.out.rows) {
-        js << (first ? "" : ",\n") << "  {\"test\": \"" << json_escape(r.t->name)
-           << "\", \"mode\": \"" << json_escape(row.mode)
-           << "\", \"executions\": " << row.executions
-           << ", \"passed\": " << (row.passed ? "true" : "false")
-           << ", \"skipped\": " << (row.skipped ? "true" : "false") << ", \"verdict\": \""
-           << json_escape(row.verdict) << "\", \"seconds\": " << row.seconds << ", \"token\": \""
-           << json_escape(row.token) << "\", \"detail\": \"" << json_escape(row.detail) << "\"}";
-        first = false;
-      }
-    js << "\n]\n";
-    if (json_path.empty()) {
-      std::cout << js.str();
-    } else {
-      FILE* f = std::fopen(json_path.c_str(), "w");
-      if (!f) {
-        std::fprintf(stderr, "%s: cannot write %s\n", argv[0], json_path.c_str());
-        return 2;
-      }
-      std::fputs(js.str().c_str(), f);
-      std::fclose(f);
+  for (const auto& [path, text] :
+       {std::pair<const std::string&, std::string>{
+            json_path, json_path.empty() ? "" : detail::json_report(report)},
+        {junit_path, junit_path.empty() ? "" : detail::junit_report(report)}}) {
+    if (!path.empty() && !write_text(path, text)) {
+      std::fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], path.c_str(),
+                   std::strerror(errno));
+      report.exit_code = 2;
     }
   }
   // ci/verify collects every row of every test executable into one table: each run appends
   // its rows (one short write per row, O_APPEND) to $LOCKSTEP_SUMMARY_FILE.
   if (const char* sf = std::getenv("LOCKSTEP_SUMMARY_FILE"); sf && *sf) {
     if (FILE* f = std::fopen(sf, "a")) {
-      std::string exe = argv[0];
-      exe = exe.substr(exe.find_last_of('/') + 1);
       for (const auto& r : results)
-        for (const auto& row : r.out.rows)
-          std::fprintf(f, "%s\t%s\t%s\t%llu\t%s\t%.3f\n", exe.c_str(), r.t->name.c_str(),
-                       row.mode.c_str(), static_cast<unsigned long long>(row.executions),
-                       row.verdict.c_str(), row.seconds);
+        for (const auto& row : r.outcome.rows)
+          std::fprintf(f, "%s\t%s\t%s\t%llu\t%s\t%.3f\n", report.executable.c_str(),
+                       r.test->name.c_str(), row.mode.c_str(),
+                       static_cast<unsigned long long>(row.executions), row.verdict.c_str(),
+                       row.seconds);
       std::fclose(f);
     }
   }
-  std::cout << passed << " passed, " << failed << " failed";
-  if (skipped) std::cout << ", " << skipped << " skipped";
+  std::cout << report.passed << " passed, " << report.failed << " failed";
+  if (report.skipped) std::cout << ", " << report.skipped << " skipped";
   std::cout << "\n";
   std::cout.flush();
-  if (failed) return 1;
-  if (skipped && passed == 0) return 77;
-  return 0;
+  return report.exit_code;
 }
 
 }  // namespace lockstep

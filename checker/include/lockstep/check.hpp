@@ -106,8 +106,10 @@ inline model_test_options make_options(const model_test_options& o) { return o; 
 struct exploration {
   bool passed = false;
   std::uint64_t executions = 0;
-  std::string verdict;  // "pass (complete)", "FAIL: assertion", "FAIL: incomplete", ...
-  std::string report;   // failure, replay token and trace (empty when passed)
+  // "pass (complete, dpor)" (or "..., graph", "..., pb<=2", "pass (complete)": DFS without
+  // DPOR), "pass" (random), "FAIL: assertion", "FAIL: incomplete", ...
+  std::string verdict;
+  std::string report;  // failure, replay token and trace (empty when passed)
   std::string token;
   std::uint64_t blocked = 0;           // graph engine: executions cut by a held-back lock
   std::uint64_t duplicate_graphs = 0;  // with check_optimality

@@ -17,6 +17,7 @@
 #include "lockstep/check.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
+#include "structured_trace.hpp"
 #include "token.hpp"
 
 namespace lockstep {
@@ -118,8 +119,22 @@ struct mode_plan {
   strategy_kind kind;
 };
 
-void replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
-                   one_result& rerun) {
+// Why a replay chooser's token does not fit the execution it replayed (its schedule too short
+// or too long for it), or an empty string.
+template <class Replayer>
+std::string misfit_of(const Replayer& ch) {
+  if (!ch.error.empty()) return ch.error;
+  if (ch.unused() > 0)
+    return "the replay token has " + std::to_string(ch.unused()) +
+           " more schedule choices than the execution made (" + std::to_string(ch.used()) +
+           "): token from different code, or edited?";
+  return {};
+}
+
+// Re-runs the execution of `tok` with tracing on. Returns why the token does not fit the test
+// (misfit_of), or an empty string.
+std::string replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
+                          one_result& rerun) {
   rt::execution_config c = cfg;
   c.max_steps = tok.max_steps;
   c.spurious_wakeups = tok.spurious;
@@ -133,10 +148,11 @@ void replay_report(const test_info& t, const rt::execution_config& cfg, const rt
     rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                 tok.choices, tok.spurious);
     rerun = run_one(t, c, ch);
-    return;
+    return misfit_of(ch);
   }
   rt::replay_chooser ch(tok.choices);
   rerun = run_one(t, c, ch);
+  return misfit_of(ch);
 }
 
 bool read_file(const std::string& path, std::string& out) {
@@ -157,6 +173,53 @@ bool write_file(const std::string& path, const std::string& text) {
   return std::fclose(f) == 0 && ok;
 }
 
+// After an exhaustive search ran out of max_executions: finds the largest preemption bound
+// below `below` whose (preemption-bounded DFS) search completes within `cap` executions,
+// trying 0, 1, 2, ... in turn (the searches grow with the bound: this costs about one or two
+// more runs of `cap` executions), and says how to use it. A livelock does not stop the probe:
+// whether it fails the test is for the probability-1 termination rule of the real run.
+std::string suggest_bound(const test_info& t, const rt::execution_config& cfg, std::uint64_t cap,
+                          int below) {
+  int best = -1;
+  std::uint64_t best_n = 0;
+  for (int k = 0; k < below; ++k) {
+    rt::execution_config c = cfg;
+    c.preemption_bound = k;
+    rt::token tok;  // for the report of a fiber stack overflow
+    tok.test = t.name;
+    tok.strategy = "pb" + std::to_string(k);
+    tok.max_steps = cfg.max_steps;
+    tok.spurious = cfg.spurious_wakeups;
+    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::dfs_chooser dfs;
+    std::uint64_t n = 0;
+    bool complete = false;
+    for (;;) {
+      one_result r = run_one(t, c, dfs);
+      ++n;
+      if (r.fail.kind != failure_kind::none && r.fail.kind != failure_kind::livelock)
+        return std::string("with --preemption-bound=") + std::to_string(k) + " the search finds " +
+               to_string(r.fail.kind) + " after " + std::to_string(n) +
+               " executions: run that to see it";
+      if (!dfs.next()) {
+        complete = true;
+        break;
+      }
+      if (n >= cap) break;
+    }
+    if (!complete) break;
+    best = k;
+    best_n = n;
+  }
+  if (best < 0)
+    return "not even the schedules without preemptions fit in " + std::to_string(cap) +
+           " executions: raise .max_executions, or use --mode=random";
+  return "a preemption bound of " + std::to_string(best) + " completes in " +
+         std::to_string(best_n) + " executions: try .preemption_bound = " + std::to_string(best) +
+         " in the test's options, or --preemption-bound=" + std::to_string(best) +
+         " (or raise .max_executions)";
+}
+
 run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
                      const rt::execution_config& cfg, const mode_plan& m) {
   const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
@@ -169,7 +232,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   tok.test = t.name;
   tok.max_steps = cfg.max_steps;
   tok.spurious = cfg.spurious_wakeups;
-  bool incomplete = false;  // the exploration stopped before it was complete
+  bool incomplete = false;     // the exploration stopped before it was complete
+  bool asked = false;          // ... because of --budget (else: the test's max_executions)
+  bool frontier_lost = false;  // --frontier given, but the file could not be written
   std::string stop_reason;
   std::uint64_t redundant = 0;  // DPOR: sleep-set-blocked executions among the n
   std::uint64_t n = 0;
@@ -255,11 +320,13 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   };
 
   std::uint64_t blocked = 0, moot = 0, duplicates = 0;
+  // Exhaustive mode's preemption bound: --preemption-bound, else the test's own.
+  const int bound = rc.preemption_bound >= 0 ? rc.preemption_bound : opts.preemption_bound;
   // Strict liveness needs the adversarial schedules, which the graph engine's fairness rule
   // and loop pruning cut (a repeated round is a graph already explored): unless the command
   // line names the engine, such a test is explored over interleavings.
   const bool use_graph =
-      m.kind == strategy_kind::exhaustive && opts.preemption_bound < 0 &&
+      m.kind == strategy_kind::exhaustive && bound < 0 &&
       (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph && !strict);
   if (use_graph) {
     // One execution per consistent execution graph (checker/rt/src/graph/trust.hpp).
@@ -305,15 +372,17 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       if (!ge.next()) break;
       if (n >= opts.max_executions || over_budget()) {
         incomplete = true;
-        stop_reason = n >= opts.max_executions
-                          ? "max_executions = " + std::to_string(opts.max_executions)
-                          : "the --budget";
+        asked = n < opts.max_executions;
+        stop_reason =
+            asked ? "the --budget" : "max_executions = " + std::to_string(opts.max_executions);
         if (!rc.frontier_path.empty()) {
-          if (write_file(rc.frontier_path, header + ge.save_frontier()))
+          if (write_file(rc.frontier_path, header + ge.save_frontier())) {
             note += "frontier saved to " + rc.frontier_path +
                     " (continue with --resume=" + rc.frontier_path + ")\n";
-          else
+          } else {
+            frontier_lost = true;
             note += "could not write the frontier to " + rc.frontier_path + "\n";
+          }
         }
         break;
       }
@@ -321,11 +390,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     blocked = ge.blocked_count();
     moot = ge.moot_count();
   } else if (m.kind == strategy_kind::exhaustive) {
-    mcfg.preemption_bound = opts.preemption_bound;
-    const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && opts.preemption_bound < 0;
-    tok.strategy = opts.preemption_bound >= 0 ? "pb" + std::to_string(opts.preemption_bound)
-                   : use_dpor                 ? "dpor"
-                                              : "dfs";
+    mcfg.preemption_bound = bound;
+    const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && bound < 0;
+    tok.strategy = bound >= 0 ? "pb" + std::to_string(bound) : use_dpor ? "dpor" : "dfs";
     rt::set_overflow_context(t.name, rt::prefix_of(tok));
     rt::dfs_chooser dfs;
     rt::dpor_chooser dpor;
@@ -351,13 +418,16 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       if (!(use_dpor ? dpor.next() : dfs.next())) break;
       if (n >= cap || over_budget()) {
         incomplete = true;
-        stop_reason = n >= cap ? "max_executions = " + std::to_string(cap) : "the --budget";
+        asked = n < cap;
+        stop_reason = asked ? "the --budget" : "max_executions = " + std::to_string(cap);
         if (!rc.frontier_path.empty()) {
-          if (write_file(rc.frontier_path, header + (use_dpor ? dpor.save() : dfs.save())))
+          if (write_file(rc.frontier_path, header + (use_dpor ? dpor.save() : dfs.save()))) {
             note += "frontier saved to " + rc.frontier_path +
                     " (continue with --resume=" + rc.frontier_path + ")\n";
-          else
+          } else {
+            frontier_lost = true;
             note += "could not write the frontier to " + rc.frontier_path + "\n";
+          }
         }
         break;
       }
@@ -366,9 +436,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   } else if (m.kind == strategy_kind::icb) {
     // Iterative context bounding: all schedules with 0 preemptions, then 1, then 2, ...
     // A failure is thus found with the fewest preemptions, which keeps its trace simple.
-    for (int bound = 0; bound <= rc.max_preemptions; ++bound) {
-      mcfg.preemption_bound = bound;
-      tok.strategy = "pb" + std::to_string(bound);
+    for (int k = 0; k <= rc.max_preemptions; ++k) {
+      mcfg.preemption_bound = k;
+      tok.strategy = "pb" + std::to_string(k);
       rt::set_overflow_context(t.name, rt::prefix_of(tok));
       rt::dfs_chooser dfs;
       bool stop = false;
@@ -380,13 +450,16 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         if (!dfs.next()) break;
         if (n >= opts.max_executions || over_budget()) {
           incomplete = true;
-          stop_reason = "the budget, at preemption bound " + std::to_string(bound);
+          asked = n < opts.max_executions;
+          stop_reason = (asked ? std::string("the --budget")
+                               : "max_executions = " + std::to_string(opts.max_executions)) +
+                        " at preemption bound " + std::to_string(k);
           stop = true;
           break;
         }
       }
       if (stop) break;
-      note = "complete up to " + std::to_string(bound) + " preemptions";
+      note = "complete up to " + std::to_string(k) + " preemptions\n";
     }
   } else {
     const bool pct = m.kind == strategy_kind::pct;
@@ -419,6 +492,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     row.token = rt::encode(tok);
     one_result rerun;
     replay_report(t, cfg, tok, rerun);
+    row.failure = rt::structured_failure(found.fail);
+    row.trace = rt::structured_trace(rerun.trace);
     bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
     report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
              format_trace(rerun.trace, 60);
@@ -447,14 +522,20 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     }
   } else if (incomplete) {
     // Stopping by an explicit --budget is what the user asked for; hitting the test's own
-    // max_executions means the test is too big for exhaustive mode.
-    bool asked = stop_reason.find("budget") != std::string::npos;
-    row.passed = asked && opts.expect == failure_kind::none;
-    row.verdict = asked ? "budget spent (partial)" : "FAIL: incomplete";
-    char est[64];
-    std::snprintf(est, sizeof est, "%.3g", estimate());
-    report = "the exhaustive search stopped at " + stop_reason + " after " + std::to_string(n) +
-             " executions (estimated search size ~" + est + " executions)";
+    // max_executions means the test is too big for the mode (exhaustive or icb alike).
+    row.passed = asked && !frontier_lost && opts.expect == failure_kind::none;
+    row.verdict = frontier_lost ? "FAIL: frontier not saved"
+                  : asked       ? "budget spent (partial)"
+                                : "FAIL: incomplete";
+    report = std::string("the ") + m.name + " search stopped at " + stop_reason + " after " +
+             std::to_string(n) + " executions";
+    if (m.kind == strategy_kind::exhaustive) {
+      char est[64];
+      std::snprintf(est, sizeof est, "%.3g", estimate());
+      report += std::string(" (estimated search size ~") + est + " executions)";
+      if (!asked && bound != 0)
+        report += "\n" + suggest_bound(t, cfg, opts.max_executions, bound < 0 ? 9 : bound);
+    }
   } else if (opts.expect != failure_kind::none) {
     if (opts.gap) {
       row.passed = true;
@@ -469,8 +550,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   } else {
     row.passed = true;
     if (m.kind == strategy_kind::exhaustive)
-      row.verdict = opts.preemption_bound >= 0
-                        ? "pass (complete, pb<=" + std::to_string(opts.preemption_bound) + ")"
+      row.verdict = bound >= 0                ? "pass (complete, pb<=" + std::to_string(bound) + ")"
                     : tok.strategy == "dpor"  ? "pass (complete, dpor)"
                     : tok.strategy == "graph" ? "pass (complete, graph)"
                                               : "pass (complete)";
@@ -525,17 +605,20 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
     row.mode = "replay";
     row.executions = 1;
     rt::token tok;
-    std::string err = rt::decode(rc.replay_token, tok);
-    if (!err.empty()) {
-      row.verdict = "FAIL: bad token";
-      row.detail = "malformed replay token: " + err;
-      out.rows.push_back(row);
-      return out;
-    }
+    if (std::string err = rt::decode(rc.replay_token, tok); !err.empty())
+      throw usage_error("malformed replay token: " + err);
     one_result r;
-    replay_report(t, cfg, tok, r);
+    const std::string misfit = replay_report(t, cfg, tok, r);
     std::cout << "replaying " << rc.replay_token << "\n" << format_trace(r.trace, ~std::size_t{0});
-    if (r.fail.kind == failure_kind::none) {
+    row.token = rc.replay_token;
+    row.failure = rt::structured_failure(r.fail);
+    row.trace = rt::structured_trace(r.trace);
+    if (!misfit.empty()) {
+      // Not this test's execution: its outcome says nothing about the test.
+      std::cout << "outcome: the token does not fit this test: " << misfit << "\n";
+      row.verdict = "FAIL: token does not fit";
+      row.detail = misfit;
+    } else if (r.fail.kind == failure_kind::none) {
       std::cout << "outcome: the execution passed\n";
       row.passed = opts.expect == failure_kind::none;
       row.verdict = row.passed ? "pass" : "FAIL: not reproduced";
@@ -545,7 +628,6 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
       row.verdict = row.passed ? std::string("caught: ") + to_string(r.fail.kind)
                                : std::string("FAIL: ") + to_string(r.fail.kind);
     }
-    row.token = rc.replay_token;
     out.rows.push_back(row);
     return out;
   }
@@ -617,12 +699,17 @@ exploration replay(const std::string& name, std::function<void()> body,
     return x;
   }
   one_result r;
-  replay_report(t, cfg, tok, r);
+  const std::string misfit = replay_report(t, cfg, tok, r);
   x.executions = 1;
-  x.passed = r.fail.kind == failure_kind::none;
-  x.verdict = x.passed ? "pass" : std::string("FAIL: ") + to_string(r.fail.kind);
+  x.passed = misfit.empty() && r.fail.kind == failure_kind::none;
+  x.verdict = !misfit.empty() ? "FAIL: token does not fit"
+              : x.passed      ? "pass"
+                              : std::string("FAIL: ") + to_string(r.fail.kind);
   x.report = "replaying " + token + "\n" + format_trace(r.trace, ~std::size_t{0}) + "outcome: " +
-             (x.passed ? std::string("the execution passed") : describe_failure(r.fail)) + "\n";
+             (!misfit.empty() ? "the token does not fit this test: " + misfit
+              : x.passed      ? std::string("the execution passed")
+                              : describe_failure(r.fail)) +
+             "\n";
   return x;
 }
 

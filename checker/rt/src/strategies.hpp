@@ -157,6 +157,9 @@ class replay_chooser final : public chooser {
     }
     return v;
   }
+  // After the execution: choices taken, and those left over (a token too long for it).
+  std::size_t used() const noexcept { return pos_; }
+  std::size_t unused() const noexcept { return c_.size() - pos_; }
 
  private:
   std::vector<std::uint16_t> c_;

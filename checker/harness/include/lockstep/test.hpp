@@ -64,6 +64,7 @@ struct run_config {
   int strict_liveness = -1;             // -1 the test's choice, 1: every livelock fails
   int pct_depth = 3;                    // PCT: bug depth d (d - 1 priority change points)
   int max_preemptions = 3;              // icb: bounds 0, 1, ..., max_preemptions
+  int preemption_bound = -1;            // exhaustive mode: >= 0 replaces the test's own bound
   std::uint64_t budget_executions = 0;  // per mode; 0: none (exhaustive: max_executions)
   double budget_seconds = 0;            // per mode; 0: none
   std::string frontier_path;  // exhaustive: where to save the unexplored frontier when the
@@ -71,6 +72,29 @@ struct run_config {
   std::string resume_path;    // exhaustive: continue from a saved frontier
   bool verbose = false;
   bool progress = true;  // progress line on stderr for long runs
+};
+
+// A failure as the machine-readable reports show it (--json): what, where, which thread.
+struct failure_report {
+  std::string kind;     // failure_kind as text ("assertion", "deadlock", ...); empty: none
+  std::string message;  // the failure's own message
+  int thread = -1;      // simulated thread that failed; -1: none (e.g. a deadlock)
+  std::string file;     // source location (shortened as by to_string); empty: unknown
+  int line = 0;
+};
+
+// One step of a failing execution's trace, for the machine-readable reports (--json).
+struct trace_step {
+  std::uint64_t step = 0;
+  int thread = 0;
+  std::string op;           // the visible operation ("lock", "atomic load", "spawn", ...)
+  std::string object;       // the object it acts on ("mutex#0"); empty: none
+  std::string object_file;  // where that object was created; empty: unknown
+  int object_line = 0;
+  std::string wake;  // how a wait ended, when not by a notify: "timeout" or "spurious"
+  std::string note;  // what the step saw or did (value read, store chosen, ...)
+  std::string file;  // the user's source line of the step; empty: unknown
+  int line = 0;
 };
 
 // One row of the summary table: a test in one mode.
@@ -85,7 +109,9 @@ struct run_row {
   std::uint64_t duplicates = 0;  // graph engine with check_optimality: graphs seen twice
   double seconds = 0;
   bool skipped = false;
-  bool notice = false;  // the detail matters also when the row passed (printed always)
+  bool notice = false;            // the detail matters also when the row passed (printed always)
+  failure_report failure;         // the reported execution's failure, if any
+  std::vector<trace_step> trace;  // the reported execution, step by step (its replay)
 };
 
 struct test_outcome {
@@ -161,6 +187,15 @@ struct registrar {
 struct assertion_failure : std::exception {
   std::string message;
   explicit assertion_failure(std::string m) : message(std::move(m)) {}
+  const char* what() const noexcept override { return message.c_str(); }
+};
+
+// Thrown by a test's runner when the command line asks for something it cannot do (a
+// malformed replay token, ...): the harness prints the message and exits with status 2, as
+// for any other bad usage.
+struct usage_error : std::exception {
+  std::string message;
+  explicit usage_error(std::string m) : message(std::move(m)) {}
   const char* what() const noexcept override { return message.c_str(); }
 };
 

@@ -32,6 +32,9 @@ class replay_engine final : public chooser, public engine_hooks {
         random_tail_(true) {}
 
   int pick(int n) override { return next_choice(n); }
+  // After the execution: choices taken, and those left over (a token too long for it).
+  std::size_t used() const noexcept { return pos_; }
+  std::size_t unused() const noexcept { return c_.size() > pos_ ? c_.size() - pos_ : 0; }
   bool per_step() const noexcept override { return true; }
   int pick_step(const step_candidate* c, int n, const access*) override {
     bool normal = false;

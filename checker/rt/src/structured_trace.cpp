@@ -1,0 +1,44 @@
+#include "structured_trace.hpp"
+
+namespace lockstep::rt {
+namespace {
+
+// The file part of to_string(loc) (shortened to the repository) and the line.
+void set_where(source_loc loc, std::string& file, int& line) {
+  if (!loc.file) return;
+  const std::string s = to_string(loc);
+  file = s.substr(0, s.rfind(':'));
+  line = loc.line;
+}
+
+}  // namespace
+
+std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace) {
+  std::vector<trace_step> out;
+  out.reserve(trace.size());
+  for (const auto& e : trace) {
+    trace_step s;
+    s.step = e.step;
+    s.thread = e.tid;
+    s.op = to_string(e.kind);
+    s.object = e.object;
+    if (!e.object.empty()) set_where(e.obj_created, s.object_file, s.object_line);
+    s.wake = e.how == wake::timeout ? "timeout" : e.how == wake::spurious ? "spurious" : "";
+    s.note = e.note;
+    set_where(e.loc, s.file, s.line);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+failure_report structured_failure(const failure& f) {
+  failure_report r;
+  if (f.kind == failure_kind::none) return r;
+  r.kind = to_string(f.kind);
+  r.message = f.message;
+  r.thread = f.tid;
+  if (f.tid >= 0) set_where(f.where, r.file, r.line);
+  return r;
+}
+
+}  // namespace lockstep::rt
