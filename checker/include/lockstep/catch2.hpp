@@ -56,5 +56,10 @@
     if (!lockstep_catch2_v_.ok) on_failure(lockstep_catch2_v_.message);                         \
   } while (false)
 
+#ifdef CATCH_CONFIG_PREFIX_ALL
+#define LOCKSTEP_CHECK_MODEL(...) LOCKSTEP_DETAIL_CATCH2_MODEL(CATCH_FAIL_CHECK, __VA_ARGS__)
+#define LOCKSTEP_REQUIRE_MODEL(...) LOCKSTEP_DETAIL_CATCH2_MODEL(CATCH_FAIL, __VA_ARGS__)
+#else
 #define LOCKSTEP_CHECK_MODEL(...) LOCKSTEP_DETAIL_CATCH2_MODEL(FAIL_CHECK, __VA_ARGS__)
 #define LOCKSTEP_REQUIRE_MODEL(...) LOCKSTEP_DETAIL_CATCH2_MODEL(FAIL, __VA_ARGS__)
+#endif
