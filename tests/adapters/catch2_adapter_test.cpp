@@ -1,7 +1,7 @@
 // lockstep/catch2.hpp: model tests in a Catch2 (v2) suite. The test cases tagged
 // [.deliberately_failing] (hidden from a plain run) must fail with the replay token in the
 // message (adapter_failure.cmake runs them and replays the token); the others must pass.
-#define CATCH_CONFIG_MAIN
+// main() is in catch2_main.cpp.
 #include <lockstep/catch2.hpp>
 
 #include "adapter_models.hpp"
