@@ -2,7 +2,9 @@
 #   CONSUMER=find_package  configures consumer/ (find_package(lockstep COMPONENTS dist)),
 #                          builds it and runs its CTest suite, which must list the tests that
 #                          lockstep_add_test_executable discovered; the exported targets must
-#                          hold no path of the build tree and lockstep::dist no library path.
+#                          hold no path of the build tree and lockstep::dist no library path;
+#                          configured again with hiredis/libpqxx hidden, the package must load
+#                          without lockstep::dist and refuse COMPONENTS dist.
 #   CONSUMER=pkg_config    moves the installed tree elsewhere, then compiles
 #                          consumer/pkg_config_consumer.cpp with `pkg-config --cflags --libs
 #                          lockstep` and runs it.
@@ -94,3 +96,13 @@ foreach(test IN ITEMS consumer_tests.production_ticket_lock consumer_tests.model
   endif()
 endforeach()
 message(STATUS "consumer's ctest ran its discovered model tests:\n${out}")
+
+# Without lockstep::dist's client libraries (a pkg-config that finds nothing) the package
+# still loads, without lockstep::dist; requiring the dist component fails.
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC} -B ${WORK}/build-no-dist -G Ninja
+                        -DCMAKE_PREFIX_PATH=${prefix} -DHIDE_DIST_DEPENDENCIES=ON
+                        -DPKG_CONFIG_EXECUTABLE=/bin/false
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "dist component missing as expected")
+  message(FATAL_ERROR "consumer without dist's dependencies (${rc}):\n${out}\n${err}")
+endif()
