@@ -5,12 +5,19 @@
 # test it contains with CTest, one CTest test per harness test, named <target>.<test>.
 # Discovery runs `<exe> --list` at ctest time (like gtest_discover_tests), so adding a
 # LOCKSTEP_TEST needs no CMake edit. PROPERTIES are applied to every discovered test.
+#
+# The same file is installed with the package: after find_package(lockstep) (and
+# enable_testing() or include(CTest)) a consumer uses it exactly as in this tree. In the tree
+# the executable also gets the project's warning and sanitizer flags (lockstep_build_flags).
 set(LOCKSTEP_TESTING_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(lockstep_add_test_executable target)
   cmake_parse_arguments(arg "" "" "SOURCES;LIBRARIES;PROPERTIES" ${ARGN})
   add_executable(${target} ${arg_SOURCES})
-  target_link_libraries(${target} PRIVATE lockstep::harness ${arg_LIBRARIES} lockstep_build_flags)
+  target_link_libraries(${target} PRIVATE lockstep::harness ${arg_LIBRARIES})
+  if(TARGET lockstep_build_flags)
+    target_link_libraries(${target} PRIVATE lockstep_build_flags)
+  endif()
   set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_tests.cmake)
   # Properties travel to the discovery script as one space-separated string ("A 1 B 2"):
   # a ';'-list would be split into separate -D arguments on the way.

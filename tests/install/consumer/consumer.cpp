@@ -1,3 +1,4 @@
+// Model tests of a downstream project (tests/install): discovered by CTest one by one.
 #include <lockstep/check.hpp>
 #include <lockstep/ticket_lock.hpp>
 
@@ -21,4 +22,14 @@ LOCKSTEP_TEST(model_ticket_lock) {
   a.join();
   b.join();
   LOCKSTEP_ASSERT(n.get() == 2);
+}
+
+// No lock at all: the checker must find the lost update.
+LOCKSTEP_TEST(broken_lock_is_caught, {.expect = lockstep::failure_kind::assertion}) {
+  P::atomic<int> n{0};
+  auto body = [&] { n.store(n.load() + 1); };
+  P::thread a(body), b(body);
+  a.join();
+  b.join();
+  LOCKSTEP_ASSERT(n.load() == 2);
 }
