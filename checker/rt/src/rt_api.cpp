@@ -312,6 +312,7 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
     s.has_sync = true;
   }
   s.seq_cst = mo == std::memory_order_seq_cst;
+  s.rmw = rmw;
   // Where the store goes in modification order: after everything this thread has seen of the
   // location, every store that happens-before it and (seq_cst) the latest seq_cst store; an
   // RMW goes right after the store it read. Any later position is possible: a choice.
@@ -327,9 +328,15 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
       }
     }
     if (s.seq_cst) lower = std::max(lower, l.last_sc);
-    const std::uint32_t k = size - lower;  // positions lower+1 .. size
+    // Positions lower+1 .. size, except right before an RMW's store: that would come between
+    // the RMW and the store it read (RMW atomicity).
+    auto allowed = [&](std::uint32_t p) { return p == size || !l.mo[p].rmw; };
+    std::uint32_t k = 0;
+    for (std::uint32_t p = size; p > lower; --p) k += allowed(p);
     if (k > 1) {
-      pos = size - static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "mo position"));
+      // Choice c is the c-th allowed position counting down from the latest (c = 0: size).
+      auto c = static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "mo position"));
+      for (pos = size; !allowed(pos) || c-- > 0;) --pos;
       if (pos < size) {
         // Indices at and after pos move up by one: shift every view that points there.
         for (int tid = 0; tid < kMaxThreads; ++tid) {

@@ -182,6 +182,7 @@ struct weak_store {
   bool has_sync = false;  // a release (sequence) head: acquiring it joins `sync`
   bool seq_cst = false;
   vclock sync;
+  bool rmw = false;  // written by an RMW: it stays right after the store it read
 };
 struct weak_location {
   std::vector<weak_store> mo;   // modification order
