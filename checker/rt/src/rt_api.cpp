@@ -120,11 +120,31 @@ const char* to_string(op o) noexcept {
   return "?";
 }
 
-object::object(const char* kind, source_loc created)
-    : id_(exec("construction").next_object_id()),
-      key_(execution::active()->next_object_key()),
-      kind_(kind),
-      created_(created) {}
+void object::join_execution() noexcept {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) return;  // static: joins each execution on first use
+  static_ = false;
+  id_ = e->next_object_id();
+  key_ = e->next_object_key();
+}
+
+namespace {
+// Graph-engine keys of static objects, one per object for the whole process (object keys
+// made inside executions are (thread + 1) << 20 | n, far below; the waiter-set bit 1 << 31
+// and the clock's key stay free).
+constexpr std::uint32_t kStaticKeyBase = 0x40000000u;
+std::uint32_t g_static_keys = 0;
+}  // namespace
+
+bool object::rejoin_execution() const noexcept {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0 || serial_ == e->serial()) return false;
+  serial_ = e->serial();
+  id_ = e->next_object_id();
+  if (key_ == 0) key_ = kStaticKeyBase | ++g_static_keys;
+  sync_ = vclock{};
+  return true;
+}
 
 std::string object::name() const { return std::string(kind_) + "#" + std::to_string(id_); }
 
@@ -518,6 +538,7 @@ std::string mutex_core::waiting_for(int) const {
 }
 
 void mutex_core::unlock(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
   if (owner_ == me) graph_step(rt::rmw_kind::always, loc);
@@ -648,6 +669,7 @@ bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
 }
 
 void model_platform::shared_mutex::unlock(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
   if (writer_ == me) graph_step(rt::op::unlock, loc);
@@ -661,6 +683,7 @@ void model_platform::shared_mutex::unlock(source_loc loc) {
   rt::lock_released(*this);
 }
 void model_platform::shared_mutex::unlock_shared(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock_shared, this, loc});
   int me = rt::current_thread();
   if ((reader_mask_ >> me) & 1u) graph_step(rt::op::unlock_shared, loc);
@@ -795,6 +818,7 @@ rmw_result graph_waiters(const object& o, bool separate_location, std::uint32_t&
 }  // namespace rt
 
 void model_platform::condition_variable::enter(source_loc loc) {
+  fresh();
   rt::point({rt::op::cv_enter, this, loc});
   if (rt::graph_engine())
     cv_graph_step(*this, waiting_, notified_, cv_op::enter, rt::rmw_kind::always, loc);
@@ -837,6 +861,7 @@ rt::wake model_platform::condition_variable::block(std::int64_t deadline, source
   return w;
 }
 void model_platform::condition_variable::notify_one(source_loc loc) {
+  fresh();
   rt::point({rt::op::notify_one, this, loc});
   if (rt::graph_engine()) {
     const rt::rmw_result res =
@@ -867,6 +892,7 @@ void model_platform::condition_variable::notify_one(source_loc loc) {
     }
 }
 void model_platform::condition_variable::notify_all(source_loc loc) {
+  fresh();
   rt::point({rt::op::notify_all, this, loc});
   if (rt::graph_engine())
     cv_graph_step(*this, waiting_, notified_, cv_op::notify_all, rt::rmw_kind::always, loc);

@@ -29,16 +29,18 @@ inline void assume(bool cond, source_loc at = source_loc::current()) {
 
 class model_platform::shared_mutex : public rt::object {
  public:
-  shared_mutex(source_loc loc = source_loc::current()) : rt::object("shared_mutex", loc) {}
+  shared_mutex(source_loc loc = source_loc::current()) : shared_mutex("shared_mutex", loc) {}
   ~shared_mutex();
 
   void lock(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::lock, this, loc, &exclusive_});
     graph_step(rt::op::lock, loc);
     rt::lock_acquired(*this, loc);
     take_exclusive();
   }
   bool try_lock(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::try_lock, this, loc});
     if (!graph_step(rt::op::try_lock, loc) || !exclusive_.ready(rt::current_thread()))
       return note(false);
@@ -48,11 +50,13 @@ class model_platform::shared_mutex : public rt::object {
   }
   void unlock(source_loc loc = source_loc::current());
   void lock_shared(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::lock_shared, this, loc, &shared_});
     graph_step(rt::op::lock_shared, loc);
     take_shared();
   }
   bool try_lock_shared(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::try_lock_shared, this, loc});
     if (!graph_step(rt::op::try_lock_shared, loc) || !shared_.ready(rt::current_thread()))
       return note(false);
@@ -61,7 +65,50 @@ class model_platform::shared_mutex : public rt::object {
   }
   void unlock_shared(source_loc loc = source_loc::current());
 
+ protected:
+  shared_mutex(const char* kind, source_loc loc) : rt::object(kind, loc) {}
+  // The timed attempts of shared_timed_mutex: take the lock (exclusive, or shared) before
+  // `deadline` on the virtual clock, or time out. As timed_mutex::try_lock_until: under the
+  // interleaving engines the timeout is a choice wherever the lock is unavailable; under the
+  // graph engine an attempt that reads a state where the lock is taken times out (the clock
+  // moves to the deadline).
+  bool try_lock_until_ns(bool exclusive, std::int64_t deadline, source_loc loc) {
+    fresh();
+    const rt::op o = exclusive ? rt::op::try_lock : rt::op::try_lock_shared;
+    if (rt::graph_engine()) {
+      rt::point({o, this, loc});
+      if (!graph_step(o, loc)) {
+        rt::graph_advance_clock(deadline, loc);
+        if (rt::tracing()) rt::trace_note("timed out");
+        return false;
+      }
+    } else {
+      const rt::waitable* gate =
+          exclusive ? static_cast<const rt::waitable*>(&exclusive_) : &shared_;
+      if (rt::point({exclusive ? rt::op::lock : rt::op::lock_shared, this, loc, gate, deadline}) ==
+          rt::wake::timeout) {
+        if (rt::tracing()) rt::trace_note("timed out");
+        return false;
+      }
+    }
+    if (exclusive) {
+      rt::lock_acquired(*this, loc);
+      take_exclusive();
+    } else {
+      take_shared();
+    }
+    return true;
+  }
+
  private:
+  // A shared mutex at namespace scope starts every execution unlocked (rt::object::rejoin).
+  void fresh() noexcept {
+    if (!rejoin()) return;
+    writer_ = -1;
+    readers_ = 0;
+    reader_mask_ = 0;
+    readers_clock_ = rt::vclock{};
+  }
   // Under the graph engine: the operation's event on the state (writer + 1 in the low byte,
   // readers as bits in the high 32). Returns whether it wrote.
   bool graph_step(rt::op o, source_loc loc);
@@ -170,6 +217,10 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
   }
   void enter(source_loc loc);
   rt::wake block(std::int64_t deadline, source_loc loc);
+  // A condition variable at namespace scope starts every execution without waiters.
+  void fresh() noexcept {
+    if (rejoin()) waiting_ = notified_ = 0;
+  }
 
   std::uint32_t waiting_ = 0;   // threads inside wait
   std::uint32_t notified_ = 0;  // waiting threads that have been notified
@@ -186,11 +237,13 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
   std::string waiting_for(int) const override { return name() + " to be released (count 0)"; }
 
   void acquire(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_acquire, this, loc, this});
     graph_step(rt::rmw_kind::await, 0, loc);
     take();
   }
   bool try_acquire(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_try_acquire, this, loc});
     if (!graph_step(rt::rmw_kind::attempt, 0, loc) || count_ <= 0) return traced(false);
     take();
@@ -209,6 +262,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
         std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(), loc);
   }
   void release(std::ptrdiff_t update = 1, source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_release, this, loc});
     if (update < 0 || count_ + update > LeastMaxValue)
       report_failure(failure_kind::misuse,
@@ -223,6 +277,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
 
  private:
   bool try_acquire_until_ns(std::int64_t deadline, source_loc loc) {
+    fresh();
     if (rt::graph_engine()) {
       // An attempt that takes a unit (now, or after the release it reads from) or times out.
       rt::point({rt::op::sem_try_acquire, this, loc});
@@ -258,6 +313,10 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
     if (static_cast<std::int64_t>(res.old) != count_) rt::graph_state_mismatch(*this, loc);
     return res.wrote;
   }
+  // A semaphore at namespace scope starts every execution with its initial count.
+  void fresh() noexcept {
+    if (rejoin()) count_ = initial_;
+  }
   void take() {
     --count_;
     rt::acquire_from(*this);
@@ -269,6 +328,38 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
   }
   std::ptrdiff_t initial_;
   std::ptrdiff_t count_;
+};
+
+class model_platform::shared_timed_mutex : public model_platform::shared_mutex {
+ public:
+  shared_timed_mutex(source_loc loc = source_loc::current())
+      : shared_mutex("shared_timed_mutex", loc) {}
+
+  template <class Rep, class Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> d, source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(true, rt::now() + ns(d), loc);
+  }
+  template <class Clock, class Duration>
+  bool try_lock_until(std::chrono::time_point<Clock, Duration> t,
+                      source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(true, ns(t.time_since_epoch()), loc);
+  }
+  template <class Rep, class Period>
+  bool try_lock_shared_for(std::chrono::duration<Rep, Period> d,
+                           source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(false, rt::now() + ns(d), loc);
+  }
+  template <class Clock, class Duration>
+  bool try_lock_shared_until(std::chrono::time_point<Clock, Duration> t,
+                             source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(false, ns(t.time_since_epoch()), loc);
+  }
+
+ private:
+  template <class D>
+  static std::int64_t ns(D d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
 };
 
 }  // namespace lockstep

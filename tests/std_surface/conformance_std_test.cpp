@@ -1,0 +1,36 @@
+// The conformance bodies (conformance.hpp) on lockstep::std_platform: the std:: types on real
+// threads, each body repeated so that its threads overlap. Also run under ThreadSanitizer.
+#include <lockstep/std_platform.hpp>
+#include <lockstep/test.hpp>
+
+#include "conformance.hpp"
+
+namespace {
+
+using S = lockstep::std_platform;
+namespace c = lockstep_conformance;
+
+#if defined(__SANITIZE_THREAD__)
+constexpr int kRepeat = 20;
+#else
+constexpr int kRepeat = 200;
+#endif
+
+template <class F>
+void repeat(F f) {
+  for (int i = 0; i < kRepeat; ++i) f();
+}
+
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(std_atomic_flag_lock) { repeat(c::atomic_flag_lock<S>); }
+LOCKSTEP_UNIT_TEST(std_latch_publishes) { repeat(c::latch_publishes<S>); }
+LOCKSTEP_UNIT_TEST(std_barrier_phases) { repeat(c::barrier_phases<S>); }
+LOCKSTEP_UNIT_TEST(std_call_once_runs_once) { repeat(c::call_once_runs_once<S>); }
+LOCKSTEP_UNIT_TEST(std_shared_timed_mutex_excludes) { repeat(c::shared_timed_mutex_excludes<S>); }
+LOCKSTEP_UNIT_TEST(std_jthread_stops) { repeat(c::jthread_stops<S>); }
+LOCKSTEP_UNIT_TEST(std_detached_thread_finishes) { repeat(c::detached_thread_finishes<S>); }
+LOCKSTEP_UNIT_TEST(std_float_fetch_add) { repeat(c::float_fetch_add<S>); }
+LOCKSTEP_UNIT_TEST(std_static_atomic_counts) {
+  repeat([] { c::static_atomic_counts<S>(c::static_counter<S>); });
+}
