@@ -191,6 +191,30 @@ void float_fetch_add() {
   LOCKSTEP_ASSERT(x.load() == 2.0) << "x = " << x.load();
 }
 
+// atomic_ref: atomic increments of a plain int through separate atomic_refs are not lost,
+// and the object holds the latest value once the refs are gone.
+template <class P>
+void atomic_ref_counts() {
+  int x = 5;
+  auto body = [&] {
+    typename P::template atomic_ref<int> r(x);
+    r.fetch_add(1);
+    ++r;
+  };
+  typename P::thread a(body), b(body);
+  a.join();
+  b.join();
+  LOCKSTEP_ASSERT(x == 9) << "x = " << x;
+  {
+    typename P::template atomic_ref<int> r(x);
+    auto copy = r;
+    LOCKSTEP_ASSERT(copy.load() == 9);
+    r.store(1);
+    LOCKSTEP_ASSERT(copy.exchange(2) == 1);
+  }
+  LOCKSTEP_ASSERT(x == 2) << "x = " << x;
+}
+
 // A constinit atomic at namespace scope, shared by every run of the body (see
 // static_counter below): two increments per run.
 template <class P>

@@ -31,6 +31,7 @@ LOCKSTEP_UNIT_TEST(std_shared_timed_mutex_excludes) { repeat(c::shared_timed_mut
 LOCKSTEP_UNIT_TEST(std_jthread_stops) { repeat(c::jthread_stops<S>); }
 LOCKSTEP_UNIT_TEST(std_detached_thread_finishes) { repeat(c::detached_thread_finishes<S>); }
 LOCKSTEP_UNIT_TEST(std_float_fetch_add) { repeat(c::float_fetch_add<S>); }
+LOCKSTEP_UNIT_TEST(std_atomic_ref_counts) { repeat(c::atomic_ref_counts<S>); }
 LOCKSTEP_UNIT_TEST(std_static_atomic_counts) {
   repeat([] { c::static_atomic_counts<S>(c::static_counter<S>); });
 }

@@ -10,8 +10,9 @@
 // was constructed with (rt::object).
 //
 // Beyond what the std_platform rules need, the std synchronization surface: atomic_flag,
-// shared_timed_mutex, latch and barrier (lockstep/rt/model_latch.hpp), once_flag and
-// call_once (model_once.hpp), jthread and stop tokens (model_stop.hpp), thread::detach and
+// atomic_ref (lockstep/rt/model_atomic_ref.hpp; interleaving engines only),
+// shared_timed_mutex, latch and barrier (model_latch.hpp), once_flag and call_once
+// (model_once.hpp), jthread and stop tokens (model_stop.hpp), thread::detach and
 // hardware_concurrency. The latch, barrier, once flag and stop state are built on the model
 // atomics, mutex and condition variable, so both engines explore them.
 //
@@ -133,6 +134,8 @@ struct model_platform {
   static constexpr bool is_model = true;
 
   // ---------------------------------------------------------------- atomics
+  template <class T>
+  class atomic_ref;  // lockstep/rt/model_atomic_ref.hpp
   template <class T>
   class atomic : public rt::object {
     static_assert(std::is_trivially_copyable_v<T>, "atomic<T> requires trivially copyable T");
@@ -443,6 +446,10 @@ struct model_platform {
     // ---- end of atomic waiting
 
    private:
+    friend class atomic_ref<T>;
+    // The latest value in modification order (the interleaving engines; atomic_ref writes it
+    // back to the referenced object).
+    T latest() const noexcept { return v_; }
     static std::memory_order failure_order(std::memory_order mo) {
       if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
       if (mo == std::memory_order_release) return std::memory_order_relaxed;
@@ -802,6 +809,7 @@ std::uint32_t model_platform::thread_local_var<T>::next_key() {
 
 #include "lockstep/rt/model_sync.hpp"
 // (after model_sync.hpp: built on its mutex and condition variable)
+#include "lockstep/rt/model_atomic_ref.hpp"
 #include "lockstep/rt/model_latch.hpp"
 #include "lockstep/rt/model_once.hpp"
 #include "lockstep/rt/model_stop.hpp"

@@ -1,6 +1,7 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 
 #include "execution.hpp"
 #include "graph/hooks.hpp"
@@ -200,6 +201,31 @@ void* tls_get(std::uint32_t key) noexcept {
 }
 void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
   execution::active()->current().tls.push_back({key, p, destroy});
+}
+
+namespace {
+// Shadows of the running execution (atomic_ref); those of an earlier one, left by a failed
+// execution's abandoned threads, are dropped on first use in the next.
+struct shadow_table {
+  std::uint32_t serial = 0;
+  std::unordered_map<const void*, shadow> at;
+  void drop_all() noexcept {
+    for (auto& [addr, s] : at)
+      if (s.state) s.destroy(s.state);
+    at.clear();
+  }
+  ~shadow_table() { drop_all(); }
+};
+shadow_table g_shadows;
+}  // namespace
+
+shadow& shadow_at(const void* addr) {
+  execution& e = exec("atomic_ref");
+  if (g_shadows.serial != e.serial()) {
+    g_shadows.drop_all();
+    g_shadows.serial = e.serial();
+  }
+  return g_shadows.at[addr];
 }
 
 // ---------------------------------------------------------------- the graph engine

@@ -16,8 +16,9 @@
 //     notify_all() (C++20; libstdc++ uses a futex directly for 4-byte types). Re-check the
 //     value in a loop after wait() returns: under the checker it may return spuriously.
 //   * The rest of the std synchronization surface is here too, under its std name:
-//     atomic_flag, shared_timed_mutex, latch, barrier<F...>, once_flag + call_once, jthread,
-//     stop_source / stop_token / stop_callback<F> (model_platform has each, modelled).
+//     atomic_flag, atomic_ref<T>, shared_timed_mutex, latch, barrier<F...>, once_flag +
+//     call_once, jthread, stop_source / stop_token / stop_callback<F> (model_platform has
+//     each, modelled).
 #pragma once
 
 #include <atomic>
@@ -45,6 +46,8 @@ struct std_platform {
   template <class T>
   using atomic = std::atomic<T>;
   using atomic_flag = std::atomic_flag;
+  template <class T>
+  using atomic_ref = std::atomic_ref<T>;
   static void atomic_thread_fence(std::memory_order mo) noexcept { std::atomic_thread_fence(mo); }
 
   using mutex = std::mutex;

@@ -350,6 +350,18 @@ void lock_acquired(const object& m, source_loc loc);
 void lock_try_acquired(const object& m, source_loc loc);  // held, but adds no edge
 void lock_released(const object& m);
 
+// Model state standing in for plain memory accessed atomically (model_platform::atomic_ref):
+// one per address for the rest of the running execution (so that a location does not depend
+// on the interleaving), shared by every atomic_ref to that address; `refs` counts the live
+// ones. `state` is null until the first atomic_ref creates it; `destroy` also identifies its
+// type.
+struct shadow {
+  void* state = nullptr;
+  void (*destroy)(void*) = nullptr;
+  int refs = 0;
+};
+shadow& shadow_at(const void* addr);
+
 // Per-thread storage for model_platform::thread_local_var: a slot per (thread, key).
 void* tls_get(std::uint32_t key) noexcept;
 void tls_set(std::uint32_t key, void* p, void (*destroy)(void*));
