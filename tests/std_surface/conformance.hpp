@@ -162,6 +162,22 @@ void jthread_stops() {
   LOCKSTEP_ASSERT(calls.load() == 2) << "a callback registered after the request did not run";
 }
 
+// condition_variable_any + stop_token: a stop request ends an interruptible wait whose
+// predicate never becomes true; it returns false.
+template <class P>
+void cv_any_wait_stops() {
+  typename P::condition_variable_any cv;
+  typename P::mutex m;
+  typename P::template atomic<int> result{-1};
+  {
+    typename P::jthread t([&](typename P::stop_token st) {
+      std::unique_lock l(m);
+      result.store(cv.wait(l, st, [] { return false; }) ? 1 : 0);
+    });
+  }  // ~jthread: request_stop, join
+  LOCKSTEP_ASSERT(result.load() == 0) << "the wait returned " << result.load();
+}
+
 // thread::detach: the detached thread runs to completion on its own (the waiter learns it
 // through an atomic it shares by ownership).
 template <class P>

@@ -24,6 +24,9 @@ LOCKSTEP_TEST_BOTH_ENGINES(model_shared_timed_mutex_excludes) {
   c::shared_timed_mutex_excludes<P>();
 }
 LOCKSTEP_TEST_BOTH_ENGINES(model_jthread_stops) { c::jthread_stops<P>(); }
+LOCKSTEP_TEST_BOTH_ENGINES(model_cv_any_wait_stops, {.spurious_wakeups = 0}) {
+  c::cv_any_wait_stops<P>();
+}
 LOCKSTEP_TEST_BOTH_ENGINES(model_detached_thread_finishes) { c::detached_thread_finishes<P>(); }
 LOCKSTEP_TEST_BOTH_ENGINES(model_float_fetch_add) { c::float_fetch_add<P>(); }
 // atomic_ref: the interleaving engine (the graph engine does not model it yet).

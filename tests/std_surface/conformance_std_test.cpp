@@ -29,6 +29,7 @@ LOCKSTEP_UNIT_TEST(std_barrier_phases) { repeat(c::barrier_phases<S>); }
 LOCKSTEP_UNIT_TEST(std_call_once_runs_once) { repeat(c::call_once_runs_once<S>); }
 LOCKSTEP_UNIT_TEST(std_shared_timed_mutex_excludes) { repeat(c::shared_timed_mutex_excludes<S>); }
 LOCKSTEP_UNIT_TEST(std_jthread_stops) { repeat(c::jthread_stops<S>); }
+LOCKSTEP_UNIT_TEST(std_cv_any_wait_stops) { repeat(c::cv_any_wait_stops<S>); }
 LOCKSTEP_UNIT_TEST(std_detached_thread_finishes) { repeat(c::detached_thread_finishes<S>); }
 LOCKSTEP_UNIT_TEST(std_float_fetch_add) { repeat(c::float_fetch_add<S>); }
 LOCKSTEP_UNIT_TEST(std_atomic_ref_counts) { repeat(c::atomic_ref_counts<S>); }

@@ -45,6 +45,22 @@ LOCKSTEP_TEST_BOTH_ENGINES(stop_callback_runs_once_in_the_right_thread) {
   LOCKSTEP_ASSERT(!src.request_stop()) << "a second request succeeded";
 }
 
+// What the requesting thread did before request_stop() happens-before a stop_requested()
+// that returns true (also under the C++11 model).
+LOCKSTEP_TEST_BOTH_ENGINES(stop_requested_orders_the_requesters_writes,
+                           {.memory = lockstep::memory_model::c11}) {
+  P::stop_source src;
+  P::var<int> data{0};
+  P::thread requester([&] {
+    data = 1;
+    src.request_stop();
+  });
+  const P::stop_token st = src.get_token();
+  while (!st.stop_requested()) P::spin_pause();
+  LOCKSTEP_ASSERT(data.get() == 1);
+  requester.join();
+}
+
 // ~stop_callback in the registering thread waits while the requesting thread runs it: the
 // callback's write is ordered before the destructor's return.
 LOCKSTEP_TEST_BOTH_ENGINES(stop_callback_destructor_waits_for_running_callback) {

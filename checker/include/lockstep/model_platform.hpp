@@ -12,9 +12,9 @@
 // Beyond what the std_platform rules need, the std synchronization surface: atomic_flag,
 // atomic_ref (lockstep/rt/model_atomic_ref.hpp; interleaving engines only),
 // shared_timed_mutex, latch and barrier (model_latch.hpp), once_flag and call_once
-// (model_once.hpp), jthread and stop tokens (model_stop.hpp), thread::detach and
-// hardware_concurrency. The latch, barrier, once flag and stop state are built on the model
-// atomics, mutex and condition variable, so both engines explore them.
+// (model_once.hpp), jthread, stop tokens and condition_variable_any's stop_token waits
+// (model_stop.hpp), thread::detach and hardware_concurrency. The latch, barrier, once flag and stop
+// state are built on the model atomics, mutex and condition variable, so both engines explore them.
 //
 // Semantics the checker explores
 //   * Sequentially consistent interleavings of the visible operations, or the C++11 (RC11)

@@ -852,6 +852,15 @@ void model_platform::condition_variable::enter(source_loc loc) {
   waiting_ |= bit;
   notified_ &= ~bit;
 }
+void model_platform::condition_variable::leave(source_loc loc) {
+  rt::point({rt::op::cv_block, this, loc});
+  if (rt::graph_engine())
+    cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::always, loc);
+  const std::uint32_t bit = 1u << rt::current_thread();
+  waiting_ &= ~bit;
+  notified_ &= ~bit;
+  if (rt::tracing()) rt::trace_note("stop requested: leaves");
+}
 rt::wake model_platform::condition_variable::block(std::int64_t deadline, source_loc loc) {
   rt::wake w;
   if (rt::graph_engine()) {

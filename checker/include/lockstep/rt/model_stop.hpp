@@ -14,6 +14,10 @@
 //     for it to finish.
 //   * jthread passes its stop_token to a callable that takes one, and its destructor (and
 //     move assignment) requests stop and then joins.
+//   * condition_variable_any's waits with a stop_token (defined here) return pred() once
+//     pred() holds or stop is requested: the request notifies the condition variable (a
+//     stop_callback), and the wait checks for it after registering as a waiter, so a request
+//     made while the waiter goes to sleep is not lost.
 // Explored: the stop state is a model atomic (the requested flag, read by stop_requested),
 // a model mutex guarding the registered callbacks and a model condition variable for a
 // destructor that waits for a running callback, so every check, registration and
@@ -21,6 +25,8 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -210,5 +216,45 @@ class model_platform::jthread {
   stop_source ss_{std::nostopstate};
   thread t_;
 };
+
+template <class Lock, class Pred>
+bool model_platform::condition_variable::wait(Lock& lock, stop_token st, Pred pred,
+                                              source_loc loc) {
+  return wait_stoppable(lock, st, -1, pred, loc);
+}
+
+template <class Lock, class Duration, class Pred>
+bool model_platform::condition_variable::wait_until(
+    Lock& lock, stop_token st, std::chrono::time_point<model_platform::clock, Duration> t,
+    Pred pred, source_loc loc) {
+  return wait_stoppable(lock, st, ns(t.time_since_epoch()), pred, loc);
+}
+
+template <class Lock, class Rep, class Period, class Pred>
+bool model_platform::condition_variable::wait_for(Lock& lock, stop_token st,
+                                                  std::chrono::duration<Rep, Period> d, Pred pred,
+                                                  source_loc loc) {
+  return wait_stoppable(lock, st, rt::now() + ns(d), pred, loc);
+}
+
+template <class Lock, class Pred>
+bool model_platform::condition_variable::wait_stoppable(Lock& lock, stop_token& st,
+                                                        std::int64_t deadline, Pred& pred,
+                                                        source_loc loc) {
+  auto wake = [this] { notify_all(); };
+  stop_callback<decltype(wake)> cb(st, wake, loc);
+  while (!pred()) {
+    enter(loc);
+    if (st.stop_requested(loc)) {
+      leave(loc);
+      return pred();
+    }
+    lock.unlock();
+    const rt::wake w = block(deadline, loc);
+    lock.lock();
+    if (w == rt::wake::timeout) return pred();
+  }
+  return true;
+}
 
 }  // namespace lockstep

@@ -192,6 +192,20 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
     return wait_until_ns(lock, ns(t.time_since_epoch()), pred, loc);
   }
 
+  // Interruptible waits (condition_variable_any with a stop_token, lockstep/rt/model_stop.hpp):
+  // wait until pred() holds or stop is requested; return pred(). A stop request notifies the
+  // condition variable (a stop_callback); the wait checks for it after registering as a
+  // waiter, so a request that comes before the wait blocks is never lost.
+  template <class Lock, class Pred>
+  bool wait(Lock& lock, stop_token st, Pred pred, source_loc loc = source_loc::current());
+  template <class Lock, class Duration, class Pred>
+  bool wait_until(Lock& lock, stop_token st,
+                  std::chrono::time_point<model_platform::clock, Duration> t, Pred pred,
+                  source_loc loc = source_loc::current());
+  template <class Lock, class Rep, class Period, class Pred>
+  bool wait_for(Lock& lock, stop_token st, std::chrono::duration<Rep, Period> d, Pred pred,
+                source_loc loc = source_loc::current());
+
  private:
   template <class D>
   static std::int64_t ns(D d) {
@@ -217,6 +231,10 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
   }
   void enter(source_loc loc);
   rt::wake block(std::int64_t deadline, source_loc loc);
+  void leave(source_loc loc);  // registered by enter(), but does not block after all
+  template <class Lock, class Pred>
+  bool wait_stoppable(Lock& lock, stop_token& st, std::int64_t deadline, Pred& pred,
+                      source_loc loc);
   // A condition variable at namespace scope starts every execution without waiters.
   void fresh() noexcept {
     if (rejoin()) waiting_ = notified_ = 0;
