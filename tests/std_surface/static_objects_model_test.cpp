@@ -1,7 +1,7 @@
-// Model objects at namespace scope (rt::object: static objects). They used to abort the
-// binary at start-up, before main (and so `--list`, which CTest discovery runs after every
-// build of this executable); now each one joins every execution on first use, starting from
-// the state it was constructed with.
+// Model objects at namespace scope (rt::object: static objects; and P::var). They used to
+// abort the binary at start-up, before main (and so `--list`, which CTest discovery runs
+// after every build of this executable); now each one joins every execution on first use,
+// starting from the state it was constructed with.
 #include <lockstep/check.hpp>
 
 #include <array>
@@ -17,6 +17,8 @@ constinit P::atomic<int> g_counter{0};
 constinit P::atomic_flag g_flag;
 P::mutex g_mutex;  // dynamically initialised, outside any execution
 P::atomic<int> g_racy{0};
+P::var<int> g_plain{0};
+P::var<int> g_plain_racy{0};
 
 }  // namespace
 
@@ -57,6 +59,24 @@ LOCKSTEP_TEST_BOTH_ENGINES(static_atomic_broken_load_store_increment_is_caught,
   a.join();
   b.join();
   LOCKSTEP_ASSERT(g_racy.load() == 2) << "lost update";
+}
+
+// A namespace-scope var starts every execution with its initial value, and is checked for
+// races like any other.
+LOCKSTEP_TEST_BOTH_ENGINES(static_var_starts_every_execution_fresh) {
+  LOCKSTEP_ASSERT(g_plain.get() == 0) << "left over from another execution";
+  P::thread t([] { g_plain += 1; });
+  t.join();
+  g_plain += 1;
+  LOCKSTEP_ASSERT(g_plain.get() == 2);
+}
+
+// BUG: two threads write a namespace-scope var without synchronisation.
+LOCKSTEP_TEST_BOTH_ENGINES(static_var_broken_unsynchronised_writes_are_caught,
+                           {.expect = failure_kind::data_race}) {
+  P::thread t([] { g_plain_racy += 1; });
+  g_plain_racy += 1;
+  t.join();
 }
 
 // std::array<P::var<T>, N> a{} value-initialises every element (the default constructor is

@@ -738,18 +738,22 @@ struct model_platform {
     var& operator=(const var&) = delete;
 
     T get(source_loc loc = source_loc::current()) const {
+      fresh();
       rt::var_read(s_, loc);
       return v_;
     }
     const T& cref(source_loc loc = source_loc::current()) const {
+      fresh();
       rt::var_read(s_, loc);
       return v_;
     }
     T& ref(source_loc loc = source_loc::current()) {
+      fresh();
       rt::var_write(s_, loc);
       return v_;
     }
     void set(T v, source_loc loc = source_loc::current()) {
+      fresh();
       rt::var_write(s_, loc);
       v_ = std::move(v);
     }
@@ -768,12 +772,25 @@ struct model_platform {
     }
 
    private:
-    void init() noexcept {
+    void init() {
       s_.id = rt::new_var_id(source_loc::current());
       rt::var_init(s_);
+      // Constructed outside an execution (namespace scope): every execution starts from this
+      // value (if T is trivially copyable: is_copy_constructible is true of containers whose
+      // elements cannot be copied) and gives the var an id of its own on first use.
+      if constexpr (std::is_trivially_copyable_v<T>)
+        if (!rt::in_execution()) init_ = std::make_unique<T>(v_);
+    }
+    void fresh() const {
+      if constexpr (std::is_trivially_copyable_v<T>) {
+        if (!init_ || s_.execution == rt::execution_serial()) return;
+        const_cast<var*>(this)->v_ = *init_;
+        s_.id = rt::new_var_id(source_loc::current());
+      }
     }
     T v_;
     mutable rt::var_state s_;
+    std::unique_ptr<T> init_;  // static vars: the value each execution starts from
   };
 
   // ---------------------------------------------------------------- thread-local storage

@@ -51,7 +51,7 @@ execution& exec(const char* what) {
   if (!e || e->current_id() < 0) {
     throw std::logic_error(std::string("lockstep: ") + what +
                            " of a model_platform object outside a model execution (model "
-                           "objects live inside a LOCKSTEP_TEST body)");
+                           "operations run inside a LOCKSTEP_TEST body)");
   }
   return *e;
 }
@@ -153,6 +153,10 @@ wake point(const point_desc& d) { return exec("operation").point(d); }
 bool in_execution() noexcept {
   auto* e = execution::active();
   return e && e->current_id() >= 0;
+}
+std::uint32_t execution_serial() noexcept {
+  auto* e = execution::active();
+  return e && e->current_id() >= 0 ? e->serial() : 0;
 }
 int current_thread() noexcept { return execution::active()->current_id(); }
 void step_read_only() noexcept { execution::active()->current().step_read_only = true; }

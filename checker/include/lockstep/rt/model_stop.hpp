@@ -59,6 +59,8 @@ struct stop_state {
 
 }  // namespace model_detail
 
+// std::stop_token: a view of a stop state (none when default-constructed); stop_requested()
+// is an acquire load of the state's flag (a scheduling point).
 class model_platform::stop_token {
  public:
   stop_token() noexcept = default;
@@ -81,6 +83,8 @@ class model_platform::stop_token {
   std::shared_ptr<model_detail::stop_state> st_;
 };
 
+// std::stop_source: owns a share of a stop state (default-constructed: a new one;
+// std::nostopstate: none); request_stop() sets the flag and runs the callbacks.
 class model_platform::stop_source {
  public:
   stop_source(source_loc loc = source_loc::current())
@@ -139,6 +143,8 @@ class model_platform::stop_source {
   std::shared_ptr<model_detail::stop_state> st_;
 };
 
+// std::stop_callback<Callback>: registers Callback on a token's stop state for its lifetime
+// (runs it at once if stop was requested already); see the guarantees above.
 template <class Callback>
 class model_platform::stop_callback {
  public:
@@ -178,6 +184,8 @@ class model_platform::stop_callback {
   std::shared_ptr<model_detail::stop_state> st_;  // set while registered
 };
 
+// std::jthread: a model_platform::thread with its own stop_source; ~jthread and move
+// assignment request stop and join a joinable thread.
 class model_platform::jthread {
  public:
   jthread() noexcept = default;

@@ -1,5 +1,6 @@
 // lockstep/rt/model_sync.hpp — model_platform's blocking primitives beyond plain mutexes:
-// shared_mutex, condition_variable, counting_semaphore. Included by model_platform.hpp.
+// shared_mutex, shared_timed_mutex, condition_variable, counting_semaphore. Included by
+// model_platform.hpp.
 #pragma once
 
 #include <chrono>
@@ -348,6 +349,12 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
   std::ptrdiff_t count_;
 };
 
+// model_platform::shared_timed_mutex — std::shared_timed_mutex: shared_mutex (owner-tracked,
+// misuse reported) plus timed exclusive and shared attempts. Guarantees: a timed attempt that
+// returns true holds the lock as lock()/lock_shared() would; one that returns false holds
+// nothing and the virtual clock has reached its deadline. Explored: wherever the lock is
+// unavailable, timing out is a choice of the search (interleaving engines), or an attempt
+// that reads a state where the lock is taken (graph engine), so callers' timeout branches run.
 class model_platform::shared_timed_mutex : public model_platform::shared_mutex {
  public:
   shared_timed_mutex(source_loc loc = source_loc::current())

@@ -152,6 +152,8 @@ struct point_desc {
 wake point(const point_desc& d);
 
 bool in_execution() noexcept;  // a model execution is running on this OS thread
+// Identifies the running execution (0: none); what var_state::execution holds.
+std::uint32_t execution_serial() noexcept;
 // The operation just performed turned out not to modify its object (a failed CAS or
 // try_lock): partial-order reduction may treat it as a read.
 void step_read_only() noexcept;
