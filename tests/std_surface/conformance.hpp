@@ -93,16 +93,18 @@ void barrier_phases() {
 // call_once: a throwing call leaves the flag unset; of the concurrent calls after it exactly
 // one runs its callable, and both callers see its write.
 template <class P>
-void call_once_runs_once() {
+void call_once_runs_once(bool first_call_throws = true) {
   typename P::once_flag flag;
   typename P::template var<int> runs{0};
-  bool threw = false;
-  try {
-    P::call_once(flag, [] { throw std::runtime_error("first attempt fails"); });
-  } catch (const std::runtime_error&) {
-    threw = true;
+  if (first_call_throws) {
+    bool threw = false;
+    try {
+      P::call_once(flag, [] { throw std::runtime_error("first attempt fails"); });
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    LOCKSTEP_ASSERT(threw) << "the callable's exception reaches the caller";
   }
-  LOCKSTEP_ASSERT(threw) << "the callable's exception reaches the caller";
   typename P::template atomic<int> saw_one{0};
   auto body = [&] {
     P::call_once(flag, [&] { runs += 1; });
@@ -116,9 +118,9 @@ void call_once_runs_once() {
 }
 
 // shared_timed_mutex: a writer and a timed reader; the reader either gets the lock (and sees
-// the data consistent) or times out.
+// the data consistent) or times out. timed = false: the untimed try_lock variants instead.
 template <class P>
-void shared_timed_mutex_excludes() {
+void shared_timed_mutex_excludes(bool timed = true) {
   typename P::shared_timed_mutex m;
   std::array<typename P::template var<int>, 2> pair{};
   typename P::thread w([&] {
@@ -126,12 +128,12 @@ void shared_timed_mutex_excludes() {
     pair[0] = 1;
     pair[1] = 1;
   });
-  if (m.try_lock_shared_for(1ms)) {
+  if (timed ? m.try_lock_shared_for(1ms) : m.try_lock_shared()) {
     LOCKSTEP_ASSERT(pair[0].get() == pair[1].get()) << "read a half-written pair";
     m.unlock_shared();
   }
   w.join();
-  LOCKSTEP_ASSERT(m.try_lock_for(1ms)) << "the free mutex times out";
+  LOCKSTEP_ASSERT(timed ? m.try_lock_for(1ms) : m.try_lock()) << "the free mutex times out";
   m.unlock();
 }
 

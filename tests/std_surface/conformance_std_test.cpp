@@ -26,8 +26,24 @@ void repeat(F f) {
 LOCKSTEP_UNIT_TEST(std_atomic_flag_lock) { repeat(c::atomic_flag_lock<S>); }
 LOCKSTEP_UNIT_TEST(std_latch_publishes) { repeat(c::latch_publishes<S>); }
 LOCKSTEP_UNIT_TEST(std_barrier_phases) { repeat(c::barrier_phases<S>); }
-LOCKSTEP_UNIT_TEST(std_call_once_runs_once) { repeat(c::call_once_runs_once<S>); }
-LOCKSTEP_UNIT_TEST(std_shared_timed_mutex_excludes) { repeat(c::shared_timed_mutex_excludes<S>); }
+// ThreadSanitizer's pthread_once interceptor does not reset the flag when the callable
+// throws (the next call_once then waits forever): no throwing first call under TSan.
+LOCKSTEP_UNIT_TEST(std_call_once_runs_once) {
+#if defined(__SANITIZE_THREAD__)
+  repeat([] { c::call_once_runs_once<S>(false); });
+#else
+  repeat([] { c::call_once_runs_once<S>(); });
+#endif
+}
+// ThreadSanitizer (GCC 12) does not intercept pthread_rwlock_clockrdlock, which the timed
+// shared attempts use: it would report the reader's access as a race. Untimed under TSan.
+LOCKSTEP_UNIT_TEST(std_shared_timed_mutex_excludes) {
+#if defined(__SANITIZE_THREAD__)
+  repeat([] { c::shared_timed_mutex_excludes<S>(false); });
+#else
+  repeat([] { c::shared_timed_mutex_excludes<S>(); });
+#endif
+}
 LOCKSTEP_UNIT_TEST(std_jthread_stops) { repeat(c::jthread_stops<S>); }
 LOCKSTEP_UNIT_TEST(std_cv_any_wait_stops) { repeat(c::cv_any_wait_stops<S>); }
 LOCKSTEP_UNIT_TEST(std_detached_thread_finishes) { repeat(c::detached_thread_finishes<S>); }
