@@ -142,3 +142,21 @@ LOCKSTEP_UNIT_TEST(litmus_wrc_release_acquire_forbids_110) {
   LOCKSTEP_ASSERT(!wrc(rel, acq).count("110"));
 }
 LOCKSTEP_UNIT_TEST(litmus_wrc_relaxed_allows_110) { LOCKSTEP_ASSERT(wrc(rlx, rlx).count("110")); }
+
+// RMW atomicity: x = 1 || r = x.exchange(2). The exchange reads the store right before its
+// own in modification order, so r = 0 means x = 1 came after it: final x is 1, never 2
+// (a store placed between the exchange and the store it read).
+LOCKSTEP_UNIT_TEST(litmus_rmw_atomicity_forbids_store_between_rmw_and_its_read) {
+  for (mo m : {rlx, sc}) {
+    auto o = outcomes("RMW-atomicity", [&](std::string& out) {
+      P::atomic<int> x{0};
+      int r = -1;
+      P::thread t([&] { x.store(1, m); });
+      r = x.exchange(2, m);
+      t.join();
+      out = std::to_string(r) + std::to_string(x.load(rlx));
+    });
+    LOCKSTEP_ASSERT(!o.count("02")) << "memory order " << int(m);
+    LOCKSTEP_ASSERT(o.count("01") && o.count("12"));
+  }
+}

@@ -4,7 +4,17 @@
 // `template <class P = std_platform> class TicketLock` is checked as
 // `TicketLock<model_platform>`. Every visible operation (atomic op, lock/unlock, cv wait
 // and notify, semaphore, spawn/join, yield, clock read, sleep) is a scheduling point of the
-// checker. Only usable inside a LOCKSTEP_TEST body (lockstep/check.hpp).
+// checker. Operations only run inside a LOCKSTEP_TEST body (lockstep/check.hpp); objects
+// may also be constructed outside one, at namespace scope (atomics and atomic_flag even by
+// constant initialisation): such a static object starts every execution from the state it
+// was constructed with (rt::object).
+//
+// Beyond what the std_platform rules need, the std synchronization surface: atomic_flag,
+// atomic_ref (lockstep/rt/model_atomic_ref.hpp; interleaving engines only),
+// shared_timed_mutex, latch and barrier (model_latch.hpp), once_flag and call_once
+// (model_once.hpp), jthread, stop tokens and condition_variable_any's stop_token waits
+// (model_stop.hpp), thread::detach and hardware_concurrency. The latch, barrier, once flag and stop
+// state are built on the model atomics, mutex and condition variable, so both engines explore them.
 //
 // Semantics the checker explores
 //   * Sequentially consistent interleavings of the visible operations, or the C++11 (RC11)
@@ -55,12 +65,14 @@ class mutex_core : public rt::object, public rt::waitable {
   std::string waiting_for(int tid) const override;
 
   void lock(source_loc loc) {
+    fresh();
     rt::point({rt::op::lock, this, loc, this});
     graph_step(rt::rmw_kind::await, loc);
     if (depth_ == 0) rt::lock_acquired(*this, loc);
     acquire();
   }
   bool try_lock(source_loc loc) {
+    fresh();
     rt::point({rt::op::try_lock, this, loc});
     graph_step(rt::rmw_kind::attempt, loc);
     if (!ready(rt::current_thread())) {
@@ -75,6 +87,7 @@ class mutex_core : public rt::object, public rt::waitable {
     return true;
   }
   bool try_lock_until_ns(std::int64_t deadline, source_loc loc) {
+    fresh();
     if (rt::graph_engine()) {
       // The graph engine: an attempt that either takes the mutex (now, or after the unlock
       // it reads from) or times out, moving the clock to the deadline.
@@ -99,6 +112,10 @@ class mutex_core : public rt::object, public rt::waitable {
   }
   void unlock(source_loc loc);
   int owner() const noexcept { return owner_; }
+  // A mutex at namespace scope starts every execution unlocked (rt::object::rejoin).
+  void fresh() noexcept {
+    if (rejoin()) owner_ = -1, depth_ = 0;
+  }
 
  private:
   // Under the graph engine: the operation's event (its value is the mutex state). Returns
@@ -121,16 +138,26 @@ struct model_platform {
 
   // ---------------------------------------------------------------- atomics
   template <class T>
+  class atomic_ref;  // lockstep/rt/model_atomic_ref.hpp
+  template <class T>
   class atomic : public rt::object {
     static_assert(std::is_trivially_copyable_v<T>, "atomic<T> requires trivially copyable T");
 
    public:
-    atomic(source_loc loc = source_loc::current()) noexcept : rt::object("atomic", loc), v_() {
-      init_weak();
-    }
-    atomic(T v, source_loc loc = source_loc::current()) noexcept
-        : rt::object("atomic", loc), v_(v) {
-      init_weak();
+    // constexpr, as std::atomic's: `constinit P::atomic<int> n{0};` at namespace scope is a
+    // static object (rt::object) that starts every execution with this value.
+    constexpr atomic(source_loc loc = source_loc::current()) noexcept
+        : atomic(T(), object_kind{"atomic"}, loc) {}
+    constexpr atomic(T v, source_loc loc = source_loc::current()) noexcept
+        : atomic(v, object_kind{"atomic"}, loc) {}
+    // For model objects built on an atomic: `kind` names it in traces and deadlock reports
+    // ("latch#3" rather than "atomic#3").
+    struct object_kind {
+      const char* name;
+    };
+    constexpr atomic(T v, object_kind kind, source_loc loc = source_loc::current()) noexcept
+        : rt::object(kind.name, loc), v_(v), init_(v) {
+      if (!std::is_constant_evaluated()) init_weak();
     }
     atomic(const atomic&) = delete;
     atomic& operator=(const atomic&) = delete;
@@ -141,6 +168,7 @@ struct model_platform {
     T load(std::memory_order mo = std::memory_order_seq_cst,
            source_loc loc = source_loc::current()) const {
       auto* self = const_cast<atomic*>(this);
+      fresh();
       rt::point({rt::op::atomic_load, this, loc});
       if (graph_) {
         T v = from_bits(rt::graph_load(*this, to_bits(v_), mo, loc));
@@ -158,6 +186,7 @@ struct model_platform {
     }
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
                source_loc loc = source_loc::current()) {
+      fresh();
       rt::point({rt::op::atomic_store, this, loc});
       if (graph_) {  // v_ keeps the initial value: the graph has the rest
         rt::graph_store(*this, to_bits(v_), to_bits(v), mo, loc);
@@ -205,6 +234,7 @@ struct model_platform {
    private:
     bool cas(T& expected, T desired, std::memory_order success, std::memory_order failure,
              source_loc loc, bool weak) {
+      fresh();
       {
         rt::point_desc d{rt::op::atomic_cas, this, loc};
         d.expected = to_bits(expected);
@@ -266,12 +296,14 @@ struct model_platform {
    public:
     T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst,
                 source_loc loc = source_loc::current()) requires(std::is_integral_v<T> ||
-                                                                 std::is_pointer_v<T>) {
+                                                                 std::is_pointer_v<T> ||
+                                                                 std::is_floating_point_v<T>) {
       return rmw([&](T x) { return static_cast<T>(x + d); }, mo, loc);
     }
     T fetch_sub(T d, std::memory_order mo = std::memory_order_seq_cst,
                 source_loc loc = source_loc::current()) requires(std::is_integral_v<T> ||
-                                                                 std::is_pointer_v<T>) {
+                                                                 std::is_pointer_v<T> ||
+                                                                 std::is_floating_point_v<T>) {
       return rmw([&](T x) { return static_cast<T>(x - d); }, mo, loc);
     }
     T fetch_and(T d, std::memory_order mo = std::memory_order_seq_cst,
@@ -290,8 +322,12 @@ struct model_platform {
     T operator++(int) requires std::is_integral_v<T> { return fetch_add(1); }
     T operator--() requires std::is_integral_v<T> { return fetch_sub(1) - 1; }
     T operator--(int) requires std::is_integral_v<T> { return fetch_sub(1); }
-    T operator+=(T d) requires std::is_integral_v<T> { return fetch_add(d) + d; }
-    T operator-=(T d) requires std::is_integral_v<T> { return fetch_sub(d) - d; }
+    T operator+=(T d) requires(std::is_integral_v<T> || std::is_floating_point_v<T>) {
+      return fetch_add(d) + d;
+    }
+    T operator-=(T d) requires(std::is_integral_v<T> || std::is_floating_point_v<T>) {
+      return fetch_sub(d) - d;
+    }
 
     // ---- atomic waiting: wait / notify_one / notify_all (C++20), a modelled futex.
     // wait(old, mo) takes two steps. The first compares the value with `old` (it reads the
@@ -307,6 +343,7 @@ struct model_platform {
     // of them; a notify with no waiter registered has no effect (a lost notify).
     void wait(T old, std::memory_order mo = std::memory_order_seq_cst,
               source_loc loc = source_loc::current()) const {
+      fresh();
       rt::point({rt::op::cv_enter, this, loc});
       if (graph_) {
         // The graph engine: the waiter set is a synchronization location of its own. A wait
@@ -339,6 +376,7 @@ struct model_platform {
       }
     }
     void notify_one(source_loc loc = source_loc::current()) {
+      fresh();
       rt::point({rt::op::notify_one, this, loc});
       if (graph_) {
         rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::notify_one,
@@ -361,6 +399,7 @@ struct model_platform {
         }
     }
     void notify_all(source_loc loc = source_loc::current()) {
+      fresh();
       rt::point({rt::op::notify_all, this, loc});
       if (graph_) {
         rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::notify_all,
@@ -409,7 +448,7 @@ struct model_platform {
       return false;
     }
     struct wait_gate_t final : rt::waitable {
-      explicit wait_gate_t(const atomic* a) : self(a) {}
+      constexpr explicit wait_gate_t(const atomic* a) : self(a) {}
       const atomic* self;
       bool ready(int tid) const noexcept override { return (self->wait_notified_ >> tid) & 1u; }
       std::string waiting_for(int) const override {
@@ -424,6 +463,10 @@ struct model_platform {
     // ---- end of atomic waiting
 
    private:
+    friend class atomic_ref<T>;
+    // The latest value in modification order (the interleaving engines; atomic_ref writes it
+    // back to the referenced object).
+    T latest() const noexcept { return v_; }
     static std::memory_order failure_order(std::memory_order mo) {
       if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
       if (mo == std::memory_order_release) return std::memory_order_relaxed;
@@ -431,6 +474,7 @@ struct model_platform {
     }
     template <class F>
     T rmw(F f, std::memory_order mo, source_loc loc) {
+      fresh();
       rt::point({rt::op::atomic_rmw, this, loc});
       if (graph_) {
         rt::rmw_request r;
@@ -470,6 +514,17 @@ struct model_platform {
       std::memcpy(static_cast<void*>(&v), &b, sizeof(T));  // T may have an NSDMI (thread_id)
       return v;
     }
+    // A static atomic (rt::object) starts each execution it joins with its initial value.
+    void fresh() const {
+      if (rejoin()) const_cast<atomic*>(this)->reset();
+    }
+    void reset() {
+      v_ = init_;
+      graph_ = weak_ = false;
+      w_ = rt::weak_location{};
+      wait_waiting_ = wait_notified_ = 0;
+      init_weak();
+    }
     void init_weak() {
       if constexpr (sizeof(T) <= sizeof(std::uint64_t)) {
         if (rt::graph_engine()) {
@@ -487,9 +542,44 @@ struct model_platform {
       }
     }
     T v_;                  // the latest value in modification order (graph engine: the initial)
+    T init_;               // the value it was constructed with
     bool graph_ = false;   // values come from the graph engine's execution graph
     bool weak_ = false;    // this execution uses the C++11 model (and T fits 64 bits)
     rt::weak_location w_;  // modification order, when weak_
+  };
+
+  // std::atomic_flag: an atomic<bool> (the same scheduling points, memory orders and
+  // modelled futex), named "atomic_flag" in traces. Starts clear, as in C++20; constexpr, so
+  // `constinit P::atomic_flag f;` works at namespace scope. test_and_set is an RMW (it reads
+  // the latest store), test a load (under the C++11 model it may read an older store), clear
+  // a store; wait/notify as atomic<T>::wait (spurious returns explored).
+  class atomic_flag {
+   public:
+    constexpr atomic_flag(source_loc loc = source_loc::current()) noexcept
+        : a_(false, atomic<bool>::object_kind{"atomic_flag"}, loc) {}
+    atomic_flag(const atomic_flag&) = delete;
+    atomic_flag& operator=(const atomic_flag&) = delete;
+    bool test(std::memory_order mo = std::memory_order_seq_cst,
+              source_loc loc = source_loc::current()) const {
+      return a_.load(mo, loc);
+    }
+    bool test_and_set(std::memory_order mo = std::memory_order_seq_cst,
+                      source_loc loc = source_loc::current()) {
+      return a_.exchange(true, mo, loc);
+    }
+    void clear(std::memory_order mo = std::memory_order_seq_cst,
+               source_loc loc = source_loc::current()) {
+      a_.store(false, mo, loc);
+    }
+    void wait(bool old, std::memory_order mo = std::memory_order_seq_cst,
+              source_loc loc = source_loc::current()) const {
+      a_.wait(old, mo, loc);
+    }
+    void notify_one(source_loc loc = source_loc::current()) { a_.notify_one(loc); }
+    void notify_all(source_loc loc = source_loc::current()) { a_.notify_all(loc); }
+
+   private:
+    atomic<bool> a_;
   };
 
   static void atomic_thread_fence(std::memory_order mo, source_loc loc = source_loc::current());
@@ -544,11 +634,21 @@ struct model_platform {
   };
 
   class shared_mutex;
+  class shared_timed_mutex;
   class condition_variable;
   using condition_variable_any = condition_variable;  // the model cv accepts any lockable
   template <std::ptrdiff_t LeastMaxValue = 1024>
   class counting_semaphore;
   using binary_semaphore = counting_semaphore<1>;
+  class latch;  // lockstep/rt/model_latch.hpp
+  struct noop_completion {
+    void operator()() const noexcept {}
+  };
+  template <class CompletionFunction = noop_completion>
+  class barrier;
+  class once_flag;  // lockstep/rt/model_once.hpp
+  template <class Callable, class... Args>
+  static void call_once(once_flag& flag, Callable&& f, Args&&... args);
 
   // ---------------------------------------------------------------- time
   struct clock {
@@ -589,10 +689,27 @@ struct model_platform {
       rt::join_thread(std::exchange(tid_, -1), loc);
     }
     thread_id get_id() const noexcept { return thread_id{tid_}; }
+    // The thread runs on without a handle. The rule under the checker: an execution ends
+    // when every simulated thread has finished, detached ones included, so a detached
+    // thread is always run to completion (a detached thread that can never finish is a
+    // deadlock, and its failures are the execution's). It must only use objects that
+    // outlive it (static or heap ones), as in production.
+    void detach(source_loc loc = source_loc::current()) {
+      if (tid_ < 0)
+        report_failure(failure_kind::misuse, "detach() of a thread that is not joinable", loc);
+      rt::forget_thread(std::exchange(tid_, -1));
+    }
+    // A fixed 4 (the same in every execution and replay; small enough to explore).
+    static unsigned hardware_concurrency() noexcept { return 4; }
 
    private:
     int tid_ = -1;
   };
+  class stop_token;  // lockstep/rt/model_stop.hpp
+  class stop_source;
+  template <class Callback>
+  class stop_callback;
+  class jthread;
 
   struct this_thread {
     static void yield(source_loc loc = source_loc::current()) {
@@ -628,27 +745,32 @@ struct model_platform {
   template <class T>
   class var {
    public:
+    // Not explicit: `std::array<P::var<int>, 4> a{};` value-initialises every element.
+    var() : v_() { init(); }
     template <class... A>
-    explicit var(A&&... a) : v_(std::forward<A>(a)...) {
-      s_.id = rt::new_var_id(source_loc::current());
-      rt::var_init(s_);
+    explicit var(A&&... a) requires(sizeof...(A) > 0) : v_(std::forward<A>(a)...) {
+      init();
     }
     var(const var&) = delete;
     var& operator=(const var&) = delete;
 
     T get(source_loc loc = source_loc::current()) const {
+      fresh();
       rt::var_read(s_, loc);
       return v_;
     }
     const T& cref(source_loc loc = source_loc::current()) const {
+      fresh();
       rt::var_read(s_, loc);
       return v_;
     }
     T& ref(source_loc loc = source_loc::current()) {
+      fresh();
       rt::var_write(s_, loc);
       return v_;
     }
     void set(T v, source_loc loc = source_loc::current()) {
+      fresh();
       rt::var_write(s_, loc);
       v_ = std::move(v);
     }
@@ -667,8 +789,25 @@ struct model_platform {
     }
 
    private:
+    void init() {
+      s_.id = rt::new_var_id(source_loc::current());
+      rt::var_init(s_);
+      // Constructed outside an execution (namespace scope): every execution starts from this
+      // value (if T is trivially copyable: is_copy_constructible is true of containers whose
+      // elements cannot be copied) and gives the var an id of its own on first use.
+      if constexpr (std::is_trivially_copyable_v<T>)
+        if (!rt::in_execution()) init_ = std::make_unique<T>(v_);
+    }
+    void fresh() const {
+      if constexpr (std::is_trivially_copyable_v<T>) {
+        if (!init_ || s_.execution == rt::execution_serial()) return;
+        const_cast<var*>(this)->v_ = *init_;
+        s_.id = rt::new_var_id(source_loc::current());
+      }
+    }
     T v_;
     mutable rt::var_state s_;
+    std::unique_ptr<T> init_;  // static vars: the value each execution starts from
   };
 
   // ---------------------------------------------------------------- thread-local storage
@@ -703,3 +842,8 @@ std::uint32_t model_platform::thread_local_var<T>::next_key() {
 }  // namespace lockstep
 
 #include "lockstep/rt/model_sync.hpp"
+// (after model_sync.hpp: built on its mutex and condition variable)
+#include "lockstep/rt/model_atomic_ref.hpp"
+#include "lockstep/rt/model_latch.hpp"
+#include "lockstep/rt/model_once.hpp"
+#include "lockstep/rt/model_stop.hpp"

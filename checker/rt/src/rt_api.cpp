@@ -1,6 +1,7 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
 #include <algorithm>
 #include <string>
+#include <unordered_map>
 
 #include "execution.hpp"
 #include "graph/hooks.hpp"
@@ -50,7 +51,7 @@ execution& exec(const char* what) {
   if (!e || e->current_id() < 0) {
     throw std::logic_error(std::string("lockstep: ") + what +
                            " of a model_platform object outside a model execution (model "
-                           "objects live inside a LOCKSTEP_TEST body)");
+                           "operations run inside a LOCKSTEP_TEST body)");
   }
   return *e;
 }
@@ -120,11 +121,31 @@ const char* to_string(op o) noexcept {
   return "?";
 }
 
-object::object(const char* kind, source_loc created)
-    : id_(exec("construction").next_object_id()),
-      key_(execution::active()->next_object_key()),
-      kind_(kind),
-      created_(created) {}
+void object::join_execution() noexcept {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0) return;  // static: joins each execution on first use
+  static_ = false;
+  id_ = e->next_object_id();
+  key_ = e->next_object_key();
+}
+
+namespace {
+// Graph-engine keys of static objects, one per object for the whole process (object keys
+// made inside executions are (thread + 1) << 20 | n, far below; the waiter-set bit 1 << 31
+// and the clock's key stay free).
+constexpr std::uint32_t kStaticKeyBase = 0x40000000u;
+std::uint32_t g_static_keys = 0;
+}  // namespace
+
+bool object::rejoin_execution() const noexcept {
+  execution* e = execution::active();
+  if (!e || e->current_id() < 0 || serial_ == e->serial()) return false;
+  serial_ = e->serial();
+  id_ = e->next_object_id();
+  if (key_ == 0) key_ = kStaticKeyBase | ++g_static_keys;
+  sync_ = vclock{};
+  return true;
+}
 
 std::string object::name() const { return std::string(kind_) + "#" + std::to_string(id_); }
 
@@ -132,6 +153,10 @@ wake point(const point_desc& d) { return exec("operation").point(d); }
 bool in_execution() noexcept {
   auto* e = execution::active();
   return e && e->current_id() >= 0;
+}
+std::uint32_t execution_serial() noexcept {
+  auto* e = execution::active();
+  return e && e->current_id() >= 0 ? e->serial() : 0;
 }
 int current_thread() noexcept { return execution::active()->current_id(); }
 void step_read_only() noexcept { execution::active()->current().step_read_only = true; }
@@ -187,6 +212,31 @@ void* tls_get(std::uint32_t key) noexcept {
 }
 void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
   execution::active()->current().tls.push_back({key, p, destroy});
+}
+
+namespace {
+// Shadows of the running execution (atomic_ref); those of an earlier one, left by a failed
+// execution's abandoned threads, are dropped on first use in the next.
+struct shadow_table {
+  std::uint32_t serial = 0;
+  std::unordered_map<const void*, shadow> at;
+  void drop_all() noexcept {
+    for (auto& [addr, s] : at)
+      if (s.state) s.destroy(s.state);
+    at.clear();
+  }
+  ~shadow_table() { drop_all(); }
+};
+shadow_table g_shadows;
+}  // namespace
+
+shadow& shadow_at(const void* addr) {
+  execution& e = exec("atomic_ref");
+  if (g_shadows.serial != e.serial()) {
+    g_shadows.drop_all();
+    g_shadows.serial = e.serial();
+  }
+  return g_shadows.at[addr];
 }
 
 // ---------------------------------------------------------------- the graph engine
@@ -337,6 +387,7 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
     s.has_sync = true;
   }
   s.seq_cst = mo == std::memory_order_seq_cst;
+  s.rmw = rmw;
   // Where the store goes in modification order: after everything this thread has seen of the
   // location, every store that happens-before it and (seq_cst) the latest seq_cst store; an
   // RMW goes right after the store it read. Any later position is possible: a choice.
@@ -352,9 +403,15 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
       }
     }
     if (s.seq_cst) lower = std::max(lower, l.last_sc);
-    const std::uint32_t k = size - lower;  // positions lower+1 .. size
+    // Positions lower+1 .. size, except right before an RMW's store: that would come between
+    // the RMW and the store it read (RMW atomicity).
+    auto allowed = [&](std::uint32_t p) { return p == size || !l.mo[p].rmw; };
+    std::uint32_t k = 0;
+    for (std::uint32_t p = size; p > lower; --p) k += allowed(p);
     if (k > 1) {
-      pos = size - static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "mo position"));
+      // Choice c is the c-th allowed position counting down from the latest (c = 0: size).
+      auto c = static_cast<std::uint32_t>(e.choose(static_cast<int>(k), "mo position"));
+      for (pos = size; !allowed(pos) || c-- > 0;) --pos;
       if (pos < size) {
         // Indices at and after pos move up by one: shift every view that points there.
         for (int tid = 0; tid < kMaxThreads; ++tid) {
@@ -536,6 +593,7 @@ std::string mutex_core::waiting_for(int) const {
 }
 
 void mutex_core::unlock(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
   if (owner_ == me) graph_step(rt::rmw_kind::always, loc);
@@ -666,6 +724,7 @@ bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
 }
 
 void model_platform::shared_mutex::unlock(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock, this, loc});
   int me = rt::current_thread();
   if (writer_ == me) graph_step(rt::op::unlock, loc);
@@ -679,6 +738,7 @@ void model_platform::shared_mutex::unlock(source_loc loc) {
   rt::lock_released(*this);
 }
 void model_platform::shared_mutex::unlock_shared(source_loc loc) {
+  fresh();
   rt::point({rt::op::unlock_shared, this, loc});
   int me = rt::current_thread();
   if ((reader_mask_ >> me) & 1u) graph_step(rt::op::unlock_shared, loc);
@@ -813,12 +873,22 @@ rmw_result graph_waiters(const object& o, bool separate_location, std::uint32_t&
 }  // namespace rt
 
 void model_platform::condition_variable::enter(source_loc loc) {
+  fresh();
   rt::point({rt::op::cv_enter, this, loc});
   if (rt::graph_engine())
     cv_graph_step(*this, waiting_, notified_, cv_op::enter, rt::rmw_kind::always, loc);
   std::uint32_t bit = 1u << rt::current_thread();
   waiting_ |= bit;
   notified_ &= ~bit;
+}
+void model_platform::condition_variable::leave(source_loc loc) {
+  rt::point({rt::op::cv_block, this, loc});
+  if (rt::graph_engine())
+    cv_graph_step(*this, waiting_, notified_, cv_op::wake, rt::rmw_kind::always, loc);
+  const std::uint32_t bit = 1u << rt::current_thread();
+  waiting_ &= ~bit;
+  notified_ &= ~bit;
+  if (rt::tracing()) rt::trace_note("stop requested: leaves");
 }
 rt::wake model_platform::condition_variable::block(std::int64_t deadline, source_loc loc) {
   rt::wake w;
@@ -855,6 +925,7 @@ rt::wake model_platform::condition_variable::block(std::int64_t deadline, source
   return w;
 }
 void model_platform::condition_variable::notify_one(source_loc loc) {
+  fresh();
   rt::point({rt::op::notify_one, this, loc});
   if (rt::graph_engine()) {
     const rt::rmw_result res =
@@ -885,6 +956,7 @@ void model_platform::condition_variable::notify_one(source_loc loc) {
     }
 }
 void model_platform::condition_variable::notify_all(source_loc loc) {
+  fresh();
   rt::point({rt::op::notify_all, this, loc});
   if (rt::graph_engine())
     cv_graph_step(*this, waiting_, notified_, cv_op::notify_all, rt::rmw_kind::always, loc);

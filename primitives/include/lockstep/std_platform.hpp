@@ -15,15 +15,22 @@
 //   * To sleep until an atomic changes, use P::atomic<T>::wait(old) / notify_one() /
 //     notify_all() (C++20; libstdc++ uses a futex directly for 4-byte types). Re-check the
 //     value in a loop after wait() returns: under the checker it may return spuriously.
+//   * The rest of the std synchronization surface is here too, under its std name:
+//     atomic_flag, atomic_ref<T>, shared_timed_mutex, latch, barrier<F...>, once_flag +
+//     call_once, jthread, stop_source / stop_token / stop_callback<F> (model_platform has
+//     each, modelled).
 #pragma once
 
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <latch>
 #include <mutex>
 #include <semaphore>
 #include <shared_mutex>
+#include <stop_token>
 #include <thread>
 #include <utility>
 
@@ -38,21 +45,38 @@ struct std_platform {
 
   template <class T>
   using atomic = std::atomic<T>;
+  using atomic_flag = std::atomic_flag;
+  template <class T>
+  using atomic_ref = std::atomic_ref<T>;
   static void atomic_thread_fence(std::memory_order mo) noexcept { std::atomic_thread_fence(mo); }
 
   using mutex = std::mutex;
   using recursive_mutex = std::recursive_mutex;
   using timed_mutex = std::timed_mutex;
   using shared_mutex = std::shared_mutex;
+  using shared_timed_mutex = std::shared_timed_mutex;
   using condition_variable = std::condition_variable;          // with std::unique_lock<mutex>
   using condition_variable_any = std::condition_variable_any;  // with any lockable
   template <std::ptrdiff_t LeastMaxValue = 1024>
   using counting_semaphore = std::counting_semaphore<LeastMaxValue>;
   using binary_semaphore = std::binary_semaphore;
+  using latch = std::latch;
+  template <class... CompletionFunction>  // barrier<> or barrier<F>
+  using barrier = std::barrier<CompletionFunction...>;
+  using once_flag = std::once_flag;
+  template <class Callable, class... Args>
+  static void call_once(once_flag& flag, Callable&& f, Args&&... args) {
+    std::call_once(flag, std::forward<Callable>(f), std::forward<Args>(args)...);
+  }
 
   using clock = std::chrono::steady_clock;
   using thread = std::thread;
   using thread_id = std::thread::id;  // default-constructed: no thread
+  using jthread = std::jthread;
+  using stop_token = std::stop_token;
+  using stop_source = std::stop_source;
+  template <class Callback>
+  using stop_callback = std::stop_callback<Callback>;
   struct this_thread {
     static void yield() noexcept { std::this_thread::yield(); }
     static std::thread::id get_id() noexcept { return std::this_thread::get_id(); }
@@ -79,8 +103,9 @@ struct std_platform {
   template <class T>
   class var {
    public:
+    var() : v_() {}  // not explicit: `std::array<P::var<int>, 4> a{};`
     template <class... A>
-    explicit var(A&&... a) : v_(std::forward<A>(a)...) {}
+    explicit var(A&&... a) requires(sizeof...(A) > 0) : v_(std::forward<A>(a)...) {}
     var(const var&) = delete;
     var& operator=(const var&) = delete;
     T get() const { return v_; }

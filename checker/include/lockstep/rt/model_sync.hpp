@@ -1,5 +1,6 @@
 // lockstep/rt/model_sync.hpp — model_platform's blocking primitives beyond plain mutexes:
-// shared_mutex, condition_variable, counting_semaphore. Included by model_platform.hpp.
+// shared_mutex, shared_timed_mutex, condition_variable, counting_semaphore. Included by
+// model_platform.hpp.
 #pragma once
 
 #include <chrono>
@@ -29,16 +30,18 @@ inline void assume(bool cond, source_loc at = source_loc::current()) {
 
 class model_platform::shared_mutex : public rt::object {
  public:
-  shared_mutex(source_loc loc = source_loc::current()) : rt::object("shared_mutex", loc) {}
+  shared_mutex(source_loc loc = source_loc::current()) : shared_mutex("shared_mutex", loc) {}
   ~shared_mutex();
 
   void lock(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::lock, this, loc, &exclusive_});
     graph_step(rt::op::lock, loc);
     rt::lock_acquired(*this, loc);
     take_exclusive();
   }
   bool try_lock(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::try_lock, this, loc});
     if (!graph_step(rt::op::try_lock, loc) || !exclusive_.ready(rt::current_thread()))
       return note(false);
@@ -48,11 +51,13 @@ class model_platform::shared_mutex : public rt::object {
   }
   void unlock(source_loc loc = source_loc::current());
   void lock_shared(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::lock_shared, this, loc, &shared_});
     graph_step(rt::op::lock_shared, loc);
     take_shared();
   }
   bool try_lock_shared(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::try_lock_shared, this, loc});
     if (!graph_step(rt::op::try_lock_shared, loc) || !shared_.ready(rt::current_thread()))
       return note(false);
@@ -61,7 +66,50 @@ class model_platform::shared_mutex : public rt::object {
   }
   void unlock_shared(source_loc loc = source_loc::current());
 
+ protected:
+  shared_mutex(const char* kind, source_loc loc) : rt::object(kind, loc) {}
+  // The timed attempts of shared_timed_mutex: take the lock (exclusive, or shared) before
+  // `deadline` on the virtual clock, or time out. As timed_mutex::try_lock_until: under the
+  // interleaving engines the timeout is a choice wherever the lock is unavailable; under the
+  // graph engine an attempt that reads a state where the lock is taken times out (the clock
+  // moves to the deadline).
+  bool try_lock_until_ns(bool exclusive, std::int64_t deadline, source_loc loc) {
+    fresh();
+    const rt::op o = exclusive ? rt::op::try_lock : rt::op::try_lock_shared;
+    if (rt::graph_engine()) {
+      rt::point({o, this, loc});
+      if (!graph_step(o, loc)) {
+        rt::graph_advance_clock(deadline, loc);
+        if (rt::tracing()) rt::trace_note("timed out");
+        return false;
+      }
+    } else {
+      const rt::waitable* gate =
+          exclusive ? static_cast<const rt::waitable*>(&exclusive_) : &shared_;
+      if (rt::point({exclusive ? rt::op::lock : rt::op::lock_shared, this, loc, gate, deadline}) ==
+          rt::wake::timeout) {
+        if (rt::tracing()) rt::trace_note("timed out");
+        return false;
+      }
+    }
+    if (exclusive) {
+      rt::lock_acquired(*this, loc);
+      take_exclusive();
+    } else {
+      take_shared();
+    }
+    return true;
+  }
+
  private:
+  // A shared mutex at namespace scope starts every execution unlocked (rt::object::rejoin).
+  void fresh() noexcept {
+    if (!rejoin()) return;
+    writer_ = -1;
+    readers_ = 0;
+    reader_mask_ = 0;
+    readers_clock_ = rt::vclock{};
+  }
   // Under the graph engine: the operation's event on the state (writer + 1 in the low byte,
   // readers as bits in the high 32). Returns whether it wrote.
   bool graph_step(rt::op o, source_loc loc);
@@ -145,6 +193,20 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
     return wait_until_ns(lock, ns(t.time_since_epoch()), pred, loc);
   }
 
+  // Interruptible waits (condition_variable_any with a stop_token, lockstep/rt/model_stop.hpp):
+  // wait until pred() holds or stop is requested; return pred(). A stop request notifies the
+  // condition variable (a stop_callback); the wait checks for it after registering as a
+  // waiter, so a request that comes before the wait blocks is never lost.
+  template <class Lock, class Pred>
+  bool wait(Lock& lock, stop_token st, Pred pred, source_loc loc = source_loc::current());
+  template <class Lock, class Duration, class Pred>
+  bool wait_until(Lock& lock, stop_token st,
+                  std::chrono::time_point<model_platform::clock, Duration> t, Pred pred,
+                  source_loc loc = source_loc::current());
+  template <class Lock, class Rep, class Period, class Pred>
+  bool wait_for(Lock& lock, stop_token st, std::chrono::duration<Rep, Period> d, Pred pred,
+                source_loc loc = source_loc::current());
+
  private:
   template <class D>
   static std::int64_t ns(D d) {
@@ -170,6 +232,14 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
   }
   void enter(source_loc loc);
   rt::wake block(std::int64_t deadline, source_loc loc);
+  void leave(source_loc loc);  // registered by enter(), but does not block after all
+  template <class Lock, class Pred>
+  bool wait_stoppable(Lock& lock, stop_token& st, std::int64_t deadline, Pred& pred,
+                      source_loc loc);
+  // A condition variable at namespace scope starts every execution without waiters.
+  void fresh() noexcept {
+    if (rejoin()) waiting_ = notified_ = 0;
+  }
 
   std::uint32_t waiting_ = 0;   // threads inside wait
   std::uint32_t notified_ = 0;  // waiting threads that have been notified
@@ -186,11 +256,13 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
   std::string waiting_for(int) const override { return name() + " to be released (count 0)"; }
 
   void acquire(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_acquire, this, loc, this});
     graph_step(rt::rmw_kind::await, 0, loc);
     take();
   }
   bool try_acquire(source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_try_acquire, this, loc});
     if (!graph_step(rt::rmw_kind::attempt, 0, loc) || count_ <= 0) return traced(false);
     take();
@@ -209,6 +281,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
         std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(), loc);
   }
   void release(std::ptrdiff_t update = 1, source_loc loc = source_loc::current()) {
+    fresh();
     rt::point({rt::op::sem_release, this, loc});
     if (update < 0 || count_ + update > LeastMaxValue)
       report_failure(failure_kind::misuse,
@@ -223,6 +296,7 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
 
  private:
   bool try_acquire_until_ns(std::int64_t deadline, source_loc loc) {
+    fresh();
     if (rt::graph_engine()) {
       // An attempt that takes a unit (now, or after the release it reads from) or times out.
       rt::point({rt::op::sem_try_acquire, this, loc});
@@ -258,6 +332,10 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
     if (static_cast<std::int64_t>(res.old) != count_) rt::graph_state_mismatch(*this, loc);
     return res.wrote;
   }
+  // A semaphore at namespace scope starts every execution with its initial count.
+  void fresh() noexcept {
+    if (rejoin()) count_ = initial_;
+  }
   void take() {
     --count_;
     rt::acquire_from(*this);
@@ -269,6 +347,44 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
   }
   std::ptrdiff_t initial_;
   std::ptrdiff_t count_;
+};
+
+// model_platform::shared_timed_mutex — std::shared_timed_mutex: shared_mutex (owner-tracked,
+// misuse reported) plus timed exclusive and shared attempts. Guarantees: a timed attempt that
+// returns true holds the lock as lock()/lock_shared() would; one that returns false holds
+// nothing and the virtual clock has reached its deadline. Explored: wherever the lock is
+// unavailable, timing out is a choice of the search (interleaving engines), or an attempt
+// that reads a state where the lock is taken (graph engine), so callers' timeout branches run.
+class model_platform::shared_timed_mutex : public model_platform::shared_mutex {
+ public:
+  shared_timed_mutex(source_loc loc = source_loc::current())
+      : shared_mutex("shared_timed_mutex", loc) {}
+
+  template <class Rep, class Period>
+  bool try_lock_for(std::chrono::duration<Rep, Period> d, source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(true, rt::now() + ns(d), loc);
+  }
+  template <class Clock, class Duration>
+  bool try_lock_until(std::chrono::time_point<Clock, Duration> t,
+                      source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(true, ns(t.time_since_epoch()), loc);
+  }
+  template <class Rep, class Period>
+  bool try_lock_shared_for(std::chrono::duration<Rep, Period> d,
+                           source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(false, rt::now() + ns(d), loc);
+  }
+  template <class Clock, class Duration>
+  bool try_lock_shared_until(std::chrono::time_point<Clock, Duration> t,
+                             source_loc loc = source_loc::current()) {
+    return try_lock_until_ns(false, ns(t.time_since_epoch()), loc);
+  }
+
+ private:
+  template <class D>
+  static std::int64_t ns(D d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
 };
 
 }  // namespace lockstep

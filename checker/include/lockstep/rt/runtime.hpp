@@ -83,9 +83,19 @@ const char* to_string(op o) noexcept;
 // An object whose operations are visible to the scheduler (atomic, mutex, cv, ...).
 // Ids are assigned in creation order within an execution, so they are identical across
 // replays of the same schedule and make traces readable: "mutex#2".
+//
+// An object constructed outside any execution — at namespace scope, possibly by constant
+// initialisation (`constinit P::atomic<int> n{0};`) — is *static*: it has no id until it is
+// used, and it joins each execution on its first use there (rejoin()): it gets an id in that
+// execution (in first-use order, so replays agree), a graph-engine key of its own for the
+// whole process, and a fresh happens-before clock; the model object then resets its state to
+// the one it was constructed with, so every execution starts from the same state.
 class object {
  public:
-  explicit object(const char* kind, source_loc created = source_loc::current());
+  constexpr explicit object(const char* kind, source_loc created = source_loc::current()) noexcept
+      : kind_(kind), created_(created) {
+    if (!std::is_constant_evaluated()) join_execution();
+  }
   object(const object&) = delete;
   object& operator=(const object&) = delete;
   std::uint32_t id() const noexcept { return id_; }
@@ -97,13 +107,21 @@ class object {
   std::string name() const;  // "mutex#2"
   // Happens-before: the clock released into this object (unlock, release store, notify).
   vclock& sync() noexcept { return sync_; }
+  // For a static object: true on its first use in the running execution (it has joined it
+  // now; the caller resets its own state). Model objects call it before their scheduling
+  // point in every operation. Always false for objects created inside an execution.
+  bool rejoin() const noexcept { return static_ && rejoin_execution(); }
 
  private:
-  std::uint32_t id_;
-  std::uint32_t key_;
+  void join_execution() noexcept;
+  bool rejoin_execution() const noexcept;
+  mutable std::uint32_t id_ = 0;
+  mutable std::uint32_t key_ = 0;
+  mutable std::uint32_t serial_ = 0;  // static objects: the execution last joined
+  bool static_ = true;                // constructed outside an execution
   const char* kind_;
   source_loc created_;
-  vclock sync_;
+  mutable vclock sync_;
 };
 
 // Something a thread can be blocked on. The scheduler only picks a blocked thread when
@@ -134,6 +152,8 @@ struct point_desc {
 wake point(const point_desc& d);
 
 bool in_execution() noexcept;  // a model execution is running on this OS thread
+// Identifies the running execution (0: none); what var_state::execution holds.
+std::uint32_t execution_serial() noexcept;
 // The operation just performed turned out not to modify its object (a failed CAS or
 // try_lock): partial-order reduction may treat it as a read.
 void step_read_only() noexcept;
@@ -182,6 +202,7 @@ struct weak_store {
   bool has_sync = false;  // a release (sequence) head: acquiring it joins `sync`
   bool seq_cst = false;
   vclock sync;
+  bool rmw = false;  // written by an RMW: it stays right after the store it read
 };
 struct weak_location {
   std::vector<weak_store> mo;   // modification order
@@ -346,6 +367,18 @@ bool thread_finished(int tid) noexcept;
 void lock_acquired(const object& m, source_loc loc);
 void lock_try_acquired(const object& m, source_loc loc);  // held, but adds no edge
 void lock_released(const object& m);
+
+// Model state standing in for plain memory accessed atomically (model_platform::atomic_ref):
+// one per address for the rest of the running execution (so that a location does not depend
+// on the interleaving), shared by every atomic_ref to that address; `refs` counts the live
+// ones. `state` is null until the first atomic_ref creates it; `destroy` also identifies its
+// type.
+struct shadow {
+  void* state = nullptr;
+  void (*destroy)(void*) = nullptr;
+  int refs = 0;
+};
+shadow& shadow_at(const void* addr);
 
 // Per-thread storage for model_platform::thread_local_var: a slot per (thread, key).
 void* tls_get(std::uint32_t key) noexcept;
