@@ -265,6 +265,8 @@ LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
   const auto r = lockstep::replay("graph_trace_mp", relaxed_message_passing, o, x.token);
   LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.verdict << "\n" << r.report;
   LOCKSTEP_ASSERT(r.report.find("reads the store of step") != std::string::npos) << r.report;
+  LOCKSTEP_ASSERT(r.report.find("load(relaxed) atomic#") != std::string::npos) << r.report;
+  LOCKSTEP_ASSERT(r.report.find("store(relaxed) atomic#") != std::string::npos) << r.report;
   LOCKSTEP_ASSERT(r.report.find("reads the initial value, stale: a newer store exists") !=
                   std::string::npos)
       << r.report;

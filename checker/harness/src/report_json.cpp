@@ -18,6 +18,7 @@ json where(const std::string& file, int line) {
 
 json step_json(const trace_step& s) {
   json j{{"step", s.step}, {"thread", s.thread}, {"op", s.op}};
+  j["order"] = s.order.empty() ? json(nullptr) : json(s.order);
   j["object"] = s.object.empty() ? json(nullptr) : json(s.object);
   j["object_created"] = where(s.object_file, s.object_line);
   j["wake"] = s.wake.empty() ? json(nullptr) : json(s.wake);

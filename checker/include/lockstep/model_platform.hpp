@@ -169,7 +169,7 @@ struct model_platform {
            source_loc loc = source_loc::current()) const {
       auto* self = const_cast<atomic*>(this);
       fresh();
-      rt::point({rt::op::atomic_load, this, loc});
+      point(rt::op::atomic_load, mo, loc);
       if (graph_) {
         T v = from_bits(rt::graph_load(*this, to_bits(v_), mo, loc));
         note(v);
@@ -187,7 +187,7 @@ struct model_platform {
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
                source_loc loc = source_loc::current()) {
       fresh();
-      rt::point({rt::op::atomic_store, this, loc});
+      point(rt::op::atomic_store, mo, loc);
       if (graph_) {  // v_ keeps the initial value: the graph has the rest
         rt::graph_store(*this, to_bits(v_), to_bits(v), mo, loc);
         note(v);
@@ -238,6 +238,7 @@ struct model_platform {
       {
         rt::point_desc d{rt::op::atomic_cas, this, loc};
         d.expected = to_bits(expected);
+        d.order = static_cast<std::int8_t>(success);
         rt::point(d);
       }
       if (graph_) {
@@ -475,7 +476,7 @@ struct model_platform {
     template <class F>
     T rmw(F f, std::memory_order mo, source_loc loc) {
       fresh();
-      rt::point({rt::op::atomic_rmw, this, loc});
+      point(rt::op::atomic_rmw, mo, loc);
       if (graph_) {
         rt::rmw_request r;
         r.kind = rt::rmw_kind::always;
@@ -500,6 +501,12 @@ struct model_platform {
       }
       if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
       return old;
+    }
+    // The scheduling point of an atomic operation with memory order mo (shown in traces).
+    void point(rt::op kind, std::memory_order mo, source_loc loc) const {
+      rt::point_desc d{kind, this, loc};
+      d.order = static_cast<std::int8_t>(mo);
+      rt::point(d);
     }
     static void note(const T& v) {
       if (rt::tracing()) rt::trace_note(rt::value_text(v));

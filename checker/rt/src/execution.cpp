@@ -168,7 +168,8 @@ void execution::record(int tid, const point_desc& d, wake how) {
                 d.obj ? d.obj->name() : std::string(),
                 where,
                 {},
-                d.obj ? d.obj->created() : source_loc{nullptr, 0}};
+                d.obj ? d.obj->created() : source_loc{nullptr, 0},
+                d.order};
   trace_.push_back(std::move(e));
 }
 

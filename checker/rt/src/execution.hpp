@@ -86,6 +86,7 @@ struct trace_event {
   source_loc loc;
   std::string note;
   source_loc obj_created;
+  std::int8_t order = -1;  // atomics and fences: the memory order (rt::order_name)
 };
 
 struct failure {

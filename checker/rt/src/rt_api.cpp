@@ -67,6 +67,24 @@ struct never_ready final : waitable {
 const never_ready g_never;
 }  // namespace
 
+const char* order_name(int order) noexcept {
+  switch (order) {
+    case static_cast<int>(std::memory_order_relaxed):
+      return "relaxed";
+    case static_cast<int>(std::memory_order_consume):
+      return "consume";
+    case static_cast<int>(std::memory_order_acquire):
+      return "acquire";
+    case static_cast<int>(std::memory_order_release):
+      return "release";
+    case static_cast<int>(std::memory_order_acq_rel):
+      return "acq_rel";
+    case static_cast<int>(std::memory_order_seq_cst):
+      return "seq_cst";
+  }
+  return "";
+}
+
 const char* to_string(op o) noexcept {
   switch (o) {
     case op::thread_start:
@@ -615,7 +633,9 @@ void mutex_core::unlock(source_loc loc) {
 void model_platform::atomic_thread_fence(std::memory_order mo, source_loc loc) {
   // Under the sequentially consistent exploration a fence orders nothing further; under the
   // C++11 model it synchronises through the stores read / written around it.
-  rt::point({rt::op::fence, nullptr, loc});
+  rt::point_desc d{rt::op::fence, nullptr, loc};
+  d.order = static_cast<std::int8_t>(mo);
+  rt::point(d);
   if (rt::graph_engine())
     rt::graph_fence(mo, loc);
   else if (rt::weak_memory())

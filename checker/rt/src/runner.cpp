@@ -66,6 +66,7 @@ std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max
   for (std::size_t i = first; i < tr.size(); ++i) {
     const auto& e = tr[i];
     std::string what = std::string(rt::to_string(e.kind));
+    if (e.order >= 0) what += std::string("(") + rt::order_name(e.order) + ")";
     if (!e.object.empty()) {
       what += " " + e.object;
       if (std::find(named.begin(), named.end(), e.object) == named.end()) {

@@ -21,6 +21,7 @@ std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace) 
     s.step = e.step;
     s.thread = e.tid;
     s.op = to_string(e.kind);
+    s.order = order_name(e.order);
     s.object = e.object;
     if (!e.object.empty()) set_where(e.obj_created, s.object_file, s.object_line);
     s.wake = e.how == wake::timeout ? "timeout" : e.how == wake::spurious ? "spurious" : "";

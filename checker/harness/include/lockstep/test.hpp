@@ -88,6 +88,7 @@ struct trace_step {
   std::uint64_t step = 0;
   int thread = 0;
   std::string op;           // the visible operation ("lock", "atomic load", "spawn", ...)
+  std::string order;        // atomics and fences: the memory order ("acquire"); empty: none
   std::string object;       // the object it acts on ("mutex#0"); empty: none
   std::string object_file;  // where that object was created; empty: unknown
   int object_line = 0;

@@ -145,7 +145,10 @@ struct point_desc {
   bool may_wake_spuriously = false;   // cv waits
   std::uint64_t expected = 0;         // compare_exchange: the expected value (loop pruning)
   bool spin = false;                  // spin_pause: the back edge of a spin loop
+  std::int8_t order = -1;             // atomics and fences: the std::memory_order (traces)
 };
+// The memory order's name as in the standard ("relaxed", "acquire", ...); "" for -1.
+const char* order_name(int order) noexcept;
 
 // The scheduling point. Returns how the thread was resumed: normal, or (only for points
 // with a deadline) timeout, or (only with may_wake_spuriously) spurious.
