@@ -82,9 +82,20 @@ void execution::to_scheduler() {
 }
 
 int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
-  if (nthreads_ == kMaxThreads)
+  if (nthreads_ == kMaxThreads) {
+    // P::thread's constructor cannot take a source_loc (it is variadic): name the user's line
+    // that created the thread from the call stack.
+    source_loc where = loc;
+    if (!where.file) {
+      captured_stack st;
+      capture_stack(st);
+      where = user_frame(st, loc);
+    }
     fail(failure_kind::misuse,
-         "more than " + std::to_string(kMaxThreads) + " simulated threads in one execution", loc);
+         "more than " + std::to_string(kMaxThreads) +
+             " simulated threads in one execution (the checker's limit)",
+         where);
+  }
   int id = nthreads_++;
   thread_rec& th = threads_[id];
   th.id = id;
