@@ -241,6 +241,37 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   std::uint64_t n = 0;
   double estimate_sum = 0;  // Knuth estimator of the exhaustive search size
   std::string note;
+  // --resume / --frontier of exhaustive mode. A frontier file is a header naming the test and
+  // the strategy, then that strategy's own text (dfs/dpor: the choice stack; graph: the state
+  // stack, graph/frontier.cpp). resume_from is false (the row says why) when --resume names
+  // no loadable frontier; save_to writes body() when --frontier was given.
+  auto frontier_header = [&] {
+    return "lockstep-frontier 1 " + t.name + " " + tok.strategy + "\n";
+  };
+  auto resume_from = [&](auto&& load) {
+    if (rc.resume_path.empty()) return true;
+    const std::string header = frontier_header();
+    std::string text;
+    if (!read_file(rc.resume_path, text) || text.rfind(header, 0) != 0 ||
+        !load(text.substr(header.size()))) {
+      row.verdict = "FAIL: bad frontier";
+      row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
+                   "this test and strategy (" + tok.strategy + ") in this binary, or corrupt";
+      return false;
+    }
+    note = "resumed from " + rc.resume_path + "\n";
+    return true;
+  };
+  auto save_to = [&](auto&& body) {
+    if (rc.frontier_path.empty()) return;
+    if (write_file(rc.frontier_path, frontier_header() + body())) {
+      note += "frontier saved to " + rc.frontier_path +
+              " (continue with --resume=" + rc.frontier_path + ")\n";
+    } else {
+      frontier_lost = true;
+      note += "could not write the frontier to " + rc.frontier_path + "\n";
+    }
+  };
   auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
   auto estimate = [&] { return n ? estimate_sum / static_cast<double>(n) : 0.0; };
   auto progress = [&] {
@@ -337,18 +368,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
                                opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
-    const std::string header = "lockstep-frontier 1 " + t.name + " graph\n";
-    if (!rc.resume_path.empty()) {
-      std::string text;
-      if (!read_file(rc.resume_path, text) || text.rfind(header, 0) != 0 ||
-          !ge.load_frontier(text.substr(header.size()))) {
-        row.verdict = "FAIL: bad frontier";
-        row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
-                     "this test and strategy (graph) in this binary, or corrupt";
-        return row;
-      }
-      note = "resumed from " + rc.resume_path + "\n";
-    }
+    if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
     for (;;) {
       one_result r = run_one(t, mcfg, ge);
       if (r.blocked) ge.mark_blocked();
@@ -376,15 +396,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         asked = n < opts.max_executions;
         stop_reason =
             asked ? "the --budget" : "max_executions = " + std::to_string(opts.max_executions);
-        if (!rc.frontier_path.empty()) {
-          if (write_file(rc.frontier_path, header + ge.save_frontier())) {
-            note += "frontier saved to " + rc.frontier_path +
-                    " (continue with --resume=" + rc.frontier_path + ")\n";
-          } else {
-            frontier_lost = true;
-            note += "could not write the frontier to " + rc.frontier_path + "\n";
-          }
-        }
+        save_to([&] { return ge.save_frontier(); });
         break;
       }
     }
@@ -398,20 +410,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     rt::dfs_chooser dfs;
     rt::dpor_chooser dpor;
     rt::chooser& ch = use_dpor ? static_cast<rt::chooser&>(dpor) : dfs;
-    const std::string header = "lockstep-frontier 1 " + t.name + " " + tok.strategy + "\n";
-    if (!rc.resume_path.empty()) {
-      std::string text;
-      bool ok =
-          read_file(rc.resume_path, text) && text.rfind(header, 0) == 0 &&
-          (use_dpor ? dpor.load(text.substr(header.size())) : dfs.load(text.substr(header.size())));
-      if (!ok) {
-        row.verdict = "FAIL: bad frontier";
-        row.detail = "cannot resume from '" + rc.resume_path + "': missing, not a frontier of " +
-                     "this test and strategy (" + tok.strategy + "), or corrupt";
-        return row;
-      }
-      note = "resumed from " + rc.resume_path + "\n";
-    }
+    if (!resume_from(
+            [&](const std::string& text) { return use_dpor ? dpor.load(text) : dfs.load(text); }))
+      return row;
     const std::uint64_t cap = opts.max_executions;
     for (;;) {
       if (!execute(ch)) break;
@@ -421,15 +422,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         incomplete = true;
         asked = n < cap;
         stop_reason = asked ? "the --budget" : "max_executions = " + std::to_string(cap);
-        if (!rc.frontier_path.empty()) {
-          if (write_file(rc.frontier_path, header + (use_dpor ? dpor.save() : dfs.save()))) {
-            note += "frontier saved to " + rc.frontier_path +
-                    " (continue with --resume=" + rc.frontier_path + ")\n";
-          } else {
-            frontier_lost = true;
-            note += "could not write the frontier to " + rc.frontier_path + "\n";
-          }
-        }
+        save_to([&] { return use_dpor ? dpor.save() : dfs.save(); });
         break;
       }
     }
