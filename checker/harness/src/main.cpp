@@ -41,6 +41,9 @@ constexpr const char* kUsage =
     "  --json=FILE          also write the results as JSON to FILE (checker/REPORTS.md)\n"
     "  --junit=FILE         also write the results as JUnit XML to FILE (for CI)\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
+    "  --stall-timeout=SECONDS  end the run when a simulated thread is blocked or running\n"
+    "                       outside lockstep this long: a std:: primitive, a spin on\n"
+    "                       memory the model does not control (default 10; 0: never)\n"
     "  --no-progress        no progress line on stderr (by default one every 5 s on\n"
     "                       long runs, with the estimated search size)\n"
     "  --verbose            print every row's details, also for passing tests\n"
@@ -51,7 +54,9 @@ constexpr const char* kUsage =
     "  LOCKSTEP_DEBUG_EXPLORE=1  print every explored execution's token on stderr\n"
     "  LOCKSTEP_DEBUG_GRAPH=1    graph engine: print its exploration steps on stderr\n"
     "exit status: 0 all passed, 1 a test failed, 2 bad usage, 3 fiber stack overflow,\n"
-    "             77 every test skipped, 124 --timeout\n";
+    "             4 a test escaped the model (std::exit inside it, --stall-timeout),\n"
+    "             77 every test skipped, 124 --timeout; a fatal signal inside a test\n"
+    "             (abort, SIGSEGV, ...) is reported with its token, then ends the process\n";
 
 bool glob_match(const char* pat, const char* s) {
   if (*pat == '\0') return *s == '\0';
@@ -217,6 +222,11 @@ int harness_main(int argc, char** argv) {
     } else if (val("max-steps", v)) {
       if (!parse_u64(v, cfg.max_steps) || cfg.max_steps == 0)
         return bad("--max-steps needs a positive integer, not '" + v + "'");
+    } else if (val("stall-timeout", v)) {
+      std::uint64_t secs = 0;
+      if (!parse_u64(v, secs) || secs > 1'000'000)
+        return bad("--stall-timeout needs seconds, not '" + v + "'");
+      cfg.stall_timeout_ms = secs * 1000;
     } else if (val("timeout", v)) {
       if (!parse_u64(v, timeout)) return bad("--timeout needs seconds, not '" + v + "'");
     } else if (val("replay", v)) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "escape.hpp"
 #include "graph/hooks.hpp"
 #include "sanitizer_fiber.hpp"
 
@@ -69,7 +70,9 @@ void execution::switch_to(int tid) {
   cur_ = tid;
   thread_rec& th = threads_[tid];
   sanitizer::start_switch(th.stk.base, th.stk.size + stack_pool::guard_size());
+  note_fiber_switch();
   ctx::transfer_t r = ctx::jump_fcontext(th.ctx, this);
+  note_fiber_switch();
   sanitizer::finish_switch();
   th.ctx = r.fctx;
 }
@@ -125,6 +128,12 @@ void execution::join(int tid, source_loc loc) {
 }
 
 wake execution::point(const point_desc& d) {
+  // A foreign OS thread's model operation (parked in rt::exec) is this thread's verdict.
+  if (g_foreign_operation.load(std::memory_order_acquire)) [[unlikely]] {
+    source_loc where;
+    std::string msg = foreign_operation_message(where);
+    fail(failure_kind::misuse, std::move(msg), where);
+  }
   thread_rec& th = threads_[cur_];
   th.pending = d;
   // Traces should name the user's line, not std::lock_guard's: capture the stack here, on
@@ -186,6 +195,7 @@ void execution::record(int tid, const point_desc& d, wake how) {
 
 void execution::run(const std::function<void()>& body) {
   active_ = this;
+  t_scheduler_thread = true;
   auto* fn = const_cast<std::function<void()>*>(&body);
   spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
         source_loc{nullptr, 0});

@@ -3,6 +3,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "escape.hpp"
 #include "execution.hpp"
 #include "graph/hooks.hpp"
 #include "lockstep/check.hpp"
@@ -48,6 +49,9 @@ namespace rt {
 namespace {
 execution& exec(const char* what) {
   execution* e = execution::active();
+  // Another OS thread must not touch the step loop's state (escape.hpp): parked for good.
+  if (e && !t_scheduler_thread) [[unlikely]]
+    foreign_operation();
   if (!e || e->current_id() < 0) {
     throw std::logic_error(std::string("lockstep: ") + what +
                            " of a model_platform object outside a model execution (model "

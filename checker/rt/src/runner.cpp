@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "dpor.hpp"
+#include "escape.hpp"
 #include "execution.hpp"
 #include "graph/replay.hpp"
 #include "graph/trust.hpp"
@@ -142,7 +143,7 @@ std::string replay_report(const test_info& t, const rt::execution_config& cfg, c
   c.preemption_bound = -1;
   if (tok.strategy.rfind("pb", 0) == 0) c.preemption_bound = std::stoi(tok.strategy.substr(2));
   c.trace = true;
-  rt::set_overflow_context(t.name, rt::prefix_of(tok));
+  rt::set_escape_context(t.name, rt::prefix_of(tok));
   if (tok.strategy == "graph") {
     // The graph engine's token: schedule plus (C++11 model) reads-from and co choices.
     c.weak_memory = false;
@@ -191,7 +192,7 @@ std::string suggest_bound(const test_info& t, const rt::execution_config& cfg, s
     tok.strategy = "pb" + std::to_string(k);
     tok.max_steps = cfg.max_steps;
     tok.spurious = cfg.spurious_wakeups;
-    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::set_escape_context(t.name, rt::prefix_of(tok));
     rt::dfs_chooser dfs;
     std::uint64_t n = 0;
     bool complete = false;
@@ -363,7 +364,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   if (use_graph) {
     // One execution per consistent execution graph (checker/rt/src/graph/trust.hpp).
     tok.strategy = "graph";
-    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::set_escape_context(t.name, rt::prefix_of(tok));
     rt::graph::trust_engine ge(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
     mcfg.weak_memory = false;  // values come from the graph
@@ -406,7 +407,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     mcfg.preemption_bound = bound;
     const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && bound < 0;
     tok.strategy = bound >= 0 ? "pb" + std::to_string(bound) : use_dpor ? "dpor" : "dfs";
-    rt::set_overflow_context(t.name, rt::prefix_of(tok));
+    rt::set_escape_context(t.name, rt::prefix_of(tok));
     rt::dfs_chooser dfs;
     rt::dpor_chooser dpor;
     rt::chooser& ch = use_dpor ? static_cast<rt::chooser&>(dpor) : dfs;
@@ -433,7 +434,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     for (int k = 0; k <= rc.max_preemptions; ++k) {
       mcfg.preemption_bound = k;
       tok.strategy = "pb" + std::to_string(k);
-      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      rt::set_escape_context(t.name, rt::prefix_of(tok));
       rt::dfs_chooser dfs;
       bool stop = false;
       for (;;) {
@@ -465,7 +466,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     for (std::uint64_t i = 0; i < iters; ++i) {
       std::uint64_t s = seeder.next();
       tok.seed = s;
-      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      rt::set_escape_context(t.name, rt::prefix_of(tok));
       if (pct) {
         rt::pct_chooser ch(s, rc.pct_depth, k);
         if (!execute(ch)) break;
@@ -586,7 +587,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
 
 test_outcome run_model_test(const test_info& t, const run_config& rc) {
   const auto& opts = *static_cast<const model_test_options*>(t.options);
-  rt::install_overflow_handler();
+  rt::set_stall_timeout(rc.stall_timeout_ms);
+  rt::install_escape_guards();
   rt::execution_config cfg;
   cfg.max_steps = rc.max_steps ? rc.max_steps : opts.max_steps;
   cfg.spurious_wakeups = opts.spurious_wakeups;
@@ -651,7 +653,7 @@ test_outcome run_model_test(const test_info& t, const run_config& rc) {
 
 exploration explore(const std::string& name, std::function<void()> body,
                     const model_test_options& opts, bool exhaustive) {
-  rt::install_overflow_handler();
+  rt::install_escape_guards();
   test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
   run_config rc;
   rc.progress = false;
@@ -679,7 +681,7 @@ exploration explore(const std::string& name, std::function<void()> body,
 
 exploration replay(const std::string& name, std::function<void()> body,
                    const model_test_options& opts, const std::string& token) {
-  rt::install_overflow_handler();
+  rt::install_escape_guards();
   test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
   rt::execution_config cfg;
   cfg.stack_size = opts.stack_size;

@@ -1,16 +1,12 @@
-// Guard-paged, pooled fiber stacks and the stack-overflow report.
+// Guard-paged, pooled fiber stacks.
 #include "stack_pool.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
-#include <csignal>
-#include <cstdio>
-#include <cstring>
 #include <stdexcept>
 
-#include "execution.hpp"
+#include "escape.hpp"
 #include "sanitizer_fiber.hpp"
-#include "token.hpp"
 
 namespace lockstep::rt {
 
@@ -21,40 +17,15 @@ constexpr int kMaxStacks = 1024;
 char* g_guards[kMaxStacks];
 int g_nguards = 0;
 
-char g_test_name[256];
-char g_token_prefix[256];
-char g_altstack[64 * 1024];
-
-void write_str(const char* s) { (void)!write(2, s, std::strlen(s)); }
-
-void on_segv(int sig, siginfo_t* info, void*) {
-  char* addr = static_cast<char*>(info->si_addr);
-  std::size_t g = stack_pool::guard_size();
-  for (int i = 0; i < g_nguards; ++i) {
-    if (addr >= g_guards[i] && addr < g_guards[i] + g) {
-      write_str("\nlockstep: FIBER STACK OVERFLOW in test ");
-      write_str(g_test_name);
-      if (auto* e = execution::active()) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%d", e->current_id());
-        write_str(", simulated thread ");
-        write_str(buf);
-        write_str(
-            ".\nThe thread's stack is exhausted (raise model_test_options::stack_size, "
-            "or look for unbounded recursion).\nreplay: --replay=");
-        write_str(g_token_prefix);
-        static char tok[8192];
-        encode_choices(e->choices().data(), e->choices().size(), tok, sizeof tok);
-        write_str(tok);
-      }
-      write_str("\n");
-      _exit(3);
-    }
-  }
-  // Not ours: restore the default action and let the fault happen again.
-  std::signal(sig, SIG_DFL);
-}
 }  // namespace
+
+bool stack_pool::is_guard(const void* addr) noexcept {
+  const char* a = static_cast<const char*>(addr);
+  const std::size_t g = guard_size();
+  for (int i = 0; i < g_nguards; ++i)
+    if (a >= g_guards[i] && a < g_guards[i] + g) return true;
+  return false;
+}
 
 std::size_t stack_pool::guard_size() noexcept {
   static const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -88,32 +59,12 @@ stack_pool::stack stack_pool::take(std::size_t size) {
 void stack_pool::give_back(stack s) noexcept { free_.push_back(s); }
 
 stack_pool::~stack_pool() {
+  leave_if_exiting_inside_a_test();  // else it would unmap the stack it runs on
   for (const stack& s : all_) {
     for (int i = 0; i < g_nguards; ++i)
       if (g_guards[i] == s.base) g_guards[i] = g_guards[--g_nguards];
     munmap(s.base, s.size + guard_size());
   }
-}
-
-void install_overflow_handler() {
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  stack_t ss{};
-  ss.ss_sp = g_altstack;
-  ss.ss_size = sizeof g_altstack;
-  sigaltstack(&ss, nullptr);
-  struct sigaction sa {};
-  sa.sa_sigaction = on_segv;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, nullptr);
-  sigaction(SIGBUS, &sa, nullptr);
-}
-
-void set_overflow_context(const std::string& test_name, const std::string& token_prefix) {
-  std::snprintf(g_test_name, sizeof g_test_name, "%s", test_name.c_str());
-  std::snprintf(g_token_prefix, sizeof g_token_prefix, "%s", token_prefix.c_str());
 }
 
 }  // namespace lockstep::rt

@@ -1,10 +1,9 @@
 // Internal: guard-paged fiber stacks, pooled across executions (allocating a protected
-// stack costs several microseconds; reusing one costs nothing), and the SIGSEGV handler
-// that turns a guard-page hit into a clear report instead of a silent crash.
+// stack costs several microseconds; reusing one costs nothing). A fault on a guard page is
+// reported as a fiber stack overflow by the fatal-signal handler (crash_report.cpp).
 #pragma once
 
 #include <cstddef>
-#include <string>
 #include <vector>
 
 namespace lockstep::rt {
@@ -17,6 +16,8 @@ class stack_pool {
     void* top() const noexcept { return base + guard_size() + size; }
   };
   static std::size_t guard_size() noexcept;
+  // True when `addr` lies in the guard page of a stack of any pool (signal-safe).
+  static bool is_guard(const void* addr) noexcept;
 
   stack take(std::size_t size);
   void give_back(stack s) noexcept;
@@ -26,13 +27,5 @@ class stack_pool {
   std::vector<stack> free_;
   std::vector<stack> all_;
 };
-
-// Installs (once) the SIGSEGV handler on an alternate signal stack. When a fault hits the
-// guard page of a pooled stack, it prints `report_prefix`, the faulting thread and the
-// replay token of the running execution, then exits with status 3.
-void install_overflow_handler();
-// What the handler prints; set by the runner before each execution (no allocation in the
-// handler: these are plain char buffers).
-void set_overflow_context(const std::string& test_name, const std::string& token_prefix);
 
 }  // namespace lockstep::rt

@@ -1,7 +1,10 @@
 #include "user_frame.hpp"
 
+#include <cxxabi.h>
 #include <execinfo.h>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #ifdef LOCKSTEP_HAVE_LIBBACKTRACE
@@ -51,8 +54,55 @@ source_loc user_frame(const captured_stack& s, source_loc fallback) {
   }
   return found.found.file ? found.found : fallback;
 }
+
+namespace {
+struct lines {
+  std::string out;
+  int frame = 0;
+};
+int on_line(void* data, std::uintptr_t pc, const char* file, int line, const char* fn) {
+  auto* l = static_cast<lines*>(data);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "    #%d ", l->frame++);
+  l->out += buf;
+  if (file) {
+    l->out += file;
+    l->out += ":" + std::to_string(line);
+  } else {
+    std::snprintf(buf, sizeof buf, "0x%zx", static_cast<std::size_t>(pc));
+    l->out += buf;
+  }
+  if (fn) {
+    int status = 0;
+    char* plain = abi::__cxa_demangle(fn, nullptr, nullptr, &status);
+    std::string name = status == 0 && plain ? plain : fn;
+    std::free(plain);
+    if (name.size() > 96) name = name.substr(0, 93) + "...";  // templates: the head says enough
+    l->out += " in " + name;
+  }
+  if (file && skip(file)) l->out += "  [library]";
+  l->out += "\n";
+  return 0;
+}
+}  // namespace
+
+std::string describe_stack(void* const* pcs, int n) {
+  if (!state()) return {};
+  lines l;
+  for (int i = 0; i < n; ++i)
+    backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(pcs[i]) - (i > 0 ? 1 : 0), on_line,
+                     on_error, &l);
+  return l.out;
+}
 #else
 source_loc user_frame(const captured_stack&, source_loc fallback) { return fallback; }
+std::string describe_stack(void* const* pcs, int n) {
+  std::string out;
+  char** names = ::backtrace_symbols(pcs, n);
+  for (int i = 0; names && i < n; ++i) out += std::string("    ") + names[i] + "\n";
+  std::free(names);
+  return out;
+}
 #endif
 
 }  // namespace lockstep::rt

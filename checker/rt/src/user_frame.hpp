@@ -3,6 +3,8 @@
 // when tracing (replay), so the cost of unwinding and symbolising is paid only then.
 #pragma once
 
+#include <string>
+
 #include "lockstep/test.hpp"
 
 namespace lockstep::rt {
@@ -20,5 +22,10 @@ void capture_stack(captured_stack& s) noexcept;
 // The innermost frame (inlined frames included) outside system headers and outside the
 // checker itself; `fallback` when none can be found or no symbolizer is available.
 source_loc user_frame(const captured_stack& s, source_loc fallback);
+
+// One line per frame of a call stack captured elsewhere ("    #2 file:line in function"),
+// inlined frames included, frames inside lockstep and the standard library marked; for the
+// watchdog's report of a stalled simulated thread.
+std::string describe_stack(void* const* pcs, int n);
 
 }  // namespace lockstep::rt

@@ -72,6 +72,9 @@ struct run_config {
   std::string resume_path;    // exhaustive: continue from a saved frontier
   bool verbose = false;
   bool progress = true;  // progress line on stderr for long runs
+  // The watchdog's bound: a simulated thread blocked or running outside lockstep this long
+  // ends the run with a report (0: no watchdog).
+  std::uint64_t stall_timeout_ms = 10'000;
 };
 
 // A failure as the machine-readable reports show it (--json): what, where, which thread.
