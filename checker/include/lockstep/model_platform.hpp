@@ -46,6 +46,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "lockstep/rt/located.hpp"
 #include "lockstep/rt/runtime.hpp"
 
 namespace lockstep {
@@ -753,22 +754,25 @@ struct model_platform {
   class var {
    public:
     // Not explicit: `std::array<P::var<int>, 4> a{};` value-initialises every element.
-    var() : v_() { init(); }
+    // Not inlined: the return address names the declaration's line (rt/located.hpp).
+    [[gnu::noinline]] var() : v_() { init(__builtin_return_address(0)); }
     template <class... A>
-    explicit var(A&&... a) requires(sizeof...(A) > 0) : v_(std::forward<A>(a)...) {
-      init();
+    [[gnu::noinline]] explicit var(A&&... a) requires(sizeof...(A) > 0)
+        : v_(std::forward<A>(a)...) {
+      init(__builtin_return_address(0));
     }
     var(const var&) = delete;
-    var& operator=(const var&) = delete;
 
     T get(source_loc loc = source_loc::current()) const {
       fresh();
       rt::var_read(s_, loc);
+      if (rt::tracing()) rt::trace_note(rt::value_text(v_));
       return v_;
     }
     const T& cref(source_loc loc = source_loc::current()) const {
       fresh();
       rt::var_read(s_, loc);
+      if (rt::tracing()) rt::trace_note(rt::value_text(v_));
       return v_;
     }
     T& ref(source_loc loc = source_loc::current()) {
@@ -780,24 +784,45 @@ struct model_platform {
       fresh();
       rt::var_write(s_, loc);
       v_ = std::move(v);
+      if (rt::tracing()) rt::trace_note(rt::value_text(v_));
     }
-    operator T() const { return get(); }
-    var& operator=(T v) {
-      set(std::move(v));
+    // Operators name the user's line too: a read through the conversion by its return
+    // address (not inlined), writes by the location of the converted operand.
+    [[gnu::noinline]] operator T() const {
+      return get(rt::caller_location(__builtin_return_address(0), source_loc::current()));
+    }
+    var& operator=(rt::located<T> v) {
+      set(std::move(v.value), v.loc);
       return *this;
     }
-    var& operator+=(const T& d) {
-      ref() += d;
+    // `a = b` reads b and writes a (the copy of a var's value, not of the var).
+    [[gnu::noinline]] var& operator=(const var& o) {
+      const source_loc loc =
+          rt::caller_location(__builtin_return_address(0), source_loc::current());
+      set(o.get(loc), loc);
       return *this;
     }
-    var& operator-=(const T& d) {
-      ref() -= d;
+    var& operator+=(rt::located<T> d) {
+      update(d.loc, [&](T& v) { v += d.value; });
+      return *this;
+    }
+    var& operator-=(rt::located<T> d) {
+      update(d.loc, [&](T& v) { v -= d.value; });
       return *this;
     }
 
    private:
-    void init() {
-      s_.id = rt::new_var_id(source_loc::current());
+    // A read-modify-write of the value: checked as a write (it conflicts with every access).
+    template <class F>
+    void update(source_loc loc, F&& f) {
+      fresh();
+      rt::var_write(s_, loc);
+      f(v_);
+      if (rt::tracing()) rt::trace_note(rt::value_text(v_));
+    }
+    void init(const void* declared_by) {
+      s_.declared = rt::caller_location(declared_by, source_loc::current());
+      s_.id = rt::new_var_id(s_.declared);
       rt::var_init(s_);
       // Constructed outside an execution (namespace scope): every execution starts from this
       // value (if T is trivially copyable: is_copy_constructible is true of containers whose

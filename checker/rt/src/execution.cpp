@@ -308,6 +308,7 @@ void execution::run(const std::function<void()>& body) {
                          "test is just long)";
       failure_.tid = c.tid;
       failure_.where = th.pending.loc;
+      failure_.detail = describe_waits(true);  // the spinning threads: from the trace
       break;
     }
     if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
@@ -445,19 +446,26 @@ void execution::check_end() {
   }
 }
 
-void execution::report_deadlock() {
-  std::string msg = "no thread can make progress";
+std::string execution::describe_waits(bool only_blocked) const {
+  std::string out;
   for (int i = 0; i < nthreads_; ++i) {
     const thread_rec& th = threads_[i];
-    if (th.finished) continue;
     const point_desc& d = th.pending;
-    msg += "\n  thread " + std::to_string(i) + " blocked in " + to_string(d.kind);
-    if (d.obj) msg += " " + d.obj->name();
-    msg += " at " + to_string(d.loc);
-    if (d.blocker) msg += ", waiting for " + d.blocker->waiting_for(i);
+    if (th.finished || th.parked || (only_blocked && (!d.blocker || d.blocker->ready(i)))) continue;
+    out += "\n  thread " + std::to_string(i) + " blocked in " + to_string(d.kind);
+    if (d.obj) out += " " + d.obj->name();
+    // Traced (replay): the user's line behind a library call (std::lock_guard, say).
+    const source_loc where = th.stack_at_point.n > 0 ? user_frame(th.stack_at_point, d.loc) : d.loc;
+    out += " at " + to_string(where);
+    if (d.blocker) out += ", waiting for " + d.blocker->waiting_for(i);
   }
+  return out;
+}
+
+void execution::report_deadlock() {
   failure_.kind = failure_kind::deadlock;
-  failure_.message = msg;
+  failure_.message = "no thread can make progress";
+  failure_.detail = describe_waits(false);
   failure_.tid = -1;
 }
 

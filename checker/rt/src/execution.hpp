@@ -86,14 +86,19 @@ struct trace_event {
   source_loc loc;
   std::string note;
   source_loc obj_created;
-  std::int8_t order = -1;  // atomics and fences: the memory order (rt::order_name)
+  std::int8_t order = -1;    // atomics and fences: the memory order (rt::order_name)
+  bool within_step = false;  // not a step of its own: a var access inside step `step`
 };
 
 struct failure {
   failure_kind kind = failure_kind::none;
-  std::string message;
+  std::string message;  // what failed; identical in the exploration and its replay
   int tid = -1;
   source_loc where;
+  // Explanation printed after the message (each deadlocked thread's wait, each livelocked
+  // thread's spin); richer in a traced replay (user frames behind library calls), so not
+  // part of the replay check.
+  std::string detail;
 };
 
 struct tls_entry {
@@ -170,6 +175,11 @@ class execution {
   bool weak_memory() const noexcept { return cfg_.weak_memory; }
   std::vector<std::uint32_t>& sc_fence_view() noexcept { return sc_fence_view_; }
   std::vector<std::uint32_t>& mo_sizes() noexcept { return mo_sizes_; }
+  // Tracing: an access that is not a scheduling point (var<T>), inside the current step.
+  void trace_access(op kind, std::string object, source_loc loc, source_loc created) {
+    trace_.push_back(trace_event{
+        steps_, cur_, kind, wake::normal, std::move(object), loc, {}, created, -1, true});
+  }
   void note(const std::string& s) {
     if (!trace_.empty()) {
       if (!trace_.back().note.empty()) trace_.back().note += "; ";
@@ -205,6 +215,9 @@ class execution {
   void to_scheduler();
   void record(int tid, const point_desc& d, wake how);
   void report_deadlock();
+  // "thread N blocked in <op> <object> at <line>, waiting for ..." per unfinished thread
+  // (only_blocked: only those whose wait is not satisfied).
+  std::string describe_waits(bool only_blocked) const;
   void check_end();
 
   execution_config cfg_;

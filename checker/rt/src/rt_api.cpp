@@ -139,6 +139,10 @@ const char* to_string(op o) noexcept {
       return "now";
     case op::sleep:
       return "sleep";
+    case op::var_read:
+      return "read";
+    case op::var_write:
+      return "write";
   }
   return "?";
 }
@@ -503,24 +507,29 @@ std::uint32_t new_var_id(source_loc) noexcept {
 
 namespace {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
-                       const char* second_kind, source_loc second_loc, std::uint32_t id) {
+                       const char* second_kind, source_loc second_loc, const var_state& v) {
   // A write without a location is the var's construction (var_init).
   const std::string first = first_loc.file
                                 ? std::string(first_kind) + " by thread " +
                                       std::to_string(first_tid) + " at " + to_string(first_loc)
                                 : "its construction by thread " + std::to_string(first_tid);
   e.fail(failure_kind::data_race,
-         "data race on var#" + std::to_string(id) + ": " + first + " and " + second_kind +
-             " by thread " + std::to_string(e.current_id()) + " at " + to_string(second_loc) +
-             " are not ordered by happens-before",
+         "data race on var#" + std::to_string(v.id) +
+             (v.declared.file ? " (declared at " + to_string(v.declared) + ")" : "") + ": " +
+             first + " and " + second_kind + " by thread " + std::to_string(e.current_id()) +
+             " at " + to_string(second_loc) + " are not ordered by happens-before",
          second_loc);
 }
 bool fresh(var_state& v, execution& e) {
   if (v.execution != e.serial()) {  // first access in this execution
-    v = var_state{v.id};
+    v = var_state{v.id, v.declared};
     v.execution = e.serial();
   }
   return true;
+}
+// Replay traces show var accesses between the steps of their thread.
+void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
+  e.trace_access(kind, "var#" + std::to_string(v.id), loc, v.declared);
 }
 }  // namespace
 
@@ -528,9 +537,10 @@ void var_read(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // outside an execution: plain data
   fresh(v, *e);
+  if (e->tracing()) trace_access(*e, op::var_read, v, loc);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v.id);
+    race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v);
   v.reads[th.id] = th.clock.c[th.id];
   v.read_locs[th.id] = loc;
 }
@@ -549,12 +559,13 @@ void var_write(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;
   fresh(v, *e);
+  if (e->tracing()) trace_access(*e, op::var_write, v, loc);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a write", loc, v.id);
+    race(*e, "a write", v.write_tid, v.write_loc, "a write", loc, v);
   for (int u = 0; u < kMaxThreads; ++u)
     if (u != th.id && v.reads[u] > th.clock.c[u])
-      race(*e, "a read", u, v.read_locs[u], "a write", loc, v.id);
+      race(*e, "a read", u, v.read_locs[u], "a write", loc, v);
   v.write_tid = th.id;
   v.write_clock = th.clock.c[th.id];
   v.write_loc = loc;

@@ -16,6 +16,7 @@
 #include "liveness.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
+#include "spin_report.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
 #include "structured_trace.hpp"
@@ -53,15 +54,22 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   r.steps = e.steps();
   r.blocked = e.blocked();
   r.choices = e.choices();
-  if (cfg.trace) r.trace = e.trace();
+  if (cfg.trace) {
+    r.trace = e.trace();
+    rt::number_pointers(r.trace);
+  }
   return r;
 }
 
 std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max_events) {
   std::ostringstream os;
   std::size_t first = tr.size() > max_events ? tr.size() - max_events : 0;
-  os << "trace (" << tr.size() << " steps; one column of indentation per thread):\n";
-  if (first) os << "  ... " << first << " earlier steps omitted (--replay prints all)\n";
+  const auto accesses = static_cast<std::size_t>(
+      std::count_if(tr.begin(), tr.end(), [](const rt::trace_event& e) { return e.within_step; }));
+  os << "trace (" << tr.size() - accesses << " steps";
+  if (accesses) os << " and " << accesses << " var accesses";
+  os << "; one column of indentation per thread):\n";
+  if (first) os << "  ... " << first << " earlier events omitted (--replay prints all)\n";
   char buf[64];
   std::vector<std::string> named;  // objects whose creation site was already printed
   for (std::size_t i = first; i < tr.size(); ++i) {
@@ -72,13 +80,19 @@ std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max
       what += " " + e.object;
       if (std::find(named.begin(), named.end(), e.object) == named.end()) {
         named.push_back(e.object);
-        if (e.obj_created.file) what += " (created at " + to_string(e.obj_created) + ")";
+        if (e.obj_created.file)
+          what += std::string(e.within_step ? " (declared at " : " (created at ") +
+                  to_string(e.obj_created) + ")";
       }
     }
     if (e.how == rt::wake::timeout) what += " [timeout fires]";
     if (e.how == rt::wake::spurious) what += " [spurious wake-up]";
     if (!e.note.empty()) what += " -> " + e.note;
-    std::snprintf(buf, sizeof buf, "  %5llu  ", static_cast<unsigned long long>(e.step));
+    // A var access belongs to its thread's step above it: no step number of its own.
+    if (e.within_step)
+      std::snprintf(buf, sizeof buf, "         ");
+    else
+      std::snprintf(buf, sizeof buf, "  %5llu  ", static_cast<unsigned long long>(e.step));
     std::string line = buf + std::string(static_cast<std::size_t>(e.tid) * 4, ' ') + "T" +
                        std::to_string(e.tid) + " " + what;
     if (e.loc.file) {
@@ -96,7 +110,7 @@ std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max
     os << "  T" << t << ":";
     std::size_t shown = 0, total = 0;
     for (std::size_t i = 0; i < tr.size(); ++i)
-      if (tr[i].tid == t) {
+      if (tr[i].tid == t && !tr[i].within_step) {
         ++total;
         if (i >= first && shown < 40) {
           os << " " << tr[i].step << ":" << rt::to_string(tr[i].kind);
@@ -110,7 +124,7 @@ std::string format_trace(const std::vector<rt::trace_event>& tr, std::size_t max
 }
 
 std::string describe_failure(const rt::failure& f) {
-  std::string s = std::string(to_string(f.kind)) + ": " + f.message;
+  std::string s = std::string(to_string(f.kind)) + ": " + f.message + f.detail;
   if (f.tid >= 0) s += "\n  in thread " + std::to_string(f.tid) + " at " + to_string(f.where);
   return s;
 }
@@ -133,6 +147,12 @@ std::string misfit_of(const Replayer& ch) {
   return {};
 }
 
+// A traced livelock says what each thread was doing when the step bound was hit.
+void explain(one_result& r) {
+  if (r.fail.kind == failure_kind::livelock) r.fail.detail += "\n" + rt::describe_spins(r.trace);
+  if (!r.fail.detail.empty() && r.fail.detail.back() == '\n') r.fail.detail.pop_back();
+}
+
 // Re-runs the execution of `tok` with tracing on. Returns why the token does not fit the test
 // (misfit_of), or an empty string.
 std::string replay_report(const test_info& t, const rt::execution_config& cfg, const rt::token& tok,
@@ -150,10 +170,12 @@ std::string replay_report(const test_info& t, const rt::execution_config& cfg, c
     rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                 tok.choices, tok.spurious);
     rerun = run_one(t, c, ch);
+    explain(rerun);
     return misfit_of(ch);
   }
   rt::replay_chooser ch(tok.choices);
   rerun = run_one(t, c, ch);
+  explain(rerun);
   return misfit_of(ch);
 }
 
@@ -487,10 +509,12 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     row.token = rt::encode(tok);
     one_result rerun;
     replay_report(t, cfg, tok, rerun);
-    row.failure = rt::structured_failure(found.fail);
-    row.trace = rt::structured_trace(rerun.trace);
     bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
-    report = describe_failure(found.fail) + "\nreplay: --replay=" + row.token + "\n" +
+    // The traced replay describes the same failure better (user frames, spins).
+    const rt::failure& shown = same ? rerun.fail : found.fail;
+    row.failure = rt::structured_failure(shown);
+    row.trace = rt::structured_trace(rerun.trace);
+    report = describe_failure(shown) + "\nreplay: --replay=" + row.token + "\n" +
              format_trace(rerun.trace, 60);
     if (!same) {
       row.verdict = "FAIL: replay mismatch";

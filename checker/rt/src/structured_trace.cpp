@@ -1,5 +1,8 @@
 #include "structured_trace.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace lockstep::rt {
 namespace {
 
@@ -32,11 +35,31 @@ std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace) 
   return out;
 }
 
+void number_pointers(std::vector<trace_event>& trace) {
+  std::vector<std::string> seen;
+  for (auto& e : trace) {
+    for (std::size_t at = e.note.find("ptr@"); at != std::string::npos;
+         at = e.note.find("ptr@", at)) {
+      std::size_t end = at + 4;
+      auto addr_char = [](char c) {
+        return c == 'x' || std::isxdigit(static_cast<unsigned char>(c)) != 0;
+      };
+      while (end < e.note.size() && addr_char(e.note[end])) ++end;
+      const std::string addr = e.note.substr(at + 4, end - at - 4);
+      auto it = std::find(seen.begin(), seen.end(), addr);
+      if (it == seen.end()) it = seen.insert(seen.end(), addr);
+      const std::string name = "ptr#" + std::to_string(it - seen.begin() + 1);
+      e.note.replace(at, end - at, name);
+      at += name.size();
+    }
+  }
+}
+
 failure_report structured_failure(const failure& f) {
   failure_report r;
   if (f.kind == failure_kind::none) return r;
   r.kind = to_string(f.kind);
-  r.message = f.message;
+  r.message = f.message + f.detail;
   r.thread = f.tid;
   if (f.tid >= 0) set_where(f.where, r.file, r.line);
   return r;

@@ -10,6 +10,9 @@
 namespace lockstep::rt {
 
 std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace);
+// Replaces the addresses value_text prints ("ptr@0x55d0...") by "ptr#1", "ptr#2", ... in order
+// of first appearance: equal pointers stay equal, and two replays print the same trace.
+void number_pointers(std::vector<trace_event>& trace);
 failure_report structured_failure(const failure& f);
 
 }  // namespace lockstep::rt

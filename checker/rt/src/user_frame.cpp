@@ -1,5 +1,7 @@
 #include "user_frame.hpp"
 
+#include "lockstep/rt/located.hpp"
+
 #include <cxxabi.h>
 #include <execinfo.h>
 #include <cstdint>
@@ -12,6 +14,24 @@
 #endif
 
 namespace lockstep::rt {
+
+source_loc caller_location(const void* return_address, source_loc fallback) noexcept {
+  // Direct-mapped: a hit costs a load and a compare; a miss symbolises once. Only the
+  // scheduler thread runs model code, so the table needs no synchronisation.
+  struct entry {
+    const void* pc;
+    source_loc loc;
+  };
+  static entry cache[1024];
+  entry& slot = cache[(reinterpret_cast<std::uintptr_t>(return_address) >> 1) & 1023];
+  if (slot.pc == return_address) return slot.loc;
+  captured_stack s;
+  s.pcs[0] = nullptr;  // user_frame reads return addresses from index 1
+  s.pcs[1] = const_cast<void*>(return_address);
+  s.n = 2;
+  slot = entry{return_address, user_frame(s, fallback)};
+  return slot.loc;
+}
 
 bool is_library_location(source_loc loc) noexcept {
   return loc.file && std::strncmp(loc.file, "/usr/", 5) == 0;

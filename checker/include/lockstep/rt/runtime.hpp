@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -77,6 +78,9 @@ enum class op : std::uint8_t {
   sem_release,
   clock_now,
   sleep,
+  // Not scheduling points: var<T> accesses, in traces only (between the steps of a thread).
+  var_read,
+  var_write,
 };
 const char* to_string(op o) noexcept;
 
@@ -171,6 +175,7 @@ void acquire_from(object& o) noexcept;  // thread clock = join(thread clock, o.s
 // Shared plain data (var<T>): checked for data races against happens-before.
 struct var_state {
   std::uint32_t id = 0;
+  source_loc declared{nullptr, 0};  // the user's line that declared the var
   // Last write epoch, and per-thread last read epochs (FastTrack-style, full vectors since
   // kMaxThreads is small).
   int write_tid = -1;
@@ -342,7 +347,12 @@ std::string value_text(const T& v) {
   } else if constexpr (std::is_enum_v<T>) {
     return std::to_string(static_cast<std::underlying_type_t<T>>(v));
   } else if constexpr (std::is_pointer_v<T>) {
-    return v ? "ptr" : "nullptr";
+    // The address, which differs from run to run: traces show it renumbered in order of
+    // first appearance ("ptr#1"), so replays print the same (rt::number_pointers).
+    if (!v) return "nullptr";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "ptr@%p", static_cast<const void*>(v));
+    return buf;
   } else {
     return "<value>";
   }
