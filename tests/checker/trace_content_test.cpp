@@ -4,6 +4,7 @@
 // and what it waits for; pointer values are numbered, not printed as raw addresses. Each test
 // runs the checker on a failing body and reads its report.
 #include <lockstep/check.hpp>
+#include <lockstep/name.hpp>
 
 #include <mutex>
 #include <string>
@@ -148,4 +149,33 @@ LOCKSTEP_UNIT_TEST(pointer_values_are_numbered) {
   LOCKSTEP_ASSERT(!has(r.report, "ptr@")) << r.report;
   const auto again = lockstep::replay("pointer_trace", body, {}, x.token);
   LOCKSTEP_ASSERT(again.report == r.report) << "two replays differ";
+}
+
+// lockstep::name labels objects in reports on the model platform and does nothing to std
+// types (lockstep/name.hpp).
+LOCKSTEP_UNIT_TEST(named_objects_appear_by_name) {
+  std::mutex real;
+  lockstep::name(real, "ignored on std types");
+  auto body = [] {
+    P::mutex a, b;
+    lockstep::name(a, "accounts");
+    P::var<int> balance{0};
+    lockstep::name(balance, "balance");
+    P::thread t([&] {
+      std::lock_guard<P::mutex> ga(a);
+      balance += 1;
+      std::lock_guard<P::mutex> gb(b);
+    });
+    {
+      std::lock_guard<P::mutex> gb(b);
+      balance += 1;
+      std::lock_guard<P::mutex> ga(a);
+    }
+    t.join();
+  };
+  const auto x = lockstep::explore("named", body, {});
+  LOCKSTEP_ASSERT(x.verdict == "FAIL: data race" || x.verdict == "FAIL: deadlock") << x.verdict;
+  LOCKSTEP_ASSERT(has(x.report, "accounts (mutex#")) << x.report;
+  if (x.verdict == "FAIL: data race")
+    LOCKSTEP_ASSERT(has(x.report, "data race on balance (var#")) << x.report;
 }

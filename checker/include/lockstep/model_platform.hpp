@@ -567,6 +567,8 @@ struct model_platform {
         : a_(false, atomic<bool>::object_kind{"atomic_flag"}, loc) {}
     atomic_flag(const atomic_flag&) = delete;
     atomic_flag& operator=(const atomic_flag&) = delete;
+    // lockstep::name (lockstep/name.hpp)
+    void set_name(const char* label) noexcept { a_.set_name(label); }
     bool test(std::memory_order mo = std::memory_order_seq_cst,
               source_loc loc = source_loc::current()) const {
       return a_.load(mo, loc);
@@ -596,6 +598,8 @@ struct model_platform {
   class mutex {
    public:
     mutex(source_loc loc = source_loc::current()) : core_("mutex", false, loc) {}
+    // lockstep::name (lockstep/name.hpp)
+    void set_name(const char* label) noexcept { core_.set_name(label); }
     void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
     bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
     void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
@@ -608,6 +612,8 @@ struct model_platform {
   class recursive_mutex {
    public:
     recursive_mutex(source_loc loc = source_loc::current()) : core_("recursive_mutex", true, loc) {}
+    // lockstep::name (lockstep/name.hpp)
+    void set_name(const char* label) noexcept { core_.set_name(label); }
     void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
     bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
     void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
@@ -621,6 +627,8 @@ struct model_platform {
   class timed_mutex {
    public:
     timed_mutex(source_loc loc = source_loc::current()) : core_("timed_mutex", false, loc) {}
+    // lockstep::name (lockstep/name.hpp)
+    void set_name(const char* label) noexcept { core_.set_name(label); }
     void lock(source_loc loc = source_loc::current()) { core_.lock(loc); }
     bool try_lock(source_loc loc = source_loc::current()) { return core_.try_lock(loc); }
     void unlock(source_loc loc = source_loc::current()) { core_.unlock(loc); }
@@ -762,6 +770,8 @@ struct model_platform {
       init(__builtin_return_address(0));
     }
     var(const var&) = delete;
+    // lockstep::name (lockstep/name.hpp): "balance (var#3)" in traces and race reports.
+    void set_name(const char* label) noexcept { s_.label = label; }
 
     T get(source_loc loc = source_loc::current()) const {
       fresh();

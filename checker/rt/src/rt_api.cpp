@@ -173,7 +173,10 @@ bool object::rejoin_execution() const noexcept {
   return true;
 }
 
-std::string object::name() const { return std::string(kind_) + "#" + std::to_string(id_); }
+std::string object::name() const {
+  std::string n = std::string(kind_) + "#" + std::to_string(id_);
+  return label_ ? std::string(label_) + " (" + n + ")" : n;
+}
 
 wake point(const point_desc& d) { return exec("operation").point(d); }
 bool in_execution() noexcept {
@@ -506,6 +509,10 @@ std::uint32_t new_var_id(source_loc) noexcept {
 }
 
 namespace {
+std::string var_name(const var_state& v) {
+  const std::string n = "var#" + std::to_string(v.id);
+  return v.label ? std::string(v.label) + " (" + n + ")" : n;
+}
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        const char* second_kind, source_loc second_loc, const var_state& v) {
   // A write without a location is the var's construction (var_init).
@@ -514,7 +521,7 @@ namespace {
                                       std::to_string(first_tid) + " at " + to_string(first_loc)
                                 : "its construction by thread " + std::to_string(first_tid);
   e.fail(failure_kind::data_race,
-         "data race on var#" + std::to_string(v.id) +
+         "data race on " + var_name(v) +
              (v.declared.file ? " (declared at " + to_string(v.declared) + ")" : "") + ": " +
              first + " and " + second_kind + " by thread " + std::to_string(e.current_id()) +
              " at " + to_string(second_loc) + " are not ordered by happens-before",
@@ -522,14 +529,14 @@ namespace {
 }
 bool fresh(var_state& v, execution& e) {
   if (v.execution != e.serial()) {  // first access in this execution
-    v = var_state{v.id, v.declared};
+    v = var_state{v.id, v.declared, v.label};
     v.execution = e.serial();
   }
   return true;
 }
 // Replay traces show var accesses between the steps of their thread.
 void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
-  e.trace_access(kind, "var#" + std::to_string(v.id), loc, v.declared);
+  e.trace_access(kind, var_name(v), loc, v.declared);
 }
 }  // namespace
 

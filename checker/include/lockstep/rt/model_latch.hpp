@@ -67,6 +67,9 @@ class model_platform::latch {
     wait(loc);
   }
 
+  // lockstep::name (lockstep/name.hpp)
+  void set_name(const char* label) noexcept { count_.set_name(label); }
+
  private:
   atomic<std::ptrdiff_t> count_;
 };
@@ -131,6 +134,13 @@ class model_platform::barrier {
   void arrive_and_drop(source_loc loc = source_loc::current()) {
     expected_.fetch_sub(1, std::memory_order_relaxed, loc);
     (void)arrive(1, loc);
+  }
+
+  // lockstep::name (lockstep/name.hpp): the barrier's three counters carry the label.
+  void set_name(const char* label) noexcept {
+    remaining_.set_name(label);
+    expected_.set_name(label);
+    phase_.set_name(label);
   }
 
  private:

@@ -26,6 +26,9 @@ class model_platform::once_flag {
   once_flag(const once_flag&) = delete;
   once_flag& operator=(const once_flag&) = delete;
 
+  // lockstep::name (lockstep/name.hpp)
+  void set_name(const char* label) noexcept { state_.set_name(label); }
+
  private:
   friend struct model_platform;
   static constexpr int kUnset = 0, kRunning = 1, kDone = 2;

@@ -108,7 +108,10 @@ class object {
   std::uint32_t key() const noexcept { return key_; }
   const char* kind() const noexcept { return kind_; }
   source_loc created() const noexcept { return created_; }
-  std::string name() const;  // "mutex#2"
+  std::string name() const;  // "mutex#2", or "accounts (mutex#2)" when named
+  // Names the object in traces and reports (lockstep::name, lockstep/name.hpp); the label is
+  // not copied: a string literal, or storage that outlives the object.
+  void set_name(const char* label) noexcept { label_ = label; }
   // Happens-before: the clock released into this object (unlock, release store, notify).
   vclock& sync() noexcept { return sync_; }
   // For a static object: true on its first use in the running execution (it has joined it
@@ -124,6 +127,7 @@ class object {
   mutable std::uint32_t serial_ = 0;  // static objects: the execution last joined
   bool static_ = true;                // constructed outside an execution
   const char* kind_;
+  const char* label_ = nullptr;
   source_loc created_;
   mutable vclock sync_;
 };
@@ -176,6 +180,7 @@ void acquire_from(object& o) noexcept;  // thread clock = join(thread clock, o.s
 struct var_state {
   std::uint32_t id = 0;
   source_loc declared{nullptr, 0};  // the user's line that declared the var
+  const char* label = nullptr;      // lockstep::name
   // Last write epoch, and per-thread last read epochs (FastTrack-style, full vectors since
   // kMaxThreads is small).
   int write_tid = -1;
