@@ -15,6 +15,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
+#include <vector>
 
 namespace lockstep_conformance {
 
@@ -246,5 +247,27 @@ void static_atomic_counts(typename P::template atomic<int>& counter) {
 
 template <class P>
 constinit typename P::template atomic<int> static_counter{0};
+
+// The heap helpers: a node made with new_object by one thread, published through an atomic,
+// read and deleted by another; make_unique / unique_ptr and a container on P::allocator.
+template <class P>
+void heap_handoff() {
+  struct item {
+    explicit item(int x) : v(x) {}
+    typename P::template var<int> v;
+  };
+  typename P::template atomic<item*> slot{nullptr};
+  typename P::thread producer(
+      [&] { slot.store(P::template new_object<item>(42), std::memory_order_release); });
+  item* got;
+  while (!(got = slot.load(std::memory_order_acquire))) P::this_thread::yield();
+  LOCKSTEP_ASSERT(got->v.get() == 42) << "the published node's value";
+  P::delete_object(got);
+  producer.join();
+  typename P::template unique_ptr<item> owned = P::template make_unique<item>(7);
+  std::vector<int, typename P::template allocator<int>> values{1, 2, 3};
+  values.push_back(4);
+  LOCKSTEP_ASSERT(owned->v.get() == 7 && values.size() == 4);
+}
 
 }  // namespace lockstep_conformance

@@ -40,3 +40,7 @@ LOCKSTEP_TEST(model_atomic_ref_counts_c11,
 LOCKSTEP_TEST_BOTH_ENGINES(model_static_atomic_counts) {
   c::static_atomic_counts<P>(c::static_counter<P>);
 }
+LOCKSTEP_TEST_BOTH_ENGINES(model_heap_handoff) { c::heap_handoff<P>(); }
+LOCKSTEP_TEST_BOTH_ENGINES(model_heap_handoff_c11, {.memory = lockstep::memory_model::c11}) {
+  c::heap_handoff<P>();
+}

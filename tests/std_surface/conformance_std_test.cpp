@@ -52,3 +52,4 @@ LOCKSTEP_UNIT_TEST(std_atomic_ref_counts) { repeat(c::atomic_ref_counts<S>); }
 LOCKSTEP_UNIT_TEST(std_static_atomic_counts) {
   repeat([] { c::static_atomic_counts<S>(c::static_counter<S>); });
 }
+LOCKSTEP_UNIT_TEST(std_heap_handoff) { repeat(c::heap_handoff<S>); }

@@ -16,6 +16,11 @@
 // (model_stop.hpp), thread::detach and hardware_concurrency. The latch, barrier, once flag and stop
 // state are built on the model atomics, mutex and condition variable, so both engines explore them.
 //
+// Lifetime: every model object knows when it is destroyed — a later use, destroying an object
+// another thread waits on, or destroying a held mutex is a misuse verdict (rt::object). The
+// heap (lockstep/rt/model_heap.hpp): new_object / delete_object / make_unique / allocator<T>
+// report double free, bad free, leaks and use after free, and reuse freed blocks (ABA).
+//
 // Semantics the checker explores
 //   * Sequentially consistent interleavings of the visible operations, or the C++11 (RC11)
 //     model (model_test_options::memory); memory orders drive happens-before for the race
@@ -58,7 +63,10 @@ class mutex_core : public rt::object, public rt::waitable {
  public:
   mutex_core(const char* kind, bool recursive, source_loc loc)
       : rt::object(kind, loc), recursive_(recursive) {}
-  ~mutex_core();
+  // Inline, so that caller_pc() (in ~object and here) is the user's line of the destruction.
+  ~mutex_core() {
+    if (owner_ >= 0) destroyed_while_locked(rt::caller_pc());
+  }
 
   bool ready(int tid) const noexcept override {
     return owner_ < 0 || (recursive_ && owner_ == tid);
@@ -122,6 +130,7 @@ class mutex_core : public rt::object, public rt::waitable {
   // Under the graph engine: the operation's event (its value is the mutex state). Returns
   // whether it writes (a try_lock that fails does not).
   bool graph_step(rt::rmw_kind k, source_loc loc);
+  void destroyed_while_locked(const void* pc) const noexcept;  // misuse (in an execution)
   void acquire() {
     owner_ = rt::current_thread();
     ++depth_;
@@ -772,6 +781,8 @@ struct model_platform {
     var(const var&) = delete;
     // lockstep::name (lockstep/name.hpp): "balance (var#3)" in traces and race reports.
     void set_name(const char* label) noexcept { s_.label = label; }
+    // Later accesses (through a dangling reference) are a misuse verdict naming the var.
+    ~var() { rt::var_destroyed(s_, rt::caller_pc()); }
 
     T get(source_loc loc = source_loc::current()) const {
       fresh();
@@ -833,6 +844,7 @@ struct model_platform {
     void init(const void* declared_by) {
       s_.declared = rt::caller_location(declared_by, source_loc::current());
       s_.id = rt::new_var_id(s_.declared);
+      s_.created_pc = declared_by;
       rt::var_init(s_);
       // Constructed outside an execution (namespace scope): every execution starts from this
       // value (if T is trivially copyable: is_copy_constructible is true of containers whose
@@ -842,7 +854,7 @@ struct model_platform {
     }
     void fresh() const {
       if constexpr (std::is_trivially_copyable_v<T>) {
-        if (!init_ || s_.execution == rt::execution_serial()) return;
+        if (s_.life != rt::kLive || !init_ || s_.execution == rt::execution_serial()) return;
         const_cast<var*>(this)->v_ = *init_;
         s_.id = rt::new_var_id(source_loc::current());
       }
@@ -851,6 +863,24 @@ struct model_platform {
     mutable rt::var_state s_;
     std::unique_ptr<T> init_;  // static vars: the value each execution starts from
   };
+
+  // ---------------------------------------------------------------- the model heap
+  // lockstep/rt/model_heap.hpp: tracked blocks (double free, bad free, leaks, use after free
+  // through model objects), LIFO reuse of freed blocks per thread (ABA becomes reachable).
+  template <class T>
+  class allocator;  // std-conforming: std::vector<T, P::allocator<T>>
+  template <class T, class... A>
+  static T* new_object(A&&... a);  // `new T(a...)`
+  template <class T>
+  static void delete_object(T* p) noexcept;  // `delete p`
+  template <class T>
+  struct deleter {
+    void operator()(T* p) const noexcept;
+  };
+  template <class T>
+  using unique_ptr = std::unique_ptr<T, deleter<T>>;
+  template <class T, class... A>
+  static unique_ptr<T> make_unique(A&&... a);
 
   // ---------------------------------------------------------------- thread-local storage
   // One T per (object, thread), created on first use by T's default constructor.
@@ -883,6 +913,7 @@ std::uint32_t model_platform::thread_local_var<T>::next_key() {
 
 }  // namespace lockstep
 
+#include "lockstep/rt/model_heap.hpp"
 #include "lockstep/rt/model_sync.hpp"
 // (after model_sync.hpp: built on its mutex and condition variable)
 #include "lockstep/rt/model_atomic_ref.hpp"

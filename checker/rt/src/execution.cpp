@@ -8,6 +8,7 @@
 
 #include "escape.hpp"
 #include "graph/hooks.hpp"
+#include "heap.hpp"
 #include "sanitizer_fiber.hpp"
 
 namespace lockstep::rt {
@@ -124,6 +125,7 @@ void execution::join(int tid, source_loc loc) {
   point({op::thread_join, nullptr, loc, &threads_[tid]});
   threads_[tid].joined = true;
   threads_[cur_].clock.join(threads_[tid].clock);
+  runtime_scope own;
   if (cfg_.trace) note("joined thread " + std::to_string(tid));
 }
 
@@ -149,7 +151,10 @@ wake execution::point(const point_desc& d) {
 void execution::fail(failure_kind k, std::string msg, source_loc where) {
   if (failure_.kind == failure_kind::none) {
     failure_.kind = k;
-    failure_.message = std::move(msg);
+    // A copy made by the checker: msg may be a block of the model heap (lockstep/model_new.hpp),
+    // which the next execution reuses.
+    runtime_scope own;
+    failure_.message.assign(msg.data(), msg.size());
     failure_.tid = cur_;
     failure_.where = where;
   }
@@ -196,6 +201,7 @@ void execution::record(int tid, const point_desc& d, wake how) {
 void execution::run(const std::function<void()>& body) {
   active_ = this;
   t_scheduler_thread = true;
+  runtime_scope::depth = 0;  // a failed execution may have left a scope open
   auto* fn = const_cast<std::function<void()>*>(&body);
   spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
         source_loc{nullptr, 0});
@@ -444,6 +450,7 @@ void execution::check_end() {
       return;
     }
   }
+  if (heap_leak(failure_.message, failure_.where)) failure_.kind = failure_kind::misuse;
 }
 
 std::string execution::describe_waits(bool only_blocked) const {

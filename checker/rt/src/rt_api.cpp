@@ -6,6 +6,8 @@
 #include "escape.hpp"
 #include "execution.hpp"
 #include "graph/hooks.hpp"
+#include "heap.hpp"
+#include "lifetime.hpp"
 #include "lockstep/check.hpp"
 
 namespace lockstep {
@@ -150,7 +152,8 @@ const char* to_string(op o) noexcept {
 void object::join_execution() noexcept {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // static: joins each execution on first use
-  static_ = false;
+  life_ = kLive;
+  created_pc_ = __builtin_return_address(0);
   id_ = e->next_object_id();
   key_ = e->next_object_key();
 }
@@ -190,6 +193,7 @@ std::uint32_t execution_serial() noexcept {
 int current_thread() noexcept { return execution::active()->current_id(); }
 void step_read_only() noexcept { execution::active()->current().step_read_only = true; }
 std::int64_t now() noexcept {
+  runtime_scope own;
   execution* e = execution::active();
   // Under the graph engine the clock is a location of the graph: reading it is an event.
   if (e->graph())
@@ -198,7 +202,10 @@ std::int64_t now() noexcept {
   return e->now();
 }
 bool tracing() noexcept { return execution::active()->tracing(); }
-void trace_note(const std::string& note) { execution::active()->note(note); }
+void trace_note(const std::string& note) {
+  runtime_scope own;
+  execution::active()->note(note);
+}
 
 vclock& thread_clock() noexcept { return execution::active()->current().clock; }
 void release_to(object& o) noexcept {
@@ -208,8 +215,12 @@ void release_to(object& o) noexcept {
 }
 void acquire_from(object& o) noexcept { execution::active()->current().clock.join(o.sync()); }
 
-int choose(int n, const char* what) { return exec("choose").choose(n, what); }
+int choose(int n, const char* what) {
+  runtime_scope own;
+  return exec("choose").choose(n, what);
+}
 bool weak_cas_fails_spuriously() {
+  runtime_scope own;
   execution& e = exec("compare_exchange_weak");
   if (!e.spurious_left() || e.choose(2, "spurious failure of compare_exchange_weak") == 0)
     return false;
@@ -221,14 +232,19 @@ void assume_failed(source_loc) { exec("assume").park_current(); }
 int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
   execution& e = exec("thread creation");
   e.point({op::thread_spawn, nullptr, loc});
+  runtime_scope own;  // (after the point: a scope never spans a switch to another thread)
   int id = e.spawn(fn, arg, destroy, loc);
   if (e.tracing()) e.note("thread " + std::to_string(id));
   return id;
 }
 void join_thread(int tid, source_loc loc) { exec("join").join(tid, loc); }
-void lock_acquired(const object& m, source_loc loc) { execution::active()->lock_acquired(m, loc); }
+void lock_acquired(const object& m, source_loc loc) {
+  runtime_scope own;
+  execution::active()->lock_acquired(m, loc);
+}
 void lock_released(const object& m) { execution::active()->lock_released(m); }
 void lock_try_acquired(const object& m, source_loc loc) {
+  runtime_scope own;
   execution::active()->current().held.push_back({&m, loc});
 }
 void forget_thread(int tid) { exec("thread").thread(tid).handle_gone = true; }
@@ -240,6 +256,7 @@ void* tls_get(std::uint32_t key) noexcept {
   return nullptr;
 }
 void tls_set(std::uint32_t key, void* p, void (*destroy)(void*)) {
+  runtime_scope own;
   execution::active()->current().tls.push_back({key, p, destroy});
 }
 
@@ -260,6 +277,7 @@ shadow_table g_shadows;
 }  // namespace
 
 shadow& shadow_at(const void* addr) {
+  runtime_scope own;
   execution& e = exec("atomic_ref");
   if (g_shadows.serial != e.serial()) {
     g_shadows.drop_all();
@@ -274,20 +292,24 @@ bool graph_engine() noexcept {
   return e && e->graph();
 }
 std::uint64_t graph_load(const object& o, std::uint64_t init, std::memory_order mo, source_loc at) {
+  runtime_scope own;
   execution& e = *execution::active();
   return e.graph()->load(e, o.key(), init, false, mo, at);
 }
 void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::memory_order mo,
                  source_loc at) {
+  runtime_scope own;
   execution& e = *execution::active();
   e.graph()->store(e, o.key(), init, bits, mo, at);
 }
 rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, const rmw_request& r,
                      source_loc at) {
+  runtime_scope own;
   execution& e = *execution::active();
   return e.graph()->rmw(e, o.key(), init, sync_object, r, at);
 }
 void graph_fence(std::memory_order mo, source_loc at) {
+  runtime_scope own;
   execution& e = *execution::active();
   e.graph()->fence(e, mo, at);
 }
@@ -320,6 +342,7 @@ std::uint64_t clock_max(const void* ctx, std::uint64_t old, int) {
 }  // namespace
 
 void graph_advance_clock(std::int64_t to, source_loc at) {
+  runtime_scope own;
   execution& e = *execution::active();
   rt::rmw_request r;
   r.kind = rmw_kind::always;
@@ -338,6 +361,7 @@ std::uint32_t observer_key() noexcept {
 }
 
 void observe(std::uint32_t key, source_loc at) {
+  runtime_scope own;
   execution* e = execution::active();
   if (key == 0 || !e || !e->graph() || e->current_id() < 0) return;
   rt::rmw_request r;
@@ -360,6 +384,7 @@ std::uint32_t& view_of(thread_rec& t, std::uint32_t id) {
 }  // namespace
 
 std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo) {
+  runtime_scope own;
   execution& e = *execution::active();
   thread_rec& t = e.current();
   std::uint32_t lower = view_of(t, id);
@@ -393,6 +418,7 @@ std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo
 
 void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::memory_order mo,
                    bool rmw) {
+  runtime_scope own;
   execution& e = *execution::active();
   thread_rec& t = e.current();
   weak_store s{bits, t.id, t.clock.c[t.id], false, false, {}};
@@ -465,6 +491,7 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
 }
 
 void weak_yield() noexcept {
+  runtime_scope own;
   execution* e = execution::active();
   if (!e || !e->weak_memory() || e->current_id() < 0) return;
   thread_rec& t = e->current();
@@ -474,6 +501,7 @@ void weak_yield() noexcept {
 }
 
 void weak_fence(std::memory_order mo) {
+  runtime_scope own;
   execution& e = *execution::active();
   thread_rec& t = e.current();
   if (acquires(mo)) t.clock.join(t.acq_pending);
@@ -529,7 +557,12 @@ std::string var_name(const var_state& v) {
 }
 bool fresh(var_state& v, execution& e) {
   if (v.execution != e.serial()) {  // first access in this execution
-    v = var_state{v.id, v.declared, v.label};
+    const var_state old = v;
+    v = var_state{};
+    v.id = old.id;
+    v.declared = old.declared;
+    v.label = old.label;
+    v.created_pc = old.created_pc;
     v.execution = e.serial();
   }
   return true;
@@ -543,6 +576,7 @@ void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
 void var_read(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // outside an execution: plain data
+  if (v.life != kLive) var_used_dead(v, loc);
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_read, v, loc);
   thread_rec& th = e->current();
@@ -565,6 +599,7 @@ void var_init(var_state& v) noexcept {
 void var_write(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;
+  if (v.life != kLive) var_used_dead(v, loc);
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_write, v, loc);
   thread_rec& th = e->current();
@@ -584,11 +619,10 @@ void var_write(var_state& v, source_loc loc) {
 // ---------------------------------------------------------------- model_platform parts
 namespace model_detail {
 
-mutex_core::~mutex_core() {
-  if (owner_ >= 0 && rt::in_execution())
-    report_failure(failure_kind::misuse,
-                   name() + " destroyed while locked by thread " + std::to_string(owner_),
-                   created());
+void mutex_core::destroyed_while_locked(const void* pc) const noexcept {
+  if (rt::in_execution())
+    report_failure(failure_kind::misuse, rt::destruction_while_locked(*this, pc, owner_),
+                   rt::destruction_line(pc, created()));
 }
 
 namespace {
@@ -699,9 +733,13 @@ model_platform::thread::~thread() {
 }
 
 // shared_mutex
-model_platform::shared_mutex::~shared_mutex() {
-  if ((writer_ >= 0 || readers_ > 0) && rt::in_execution())
-    report_failure(failure_kind::misuse, name() + " destroyed while locked", created());
+void model_platform::shared_mutex::destroyed_while_locked(const void* pc) const noexcept {
+  if (rt::in_execution())
+    report_failure(
+        failure_kind::misuse,
+        rt::destruction_while_locked(*this, pc, writer_ >= 0 ? writer_ : -1) +
+            (writer_ >= 0 ? "" : " (held shared by " + std::to_string(readers_) + " reader(s))"),
+        rt::destruction_line(pc, created()));
 }
 std::string model_platform::shared_mutex::exclusive_gate::waiting_for(int) const {
   if (m->writer_ >= 0)
@@ -849,6 +887,7 @@ std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
 static rt::rmw_result cv_graph_step(const rt::object& cv, std::uint32_t waiting,
                                     std::uint32_t notified, cv_op op, rt::rmw_kind k,
                                     source_loc loc, bool separate_location = false) {
+  rt::runtime_scope own;
   const int me = rt::current_thread();
   cv_request req{op, 1u << me};
   rt::rmw_request r;

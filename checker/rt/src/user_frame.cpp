@@ -25,17 +25,24 @@ source_loc caller_location(const void* return_address, source_loc fallback) noex
   static entry cache[1024];
   entry& slot = cache[(reinterpret_cast<std::uintptr_t>(return_address) >> 1) & 1023];
   if (slot.pc == return_address) return slot.loc;
-  captured_stack s;
-  s.pcs[0] = nullptr;  // user_frame reads return addresses from index 1
-  s.pcs[1] = const_cast<void*>(return_address);
-  s.n = 2;
-  slot = entry{return_address, user_frame(s, fallback)};
+  slot = entry{return_address, user_frame_at(return_address, fallback)};
   return slot.loc;
 }
 
 bool is_library_location(source_loc loc) noexcept {
   return loc.file && std::strncmp(loc.file, "/usr/", 5) == 0;
 }
+
+namespace {
+bool skip(const char* file) {
+  return file == nullptr || std::strncmp(file, "/usr/", 5) == 0 ||
+         std::strstr(file, "/include/lockstep/model_platform.hpp") ||
+         std::strstr(file, "/include/lockstep/model_new.hpp") ||
+         std::strstr(file, "/include/lockstep/rt/") || std::strstr(file, "/checker/rt/src/");
+}
+}  // namespace
+
+bool is_user_location(source_loc loc) noexcept { return !skip(loc.file); }
 
 void capture_stack(captured_stack& s) noexcept { s.n = ::backtrace(s.pcs, 16); }
 
@@ -44,11 +51,6 @@ namespace {
 backtrace_state* state() {
   static backtrace_state* st = backtrace_create_state(nullptr, 0, nullptr, nullptr);
   return st;
-}
-bool skip(const char* file) {
-  return file == nullptr || std::strncmp(file, "/usr/", 5) == 0 ||
-         std::strstr(file, "/include/lockstep/model_platform.hpp") ||
-         std::strstr(file, "/include/lockstep/rt/") || std::strstr(file, "/checker/rt/src/");
 }
 struct search {
   source_loc found{nullptr, 0};
@@ -72,6 +74,13 @@ source_loc user_frame(const captured_stack& s, source_loc fallback) {
     backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(s.pcs[i]) - 1, on_frame, on_error,
                      &found);
   }
+  return found.found.file ? found.found : fallback;
+}
+
+source_loc user_frame_at(const void* pc, source_loc fallback) {
+  if (!state() || !pc) return fallback;
+  search found;
+  backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(pc) - 1, on_frame, on_error, &found);
   return found.found.file ? found.found : fallback;
 }
 
@@ -123,6 +132,7 @@ std::string describe_stack(void* const* pcs, int n) {
   std::free(names);
   return out;
 }
+source_loc user_frame_at(const void*, source_loc fallback) { return fallback; }
 #endif
 
 }  // namespace lockstep::rt

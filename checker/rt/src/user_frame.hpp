@@ -11,6 +11,8 @@ namespace lockstep::rt {
 
 // True for locations that do not say where the user's code is: system headers.
 bool is_library_location(source_loc loc) noexcept;
+// False for system headers and the checker's own files (model_platform.hpp, lockstep/rt/, ...).
+bool is_user_location(source_loc loc) noexcept;
 
 // Captures the current call stack (call on the simulated thread's own stack).
 struct captured_stack {
@@ -22,6 +24,8 @@ void capture_stack(captured_stack& s) noexcept;
 // The innermost frame (inlined frames included) outside system headers and outside the
 // checker itself; `fallback` when none can be found or no symbolizer is available.
 source_loc user_frame(const captured_stack& s, source_loc fallback);
+// The same for one return address (rt::caller_pc()): its inlined frames, innermost first.
+source_loc user_frame_at(const void* pc, source_loc fallback);
 
 // One line per frame of a call stack captured elsewhere ("    #2 file:line in function"),
 // inlined frames included, frames inside lockstep and the standard library marked; for the

@@ -15,6 +15,10 @@
 //   * To sleep until an atomic changes, use P::atomic<T>::wait(old) / notify_one() /
 //     notify_all() (C++20; libstdc++ uses a futex directly for 4-byte types). Re-check the
 //     value in a loop after wait() returns: under the checker it may return spuriously.
+//   * Heap nodes of lock-free structures: P::new_object<T>(args...) / P::delete_object(p),
+//     P::unique_ptr<T> / P::make_unique<T>(args...), P::allocator<T> for containers (here
+//     new, delete, std::make_unique, std::allocator; under the checker a tracked heap that
+//     reports double free, leaks and use after free, and reuses freed blocks).
 //   * The rest of the std synchronization surface is here too, under its std name:
 //     atomic_flag, atomic_ref<T>, shared_timed_mutex, latch, barrier<F...>, once_flag +
 //     call_once, jthread, stop_source / stop_token / stop_callback<F> (model_platform has
@@ -27,6 +31,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <semaphore>
 #include <shared_mutex>
@@ -129,6 +134,27 @@ struct std_platform {
    private:
     T v_;
   };
+
+  // The heap: std::allocator, new and delete themselves (model_platform tracks its blocks:
+  // double free, leaks, use after free, and reuses freed blocks so that ABA is reachable).
+  template <class T>
+  using allocator = std::allocator<T>;
+  template <class T, class... A>
+  static T* new_object(A&&... a) {
+    return new T(std::forward<A>(a)...);
+  }
+  template <class T>
+  static void delete_object(T* p) noexcept {
+    delete p;
+  }
+  template <class T>
+  using deleter = std::default_delete<T>;
+  template <class T>
+  using unique_ptr = std::unique_ptr<T>;
+  template <class T, class... A>
+  static std::unique_ptr<T> make_unique(A&&... a) {
+    return std::make_unique<T>(std::forward<A>(a)...);
+  }
 
   // One T per (object, thread). Storage is a per-thread table indexed by a per-object slot;
   // slots are recycled, so objects may be created and destroyed freely.

@@ -31,7 +31,9 @@ inline void assume(bool cond, source_loc at = source_loc::current()) {
 class model_platform::shared_mutex : public rt::object {
  public:
   shared_mutex(source_loc loc = source_loc::current()) : shared_mutex("shared_mutex", loc) {}
-  ~shared_mutex();
+  ~shared_mutex() {
+    if (writer_ >= 0 || readers_ > 0) destroyed_while_locked(rt::caller_pc());
+  }
 
   void lock(source_loc loc = source_loc::current()) {
     fresh();
@@ -113,6 +115,7 @@ class model_platform::shared_mutex : public rt::object {
   // Under the graph engine: the operation's event on the state (writer + 1 in the low byte,
   // readers as bits in the high 32). Returns whether it wrote.
   bool graph_step(rt::op o, source_loc loc);
+  void destroyed_while_locked(const void* pc) const noexcept;  // misuse (in an execution)
   struct exclusive_gate final : rt::waitable {
     explicit exclusive_gate(const shared_mutex* mm) : m(mm) {}
     const shared_mutex* m;

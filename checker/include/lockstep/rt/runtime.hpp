@@ -27,7 +27,7 @@ enum class failure_kind : std::uint8_t {
   deadlock,         // no thread can run but some have not finished
   livelock,         // the per-execution step bound was exceeded (no progress suspected)
   exception,        // an exception escaped a simulated thread
-  misuse,           // unlock of an unowned mutex, destroying a locked mutex, unjoined thread
+  misuse,           // unlock of an unowned mutex, use of a destroyed object, a bad free, ...
   data_race,        // two conflicting var<T> accesses not ordered by happens-before
   linearizability,  // a recorded history has no linearization
   fairness,         // a stated fairness property (FIFO, bounded bypass) was violated
@@ -94,12 +94,29 @@ const char* to_string(op o) noexcept;
 // execution (in first-use order, so replays agree), a graph-engine key of its own for the
 // whole process, and a fresh happens-before clock; the model object then resets its state to
 // the one it was constructed with, so every execution starts from the same state.
+//
+// Lifetime: an object knows when it is destroyed. Its `life_` word says whether it is alive
+// inside an execution, static, or dead; the destructor records the destruction (where, by
+// which thread) and fails the execution if another thread is about to operate on the object
+// (a waiter: lock, cv wait, acquire, atomic wait). A later operation on the dead object
+// fails in rejoin() with a misuse verdict naming the object, its creation and destruction
+// lines and the use (lifetime.cpp). The check costs one compare per operation.
+inline constexpr std::uint32_t kLive = 0x4c495645u;    // 'LIVE': created in an execution
+inline constexpr std::uint32_t kStatic = 0x53544154u;  // 'STAT': created outside one
+inline constexpr std::uint32_t kDead = 0xdeadbeefu;    // destroyed
+// The return address of the call to caller_pc(): where, in the (inlined) code of the caller,
+// the call is. Symbolised only when a report needs the line (lifetime.cpp).
+const void* caller_pc() noexcept;
+
 class object {
  public:
   constexpr explicit object(const char* kind, source_loc created = source_loc::current()) noexcept
       : kind_(kind), created_(created) {
     if (!std::is_constant_evaluated()) join_execution();
   }
+  // Out of line (in another translation unit): the compiler may drop stores to an object in
+  // its own destructor (lifetime DSE), but not the marking done there.
+  ~object() { destroyed(caller_pc()); }
   object(const object&) = delete;
   object& operator=(const object&) = delete;
   std::uint32_t id() const noexcept { return id_; }
@@ -108,6 +125,7 @@ class object {
   std::uint32_t key() const noexcept { return key_; }
   const char* kind() const noexcept { return kind_; }
   source_loc created() const noexcept { return created_; }
+  const void* created_pc() const noexcept { return created_pc_; }  // see created_pc_
   std::string name() const;  // "mutex#2", or "accounts (mutex#2)" when named
   // Names the object in traces and reports (lockstep::name, lockstep/name.hpp); the label is
   // not copied: a string literal, or storage that outlives the object.
@@ -117,15 +135,25 @@ class object {
   // For a static object: true on its first use in the running execution (it has joined it
   // now; the caller resets its own state). Model objects call it before their scheduling
   // point in every operation. Always false for objects created inside an execution.
-  bool rejoin() const noexcept { return static_ && rejoin_execution(); }
+  // On a destroyed object: a misuse verdict (use after destruction), never returns.
+  bool rejoin() const noexcept {
+    if (life_ == kLive) [[likely]]
+      return false;
+    return life_ == kStatic ? rejoin_execution() : used_after_destruction();
+  }
 
  private:
   void join_execution() noexcept;
   bool rejoin_execution() const noexcept;
+  bool used_after_destruction() const noexcept;
+  void destroyed(const void* pc) noexcept;  // marks life_ kDead; records it in an execution
   mutable std::uint32_t id_ = 0;
   mutable std::uint32_t key_ = 0;
   mutable std::uint32_t serial_ = 0;  // static objects: the execution last joined
-  bool static_ = true;                // constructed outside an execution
+  std::uint32_t life_ = kStatic;      // kLive, kStatic or kDead (anything else: freed memory)
+  // Where the constructor was called from (reports, when created_ is a library line:
+  // std::optional, P::new_object).
+  const void* created_pc_ = nullptr;
   const char* kind_;
   const char* label_ = nullptr;
   source_loc created_;
@@ -179,8 +207,10 @@ void acquire_from(object& o) noexcept;  // thread clock = join(thread clock, o.s
 // Shared plain data (var<T>): checked for data races against happens-before.
 struct var_state {
   std::uint32_t id = 0;
-  source_loc declared{nullptr, 0};  // the user's line that declared the var
-  const char* label = nullptr;      // lockstep::name
+  source_loc declared{nullptr, 0};   // the user's line that declared the var
+  const char* label = nullptr;       // lockstep::name
+  std::uint32_t life = kLive;        // kDead once the var is destroyed (var_destroyed)
+  const void* created_pc = nullptr;  // caller_pc() of the constructor (reports only)
   // Last write epoch, and per-thread last read epochs (FastTrack-style, full vectors since
   // kMaxThreads is small).
   int write_tid = -1;
@@ -191,6 +221,8 @@ struct var_state {
   std::uint32_t execution = 0;  // which execution the state belongs to
 };
 void var_read(var_state& v, source_loc loc);
+// The var is destroyed (its destructor): later accesses are a misuse verdict.
+void var_destroyed(var_state& v, const void* pc) noexcept;
 void var_write(var_state& v, source_loc loc);
 // Records the construction of a var as its first write (by the constructing thread), so that
 // an access not ordered after the construction (an object published through a relaxed
