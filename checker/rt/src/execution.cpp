@@ -143,6 +143,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
     failure_.message = std::move(msg);
     failure_.tid = cur_;
     failure_.where = where;
+    failure_.step = steps_;
   }
   if (cur_ >= 0) {
     to_scheduler();  // the scheduler sees the failure and never resumes this thread
@@ -239,12 +240,13 @@ void execution::run(const std::function<void()>& body) {
       }
     }
     // Preemption bounding: once the budget is spent, a thread that can go on must go on.
+    // (Preemptions are counted under the graph engine too, for the report: minimize.hpp.)
     bool last_can_continue = false;
-    if (last_tid_ >= 0 && !graph_) {
+    if (last_tid_ >= 0) {
       for (int k = 0; k < n; ++k)
         if (cand_[k].tid == last_tid_ && cand_[k].how == wake::normal) {
           last_can_continue = true;
-          if (cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
+          if (!graph_ && cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
             cand_[0] = cand_[k];
             n = 1;
           }
@@ -298,6 +300,7 @@ void execution::run(const std::function<void()>& body) {
                          "test is just long)";
       failure_.tid = c.tid;
       failure_.where = th.pending.loc;
+      failure_.step = steps_ - 1;  // the step that would exceed the bound is not taken
       break;
     }
     if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
@@ -449,6 +452,7 @@ void execution::report_deadlock() {
   failure_.kind = failure_kind::deadlock;
   failure_.message = msg;
   failure_.tid = -1;
+  failure_.step = steps_;
 }
 
 }  // namespace lockstep::rt

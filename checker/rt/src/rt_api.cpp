@@ -1,6 +1,7 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "execution.hpp"
@@ -499,7 +500,12 @@ std::uint32_t new_var_id(source_loc) noexcept {
 
 namespace {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
-                       const char* second_kind, source_loc second_loc, std::uint32_t id) {
+                       std::uint64_t first_step, const char* second_kind, source_loc second_loc,
+                       std::uint32_t id) {
+  // Structured, for the reports and the HTML view: both accesses and the steps they followed.
+  const std::string_view write = "a write";
+  e.set_race(race_site{first_tid, first_kind == write, first_loc, first_step},
+             race_site{e.current_id(), second_kind == write, second_loc, e.steps()});
   // A write without a location is the var's construction (var_init).
   const std::string first = first_loc.file
                                 ? std::string(first_kind) + " by thread " +
@@ -510,6 +516,10 @@ namespace {
              " by thread " + std::to_string(e.current_id()) + " at " + to_string(second_loc) +
              " are not ordered by happens-before",
          second_loc);
+}
+// The step of v's last write (tracing only; else 0: unknown).
+std::uint64_t write_step(execution& e, const var_state& v) {
+  return e.tracing() ? e.steps_of_var(v.id).write : 0;
 }
 bool fresh(var_state& v, execution& e) {
   if (v.execution != e.serial()) {  // first access in this execution
@@ -526,9 +536,10 @@ void var_read(var_state& v, source_loc loc) {
   fresh(v, *e);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v.id);
+    race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a read", loc, v.id);
   v.reads[th.id] = th.clock.c[th.id];
   v.read_locs[th.id] = loc;
+  if (e->tracing()) e->steps_of_var(v.id).read[th.id] = e->steps();
 }
 
 void var_init(var_state& v) noexcept {
@@ -539,6 +550,7 @@ void var_init(var_state& v) noexcept {
   v.write_tid = th.id;
   v.write_clock = th.clock.c[th.id];
   v.write_loc = source_loc{nullptr, 0};
+  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
 }
 
 void var_write(var_state& v, source_loc loc) {
@@ -547,13 +559,15 @@ void var_write(var_state& v, source_loc loc) {
   fresh(v, *e);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a write", loc, v.id);
+    race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a write", loc, v.id);
   for (int u = 0; u < kMaxThreads; ++u)
     if (u != th.id && v.reads[u] > th.clock.c[u])
-      race(*e, "a read", u, v.read_locs[u], "a write", loc, v.id);
+      race(*e, "a read", u, v.read_locs[u], e->tracing() ? e->steps_of_var(v.id).read[u] : 0,
+           "a write", loc, v.id);
   v.write_tid = th.id;
   v.write_clock = th.clock.c[th.id];
   v.write_loc = loc;
+  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
   for (auto& r : v.reads) r = 0;
 }
 
