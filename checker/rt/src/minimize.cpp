@@ -103,8 +103,10 @@ class minimizer {
     return true;
   }
 
-  // A lenient replay of `wish` in the token's family; its choices are a strict token.
-  min_run lenient(std::vector<std::uint16_t> wish) {
+  // A lenient replay of `wish` in the token's family; its choices are a strict token. Graph
+  // tokens: `info` (if given) receives what each choice was made among.
+  min_run lenient(std::vector<std::uint16_t> wish,
+                  std::vector<graph::replay_engine::choice_info>* info = nullptr) {
     ++used_;
     execution_config c = cfg_;
     if (graph_) {
@@ -115,6 +117,7 @@ class minimizer {
                               tok_.spurious, graph::replay_engine::lenient_t{});
       min_run r = run_(ch, c);
       r.choices = ch.taken();
+      if (info) *info = ch.taken_info();
       return r;
     }
     c.preemption_bound = bound_;
@@ -126,7 +129,7 @@ class minimizer {
   // Interleaving tokens: all schedules with k = 0, 1, ... preemptions below the original's,
   // until one fails the same way with no more steps (its bound becomes the family's).
   void icb() {
-    if (graph_) return;
+    if (graph_) return icb_graph();
     const int limit = bound_ >= 0 ? std::min(bound_, orig_.preemptions) : orig_.preemptions;
     for (int k = 0; k < limit && !spent(); ++k) {
       execution_config c = cfg_;
@@ -143,6 +146,42 @@ class minimizer {
           return;
         }
         if (spent() || !dfs.next()) break;
+      }
+    }
+  }
+
+  // Graph tokens: the same search over the token's own choices, as a depth-first search of
+  // lenient replays. At each choice the default comes first (for a scheduling choice: the
+  // previous step's thread goes on), then the other alternatives in order; an alternative to
+  // staying is a preemption, taken only while fewer than k were taken before it.
+  void icb_graph() {
+    for (int k = 0; k < orig_.preemptions && !spent(); ++k) {
+      std::vector<std::uint16_t> wish;
+      std::vector<std::uint16_t> tried;  // per choice: how many of its alternatives were taken
+      for (;;) {
+        std::vector<graph::replay_engine::choice_info> info;
+        min_run r = lenient(wish, &info);
+        if (consider(r)) return;
+        const std::size_t old = wish.size();
+        tried.resize(r.choices.size(), 0);
+        for (std::size_t i = old; i < tried.size(); ++i) tried[i] = 0;  // new: default taken
+        // Backtrack to the deepest choice with an alternative the bound allows.
+        std::size_t i = r.choices.size();
+        int v = -1;
+        while (i > 0 && v < 0) {
+          --i;
+          int before = 0;  // preemptions taken before choice i
+          for (std::size_t p = 0; p < i; ++p)
+            before += info[p].stay && r.choices[p] != info[p].fallback;
+          const auto& ci = info[i];
+          if (tried[i] + 1 >= ci.n || (ci.stay && before >= k)) continue;
+          const int j = ++tried[i];  // the j-th alternative after the default
+          v = j - 1 < ci.fallback ? j - 1 : j;
+        }
+        if (v < 0 || spent()) break;  // all schedules with k preemptions tried
+        wish.assign(r.choices.begin(), r.choices.begin() + static_cast<std::ptrdiff_t>(i));
+        wish.push_back(static_cast<std::uint16_t>(v));
+        tried.resize(i + 1);
       }
     }
   }

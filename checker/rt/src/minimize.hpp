@@ -6,10 +6,13 @@
 // Candidates are replayed in the token's own family, so a graph-engine failure stays a
 // graph-engine token (its trace keeps "reads the store of step N") and an interleaving one an
 // interleaving token (with its preemption bound, if any):
-//   1. Preemptions first, from 0 upward (ICB-style, bounded by the original's count): for an
-//      interleaving token, every schedule with k = 0, 1, ... preemptions below the original's
-//      (preemption-bounded DFS, token pb<k>) until one fails the same way; for every token,
-//      the non-preemptive schedule (a lenient replay of no choices, below).
+//   1. Preemptions first, from 0 upward (ICB-style, bounded by the original's count): every
+//      execution with k = 0, 1, ... preemptions below the original's until one fails the same
+//      way — for an interleaving token by preemption-bounded DFS (token pb<k>), for a graph
+//      token by a depth-first search over its own choices with lenient replays (the default
+//      first: the previous step's thread goes on; another thread is a preemption, allowed
+//      while fewer than k were taken); then, for every token, the non-preemptive schedule (a
+//      lenient replay of no choices, below).
 //   2. Delta debugging (ddmin, Zeller & Hildebrandt, TSE 2002) of the best execution's choice
 //      sequence: chunks of choices are removed and the rest replayed leniently — a missing or
 //      out-of-range choice takes the default (the previous step's thread goes on if it can,

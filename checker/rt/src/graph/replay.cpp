@@ -12,12 +12,14 @@ int replay_engine::tail_pick(int n) {
   return static_cast<int>((z ^ (z >> 31)) % static_cast<std::uint64_t>(n));
 }
 
-int replay_engine::next_choice(int n, int fallback) {
+int replay_engine::next_choice(int n, int fallback, bool stay) {
   if (lenient_) {
     int v = pos_ < c_.size() ? c_[pos_] : n;
     ++pos_;
     if (v >= n) v = fallback;
     taken_.push_back(static_cast<std::uint16_t>(v));
+    info_.push_back(
+        choice_info{static_cast<std::uint16_t>(n), static_cast<std::uint16_t>(fallback), stay});
     return v;
   }
   if (in_tail()) return tail_pick(n);

@@ -39,6 +39,15 @@ class replay_engine final : public chooser, public engine_hooks {
   replay_engine(model m, std::vector<std::uint16_t> choices, int spurious, lenient_t)
       : model_(m), c_(std::move(choices)), spurious_(spurious), lenient_(true) {}
   const std::vector<std::uint16_t>& taken() const noexcept { return taken_; }
+  // Lenient: for each choice taken, its alternatives and default; `stay`: the default is the
+  // thread that took the previous step, so any other choice is a preemption (the minimiser's
+  // preemption-bounded search over graph tokens).
+  struct choice_info {
+    std::uint16_t n;
+    std::uint16_t fallback;
+    bool stay;
+  };
+  const std::vector<choice_info>& taken_info() const noexcept { return info_; }
 
   int pick(int n) override { return next_choice(n, 0); }
   // After the execution: choices taken, and those left over (a token too long for it).
@@ -48,7 +57,11 @@ class replay_engine final : public chooser, public engine_hooks {
   int pick_step(const step_candidate* c, int n, const access*) override {
     bool normal = false;
     for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
-    if (normal) return n > 1 ? next_choice(n, stay_index(c, n)) : 0;
+    if (normal && n > 1) {
+      const int stay = stay_index(c, n);
+      return next_choice(n, stay < 0 ? 0 : stay, stay >= 0);
+    }
+    if (normal) return 0;
     // Only spurious wake-ups could go on: the token names one (1 + k), or ends (a deadlock).
     if (pos_ >= c_.size()) return in_tail() ? tail_pick(n + 1) - 1 : -2;
     const int k = next_choice(n + 1, 0) - 1;
@@ -69,13 +82,14 @@ class replay_engine final : public chooser, public engine_hooks {
   bool held_back(int) const noexcept override { return false; }
 
  private:
-  // The next choice in [0, n); `fallback` is the lenient mode's default.
-  int next_choice(int n, int fallback);
-  // The candidate of the thread that took the previous step, if it can go on; else 0.
+  // The next choice in [0, n); `fallback` is the lenient mode's default (`stay`: it lets the
+  // previous step's thread go on).
+  int next_choice(int n, int fallback, bool stay = false);
+  // The candidate of the thread that took the previous step, if it can go on; else -1.
   int stay_index(const step_candidate* c, int n) const noexcept {
     for (int k = 0; k < n; ++k)
       if (c[k].tid == last_tid_ && c[k].how == wake::normal) return k;
-    return 0;
+    return -1;
   }
   bool in_tail() const noexcept { return random_tail_ && pos_ >= c_.size(); }
   int tail_pick(int n);
@@ -90,6 +104,7 @@ class replay_engine final : public chooser, public engine_hooks {
   bool random_tail_ = false;
   bool lenient_ = false;
   std::vector<std::uint16_t> taken_;  // lenient: the choices made
+  std::vector<choice_info> info_;     // lenient: what each was made among
   int last_tid_ = -1;
   executed_writes writes_;
   // Per location: the executed writes (indices into writes_) in co order.
