@@ -181,9 +181,11 @@ std::string minimize_failure(const test_info& t, const rt::execution_config& cfg
   mr.original_preemptions = mr.preemptions = static_cast<std::uint64_t>(orig.preemptions);
   mr.executions = m.executions;
   mr.budget_spent = m.budget_spent;
+  // Traced replays are compared with traced replays (tracing may describe a failure better
+  // than the untraced runs the minimiser compares among themselves).
   one_result again;
   if (!m.reduced || !replay_report(t, cfg, m.tok, again).empty() ||
-      !rt::same_failure(again.fail, found.fail))
+      !rt::same_failure(again.fail, rerun.fail))
     return {};  // (a strict replay of a lenient candidate is that candidate: kept for safety)
   tok = m.tok;
   found.fail = again.fail;
