@@ -3,7 +3,7 @@ set(ENV{LOCKSTEP_SUMMARY_FILE} "")
 # Bad usage exits with status 2 and says why.
 foreach(args "--mode=sideways" "--iterations=abc" "--bogus" "--replay=nonsense"
              "--filter=no_such_test_xyz" "--seed=18446744073709551616" "--seed=-1"
-             "--preemption-bound=x" "--json" "--junit"
+             "--preemption-bound=x" "--json" "--junit" "--html" "--html=${WORK}/no-such-dir/x.html"
              "--replay=try_lock_fails_while_held@1.nosuchstrategy.0.100.1.0"
              "--replay=try_lock_fails_while_held@2.dfs.0.100.1.0"
              "--replay=try_lock_fails_while_held@1.dfs.0.100"

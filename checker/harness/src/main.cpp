@@ -1,5 +1,5 @@
 // The harness's command line: selects tests, runs them, prints the summary table on stdout and
-// writes the machine-readable reports asked for (--json, --junit: reports.hpp).
+// writes the reports asked for (--json, --junit, --html: reports.hpp).
 #include <unistd.h>
 #include <cerrno>
 #include <csignal>
@@ -38,8 +38,12 @@ constexpr const char* kUsage =
     "  --strict-liveness    report every livelock, also cycles a random scheduler leaves\n"
     "                       with probability 1 (default: those pass with a note)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
+    "  --no-minimize        report each failure as found (by default a failure is replaced\n"
+    "                       by a smaller one that fails the same way, within a budget)\n"
     "  --json=FILE          also write the results as JSON to FILE (checker/REPORTS.md)\n"
     "  --junit=FILE         also write the results as JUnit XML to FILE (for CI)\n"
+    "  --html=FILE          write the run's first failing execution (or the one --replay\n"
+    "                       re-runs) as a self-contained HTML page (one column per thread)\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
     "  --stall-timeout=SECONDS  end the run when a simulated thread is blocked or running\n"
     "                       outside lockstep this long: a std:: primitive, a spin on\n"
@@ -118,7 +122,7 @@ void on_alarm(int) {
 
 int harness_main(int argc, char** argv) {
   run_config cfg;
-  std::string filter, json_path, junit_path;
+  std::string filter, json_path, junit_path, html_path;
   bool list = false, exact = false;
   std::uint64_t timeout = 1200;
   for (int i = 1; i < argc; ++i) {
@@ -145,18 +149,23 @@ int harness_main(int argc, char** argv) {
       cfg.verbose = true;
     else if (a == "--no-progress")
       cfg.progress = false;
+    else if (a == "--no-minimize")
+      cfg.minimize = false;
     else if (a == "--strict-liveness")
       cfg.strict_liveness = 1;
     else if (a == "--help" || a == "-h") {
       std::printf(kUsage, argv[0]);
       return 0;
-    } else if (a == "--json" || a == "--json=" || a == "--junit" || a == "--junit=") {
+    } else if (a == "--json" || a == "--json=" || a == "--junit" || a == "--junit=" ||
+               a == "--html" || a == "--html=") {
       return bad(a.substr(0, a.find('=')) + " needs a file: " + a.substr(0, a.find('=')) +
                  "=FILE (stdout carries only the human-readable table)");
     } else if (val("json", v)) {
       json_path = v;
     } else if (val("junit", v)) {
       junit_path = v;
+    } else if (val("html", v)) {
+      html_path = v;
     } else if (val("filter", v))
       filter = v;
     else if (val("mode", v)) {
@@ -239,6 +248,7 @@ int harness_main(int argc, char** argv) {
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--json", json_path},
                                    {"--junit", junit_path},
+                                   {"--html", html_path},
                                    {"--frontier", cfg.frontier_path}}) {
     if (path.empty()) continue;
     if (std::string why = cannot_write(path); !why.empty()) {
@@ -338,7 +348,8 @@ int harness_main(int argc, char** argv) {
   for (const auto& [path, text] :
        {std::pair<const std::string&, std::string>{
             json_path, json_path.empty() ? "" : detail::json_report(report)},
-        {junit_path, junit_path.empty() ? "" : detail::junit_report(report)}}) {
+        {junit_path, junit_path.empty() ? "" : detail::junit_report(report)},
+        {html_path, html_path.empty() ? "" : detail::html_report(report)}}) {
     if (!path.empty() && !write_text(path, text)) {
       std::fprintf(stderr, "%s: cannot write %s: %s\n", argv[0], path.c_str(),
                    std::strerror(errno));

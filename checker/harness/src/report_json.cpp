@@ -24,6 +24,8 @@ json step_json(const trace_step& s) {
   j["wake"] = s.wake.empty() ? json(nullptr) : json(s.wake);
   j["note"] = s.note.empty() ? json(nullptr) : json(s.note);
   j["at"] = where(s.file, s.line);
+  j["reads_from"] = s.reads_from < 0 ? json(nullptr) : json(s.reads_from);
+  j["stale"] = s.stale;
   return j;
 }
 
@@ -39,8 +41,29 @@ json row_json(const run_row& row) {
         json{{"kind", row.failure.kind},
              {"message", row.failure.message},
              {"thread", row.failure.thread < 0 ? json(nullptr) : json(row.failure.thread)},
-             {"at", where(row.failure.file, row.failure.line)}};
+             {"at", where(row.failure.file, row.failure.line)},
+             {"step", row.failure.step}};
+    json race = nullptr;
+    if (!row.failure.race.empty()) {
+      race = json::array();
+      for (const auto& a : row.failure.race)
+        race.push_back(json{{"thread", a.thread},
+                            {"access", a.access},
+                            {"at", where(a.file, a.line)},
+                            {"step", a.step}});
+    }
+    j["failure"]["race"] = std::move(race);
   }
+  const auto& m = row.minimized;
+  j["minimized"] = !m.attempted ? json(nullptr)
+                                : json{{"reduced", m.reduced},
+                                       {"original_token", m.original_token},
+                                       {"original_steps", m.original_steps},
+                                       {"original_preemptions", m.original_preemptions},
+                                       {"steps", m.steps},
+                                       {"preemptions", m.preemptions},
+                                       {"executions", m.executions},
+                                       {"budget_spent", m.budget_spent}};
   json trace = json::array();
   for (const auto& s : row.trace) trace.push_back(step_json(s));
   j["trace"] = std::move(trace);

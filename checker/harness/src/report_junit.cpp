@@ -4,49 +4,17 @@
 // and the full report as its text, <skipped> for tests that did not run.
 #include <cstdio>
 
+#include "lockstep/html/markup.hpp"
 #include "reports.hpp"
 
 namespace lockstep::detail {
 namespace {
 
-// Escapes text for XML 1.0 attributes (attr: line breaks and tabs as character references,
-// which attribute normalisation would otherwise turn into spaces) or character data.
-// Control characters other than tab, newline and carriage return cannot appear in XML 1.0
-// at all: they become '?'.
+// XML escaping is shared with the HTML views (lockstep/html/markup.hpp): attributes write
+// line breaks and tabs as character references, which attribute normalisation would otherwise
+// turn into spaces; control characters XML 1.0 cannot hold become '?'.
 std::string xml(const std::string& s, bool attr = true) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&apos;";
-        break;
-      case '\n':
-        o += attr ? "&#10;" : "\n";
-        break;
-      case '\r':
-        o += attr ? "&#13;" : "\r";
-        break;
-      case '\t':
-        o += attr ? "&#9;" : "\t";
-        break;
-      default:
-        o += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-    }
-  }
-  return o;
+  return markup::escape(s, attr ? markup::context::attribute : markup::context::text);
 }
 
 std::string seconds(double s) {
@@ -82,6 +50,8 @@ std::string junit_report(const run_report& r) {
       ++failures;
       std::string message = row.verdict;
       if (!row.token.empty()) message += "; replay: --replay=" + row.token;
+      if (row.minimized.reduced)
+        message += "; as first found: --replay=" + row.minimized.original_token;
       body += ">\n      <failure message=\"" + xml(message) + "\" type=\"" +
               xml(row.failure.kind.empty() ? row.verdict : row.failure.kind) + "\">" +
               xml(row.detail, false) + "</failure>\n    </testcase>\n";

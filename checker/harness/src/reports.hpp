@@ -1,5 +1,6 @@
-// Internal: the machine-readable reports of one harness run — JSON (--json=FILE, schema in
-// checker/REPORTS.md) and JUnit XML (--junit=FILE). stdout carries only the human table.
+// Internal: the reports of one harness run written to files — JSON (--json=FILE, schema in
+// checker/REPORTS.md), JUnit XML (--junit=FILE) and the HTML view of a failing execution
+// (--html=FILE). stdout carries only the human table.
 #pragma once
 
 #include <string>
@@ -28,5 +29,10 @@ inline const char* row_status(const run_row& row) {
 
 std::string json_report(const run_report& r);   // report_json.cpp
 std::string junit_report(const run_report& r);  // report_junit.cpp
+// report_html.cpp: the page of the run's first failing row (a failed row, else a caught twin
+// or a replay), or a page saying there is none; execution_html renders one row.
+std::string html_report(const run_report& r);
+std::string execution_html(const std::string& executable, const std::string& test,
+                           const run_row& row);
 
 }  // namespace lockstep::detail

@@ -157,6 +157,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
     failure_.message.assign(msg.data(), msg.size());
     failure_.tid = cur_;
     failure_.where = where;
+    failure_.step = steps_;
   }
   if (cur_ >= 0) {
     to_scheduler();  // the scheduler sees the failure and never resumes this thread
@@ -255,12 +256,13 @@ void execution::run(const std::function<void()>& body) {
       }
     }
     // Preemption bounding: once the budget is spent, a thread that can go on must go on.
+    // (Preemptions are counted under the graph engine too, for the report: minimize.hpp.)
     bool last_can_continue = false;
-    if (last_tid_ >= 0 && !graph_) {
+    if (last_tid_ >= 0) {
       for (int k = 0; k < n; ++k)
         if (cand_[k].tid == last_tid_ && cand_[k].how == wake::normal) {
           last_can_continue = true;
-          if (cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
+          if (!graph_ && cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
             cand_[0] = cand_[k];
             n = 1;
           }
@@ -315,6 +317,7 @@ void execution::run(const std::function<void()>& body) {
       failure_.tid = c.tid;
       failure_.where = th.pending.loc;
       failure_.detail = describe_waits(true);  // the spinning threads: from the trace
+      failure_.step = steps_ - 1;              // the step that would exceed the bound is not taken
       break;
     }
     if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
@@ -474,6 +477,7 @@ void execution::report_deadlock() {
   failure_.message = "no thread can make progress";
   failure_.detail = describe_waits(false);
   failure_.tid = -1;
+  failure_.step = steps_;
 }
 
 }  // namespace lockstep::rt

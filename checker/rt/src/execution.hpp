@@ -88,6 +88,19 @@ struct trace_event {
   source_loc obj_created;
   std::int8_t order = -1;    // atomics and fences: the memory order (rt::order_name)
   bool within_step = false;  // not a step of its own: a var access inside step `step`
+  // Graph-engine replays: the step whose store an atomic load / RMW read (0: the initial
+  // value; -1: not a read, or not known), and whether a newer store existed (stale).
+  std::int64_t reads_from = -1;
+  bool stale = false;
+};
+
+// One of the two accesses of a data race on a var<T>: which thread, read or write, where, and
+// during which step (the code a thread runs after a step, up to its next one, belongs to it).
+struct race_site {
+  int tid = -1;
+  bool write = false;
+  source_loc at{nullptr, 0};  // file null: the var's construction
+  std::uint64_t step = 0;
 };
 
 struct failure {
@@ -99,6 +112,9 @@ struct failure {
   // thread's spin); richer in a traced replay (user frames behind library calls), so not
   // part of the replay check.
   std::string detail;
+  std::uint64_t step = 0;  // the step during (or after) which it failed
+  bool race = false;       // data_race: the two accesses, the earlier first
+  race_site race_sites[2];
 };
 
 struct tls_entry {
@@ -156,6 +172,8 @@ class execution {
   // The execution ended with a thread stopped by lockstep::assume (a blocked execution).
   bool blocked() const noexcept { return blocked_; }
   std::uint64_t steps() const noexcept { return steps_; }
+  // Steps at which another thread was scheduled while the previous one could have gone on.
+  int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
   const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
 
@@ -186,6 +204,12 @@ class execution {
       trace_.back().note += s;
     }
   }
+  // Tracing: the current step read the store of step `step` (0: the initial value).
+  void note_read_from(std::int64_t step, bool stale) noexcept {
+    if (trace_.empty()) return;
+    trace_.back().reads_from = step;
+    trace_.back().stale = stale;
+  }
   std::uint32_t next_object_id() noexcept { return next_object_++; }
   std::uint32_t next_object_key() noexcept {
     return (static_cast<std::uint32_t>(cur_ + 1) << 20) | threads_[cur_].objects_made++;
@@ -201,7 +225,25 @@ class execution {
   void fail_unsupported(const std::string& what);
   void fail_unsupported_mismatch();
   std::uint32_t next_var_id() noexcept { return next_var_++; }
+  // Tracing: the steps during which each var (by id) was last written and last read by each
+  // thread, for the report of a race (where in the trace its accesses were). Kept here, not in
+  // var_state: a larger var<T> moves heap addresses, which some tests order by.
+  struct var_steps {
+    std::uint64_t write = 0;
+    std::uint64_t read[kMaxThreads] = {};
+  };
+  var_steps& steps_of_var(std::uint32_t id) {
+    if (var_steps_.size() <= id) var_steps_.resize(id + 1);
+    return var_steps_[id];
+  }
   std::uint32_t serial() const noexcept { return serial_; }
+  // The next failure (if it is the first) is this data race (rt_api.cpp's race detector).
+  void set_race(const race_site& first, const race_site& second) noexcept {
+    if (failure_.kind != failure_kind::none) return;
+    failure_.race = true;
+    failure_.race_sites[0] = first;
+    failure_.race_sites[1] = second;
+  }
   void lock_acquired(const object& m, source_loc loc);
   void lock_released(const object& m);
 
@@ -241,6 +283,7 @@ class execution {
   failure failure_;
   std::vector<trace_event> trace_;
   std::vector<std::uint16_t> choices_;
+  std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
   std::vector<std::uint32_t> mo_sizes_;       // weak memory: stores per location (by id)
   candidate cand_[2 * kMaxThreads];

@@ -1,6 +1,7 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "escape.hpp"
@@ -542,7 +543,12 @@ std::string var_name(const var_state& v) {
   return v.label ? std::string(v.label) + " (" + n + ")" : n;
 }
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
-                       const char* second_kind, source_loc second_loc, const var_state& v) {
+                       std::uint64_t first_step, const char* second_kind, source_loc second_loc,
+                       const var_state& v) {
+  // Structured, for the reports and the HTML view: both accesses and the steps they followed.
+  const std::string_view write = "a write";
+  e.set_race(race_site{first_tid, first_kind == write, first_loc, first_step},
+             race_site{e.current_id(), second_kind == write, second_loc, e.steps()});
   // A write without a location is the var's construction (var_init).
   const std::string first = first_loc.file
                                 ? std::string(first_kind) + " by thread " +
@@ -554,6 +560,10 @@ std::string var_name(const var_state& v) {
              first + " and " + second_kind + " by thread " + std::to_string(e.current_id()) +
              " at " + to_string(second_loc) + " are not ordered by happens-before",
          second_loc);
+}
+// The step of v's last write (tracing only; else 0: unknown).
+std::uint64_t write_step(execution& e, const var_state& v) {
+  return e.tracing() ? e.steps_of_var(v.id).write : 0;
 }
 bool fresh(var_state& v, execution& e) {
   if (v.execution != e.serial()) {  // first access in this execution
@@ -581,9 +591,10 @@ void var_read(var_state& v, source_loc loc) {
   if (e->tracing()) trace_access(*e, op::var_read, v, loc);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a read", loc, v);
+    race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a read", loc, v);
   v.reads[th.id] = th.clock.c[th.id];
   v.read_locs[th.id] = loc;
+  if (e->tracing()) e->steps_of_var(v.id).read[th.id] = e->steps();
 }
 
 void var_init(var_state& v) noexcept {
@@ -594,6 +605,7 @@ void var_init(var_state& v) noexcept {
   v.write_tid = th.id;
   v.write_clock = th.clock.c[th.id];
   v.write_loc = source_loc{nullptr, 0};
+  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
 }
 
 void var_write(var_state& v, source_loc loc) {
@@ -604,13 +616,15 @@ void var_write(var_state& v, source_loc loc) {
   if (e->tracing()) trace_access(*e, op::var_write, v, loc);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock.c[v.write_tid])
-    race(*e, "a write", v.write_tid, v.write_loc, "a write", loc, v);
+    race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a write", loc, v);
   for (int u = 0; u < kMaxThreads; ++u)
     if (u != th.id && v.reads[u] > th.clock.c[u])
-      race(*e, "a read", u, v.read_locs[u], "a write", loc, v);
+      race(*e, "a read", u, v.read_locs[u], e->tracing() ? e->steps_of_var(v.id).read[u] : 0,
+           "a write", loc, v);
   v.write_tid = th.id;
   v.write_clock = th.clock.c[th.id];
   v.write_loc = loc;
+  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
   for (auto& r : v.reads) r = 0;
 }
 

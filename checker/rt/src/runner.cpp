@@ -16,6 +16,7 @@
 #include "liveness.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
+#include "minimize.hpp"
 #include "spin_report.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
@@ -36,6 +37,7 @@ rt::stack_pool& pool() {
 struct one_result {
   rt::failure fail;
   std::uint64_t steps = 0;
+  int preemptions = 0;
   bool blocked = false;  // cut by lockstep::assume
   std::vector<std::uint16_t> choices;
   std::vector<rt::trace_event> trace;
@@ -52,6 +54,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   one_result r;
   r.fail = e.result();
   r.steps = e.steps();
+  r.preemptions = e.preemptions();
   r.blocked = e.blocked();
   r.choices = e.choices();
   if (cfg.trace) {
@@ -177,6 +180,48 @@ std::string replay_report(const test_info& t, const rt::execution_config& cfg, c
   rerun = run_one(t, c, ch);
   explain(rerun);
   return misfit_of(ch);
+}
+
+// Minimises a confirmed failure (minimize.hpp) within a budget tied to the `spent` executions
+// that found it. When a smaller execution fails the same way, `tok`, `found` and `rerun` (the
+// traced replay) become its own and the row keeps the original token; returns the report's
+// line about it (empty when nothing smaller was found).
+std::string minimize_failure(const test_info& t, const rt::execution_config& cfg,
+                             std::uint64_t spent, rt::token& tok, one_result& found,
+                             one_result& rerun, run_row& row) {
+  if (!rt::minimizable(found.fail.kind)) return {};
+  const rt::min_run orig{found.fail, rerun.steps, rerun.preemptions, tok.choices};
+  const rt::min_runner run = [&](rt::chooser& ch, const rt::execution_config& c) {
+    one_result r = run_one(t, c, ch);
+    return rt::min_run{r.fail, r.steps, r.preemptions, std::move(r.choices)};
+  };
+  const rt::min_result m =
+      rt::minimize(tok, orig, cfg, run, std::min(rt::kMinimizeBudget, spent + rt::kMinimizeBase));
+  minimization_report& mr = row.minimized;
+  mr.attempted = true;
+  mr.original_token = row.token;
+  mr.original_steps = mr.steps = orig.steps;
+  mr.original_preemptions = mr.preemptions = static_cast<std::uint64_t>(orig.preemptions);
+  mr.executions = m.executions;
+  mr.budget_spent = m.budget_spent;
+  // Traced replays are compared with traced replays (tracing may describe a failure better
+  // than the untraced runs the minimiser compares among themselves).
+  one_result again;
+  if (!m.reduced || !replay_report(t, cfg, m.tok, again).empty() ||
+      !rt::same_failure(again.fail, rerun.fail))
+    return {};  // (a strict replay of a lenient candidate is that candidate: kept for safety)
+  tok = m.tok;
+  found.fail = again.fail;
+  found.choices = tok.choices;
+  rerun = std::move(again);
+  row.token = rt::encode(tok);
+  mr.reduced = true;
+  mr.steps = rerun.steps;
+  mr.preemptions = static_cast<std::uint64_t>(rerun.preemptions);
+  return "minimised from " + std::to_string(mr.original_preemptions) + " preemptions and " +
+         std::to_string(mr.original_steps) + " steps to " + std::to_string(mr.preemptions) +
+         " and " + std::to_string(mr.steps) + " (" + std::to_string(mr.executions) +
+         " executions; --no-minimize: off); as first found: --replay=" + mr.original_token + "\n";
 }
 
 bool read_file(const std::string& path, std::string& out) {
@@ -510,11 +555,14 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     one_result rerun;
     replay_report(t, cfg, tok, rerun);
     bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
-    // The traced replay describes the same failure better (user frames, spins).
+    // The failure confirmed: search a smaller one that fails the same way, report it first.
+    const std::string minimized =
+        same && rc.minimize ? minimize_failure(t, cfg, n, tok, found, rerun, row) : "";
+    // The traced replay describes the same failure better (user frames, spins, race steps).
     const rt::failure& shown = same ? rerun.fail : found.fail;
     row.failure = rt::structured_failure(shown);
     row.trace = rt::structured_trace(rerun.trace);
-    report = describe_failure(shown) + "\nreplay: --replay=" + row.token + "\n" +
+    report = describe_failure(shown) + "\nreplay: --replay=" + row.token + "\n" + minimized +
              format_trace(rerun.trace, 60);
     if (!same) {
       row.verdict = "FAIL: replay mismatch";
@@ -681,6 +729,9 @@ exploration explore(const std::string& name, std::function<void()> body,
   test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
   run_config rc;
   rc.progress = false;
+  // Generated scenarios (rapidcheck) call this for every shrinking candidate: the failure
+  // is not minimised here (the harness's rows are; rapidcheck shrinks the scenario).
+  rc.minimize = false;
   rt::execution_config cfg;
   cfg.max_steps = opts.max_steps;
   cfg.spurious_wakeups = opts.spurious_wakeups;

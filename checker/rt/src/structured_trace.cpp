@@ -30,6 +30,8 @@ std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace) 
     s.wake = e.how == wake::timeout ? "timeout" : e.how == wake::spurious ? "spurious" : "";
     s.note = e.note;
     set_where(e.loc, s.file, s.line);
+    s.reads_from = e.reads_from;
+    s.stale = e.stale;
     out.push_back(std::move(s));
   }
   return out;
@@ -62,6 +64,16 @@ failure_report structured_failure(const failure& f) {
   r.message = f.message + f.detail;
   r.thread = f.tid;
   if (f.tid >= 0) set_where(f.where, r.file, r.line);
+  r.step = f.step;
+  if (f.race)
+    for (const race_site& site : f.race_sites) {
+      race_access a;
+      a.thread = site.tid;
+      a.access = site.write ? "write" : "read";
+      set_where(site.at, a.file, a.line);
+      a.step = site.step;
+      r.race.push_back(std::move(a));
+    }
   return r;
 }
 

@@ -75,6 +75,16 @@ struct run_config {
   // The watchdog's bound: a simulated thread blocked or running outside lockstep this long
   // ends the run with a report (0: no watchdog).
   std::uint64_t stall_timeout_ms = 10'000;
+  bool minimize = true;  // search a smaller execution for each reported failure (--no-minimize)
+};
+
+// One access of a data race on a var<T>, for the reports (--json, --html).
+struct race_access {
+  int thread = -1;
+  std::string access;  // "read" or "write"
+  std::string file;    // where (shortened as by to_string); empty: the var's construction
+  int line = 0;
+  std::uint64_t step = 0;  // the step of the trace during which it happened
 };
 
 // A failure as the machine-readable reports show it (--json): what, where, which thread.
@@ -84,6 +94,8 @@ struct failure_report {
   int thread = -1;      // simulated thread that failed; -1: none (e.g. a deadlock)
   std::string file;     // source location (shortened as by to_string); empty: unknown
   int line = 0;
+  std::uint64_t step = 0;         // the step of the trace during (or after) which it failed
+  std::vector<race_access> race;  // data_race: the two accesses, the earlier first
 };
 
 // One step of a failing execution's trace, for the machine-readable reports (--json).
@@ -99,6 +111,22 @@ struct trace_step {
   std::string note;  // what the step saw or did (value read, store chosen, ...)
   std::string file;  // the user's source line of the step; empty: unknown
   int line = 0;
+  // Loads and RMWs (graph engine): the step whose store was read, 0 for the initial value,
+  // -1 when not a read or not known; stale: a newer store existed.
+  std::int64_t reads_from = -1;
+  bool stale = false;
+};
+
+// The minimisation of a row's reported failure (checker/rt/src/minimize.hpp): the failure as
+// first found (its token replays it too) and the smaller execution reported instead.
+struct minimization_report {
+  bool attempted = false;
+  bool reduced = false;        // a smaller execution that fails the same way was found
+  std::string original_token;  // the failure as the search found it
+  std::uint64_t original_steps = 0, original_preemptions = 0;
+  std::uint64_t steps = 0, preemptions = 0;  // of the reported execution (run_row::token)
+  std::uint64_t executions = 0;              // spent by the minimisation
+  bool budget_spent = false;                 // it stopped at its budget
 };
 
 // One row of the summary table: a test in one mode.
@@ -116,6 +144,7 @@ struct run_row {
   bool notice = false;            // the detail matters also when the row passed (printed always)
   failure_report failure;         // the reported execution's failure, if any
   std::vector<trace_step> trace;  // the reported execution, step by step (its replay)
+  minimization_report minimized;  // how the reported failure was minimised, if it was
 };
 
 struct test_outcome {

@@ -12,7 +12,16 @@ int replay_engine::tail_pick(int n) {
   return static_cast<int>((z ^ (z >> 31)) % static_cast<std::uint64_t>(n));
 }
 
-int replay_engine::next_choice(int n) {
+int replay_engine::next_choice(int n, int fallback, bool stay) {
+  if (lenient_) {
+    int v = pos_ < c_.size() ? c_[pos_] : n;
+    ++pos_;
+    if (v >= n) v = fallback;
+    taken_.push_back(static_cast<std::uint16_t>(v));
+    info_.push_back(
+        choice_info{static_cast<std::uint16_t>(n), static_cast<std::uint16_t>(fallback), stay});
+    return v;
+  }
   if (in_tail()) return tail_pick(n);
   if (pos_ >= c_.size()) {
     error = "the replay token's schedule ended after " + std::to_string(c_.size()) +
@@ -36,8 +45,10 @@ void replay_engine::note_read_from(execution& x, const executed_writes::entry& w
   std::string s = index == 0 ? std::string("reads the initial value")
                              : "reads the store of step " + std::to_string(w.ref.idx) + " (T" +
                                    std::to_string(w.ref.tid) + ")";
-  if (!co.empty() && co.back() != index) s += ", stale: a newer store exists";
+  const bool stale = !co.empty() && co.back() != index;
+  if (stale) s += ", stale: a newer store exists";
   x.note(s);
+  x.note_read_from(index == 0 ? 0 : static_cast<std::int64_t>(w.ref.idx), stale);
 }
 
 std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
@@ -50,7 +61,7 @@ std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
 std::size_t replay_engine::read_index(execution& x, loc_key key, executed_writes::loc_entry& l) {
   if (model_ == model::sc || l.writes.size() == 1) return l.writes.size() - 1;
   if (in_tail()) return co_of(key).back();
-  const int k = next_choice(static_cast<int>(l.writes.size()));
+  const int k = next_choice(static_cast<int>(l.writes.size()), static_cast<int>(co_of(key).back()));
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   return static_cast<std::size_t>(k);
 }
@@ -66,7 +77,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   res.wrote = rmw_writes(op, res.old);
   // A weak CAS that could succeed: the token says whether it failed spuriously.
   if (op.weak && op.kind == rmw_kind::cas && spurious_ > 0 && res.old == op.expected &&
-      next_choice(2) == 1)
+      next_choice(2, 0) == 1)
     res.wrote = false;
   if (!sync_object)
     executed_writes::on_read(x.current(), l.writes[from], res.wrote ? op.mo : op.mo_fail);
@@ -74,7 +85,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   executed_writes::entry w;
   w.ref = event_ref{x.current_id(), static_cast<std::int32_t>(x.steps())};
   const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
-  const int choice = n > 1 ? next_choice(n) : 0;
+  const int choice = n > 1 ? next_choice(n, 0) : 0;
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   res.choice = choice;
   w.bits = op.apply ? op.apply(op.ctx, res.old, choice) : res.old;
@@ -92,7 +103,8 @@ void replay_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint
   auto& co = co_of(k);
   std::size_t before = co.size() - 1;  // SC: last
   if (model_ == model::rc11 && co.size() > 1 && !in_tail()) {
-    before = static_cast<std::size_t>(next_choice(static_cast<int>(co.size())));
+    before = static_cast<std::size_t>(
+        next_choice(static_cast<int>(co.size()), static_cast<int>(co.size()) - 1));
     if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   }
   executed_writes::entry w;

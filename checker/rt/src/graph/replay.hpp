@@ -30,8 +30,26 @@ class replay_engine final : public chooser, public engine_hooks {
         spurious_(spurious),
         tail_(tail_seed | 1),
         random_tail_(true) {}
+  // Lenient (the minimiser, checker/rt/src/minimize.hpp): `choices` is a wish, not a token. A
+  // choice that is missing or out of range is replaced by a default — the thread that took
+  // the previous step if it can go on (no preemption), else the first candidate; a read of the
+  // co-latest write; a store co-last; 0 for lockstep::choose — and taken() is the token of the
+  // execution that resulted (a strict replay of it is the same execution).
+  struct lenient_t {};
+  replay_engine(model m, std::vector<std::uint16_t> choices, int spurious, lenient_t)
+      : model_(m), c_(std::move(choices)), spurious_(spurious), lenient_(true) {}
+  const std::vector<std::uint16_t>& taken() const noexcept { return taken_; }
+  // Lenient: for each choice taken, its alternatives and default; `stay`: the default is the
+  // thread that took the previous step, so any other choice is a preemption (the minimiser's
+  // preemption-bounded search over graph tokens).
+  struct choice_info {
+    std::uint16_t n;
+    std::uint16_t fallback;
+    bool stay;
+  };
+  const std::vector<choice_info>& taken_info() const noexcept { return info_; }
 
-  int pick(int n) override { return next_choice(n); }
+  int pick(int n) override { return next_choice(n, 0); }
   // After the execution: choices taken, and those left over (a token too long for it).
   std::size_t used() const noexcept { return pos_; }
   std::size_t unused() const noexcept { return c_.size() > pos_ ? c_.size() - pos_ : 0; }
@@ -39,15 +57,20 @@ class replay_engine final : public chooser, public engine_hooks {
   int pick_step(const step_candidate* c, int n, const access*) override {
     bool normal = false;
     for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
-    if (normal) return n > 1 ? next_choice(n) : 0;
+    if (normal && n > 1) {
+      const int stay = stay_index(c, n);
+      return next_choice(n, stay < 0 ? 0 : stay, stay >= 0);
+    }
+    if (normal) return 0;
     // Only spurious wake-ups could go on: the token names one (1 + k), or ends (a deadlock).
     if (pos_ >= c_.size()) return in_tail() ? tail_pick(n + 1) - 1 : -2;
-    const int k = next_choice(n + 1) - 1;
+    const int k = next_choice(n + 1, 0) - 1;
     return k < 0 ? -2 : k;
   }
   engine_hooks* graph_hooks() noexcept override { return this; }
   // The step loop records scheduling choices itself; reads and writes record theirs here.
-  void begin_step(execution& x, int, const point_desc& d, wake how) override {
+  void begin_step(execution& x, int tid, const point_desc& d, wake how) override {
+    last_tid_ = tid;
     if (const char* what = unsupported_op(d, how)) x.fail_unsupported(what);
   }
   void end_step(execution&, int, bool) override {}
@@ -59,7 +82,15 @@ class replay_engine final : public chooser, public engine_hooks {
   bool held_back(int) const noexcept override { return false; }
 
  private:
-  int next_choice(int n);
+  // The next choice in [0, n); `fallback` is the lenient mode's default (`stay`: it lets the
+  // previous step's thread go on).
+  int next_choice(int n, int fallback, bool stay = false);
+  // The candidate of the thread that took the previous step, if it can go on; else -1.
+  int stay_index(const step_candidate* c, int n) const noexcept {
+    for (int k = 0; k < n; ++k)
+      if (c[k].tid == last_tid_ && c[k].how == wake::normal) return k;
+    return -1;
+  }
   bool in_tail() const noexcept { return random_tail_ && pos_ >= c_.size(); }
   int tail_pick(int n);
   std::size_t read_index(execution& x, loc_key key, executed_writes::loc_entry& l);
@@ -71,6 +102,10 @@ class replay_engine final : public chooser, public engine_hooks {
   int spurious_ = 0;
   std::uint64_t tail_ = 0;  // splitmix64 state of the random tail
   bool random_tail_ = false;
+  bool lenient_ = false;
+  std::vector<std::uint16_t> taken_;  // lenient: the choices made
+  std::vector<choice_info> info_;     // lenient: what each was made among
+  int last_tid_ = -1;
   executed_writes writes_;
   // Per location: the executed writes (indices into writes_) in co order.
   struct co_list {

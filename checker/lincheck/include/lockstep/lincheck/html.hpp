@@ -39,6 +39,7 @@
 //   // need no label function: lin::to_html(M{}, h, r).
 #pragma once
 
+#include <lockstep/html/page.hpp>
 #include <lockstep/lincheck/lincheck.hpp>
 
 #include <algorithm>
@@ -68,32 +69,9 @@ struct html_options {
 
 namespace html_detail {
 
-inline std::string escape(std::string_view s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
+// HTML escaping and the page shell are shared with the failing-execution view of the
+// model checker (lockstep/html/page.hpp).
+using markup::escape;
 
 inline std::string time_text(std::uint64_t t) {
   return t == open_time ? "open" : std::to_string(t);
@@ -228,21 +206,9 @@ std::vector<std::size_t> blocking_ops(const M& m, const history<M>& h, const sec
   return out;
 }
 
+// The chart's own style (the rest is html::base_style).
 constexpr const char* style = R"(
 :root{--u:16px}
-body{font:13px/1.35 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
-header{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #ccc;padding:6px 12px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
-header h1{font-size:15px;margin:0}
-.summary{margin:12px;padding:10px 14px;border:2px solid #999;border-radius:6px;background:#fff;max-width:1100px}
-.summary.ok{border-color:#2e7d32}.summary.bad{border-color:#c62828}.summary.unk{border-color:#b28704}
-.verdict{font-weight:700;font-size:15px}.ok .verdict,.v.ok{color:#2e7d32}.bad .verdict,.v.bad{color:#c62828}.unk .verdict,.v.unk{color:#b28704}
-.summary ul{margin:4px 0;padding-left:20px;max-height:220px;overflow:auto}
-.legend span{display:inline-block;margin-right:14px}
-.legend i{display:inline-block;width:22px;height:11px;vertical-align:middle;margin-right:4px;border:1px solid #777}
-section{margin:12px;background:#fff;border:1px solid #ddd;border-radius:6px}
-section .details{padding:4px 10px;border-bottom:1px solid #eee}
-section .details ul{margin:2px 0;padding-left:20px;max-height:160px;overflow:auto}
-section h2{font-size:13px;margin:0;padding:6px 10px;background:#f0f0f0;border-bottom:1px solid #ddd}
 .scroll{overflow-x:auto;overflow-y:hidden;padding-bottom:6px}
 .chart{position:relative;padding-right:40px}
 .lane{display:flex;border-bottom:1px solid #eee}
@@ -261,7 +227,6 @@ section h2{font-size:13px;margin:0;padding:6px 10px;background:#f0f0f0;border-bo
 .op:hover .t{overflow:visible}
 .op:hover,.op.hl{outline:2px solid #1565c0;z-index:2;overflow:visible;background-color:#fff}
 .op:target{outline:3px solid #ff6f00}
-#tip{position:fixed;z-index:10;display:none;max-width:520px;background:#263238;color:#fff;padding:6px 8px;border-radius:4px;white-space:pre-wrap;font:12px/1.4 ui-monospace,monospace;pointer-events:none}
 )";
 
 constexpr const char* script = R"(
@@ -272,20 +237,13 @@ constexpr const char* script = R"(
   document.getElementById('fit').addEventListener('click',function(){
     var max=1;document.querySelectorAll('.chart').forEach(function(c){max=Math.max(max,+c.dataset.steps);});
     setU((document.body.clientWidth-160)/max);});
-  var tip=document.getElementById('tip');
+  // The tooltip is html::tooltip_script's; hovering also lights up a partial linearization.
   var lit=[];
   document.addEventListener('mouseover',function(e){
     lit.forEach(function(b){b.classList.remove('hl');}); lit=[];
-    var o=e.target.closest('.op'); if(!o){tip.style.display='none';return;}
-    tip.textContent=o.dataset.tip; tip.style.display='block';
+    var o=e.target.closest('.op'); if(!o)return;
     if(o.dataset.partial) o.dataset.partial.split(' ').forEach(function(i){
       var b=document.getElementById('op'+i); if(b){b.classList.add('hl');lit.push(b);}});});
-  document.addEventListener('mousemove',function(e){
-    if(tip.style.display!=='block')return;
-    var x=e.clientX+14,y=e.clientY+14,w=tip.offsetWidth,h=tip.offsetHeight;
-    if(x+w>window.innerWidth)x=Math.max(0,e.clientX-w-14);
-    if(y+h>window.innerHeight)y=Math.max(0,e.clientY-h-14);
-    tip.style.left=x+'px';tip.style.top=y+'px';});
   setU(+z.value);
 })();
 )";
@@ -584,9 +542,7 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
   clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
 
   std::ostringstream os;
-  os << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-     << "<meta name=\"viewport\" content=\"width=device-width\"><title>" << escape(opt.title)
-     << "</title><style>" << style << "</style></head><body>\n<header><h1>" << escape(opt.title)
+  os << html::page_begin(opt.title, style) << "<header><h1>" << escape(opt.title)
      << "</h1><label>zoom <input id=\"zoom\" type=\"range\" min=\"0.25\" max=\"80\" step=\"0.25\" "
         "value=\""
      << (h.ops.size() > 2000 ? 12 : 28)
@@ -642,7 +598,7 @@ std::string to_html(const M& m, const history<M>& h, const result& r, Label labe
 
   for (std::size_t k = 0; k < sections.size(); ++k)
     render_section(os, h, sections[k], k + 1, sections.size(), label);
-  os << "<div id=\"tip\"></div><script>" << script << "</script></body></html>\n";
+  os << html::page_end(script);
   return os.str();
 }
 
