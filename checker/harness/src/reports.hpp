@@ -2,6 +2,8 @@
 // checker/REPORTS.md) and JUnit XML (--junit=FILE). stdout carries only the human table.
 #pragma once
 
+#include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@ struct run_report {
   std::vector<test_result> results;
   int passed = 0, failed = 0, skipped = 0;  // tests, as on the closing line
   int exit_code = 0;
+  std::uint32_t shard_index = 0, shard_count = 0;  // --shard (count 0: not sharded)
 };
 
 // "passed", "failed" or "skipped": a row's outcome as the reports name it.
@@ -28,5 +31,10 @@ inline const char* row_status(const run_row& row) {
 
 std::string json_report(const run_report& r);   // report_json.cpp
 std::string junit_report(const run_report& r);  // report_junit.cpp
+
+// --merge: the combined summary of the --json reports of the shards of one sharded run, and
+// their failures with tokens, on `out`; exit status 0 / 1 as of a run, 2 (message on `err`)
+// when the reports are not the N shards of one run of one executable. merge.cpp.
+int merge_reports(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
 
 }  // namespace lockstep::detail

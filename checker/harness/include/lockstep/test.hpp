@@ -72,6 +72,11 @@ struct run_config {
   std::string resume_path;    // exhaustive: continue from a saved frontier
   bool verbose = false;
   bool progress = true;  // progress line on stderr for long runs
+  // --shard=I/N (or TEST_SHARD_INDEX/TEST_TOTAL_SHARDS, GTEST_*): explore part I of N of each
+  // model test's search (checker/README.md, "Sharding"); shard_count 0: the whole search.
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 0;
+  int jobs = 0;  // --jobs=N: worker processes per search; 0: the test's choice
 };
 
 // A failure as the machine-readable reports show it (--json): what, where, which thread.
