@@ -90,6 +90,7 @@ int worker_pool::fork_workers() {
       fds_.clear();
       pids_.clear();
       out_fd_ = fd[1];
+      unflushed_ = 0;  // worker 0's executions are worker 0's to tell
       set_worker(w);
       return w;
     }

@@ -49,8 +49,16 @@ class worker_pool {
   // The smallest failing unit key found by any worker (kNoStop: none), and reporting one.
   std::uint64_t stop_key() const noexcept { return shared_->stop.load(); }
   void found_failure(std::uint64_t key) noexcept;
-  // Counted executions of all workers (the test's max_executions is a cap on their sum).
-  std::uint64_t add_execution() noexcept { return shared_->total.fetch_add(1) + 1; }
+  // Counted executions of all workers, as far as they have told (the test's max_executions is
+  // a cap on their sum). Each worker adds its own in batches of kBatch: a shared counter
+  // written per execution would bounce between the cores.
+  static constexpr std::uint64_t kBatch = 64;
+  std::uint64_t add_execution() noexcept {
+    if (++unflushed_ < kBatch) return seen_total_ + unflushed_;
+    seen_total_ = shared_->total.fetch_add(unflushed_) + unflushed_;
+    unflushed_ = 0;
+    return seen_total_;
+  }
   // Worker >= 1: hands its result to worker 0 and ends the process.
   [[noreturn]] void finish_worker(const std::string& result);
   // Worker 0: the results of workers 1..jobs-1 in worker order. A worker that ended without
@@ -59,10 +67,11 @@ class worker_pool {
   std::vector<std::string> collect(std::string& error, int* status);
 
  private:
+  // One cache line each: `next` is written by every claim, `stop` read by every execution.
   struct shared_block {
-    std::atomic<std::uint64_t> next{0};  // subtrees (of this shard) claimed so far, in order
-    std::atomic<std::uint64_t> stop{kNoStop};
-    std::atomic<std::uint64_t> total{0};
+    alignas(64) std::atomic<std::uint64_t> next{0};  // subtrees (of this shard) claimed so far
+    alignas(64) std::atomic<std::uint64_t> stop{kNoStop};
+    alignas(64) std::atomic<std::uint64_t> total{0};
   };
   static bool claim(void* ctx, std::uint64_t k);
   void set_worker(int w);
@@ -73,8 +82,9 @@ class worker_pool {
   partition part_;
   int worker_ = 0;
   bool forked_ = false;
-  std::vector<int> pids_, fds_;  // workers 1..jobs-1: process ids and result pipes
-  int out_fd_ = -1;              // worker >= 1: its result pipe
+  std::vector<int> pids_, fds_;                   // workers 1..jobs-1: process ids and result pipes
+  int out_fd_ = -1;                               // worker >= 1: its result pipe
+  std::uint64_t unflushed_ = 0, seen_total_ = 0;  // add_execution()
 };
 
 // What one worker explored, per unit (see above), and its first failure: handed to worker 0

@@ -644,7 +644,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       found.fail = res.fail;
       found.choices = res.choices;
       incomplete = false;
-    } else if (res.incomplete) {
+    } else if (res.incomplete || (!rnd && n > opts.max_executions)) {
+      // (the workers tell their counts in batches: together they may overshoot the cap;
+      // random mode has no cap but its iterations)
       incomplete = true;
       asked = false;
       n = std::min(n, opts.max_executions);
