@@ -17,7 +17,8 @@ void four_writers() {
   int r[4] = {};
   auto body = [&](int i) {
     x.store(i + 1);
-    r[i] = y.load() * 10 + x.load();
+    const int ry = y.load();  // in this order (operands of + are unsequenced)
+    r[i] = ry * 10 + x.load();
     y.fetch_add(1);
   };
   P::thread a(body, 0), b(body, 1), c(body, 2), d(body, 3);

@@ -26,7 +26,8 @@ void three_writers(const char* name, std::memory_order mo = std::memory_order_se
   int r[3] = {};
   auto body = [&](int i) {
     x.store(i + 1, mo);
-    r[i] = y.load(mo) * 10 + z.load(mo);
+    const int ry = y.load(mo);  // in this order (operands of + are unsequenced)
+    r[i] = ry * 10 + z.load(mo);
     y.fetch_add(1, mo);
     if (i == 2) z.store(x.load(mo), mo);
   };
@@ -56,7 +57,8 @@ void four_writers(bool assert_rare) {
   int r[4] = {};
   auto body = [&](int i) {
     x.store(i + 1);
-    r[i] = y.load() * 10 + x.load();
+    const int ry = y.load();  // in this order (operands of + are unsequenced)
+    r[i] = ry * 10 + x.load();
     y.fetch_add(1);
   };
   P::thread a(body, 0), b(body, 1), c(body, 2), d(body, 3);
