@@ -12,6 +12,7 @@
 
 #include "lockstep/test.hpp"
 #include "reports.hpp"
+#include "sharding.hpp"
 
 namespace lockstep {
 namespace {
@@ -38,12 +39,18 @@ constexpr const char* kUsage =
     "  --strict-liveness    report every livelock, also cycles a random scheduler leaves\n"
     "                       with probability 1 (default: those pass with a note)\n"
     "  --replay=TOKEN       re-run exactly the execution of a replay token, print its trace\n"
+    "  --jobs=N             worker processes per search (default: the number of cores;\n"
+    "                       DPOR: 1); the results do not depend on N\n"
+    "  --shard=I/N          explore part I (0-based) of N of each model test's search: the\n"
+    "                       N shards' executions are disjoint and add up to the whole search\n"
     "  --no-minimize        report each failure as found (by default a failure is replaced\n"
     "                       by a smaller one that fails the same way, within a budget)\n"
     "  --json=FILE          also write the results as JSON to FILE (checker/REPORTS.md)\n"
     "  --junit=FILE         also write the results as JUnit XML to FILE (for CI)\n"
     "  --html=FILE          write the run's first failing execution (or the one --replay\n"
     "                       re-runs) as a self-contained HTML page (one column per thread)\n"
+    "  --merge A.json B.json ...  (alone) the combined summary of the --json reports of\n"
+    "                       the shards of one run, with every failure's token\n"
     "  --timeout=SECONDS    abort the whole run after this long (default 1200)\n"
     "  --stall-timeout=SECONDS  end the run when a simulated thread is blocked or running\n"
     "                       outside lockstep this long: a std:: primitive, a spin on\n"
@@ -57,6 +64,10 @@ constexpr const char* kUsage =
     "                            replay a generated scenario's failing execution, traced\n"
     "  LOCKSTEP_DEBUG_EXPLORE=1  print every explored execution's token on stderr\n"
     "  LOCKSTEP_DEBUG_GRAPH=1    graph engine: print its exploration steps on stderr\n"
+    "  LOCKSTEP_DEBUG_UNITS=1    with --jobs: print the unit (subtree) of every counted\n"
+    "                            execution on stderr (bench/checker/simulate_workers.py)\n"
+    "  TEST_SHARD_INDEX, TEST_TOTAL_SHARDS (Bazel), GTEST_SHARD_INDEX, GTEST_TOTAL_SHARDS:\n"
+    "                            as --shard; TEST_SHARD_STATUS_FILE is touched when set\n"
     "exit status: 0 all passed, 1 a test failed, 2 bad usage, 3 fiber stack overflow,\n"
     "             4 a test escaped the model (std::exit inside it, --stall-timeout),\n"
     "             77 every test skipped, 124 --timeout; a fatal signal inside a test\n"
@@ -122,9 +133,14 @@ void on_alarm(int) {
 
 int harness_main(int argc, char** argv) {
   run_config cfg;
-  std::string filter, json_path, junit_path, html_path;
+  std::string filter, json_path, junit_path, html_path, shard_flag;
   bool list = false, exact = false;
   std::uint64_t timeout = 1200;
+  if (argc > 1 && std::string(argv[1]) == "--merge") {
+    // <exe> --merge a.json b.json ...: the combined report of a sharded run (merge.cpp).
+    return detail::merge_reports(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                 std::cerr);
+  }
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](const char* key, std::string& out) {
@@ -238,6 +254,14 @@ int harness_main(int argc, char** argv) {
       cfg.stall_timeout_ms = secs * 1000;
     } else if (val("timeout", v)) {
       if (!parse_u64(v, timeout)) return bad("--timeout needs seconds, not '" + v + "'");
+    } else if (val("jobs", v)) {
+      std::uint64_t j = 0;
+      if (!parse_u64(v, j) || j == 0 || j > 256)
+        return bad("--jobs needs 1..256 worker processes, not '" + v + "'");
+      cfg.jobs = static_cast<int>(j);
+    } else if (val("shard", v)) {
+      if (v.empty()) return bad("--shard needs I/N (shard I of N, 0 <= I < N)");
+      shard_flag = v;
     } else if (val("replay", v)) {
       if (v.empty()) return bad("--replay needs a token");
       cfg.mode = run_mode::replay;
@@ -245,6 +269,17 @@ int harness_main(int argc, char** argv) {
     } else {
       return bad("unknown argument '" + a + "'");
     }
+  }
+  if (std::string why = detail::resolve_shard(shard_flag, cfg); !why.empty()) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], why.c_str());
+    return 2;
+  }
+  if (cfg.shard_count && (!cfg.frontier_path.empty() || !cfg.resume_path.empty())) {
+    std::fprintf(stderr,
+                 "%s: --frontier/--resume cannot be combined with sharding (a frontier is the "
+                 "state of one whole search)\n",
+                 argv[0]);
+    return 2;
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--json", json_path},
                                    {"--junit", junit_path},
@@ -283,6 +318,8 @@ int harness_main(int argc, char** argv) {
   detail::run_report report;
   report.executable = argv[0];
   report.executable = report.executable.substr(report.executable.find_last_of('/') + 1);
+  report.shard_index = cfg.shard_index;
+  report.shard_count = cfg.shard_count;
   auto& results = report.results;
   for (const auto& t : tests) {
     if (!selected(t.name, filter, exact)) continue;

@@ -94,6 +94,8 @@ std::string json_report(const run_report& r) {
   json doc{{"schema", "lockstep-results"},
            {"version", kSchemaVersion},
            {"executable", r.executable},
+           {"shard", r.shard_count ? json{{"index", r.shard_index}, {"count", r.shard_count}}
+                                   : json(nullptr)},
            {"summary",
             {{"passed", r.passed},
              {"failed", r.failed},

@@ -91,6 +91,11 @@ struct model_test_options {
   // spin for a write that never comes) fails either way. checker/rt/src/liveness.hpp.
   bool strict_liveness = false;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
+  // Worker processes exploring the search together once it has run 1,000 executions
+  // (checker/rt/src/parallel.hpp); 0: the number of cores, except for the interleaving
+  // engine with DPOR, whose split search is not its unsplit one (1 unless asked for).
+  // --jobs=N replaces it. The results are the same for every number of workers.
+  int jobs = 0;
 };
 
 namespace detail {

@@ -98,6 +98,8 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
   }
   nd.backtrack = 1u << first;
   nd.done = 1u << first;
+  // Above a split (partition.hpp): every awake candidate, so no subtree adds backtracking here.
+  if (split_.fixed() && pos_ < split_.depth()) nd.backtrack |= awake_mask(nd);
   // Timeouts firing and spurious wake-ups are choices of the environment, not reorderings:
   // explore each of them (when awake).
   for (int k = 0; k < n; ++k)
@@ -215,13 +217,34 @@ void dpor_chooser::race(std::int32_t j, std::int32_t i, const std::int32_t* pre_
     if (!((nj.sleep >> nj.cand_tid[k]) & 1u)) nj.backtrack |= 1u << k;
 }
 
+std::uint32_t dpor_chooser::awake_mask(const node& nd) noexcept {
+  std::uint32_t awake = 0;
+  for (int k = 0; k < nd.n; ++k)
+    if (!((nd.sleep >> nd.cand_tid[k]) & 1u)) awake |= 1u << k;
+  return awake;
+}
+
+bool dpor_chooser::counted() {
+  if (split_.active() && !split_.fixed()) {
+    split_.fix(path_.size(), partition::kDporTarget, [&](std::size_t i) {
+      const node& nd = path_[i];
+      return nd.data ? nd.count : std::max(1, __builtin_popcount(awake_mask(nd)));
+    });
+    for (std::size_t i = 0; i < path_.size() && i < split_.depth(); ++i)
+      if (!path_[i].data) path_[i].backtrack |= awake_mask(path_[i]);
+  }
+  return split_.counted(path_.size());
+}
+
 bool dpor_chooser::next() {
   reset_execution();
+  path_.resize(split_.keep(path_.size()));  // a subtree of another part: left whole
   while (!path_.empty()) {
     node& last = path_.back();
     if (last.data) {
       if (last.chosen + 1 < last.count) {
         ++last.chosen;
+        split_.moved_to(path_.size() - 1);
         return true;
       }
     } else {
@@ -233,6 +256,7 @@ bool dpor_chooser::next() {
         int k = __builtin_ctz(alt);
         last.chosen_idx = k;
         last.done |= 1u << k;
+        split_.moved_to(path_.size() - 1);
         return true;
       }
     }

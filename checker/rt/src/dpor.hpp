@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "execution.hpp"
+#include "partition.hpp"
 
 namespace lockstep::rt {
 
@@ -39,6 +40,13 @@ class dpor_chooser final : public chooser {
   int pick_step(const step_candidate* c, int n, const access* pending) override;
   void on_step(int tid, const access* acc, int nacc) override;
 
+  // Split exploration (partition.hpp): only p's part; the levels above the split are explored
+  // without reduction (a race found in a skipped subtree cannot add backtrack points there).
+  void set_partition(const partition* p) { split_ = path_split(p); }
+  // Whether the execution just run is this part's (called once per execution, before next()).
+  bool counted();
+  std::uint64_t unit() const noexcept { return split_.unit(); }  // partition.hpp
+  void leave_subtree() noexcept { split_.leave(); }
   // Moves to the next unexplored alternative; false when the search is complete.
   bool next();
   std::uint64_t redundant_executions() const noexcept { return redundant_total_; }
@@ -87,8 +95,11 @@ class dpor_chooser final : public chooser {
     return a.key != 0 && a.key == b.key && (a.write || b.write);
   }
 
+  static std::uint32_t awake_mask(const node& nd) noexcept;
+
   std::vector<node> path_;
   std::size_t pos_ = 0;
+  path_split split_;
   std::int32_t cur_event_ = -1;
   std::int32_t last_thread_node_ = -1;
   bool redundant_ = false;

@@ -47,4 +47,41 @@ std::string lock_graph::find_cycle() const {
   return r;
 }
 
+// One edge per line, fields separated by tabs (sites, names and tokens hold none).
+std::string lock_graph::save() const {
+  std::string s;
+  for (const auto& [a, out] : edges_)
+    for (const auto& [b, info] : out)
+      s += a.site + '\t' + std::to_string(a.id) + '\t' + a.name + '\t' + b.site + '\t' +
+           std::to_string(b.id) + '\t' + b.name + '\t' + info.held_at + '\t' + info.acquire_at +
+           '\t' + std::to_string(info.tid) + '\t' + info.token + '\n';
+  return s;
+}
+
+bool lock_graph::merge(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t end = text.find('\n', i);
+    if (end == std::string::npos) return false;
+    std::vector<std::string> f;
+    std::size_t j = i;
+    for (;;) {
+      const std::size_t tab = text.find('\t', j);
+      if (tab == std::string::npos || tab > end) {
+        f.push_back(text.substr(j, end - j));
+        break;
+      }
+      f.push_back(text.substr(j, tab - j));
+      j = tab + 1;
+    }
+    if (f.size() != 10) return false;
+    lock_key a{f[0], static_cast<std::uint32_t>(std::stoul(f[1])), f[2]};
+    lock_key b{f[3], static_cast<std::uint32_t>(std::stoul(f[4])), f[5]};
+    auto& m = edges_[a];
+    if (!m.count(b)) m.emplace(b, edge_info{f[6], f[7], std::stoi(f[8]), f[9]});
+    i = end + 1;
+  }
+  return true;
+}
+
 }  // namespace lockstep::rt

@@ -51,6 +51,10 @@ class lock_graph {
   }
   // A cycle as a readable report, or empty.
   std::string find_cycle() const;
+  // The edges as text, and their union with another graph's (the workers of --jobs): an edge
+  // both have keeps the info of this one.
+  std::string save() const;
+  bool merge(const std::string& text);
 
  private:
   std::map<lock_key, std::map<lock_key, edge_info>> edges_;

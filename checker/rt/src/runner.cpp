@@ -4,9 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "dpor.hpp"
 #include "escape.hpp"
@@ -17,6 +21,8 @@
 #include "lock_graph.hpp"
 #include "lockstep/check.hpp"
 #include "minimize.hpp"
+#include "parallel.hpp"
+#include "partition.hpp"
 #include "spin_report.hpp"
 #include "stack_pool.hpp"
 #include "strategies.hpp"
@@ -289,6 +295,19 @@ std::string suggest_bound(const test_info& t, const rt::execution_config& cfg, s
          " (or raise .max_executions)";
 }
 
+// The workers of a mode (--jobs, model_test_options::jobs; parallel.hpp). By default the
+// number of cores, except where a split is not the same search or cannot be continued: DPOR
+// (split, it explores the levels above the split unreduced: partition.hpp), icb, --budget,
+// --frontier/--resume, check_optimality.
+int jobs_for(const model_test_options& opts, const run_config& rc, const mode_plan& m, bool dpor) {
+  const int asked = rc.jobs > 0 ? rc.jobs : opts.jobs;
+  if (m.kind == strategy_kind::icb || rc.budget_executions || rc.budget_seconds > 0 ||
+      !rc.frontier_path.empty() || !rc.resume_path.empty() || opts.check_optimality)
+    return 1;
+  if (asked > 0) return asked;
+  return dpor ? 1 : rt::hardware_jobs();
+}
+
 run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
                      const rt::execution_config& cfg, const mode_plan& m) {
   const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
@@ -309,6 +328,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   std::uint64_t n = 0;
   double estimate_sum = 0;  // Knuth estimator of the exhaustive search size
   std::string note;
+  std::unique_ptr<rt::worker_pool> workers;  // --jobs (below)
   // --resume / --frontier of exhaustive mode. A frontier file is a header naming the test and
   // the strategy, then that strategy's own text (dfs/dpor: the choice stack; graph: the state
   // stack, graph/frontier.cpp). resume_from is false (the row says why) when --resume names
@@ -343,7 +363,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   auto elapsed = [&] { return std::chrono::duration<double>(clk::now() - t0).count(); };
   auto estimate = [&] { return n ? estimate_sum / static_cast<double>(n) : 0.0; };
   auto progress = [&] {
-    if (!rc.progress) return;
+    if (!rc.progress || (workers && workers->worker() != 0)) return;
     auto now = clk::now();
     if (now - last_progress > std::chrono::seconds(5)) {
       last_progress = now;
@@ -373,6 +393,33 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     graph.stamp(rt::encode(et));
   };
   const bool debug = std::getenv("LOCKSTEP_DEBUG_EXPLORE") != nullptr;
+  // LOCKSTEP_DEBUG_UNITS=1: the unit (partition.hpp) of every counted execution, for the
+  // simulation of more workers from the sizes of the parts (BENCHMARKS.md).
+  const bool debug_units = std::getenv("LOCKSTEP_DEBUG_UNITS") != nullptr;
+  // --jobs: workers explore in parallel when the search is big (parallel.hpp). Not for DPOR
+  // unless asked for (its split search differs from its unsplit one: partition.hpp), nor for
+  // what continues across runs (--budget, --frontier, --resume) or compares every graph with
+  // every other (check_optimality).
+  // Exhaustive mode's preemption bound: --preemption-bound, else the test's own.
+  const int bound = rc.preemption_bound >= 0 ? rc.preemption_bound : opts.preemption_bound;
+  // Strict liveness needs the adversarial schedules, which the graph engine's fairness rule
+  // and loop pruning cut (a repeated round is a graph already explored): unless the command
+  // line names the engine, such a test is explored over interleavings.
+  const bool use_graph =
+      m.kind == strategy_kind::exhaustive && bound < 0 &&
+      (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph && !strict);
+  const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && bound < 0;
+  const int jobs =
+      jobs_for(opts, rc, m, m.kind == strategy_kind::exhaustive && !use_graph && use_dpor);
+  std::map<std::uint64_t, rt::unit_stats> units;  // --jobs: per unit (partition.hpp)
+  std::uint64_t unit = 0;                         // of the execution just counted
+  std::uint64_t found_unit = 0;
+  // Random mode's units are its iterations; their stats are kept per 1024 of them.
+  auto stats_key = [&](std::uint64_t key) {
+    return m.kind == strategy_kind::random || m.kind == strategy_kind::pct ? key >> 10 : key;
+  };
+  std::function<rt::unit_stats&()> unit_of_this;
+  if (jobs > 1) unit_of_this = [&]() -> rt::unit_stats& { return units[stats_key(unit)]; };
   // The probability-1 termination rule (liveness.hpp): a livelock whose cycle has a way out
   // is cut and counted unless the test (or --strict-liveness) asks for strict liveness.
   std::uint64_t adversarial = 0;
@@ -392,17 +439,56 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       rt::replay_chooser ch(r.choices, seed);
       return run_one(t, c, ch).fail.kind;
     };
-    if (!rt::cycle_has_way_out(run_tail, opts.seed + n)) return false;
-    if (adversarial++ == 0) {
-      rt::token et = tok;
-      et.choices = r.choices;
-      adversarial_token = rt::encode(et);
+    // The probes' seed comes from the execution itself, not from how many came before it:
+    // the same in a single run, a shard and a --jobs worker.
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::uint16_t ch : r.choices) h = (h ^ ch) * 1099511628211ull;
+    if (!rt::cycle_has_way_out(run_tail, opts.seed + h)) return false;
+    rt::token et = tok;
+    et.choices = r.choices;
+    if (adversarial++ == 0) adversarial_token = rt::encode(et);
+    if (unit_of_this) {
+      rt::unit_stats& u = unit_of_this();
+      if (u.adversarial++ == 0) u.adversarial_token = rt::encode(et);
     }
     return true;
   };
-  // Runs one execution; returns false when the mode must stop (failure found).
-  auto execute = [&](rt::chooser& ch) {
+  // Split exploration (--shard): this process explores part shard_index of shard_count.
+  const rt::partition shard =
+      rc.shard_count ? rt::partition(rc.shard_index, rc.shard_count) : rt::partition();
+  // --jobs (parallel.hpp): worker processes share the search; `part` is this process's.
+  if (jobs > 1) workers = std::make_unique<rt::worker_pool>(jobs, rc.shard_index, rc.shard_count);
+  const rt::partition& part = workers ? workers->part() : shard;
+  std::uint64_t total = 0;  // --jobs: counted executions of all workers
+  bool counted_last = false;
+  // --jobs: once the search has run kForkAfter executions, the other workers start from here;
+  // each gives up the subtree this process is in (leave) and starts its own bookkeeping.
+  auto maybe_fork = [&](auto&& leave) {
+    if (!workers || workers->forked() || n < rt::worker_pool::kForkAfter) return;
+    if (workers->fork_workers() == 0) return;
+    leave();
+    units.clear();
+    n = 0;
+    adversarial = 0;
+    adversarial_token.clear();
+  };
+  // Books one counted execution of unit `key` (--jobs); false if the worker must stop there.
+  auto book = [&](std::uint64_t key) {
+    unit = key;
+    if (!workers) return true;
+    if (key > workers->stop_key()) return false;
+    ++units[stats_key(key)].n;
+    total = workers->add_execution();
+    if (debug_units) std::fprintf(stderr, "unit %llu\n", static_cast<unsigned long long>(key));
+    return true;
+  };
+  // Runs one execution; returns false when the mode must stop (failure found). mine(): whether
+  // the execution is this part's (else it is neither counted nor reported); it sets `unit`.
+  auto execute = [&](rt::chooser& ch, auto&& mine) {
     one_result r = run_one(t, mcfg, ch);
+    counted_last = mine();
+    if (!counted_last) return !(workers && unit > workers->stop_key());
+    if (!book(unit)) return false;
     ++n;
     stamp(r);
     if (debug) {
@@ -413,6 +499,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     }
     if (r.fail.kind != failure_kind::none && !only_adversarial(r)) {
       found = std::move(r);
+      found_unit = unit;
+      if (workers) workers->found_failure(unit);
       return false;
     }
     if ((n & 255) == 0) progress();
@@ -420,48 +508,61 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   };
 
   std::uint64_t blocked = 0, moot = 0, duplicates = 0;
-  // Exhaustive mode's preemption bound: --preemption-bound, else the test's own.
-  const int bound = rc.preemption_bound >= 0 ? rc.preemption_bound : opts.preemption_bound;
-  // Strict liveness needs the adversarial schedules, which the graph engine's fairness rule
-  // and loop pruning cut (a repeated round is a graph already explored): unless the command
-  // line names the engine, such a test is explored over interleavings.
-  const bool use_graph =
-      m.kind == strategy_kind::exhaustive && bound < 0 &&
-      (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph && !strict);
   if (use_graph) {
     // One execution per consistent execution graph (checker/rt/src/graph/trust.hpp).
     tok.strategy = "graph";
     rt::set_escape_context(t.name, rt::prefix_of(tok));
     rt::graph::trust_engine ge(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
+    if (part.split()) ge.set_partition(&part);
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
     if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
     for (;;) {
       one_result r = run_one(t, mcfg, ge);
+      unit = ge.unit();
+      if (workers && unit > workers->stop_key()) break;  // past a failure another worker found
+      if (!ge.counted()) {  // the shared prefix, another part's execution
+        if (!ge.next()) break;
+        continue;
+      }
       if (r.blocked) ge.mark_blocked();
       if (r.fail.kind != failure_kind::none && !ge.moot() && only_adversarial(r)) {
         r.fail = {};
         ge.mark_blocked();
       }
       if (!ge.moot()) {  // a springboard graph is not an execution of the program
+        book(unit);
+        if (workers && ge.blocked()) ++units[unit].blocked;
         ++n;
         stamp(r);
+        if (debug) {
+          rt::token et = tok;
+          et.choices = r.choices;
+          std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
+                       rt::encode(et).c_str());
+        }
         if (opts.check_optimality && !ge.blocked() && !seen.insert(ge.signature()).second) {
           ++duplicates;
           if (debug) std::fprintf(stderr, "graph explored twice: %s\n", ge.signature().c_str());
         }
         if (r.fail.kind != failure_kind::none) {
           found = std::move(r);
+          found_unit = unit;
+          if (workers) workers->found_failure(unit);
           break;
         }
         if ((n & 255) == 0) progress();
+      } else if (workers) {
+        ++units[unit].moot;
       }
       estimate_sum += ge.path_estimate();
+      if (workers) units[unit].estimate += ge.path_estimate();
+      maybe_fork([&] { ge.leave_subtree(); });
       if (!ge.next()) break;
-      if (n >= opts.max_executions || over_budget()) {
+      if ((workers ? total : n) >= opts.max_executions || over_budget()) {
         incomplete = true;
-        asked = n < opts.max_executions;
+        asked = (workers ? total : n) < opts.max_executions;
         stop_reason =
             asked ? "the --budget" : "max_executions = " + std::to_string(opts.max_executions);
         save_to([&] { return ge.save_frontier(); });
@@ -472,23 +573,39 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     moot = ge.moot_count();
   } else if (m.kind == strategy_kind::exhaustive) {
     mcfg.preemption_bound = bound;
-    const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && bound < 0;
     tok.strategy = bound >= 0 ? "pb" + std::to_string(bound) : use_dpor ? "dpor" : "dfs";
     rt::set_escape_context(t.name, rt::prefix_of(tok));
     rt::dfs_chooser dfs;
     rt::dpor_chooser dpor;
+    if (part.split()) {
+      dfs.set_partition(&part);
+      dpor.set_partition(&part);
+    }
     rt::chooser& ch = use_dpor ? static_cast<rt::chooser&>(dpor) : dfs;
     if (!resume_from(
             [&](const std::string& text) { return use_dpor ? dpor.load(text) : dfs.load(text); }))
       return row;
     const std::uint64_t cap = opts.max_executions;
+    std::uint64_t redundant_seen = 0;
     for (;;) {
-      if (!execute(ch)) break;
-      estimate_sum += use_dpor ? dpor.path_estimate() : dfs.path_estimate();
+      if (!execute(ch, [&] {
+            const bool c = use_dpor ? dpor.counted() : dfs.counted();
+            unit = use_dpor ? dpor.unit() : dfs.unit();
+            return c;
+          }))
+        break;
+      const double e = use_dpor ? dpor.path_estimate() : dfs.path_estimate();
+      estimate_sum += e;
+      if (workers && counted_last) {
+        units[unit].estimate += e;
+        units[unit].redundant += dpor.redundant_executions() - redundant_seen;
+      }
+      redundant_seen = dpor.redundant_executions();
+      maybe_fork([&] { use_dpor ? dpor.leave_subtree() : dfs.leave_subtree(); });
       if (!(use_dpor ? dpor.next() : dfs.next())) break;
-      if (n >= cap || over_budget()) {
+      if ((workers ? total : n) >= cap || over_budget()) {
         incomplete = true;
-        asked = n < cap;
+        asked = (workers ? total : n) < cap;
         stop_reason = asked ? "the --budget" : "max_executions = " + std::to_string(cap);
         save_to([&] { return use_dpor ? dpor.save() : dfs.save(); });
         break;
@@ -505,7 +622,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       rt::dfs_chooser dfs;
       bool stop = false;
       for (;;) {
-        if (!execute(dfs)) {
+        if (!execute(dfs, [] { return true; })) {
           stop = true;
           break;
         }
@@ -528,21 +645,80 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     tok.strategy = pct ? "pct" : "rnd";
     std::uint64_t seed = rc.seed ? rc.seed : opts.seed;
     std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
-    rt::random_chooser seeder(seed);
-    std::uint64_t k = 50;  // PCT's estimate of the execution length, refined as we go
+    // Iteration i runs with the i-th seed of the run seed's sequence, whichever part runs it:
+    // a split run (--shard) gives each iteration to one part, and its token replays alone.
+    // PCT's estimate k of the execution length is the longest of the first kPctWarmup
+    // executions, which every part runs (counting only its own), so that it is the same in
+    // every part.
+    constexpr std::uint64_t kPctWarmup = 16;
+    std::uint64_t k = 50;
     for (std::uint64_t i = 0; i < iters; ++i) {
-      std::uint64_t s = seeder.next();
+      if (workers && i > workers->stop_key()) break;  // past a failure another worker found
+      const bool mine = part.claims(i);
+      if (!mine && !(pct && i < kPctWarmup)) continue;
+      unit = i;
+      std::uint64_t s = rt::random_chooser::nth(seed, i);
       tok.seed = s;
       rt::set_escape_context(t.name, rt::prefix_of(tok));
       if (pct) {
         rt::pct_chooser ch(s, rc.pct_depth, k);
-        if (!execute(ch)) break;
-        k = std::max(k, ch.steps());
+        if (!execute(ch, [&] { return mine; })) break;
+        if (i < kPctWarmup) k = std::max(k, ch.steps());
       } else {
         rt::random_chooser ch(s);
-        if (!execute(ch)) break;
+        if (!execute(ch, [&] { return mine; })) break;
       }
       if (over_budget()) break;
+      maybe_fork([] {});
+    }
+  }
+  if (workers && workers->forked()) {
+    // --jobs: worker >= 1 hands over what it explored and ends; worker 0 merges in unit order.
+    rt::worker_result res;
+    res.units = std::move(units);
+    res.failed = found.fail.kind != failure_kind::none;
+    res.fail_key = found_unit;
+    res.fail = found.fail;
+    res.choices = found.choices;
+    res.incomplete = incomplete && !asked;
+    res.locks = graph.save();
+    if (workers->worker() != 0) workers->finish_worker(res.save());
+    std::string err;
+    int status = 0;
+    for (const std::string& text : workers->collect(err, &status)) {
+      rt::worker_result o;
+      if (!err.empty()) break;
+      if (!o.load(text) || !graph.merge(o.locks)) err = "--jobs: a worker's result is corrupt";
+      res.merge(std::move(o));
+    }
+    if (status == 3) {  // a fiber stack overflow, reported (with its token) by the worker
+      std::fflush(stdout);
+      std::_Exit(3);
+    }
+    if (!err.empty()) throw std::runtime_error(err);
+    const bool rnd = m.kind == strategy_kind::random || m.kind == strategy_kind::pct;
+    const rt::unit_stats tt = res.totals(res.failed ? stats_key(res.fail_key) : ~0ull);
+    n = tt.n;
+    if (rnd && res.failed)  // every iteration of this shard up to the failing one
+      n = rc.shard_count ? (res.fail_key - rc.shard_index) / rc.shard_count + 1 : res.fail_key + 1;
+    blocked = tt.blocked;
+    moot = tt.moot;
+    redundant = tt.redundant;
+    estimate_sum = tt.estimate;
+    adversarial = tt.adversarial;
+    adversarial_token = tt.adversarial_token;
+    found = one_result{};
+    if (res.failed) {
+      found.fail = res.fail;
+      found.choices = res.choices;
+      incomplete = false;
+    } else if (res.incomplete || (!rnd && n > opts.max_executions)) {
+      // (the workers tell their counts in batches: together they may overshoot the cap;
+      // random mode has no cap but its iterations)
+      incomplete = true;
+      asked = false;
+      n = std::min(n, opts.max_executions);
+      stop_reason = "max_executions = " + std::to_string(opts.max_executions);
     }
   }
   row.executions = n;
@@ -609,6 +785,14 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       row.verdict = "known gap: not caught";
       report =
           std::string("expected ") + to_string(opts.expect) + " is not caught yet: " + opts.gap;
+    } else if (shard.split()) {
+      // Another shard's part of the search may hold the failure: the merged report decides.
+      row.passed = true;
+      row.verdict = "not caught in this shard";
+      report = std::string("the expected ") + to_string(opts.expect) + " is not in shard " +
+               std::to_string(rc.shard_index) + "/" + std::to_string(rc.shard_count) +
+               "'s part of the search (" + std::to_string(n) +
+               " executions); --merge the shards' --json reports to see whether one caught it";
     } else {
       row.verdict = std::string("FAIL: not caught");
       report = std::string("the checker did not find the expected ") + to_string(opts.expect) +
@@ -650,6 +834,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
                " blocked executions (" + std::to_string(moot) + " springboard graphs)" +
                (report.empty() ? "" : "; " + report);
   }
+  if (shard.split())
+    note += "shard " + std::to_string(rc.shard_index) + "/" + std::to_string(rc.shard_count) +
+            ": a disjoint part of the search (checker/README.md, Sharding)\n";
   row.detail = note + report;
   row.seconds = elapsed();
   return row;
@@ -732,6 +919,7 @@ exploration explore(const std::string& name, std::function<void()> body,
   // Generated scenarios (rapidcheck) call this for every shrinking candidate: the failure
   // is not minimised here (the harness's rows are; rapidcheck shrinks the scenario).
   rc.minimize = false;
+  rc.jobs = opts.jobs > 0 ? opts.jobs : 1;  // generated scenarios: small searches, many of them
   rt::execution_config cfg;
   cfg.max_steps = opts.max_steps;
   cfg.spurious_wakeups = opts.spurious_wakeups;

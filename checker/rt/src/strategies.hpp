@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "execution.hpp"
+#include "partition.hpp"
 
 namespace lockstep::rt {
 
@@ -32,12 +33,27 @@ class dfs_chooser final : public chooser {
     ++pos_;
     return 0;
   }
+  // Split exploration (partition.hpp): this chooser explores only p's part of the tree.
+  void set_partition(const partition* p) {
+    part_ = p;
+    split_ = path_split(p);
+  }
+  // Whether the execution just run is this part's (called once per execution, before next()).
+  bool counted() {
+    if (split_.active() && !split_.fixed())
+      split_.fix(stack_.size(), part_->target(), [&](std::size_t i) { return stack_[i].second; });
+    return split_.counted(stack_.size());
+  }
+  std::uint64_t unit() const noexcept { return split_.unit(); }
+  void leave_subtree() noexcept { split_.leave(); }
   // Moves to the next unexplored branch; false when the tree is exhausted.
   bool next() {
     pos_ = 0;
+    stack_.resize(split_.keep(stack_.size()));  // a subtree of another part: left whole
     while (!stack_.empty() && stack_.back().first + 1 >= stack_.back().second) stack_.pop_back();
     if (stack_.empty()) return false;
     ++stack_.back().first;
+    split_.moved_to(stack_.size() - 1);
     return true;
   }
   std::size_t depth() const noexcept { return stack_.size(); }
@@ -71,21 +87,30 @@ class dfs_chooser final : public chooser {
  private:
   std::vector<std::pair<std::uint16_t, std::uint16_t>> stack_;
   std::size_t pos_ = 0;
+  const partition* part_ = nullptr;
+  path_split split_;
 };
 
 // Uniformly random choices from a seed (splitmix64: tiny state, good enough mixing).
 class random_chooser final : public chooser {
  public:
   explicit random_chooser(std::uint64_t seed) : s_(seed) {}
+  // The i-th (0-based) value of next() of a chooser seeded with `seed`, without the i before
+  // it: random mode's per-iteration seeds, so that iterations can be split between parts.
+  static std::uint64_t nth(std::uint64_t seed, std::uint64_t i) {
+    random_chooser r(seed + i * kGamma);
+    return r.next();
+  }
   int pick(int n) override { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
   std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+    std::uint64_t z = (s_ += kGamma);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
 
  private:
+  static constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15ull;
   std::uint64_t s_;
 };
 

@@ -76,6 +76,11 @@ struct run_config {
   // ends the run with a report (0: no watchdog).
   std::uint64_t stall_timeout_ms = 10'000;
   bool minimize = true;  // search a smaller execution for each reported failure (--no-minimize)
+  // --shard=I/N (or TEST_SHARD_INDEX/TEST_TOTAL_SHARDS, GTEST_*): explore part I of N of each
+  // model test's search (checker/README.md, "Sharding"); shard_count 0: the whole search.
+  std::uint32_t shard_index = 0;
+  std::uint32_t shard_count = 0;
+  int jobs = 0;  // --jobs=N: worker processes per search; 0: the test's choice
 };
 
 // One access of a data race on a var<T>, for the reports (--json, --html).

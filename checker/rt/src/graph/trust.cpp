@@ -860,17 +860,45 @@ bool trust_engine::apply(item& it) {
 }
 
 bool trust_engine::next() {
-  if (moot_)
+  if (!counted())
+    ;  // another part's
+  else if (moot_)
     ++moot_total_;
   else if (blocked_)
     ++blocked_total_;
   else
     ++complete_;
+  if (part_ && part_->split() && split_ == 0) {
+    // On the first chain; deeper than any item applied so far, so no subtree began yet.
+    chain_ *= std::max<std::uint32_t>(pushed_, 1);
+    if (pushed_ == 0 || chain_ >= static_cast<double>(part_->target())) split_ = max_depth_ + 1;
+  }
+  // The flags of the execution just run must not reach the items applied below (a write_co
+  // item computes its write's revisits in apply(), which a moot previous execution would
+  // skip): what an item explores depends on the item alone, not on which execution ran last.
+  moot_ = false;
+  showing_livelock_ = false;
+  if (leave_) {
+    // Everything below the split depth on the stack is the current subtree's.
+    leave_ = false;
+    mine_ = false;
+    for (state& st : states_)
+      st.work.erase(std::remove_if(st.work.begin(), st.work.end(),
+                                   [&](const item& it) { return it.depth > split_; }),
+                    st.work.end());
+  }
   for (;;) {
     while (!states_.empty() && states_.back().work.empty()) states_.pop_back();
     if (states_.empty()) return false;
     item it = std::move(states_.back().work.back());
     states_.back().work.pop_back();
+    if (split_ && it.depth == split_) {
+      mine_ = part_->claims(seen_++);
+      if (!mine_) continue;  // another part's subtree: dropped whole
+    }
+    depth_ = it.depth;
+    max_depth_ = std::max(max_depth_, depth_);
+    pushed_ = 0;
     if (apply(it)) {
       begin_execution();
       return true;

@@ -45,6 +45,14 @@
 // Work list: a stack of states (graph + its own work list of alternatives, taken in
 // decreasing stamp order); a backward revisit pushes a new state. The search is complete when
 // the stack is empty.
+//
+// Split exploration (--shard, --jobs; ../partition.hpp): an item's depth is the number of items
+// applied on the way to it from the first execution. The subtrees are the items of the split
+// depth d with everything explored from them; a part drops the items of depth d it does not
+// claim, unapplied. That leaves the rest of the search as it was: an item restores its graph
+// from the events up to its own stamp, which no other item's subtree changes. d is fixed along
+// the first chain of executions (each one applying an item of the one before): the product of
+// the numbers of items they push reaches the partition's target.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +60,7 @@
 #include <string>
 #include <vector>
 
+#include "../partition.hpp"
 #include "consistency.hpp"
 #include "hooks.hpp"
 
@@ -82,6 +91,20 @@ class trust_engine final : public chooser, public engine_hooks {
   // After an execution: classifies it (complete / blocked / moot) and prepares the next
   // one. False when the exploration is complete.
   bool next();
+  // Explore only p's part of the search (partition.hpp); before the first next().
+  void set_partition(const partition* p) { part_ = p; }
+  // Whether the execution just run is this part's: counted (also in the totals below) and its
+  // failure reported. Executions of the shared prefix are the prefix owner's.
+  bool counted() const noexcept {
+    if (!part_ || !part_->split()) return true;
+    return split_ && depth_ >= split_ ? mine_ : part_->owns_prefix();
+  }
+  // The unit of the execution just run (partition.hpp, path_split::unit).
+  std::uint64_t unit() const noexcept {
+    return split_ && depth_ >= split_ ? 2 * (seen_ - 1) + 1 : 2 * seen_;
+  }
+  // Gives up the rest of the current subtree (a --jobs worker inheriting it from worker 0).
+  void leave_subtree() noexcept { leave_ = split_ && depth_ >= split_; }
   // The unexplored frontier after next() returned true (the prepared graph included), and
   // its reading by a later run of the same binary: false (and nothing changed) if the text
   // is not such a frontier. graph/frontier.cpp.
@@ -103,12 +126,13 @@ class trust_engine final : public chooser, public engine_hooks {
   enum class item_kind : std::uint8_t { read_rf, write_co, choice, write_choice, backward };
   struct item {
     item_kind kind;
-    std::uint32_t stamp;  // the stamp the state's graph is cut to first
-    event_ref e;          // the event changed (read, write, choice; backward: the read)
-    event_ref w;          // read_rf/backward: the write to read from
-    std::uint32_t value;  // write_co: co position (1 = right after the initial write); choice;
-                          // read_rf/backward: 1 = a weak CAS's spurious failure
-    view keep;            // backward: the events kept
+    std::uint32_t stamp;      // the stamp the state's graph is cut to first
+    event_ref e;              // the event changed (read, write, choice; backward: the read)
+    event_ref w;              // read_rf/backward: the write to read from
+    std::uint32_t value;      // write_co: co position (1 = right after the initial write); choice;
+                              // read_rf/backward: 1 = a weak CAS's spurious failure
+    view keep;                // backward: the events kept
+    std::uint32_t depth = 0;  // items applied on the way here from the first execution
   };
   struct state {
     exec_graph g;
@@ -116,7 +140,11 @@ class trust_engine final : public chooser, public engine_hooks {
   };
 
   exec_graph& g() noexcept { return states_.back().g; }
-  void push(item it) { states_.back().work.push_back(std::move(it)); }
+  void push(item it) {
+    it.depth = depth_ + 1;
+    ++pushed_;
+    states_.back().work.push_back(std::move(it));
+  }
   // Adding events (next_P extension) and replaying them.
   bool replaying(int tid) const;
   bool replay_pending() const;  // some thread still has graph events to replay
@@ -168,6 +196,16 @@ class trust_engine final : public chooser, public engine_hooks {
   executed_writes writes_;
   // Totals.
   std::uint64_t complete_ = 0, blocked_total_ = 0, moot_total_ = 0;
+  // Split exploration.
+  const partition* part_ = nullptr;
+  std::uint32_t depth_ = 0;  // of the item the current execution applied
+  std::uint32_t max_depth_ = 0;
+  std::uint32_t pushed_ = 0;  // items pushed since that item was applied
+  std::uint32_t split_ = 0;   // the split depth; 0: not fixed yet
+  double chain_ = 1;          // product of pushed_ along the first chain
+  std::uint64_t seen_ = 0;    // items of the split depth popped so far
+  bool mine_ = true;          // the current subtree is this part's
+  bool leave_ = false;        // drop the rest of the current subtree at next()
 };
 
 }  // namespace lockstep::rt::graph
