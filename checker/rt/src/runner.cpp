@@ -51,7 +51,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   r.fail = e.result();
   r.steps = e.steps();
   r.blocked = e.blocked();
-  r.choices = e.choices();
+  r.choices = e.take_choices();
   if (cfg.trace) r.trace = e.trace();
   return r;
 }
@@ -462,10 +462,11 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     std::uint64_t iters = rc.iterations ? rc.iterations : opts.iterations;
     rt::random_chooser seeder(seed);
     std::uint64_t k = 50;  // PCT's estimate of the execution length, refined as we go
+    rt::set_overflow_context(t.name, rt::prefix_of(tok));
     for (std::uint64_t i = 0; i < iters; ++i) {
       std::uint64_t s = seeder.next();
       tok.seed = s;
-      rt::set_overflow_context(t.name, rt::prefix_of(tok));
+      rt::set_overflow_seed(s);
       if (pct) {
         rt::pct_chooser ch(s, rc.pct_depth, k);
         if (!execute(ch)) break;

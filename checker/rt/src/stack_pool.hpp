@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,8 @@ void install_overflow_handler();
 // What the handler prints; set by the runner before each execution (no allocation in the
 // handler: these are plain char buffers).
 void set_overflow_context(const std::string& test_name, const std::string& token_prefix);
+// Only the seed of the token prefix changes (random and PCT modes, per execution: no
+// formatting, no allocation).
+void set_overflow_seed(std::uint64_t seed) noexcept;
 
 }  // namespace lockstep::rt
