@@ -231,24 +231,3 @@ LOCKSTEP_TEST(try_lock_back_off_has_no_lock_order_cycle) {
   t1.join();
   t2.join();
 }
-
-// ---- misuse: more simulated threads than the checker supports, located at the user's line
-namespace {
-void seventeen_threads() {
-  P::thread ts[16];
-  for (auto& t : ts) t = P::thread([] {});  // with the test's body: 17 threads
-  for (auto& t : ts) t.join();
-}
-}  // namespace
-
-LOCKSTEP_TEST(too_many_threads_is_misuse, {.expect = failure_kind::misuse, .random = false}) {
-  seventeen_threads();
-}
-
-LOCKSTEP_UNIT_TEST(too_many_threads_names_the_users_line) {
-  const auto x = lockstep::explore("too_many_threads", seventeen_threads);
-  LOCKSTEP_ASSERT(x.verdict == "FAIL: misuse") << x.verdict;
-  LOCKSTEP_ASSERT(x.report.find("more than 16 simulated threads") != std::string::npos) << x.report;
-  LOCKSTEP_ASSERT(x.report.find("at tests/checker/detectors_model_test.cpp:") != std::string::npos)
-      << x.report;
-}

@@ -376,10 +376,10 @@ struct model_platform {
       if (wait_check(old, mo)) return;
       for (;;) {
         const rt::wake w = rt::point({rt::op::cv_block, this, loc, &wait_gate_, -1, true});
-        const std::uint32_t bit = 1u << rt::current_thread();
-        wait_notified_ &= ~bit;
+        const int me = rt::current_thread();
+        wait_notified_.erase(me);
         if (w == rt::wake::spurious) {
-          wait_waiting_ &= ~bit;
+          wait_waiting_.erase(me);
           if (rt::tracing()) rt::trace_note("spurious return, value not compared");
           return;
         }
@@ -394,20 +394,16 @@ struct model_platform {
                           loc);
         return;
       }
-      const std::uint32_t pending = wait_waiting_ & ~wait_notified_;
-      if (pending == 0) {
+      rt::thread_set pending = wait_waiting_;
+      pending -= wait_notified_;
+      const int n = pending.count();
+      if (n == 0) {
         if (rt::tracing()) rt::trace_note("no waiter");
         return;
       }
-      int k = pending & (pending - 1)
-                  ? rt::choose(__builtin_popcount(pending), "which waiter wakes")
-                  : 0;
-      for (int t = 0; t < rt::kMaxThreads; ++t)
-        if (((pending >> t) & 1u) && k-- == 0) {
-          wait_notified_ |= 1u << t;
-          if (rt::tracing()) rt::trace_note("wakes thread " + std::to_string(t));
-          return;
-        }
+      const int t = pending.nth(n > 1 ? rt::choose(n, "which waiter wakes") : 0);
+      wait_notified_.insert(t);
+      if (rt::tracing()) rt::trace_note("wakes thread " + std::to_string(t));
     }
     void notify_all(source_loc loc = source_loc::current()) {
       fresh();
@@ -417,10 +413,11 @@ struct model_platform {
                           loc);
         return;
       }
-      if (rt::tracing())
-        rt::trace_note("wakes " +
-                       std::to_string(__builtin_popcount(wait_waiting_ & ~wait_notified_)) +
-                       " thread(s)");
+      if (rt::tracing()) {
+        rt::thread_set pending = wait_waiting_;
+        pending -= wait_notified_;
+        rt::trace_note("wakes " + std::to_string(pending.count()) + " thread(s)");
+      }
       wait_notified_ |= wait_waiting_;
     }
 
@@ -448,26 +445,26 @@ struct model_platform {
         if (rt::acquires(mo)) rt::acquire_from(*self);
         v = v_;
       }
-      const std::uint32_t bit = 1u << rt::current_thread();
+      const int me = rt::current_thread();
       if (std::memcmp(&v, &old, sizeof(T)) != 0) {
-        wait_waiting_ &= ~bit;
+        wait_waiting_.erase(me);
         if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " differs: returns");
         return true;
       }
-      wait_waiting_ |= bit;
+      wait_waiting_.insert(me);
       if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " equal: sleeps");
       return false;
     }
     struct wait_gate_t final : rt::waitable {
       constexpr explicit wait_gate_t(const atomic* a) : self(a) {}
       const atomic* self;
-      bool ready(int tid) const noexcept override { return (self->wait_notified_ >> tid) & 1u; }
+      bool ready(int tid) const noexcept override { return self->wait_notified_.contains(tid); }
       std::string waiting_for(int) const override {
         return "a notify of " + self->name() + " (value " + rt::value_text(self->v_) + ")";
       }
     };
-    mutable std::uint32_t wait_waiting_ = 0;   // threads registered by a wait step
-    mutable std::uint32_t wait_notified_ = 0;  // registered threads picked by a notify
+    mutable rt::thread_set wait_waiting_;   // threads registered by a wait step
+    mutable rt::thread_set wait_notified_;  // registered threads picked by a notify
     wait_gate_t wait_gate_{this};
 
    public:
@@ -539,7 +536,8 @@ struct model_platform {
       v_ = init_;
       graph_ = weak_ = false;
       w_ = rt::weak_location{};
-      wait_waiting_ = wait_notified_ = 0;
+      wait_waiting_.clear();
+      wait_notified_.clear();
       init_weak();
     }
     void init_weak() {

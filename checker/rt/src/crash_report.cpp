@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "escape.hpp"
 #include "execution.hpp"
@@ -17,14 +18,31 @@ namespace lockstep::rt {
 
 namespace {
 char g_test_name[256];
-char g_token_prefix[256];
+// The token prefix "<test>@1.<strategy>.<seed>.<max_steps>.<spurious>." in three parts, so
+// that random mode sets the seed of each execution without formatting a string.
+char g_prefix_head[256];  // up to the strategy's '.'
+char g_prefix_tail[64];   // from the '.' after the seed
+std::uint64_t g_seed = 0;
 char g_altstack[64 * 1024];
 
 void write_str(const char* s) noexcept { (void)!write(2, s, std::strlen(s)); }
 
+void write_token_prefix() noexcept {
+  write_str(g_prefix_head);
+  char num[24];
+  int k = 0;
+  std::uint64_t v = g_seed;
+  do num[k++] = static_cast<char>('0' + v % 10);
+  while ((v /= 10) != 0);
+  for (int a = 0, b = k - 1; a < b; ++a, --b) std::swap(num[a], num[b]);
+  num[k] = '\0';
+  if (g_prefix_tail[0]) write_str(num);
+  write_str(g_prefix_tail);
+}
+
 // The strategy is the token's second field: "<test>@1.<strategy>.<seed>...".
 void write_strategy() noexcept {
-  const char* at = std::strrchr(g_token_prefix, '@');
+  const char* at = std::strrchr(g_prefix_head, '@');
   if (!at || std::strncmp(at, "@1.", 3) != 0) return;
   const char* s = at + 3;
   const char* end = std::strchr(s, '.');
@@ -107,7 +125,7 @@ void write_escape_report(const char* lead, const char* what, const char* detail)
   }
   if (e) {
     write_str("replay: --replay=");
-    write_str(g_token_prefix);
+    write_token_prefix();
     static char tok[8192];
     encode_choices(e->choices().data(), e->choices().size(), tok, sizeof tok);
     write_str(tok);
@@ -117,8 +135,23 @@ void write_escape_report(const char* lead, const char* what, const char* detail)
 
 void set_escape_context(const std::string& test_name, const std::string& token_prefix) {
   std::snprintf(g_test_name, sizeof g_test_name, "%s", test_name.c_str());
-  std::snprintf(g_token_prefix, sizeof g_token_prefix, "%s", token_prefix.c_str());
+  // Split around the seed (prefix_of in token.cpp: the third '.' after the '@' ends it).
+  std::size_t p = token_prefix.rfind('@');
+  std::size_t dots[3] = {};
+  for (auto& d : dots) p = d = p == std::string::npos ? p : token_prefix.find('.', p + 1);
+  if (dots[2] == std::string::npos) {  // not a token prefix: print it as it is
+    std::snprintf(g_prefix_head, sizeof g_prefix_head, "%s", token_prefix.c_str());
+    g_prefix_tail[0] = '\0';
+    g_seed = 0;
+    return;
+  }
+  std::snprintf(g_prefix_head, sizeof g_prefix_head, "%s",
+                token_prefix.substr(0, dots[1] + 1).c_str());
+  std::snprintf(g_prefix_tail, sizeof g_prefix_tail, "%s", token_prefix.substr(dots[2]).c_str());
+  g_seed = std::strtoull(token_prefix.c_str() + dots[1] + 1, nullptr, 10);
 }
+
+void set_escape_seed(std::uint64_t seed) noexcept { g_seed = seed; }
 
 void install_crash_handlers() {
   static bool installed = false;

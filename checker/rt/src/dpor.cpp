@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace lockstep::rt {
@@ -16,14 +17,39 @@ void dpor_chooser::reset_execution() {
   cur_event_ = -1;
   last_thread_node_ = -1;
   redundant_ = false;
-  std::fill(std::begin(answer_), std::end(answer_), 0u);
-  for (auto& row : thread_clock_) std::fill(std::begin(row), std::end(row), -1);
+  nthreads_ = 0;
+  for (auto& a : answer_) a.clear();
+  for (auto& row : thread_clock_) row.clear();
   objects_.clear();
+}
+
+dpor_chooser::node& dpor_chooser::push_node() {
+  if (len_ == path_.size()) path_.emplace_back();
+  node& nd = path_[len_++];
+  nd.data = false;
+  nd.chosen = nd.count = 0;
+  nd.n = 0;
+  nd.cand.clear();
+  nd.backtrack.clear();
+  nd.done.clear();
+  nd.sleep.clear();
+  nd.chosen_idx = 0;
+  nd.pending.clear();
+  nd.tid = -1;
+  nd.nacc = 0;
+  nd.clock.clear();
+  return nd;
+}
+
+std::vector<std::int32_t>& dpor_chooser::thread_clock(int tid) {
+  if (static_cast<std::size_t>(tid) >= thread_clock_.size())
+    thread_clock_.resize(static_cast<std::size_t>(tid) + 1);
+  return thread_clock_[static_cast<std::size_t>(tid)];
 }
 
 int dpor_chooser::pick(int n) {
   if (redundant_) return 0;
-  if (pos_ < path_.size()) {
+  if (pos_ < len_) {
     node& nd = path_[pos_++];
     if (!nd.data || nd.count != n) {
       error =
@@ -33,24 +59,23 @@ int dpor_chooser::pick(int n) {
     }
     return nd.chosen;
   }
-  node nd;
+  node& nd = push_node();
   nd.data = true;
   nd.count = static_cast<std::uint16_t>(n);
-  path_.push_back(nd);
   ++pos_;
   return 0;
 }
 
-std::uint32_t dpor_chooser::cand_mask_of_thread(const node& nd, int tid) const noexcept {
-  std::uint32_t m = 0;
+thread_set dpor_chooser::cand_set_of_thread(const node& nd, int tid) const {
+  thread_set m;
   for (int k = 0; k < nd.n; ++k)
-    if (nd.cand_tid[k] == tid) m |= 1u << k;
+    if (nd.cand[static_cast<std::size_t>(k)].tid == tid) m.insert(k);
   return m;
 }
 
 int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pending) {
   if (redundant_) return 0;
-  if (pos_ < path_.size()) {
+  if (pos_ < len_) {
     node& nd = path_[pos_];
     if (nd.data || nd.n != n) {
       error =
@@ -61,30 +86,33 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
     cur_event_ = static_cast<std::int32_t>(pos_++);
     return nd.chosen_idx;
   }
-  node nd;
-  nd.n = static_cast<std::uint8_t>(n);
-  for (int k = 0; k < n; ++k) {
-    nd.cand_tid[k] = static_cast<std::uint8_t>(c[k].tid);
-    nd.cand_how[k] = c[k].how;
-  }
-  std::copy(pending, pending + kMaxThreads, nd.pending);
+  // (Called from the step loop: the running execution says how many threads there are.)
+  nthreads_ = std::max(nthreads_, execution::active()->thread_count());
+  node& nd = push_node();
+  nd.n = n;
+  nd.cand.assign(c, c + n);
+  nd.pending.assign(pending, pending + nthreads_);
   // Sleep set: what slept at the previous decision or was explored there before the branch
   // we are on, and is independent of the step that branch took.
   if (last_thread_node_ >= 0) {
     const node& par = path_[static_cast<std::size_t>(last_thread_node_)];
-    std::uint32_t asleep = par.sleep;
+    thread_set asleep = par.sleep;
     for (int k = 0; k < par.n; ++k)
-      if (k != par.chosen_idx && ((par.done >> k) & 1u)) asleep |= 1u << par.cand_tid[k];
-    for (int q = 0; q < kMaxThreads; ++q) {
-      if (!((asleep >> q) & 1u)) continue;
+      if (k != par.chosen_idx && par.done.contains(k))
+        asleep.insert(par.cand[static_cast<std::size_t>(k)].tid);
+    for (int q = asleep.first(), r = 0; q >= 0; q = asleep.nth(++r)) {
       bool dep = false;
-      for (int a = 0; a < par.nacc; ++a) dep = dep || dependent(par.pending[q], par.acc[a]);
-      if (!dep) nd.sleep |= 1u << q;
+      const access none{};
+      const access& pq = static_cast<std::size_t>(q) < par.pending.size()
+                             ? par.pending[static_cast<std::size_t>(q)]
+                             : none;
+      for (int a = 0; a < par.nacc; ++a) dep = dep || dependent(pq, par.acc[a]);
+      if (!dep) nd.sleep.insert(q);
     }
   }
   int first = -1;
   for (int k = 0; k < n; ++k)
-    if (!((nd.sleep >> c[k].tid) & 1u)) {
+    if (!nd.sleep.contains(c[k].tid)) {
       first = k;
       break;
     }
@@ -92,20 +120,20 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
     // Every enabled thread is asleep: this execution is equivalent to one explored already.
     // It still has to run to its end (its fibers cannot simply be dropped), without adding
     // decisions or races.
+    --len_;
     redundant_ = true;
     ++redundant_total_;
     return 0;
   }
-  nd.backtrack = 1u << first;
-  nd.done = 1u << first;
+  nd.backtrack.insert(first);
+  nd.done.insert(first);
   // Above a split (partition.hpp): every awake candidate, so no subtree adds backtracking here.
-  if (split_.fixed() && pos_ < split_.depth()) nd.backtrack |= awake_mask(nd);
+  if (split_.fixed() && pos_ < split_.depth()) nd.backtrack |= awake_set(nd);
   // Timeouts firing and spurious wake-ups are choices of the environment, not reorderings:
   // explore each of them (when awake).
   for (int k = 0; k < n; ++k)
-    if (c[k].how != wake::normal && !((nd.sleep >> c[k].tid) & 1u)) nd.backtrack |= 1u << k;
+    if (c[k].how != wake::normal && !nd.sleep.contains(c[k].tid)) nd.backtrack.insert(k);
   nd.chosen_idx = first;
-  path_.push_back(nd);
   cur_event_ = static_cast<std::int32_t>(pos_++);
   return first;
 }
@@ -113,55 +141,58 @@ int dpor_chooser::pick_step(const step_candidate* c, int n, const access* pendin
 void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
   if (redundant_ || cur_event_ < 0) return;
   const std::int32_t i = cur_event_;
+  nthreads_ = std::max(nthreads_, execution::active()->thread_count());
+  const auto width = static_cast<std::size_t>(nthreads_);
+  if (answer_.size() < width) answer_.resize(width);
   node& ev = path_[static_cast<std::size_t>(i)];
   ev.tid = tid;
   ev.nacc = nacc;
   std::copy(acc, acc + nacc, ev.acc);
-  std::int32_t pre[kMaxThreads];
-  std::copy(std::begin(thread_clock_[tid]), std::end(thread_clock_[tid]), pre);
-  std::int32_t clk[kMaxThreads];
-  std::copy(pre, pre + kMaxThreads, clk);
+  std::vector<std::int32_t>& tc = thread_clock(tid);
+  pre_.assign(width, -1);
+  std::copy(tc.begin(), tc.begin() + static_cast<std::ptrdiff_t>(std::min(tc.size(), width)),
+            pre_.begin());
+  clk_ = pre_;
   // See the header: a yield writes its thread's yield key; the next writing step of every
   // other thread reads the keys of the yields it answers.
-  access all[2 + kMaxThreads];
-  std::copy(acc, acc + nacc, all);
-  int nall = nacc;
+  all_.assign(acc, acc + nacc);
   bool is_yield = false, writes = false;
   for (int a = 0; a < nacc; ++a) {
     is_yield = is_yield || is_yield_key(acc[a].key);
     writes = writes || (acc[a].write && acc[a].key != 0 && !is_yield_key(acc[a].key));
   }
-  if (writes && answer_[tid]) {
-    for (int t = 0; t < kMaxThreads; ++t)
-      if ((answer_[tid] >> t) & 1u)
-        all[nall++] = access{kYieldKeyBase + static_cast<std::uint32_t>(t), false, access::plain};
-    answer_[tid] = 0;
+  thread_set& answers = answer_[static_cast<std::size_t>(tid)];
+  if (writes && !answers.empty()) {
+    for (int t = answers.first(), r = 0; t >= 0; t = answers.nth(++r))
+      all_.push_back(access{kYieldKeyBase + static_cast<std::uint32_t>(t), false, access::plain});
+    answers.clear();
   }
   if (is_yield)
-    for (int u = 0; u < kMaxThreads; ++u)
-      if (u != tid) answer_[u] |= 1u << tid;
-  for (int a = 0; a < nall; ++a) {
-    if (all[a].key == 0) continue;
-    object_state& o = objects_[all[a].key];
-    const access::kind_t kind = all[a].kind;
+    for (int u = 0; u < nthreads_; ++u)
+      if (u != tid) answer_[static_cast<std::size_t>(u)].insert(tid);
+  for (const access& ac : all_) {
+    if (ac.key == 0) continue;
+    object_state& o = objects_[ac.key];
+    const access::kind_t kind = ac.kind;
     auto is_race = [&](std::int32_t j) {
       const node& ej = path_[static_cast<std::size_t>(j)];
-      return ej.tid != tid && pre[ej.tid] < j;
+      return ej.tid != tid && pre_[static_cast<std::size_t>(ej.tid)] < j;
     };
     auto consider = [&](std::int32_t j, bool may_race) {
-      if (may_race && is_race(j)) race(j, i, pre);
+      if (may_race && is_race(j)) race(j, i, pre_);
       const node& ej = path_[static_cast<std::size_t>(j)];
-      for (int t = 0; t < kMaxThreads; ++t) clk[t] = std::max(clk[t], ej.clock[t]);
+      const std::size_t m = std::min<std::size_t>(ej.clock.size(), width);
+      for (std::size_t t = 0; t < m; ++t) clk_[t] = std::max(clk_[t], ej.clock[t]);
     };
     // A blocking acquisition was enabled by the release before it: the reversible race is
     // with the previous acquisition (taking the lock first), which is what we record.
     if (kind == access::acquire || kind == access::try_acquire) {
-      if (o.last_acquire >= 0 && is_race(o.last_acquire)) race(o.last_acquire, i, pre);
+      if (o.last_acquire >= 0 && is_race(o.last_acquire)) race(o.last_acquire, i, pre_);
       o.last_acquire = i;
     }
     if (o.last_write >= 0)
       consider(o.last_write, kind == access::plain || kind == access::try_acquire);
-    if (all[a].write) {
+    if (ac.write) {
       for (std::int32_t j : o.reads) consider(j, kind != access::order_only);
       o.reads.clear();
       o.last_write = i;
@@ -169,98 +200,103 @@ void dpor_chooser::on_step(int tid, const access* acc, int nacc) {
       o.reads.push_back(i);
     }
   }
-  clk[tid] = i;
-  std::copy(clk, clk + kMaxThreads, ev.clock);
-  std::copy(clk, clk + kMaxThreads, thread_clock_[tid]);
+  clk_[static_cast<std::size_t>(tid)] = i;
+  node& ev2 = path_[static_cast<std::size_t>(i)];  // (race() does not move nodes: same ev)
+  ev2.clock.assign(clk_.data(), clk_.data() + clk_.size());
+  tc = clk_;
   last_thread_node_ = i;
 }
 
-void dpor_chooser::race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i) {
+void dpor_chooser::race(std::int32_t j, std::int32_t i,
+                        const std::vector<std::int32_t>& pre_clock_i) {
   node& nj = path_[static_cast<std::size_t>(j)];
+  const int width = nthreads_;
   // v = the events after j that do not happen after j, then i. Its initials are the threads
   // whose first event in v has no predecessor in v.
-  std::int32_t first[kMaxThreads];
-  std::fill(std::begin(first), std::end(first), -1);
+  first_.assign(static_cast<std::size_t>(width), -1);
   for (std::int32_t k = j + 1; k < i; ++k) {
     const node& ek = path_[static_cast<std::size_t>(k)];
     if (ek.data || ek.tid < 0) continue;
-    if (ek.clock[nj.tid] >= j) continue;  // happens after j
-    if (first[ek.tid] < 0) first[ek.tid] = k;
+    if (ek.clock_of(nj.tid) >= j) continue;  // happens after j
+    if (first_[static_cast<std::size_t>(ek.tid)] < 0) first_[static_cast<std::size_t>(ek.tid)] = k;
   }
   const int ti = path_[static_cast<std::size_t>(i)].tid;
-  if (first[ti] < 0) first[ti] = i;
-  std::uint32_t initials = 0;
-  for (int p = 0; p < kMaxThreads; ++p) {
-    if (first[p] < 0) continue;
-    const std::int32_t f = first[p];
-    const std::int32_t* cf = f == i ? pre_clock_i : path_[static_cast<std::size_t>(f)].clock;
+  if (first_[static_cast<std::size_t>(ti)] < 0) first_[static_cast<std::size_t>(ti)] = i;
+  thread_set initials;
+  for (int p = 0; p < width; ++p) {
+    const std::int32_t f = first_[static_cast<std::size_t>(p)];
+    if (f < 0) continue;
+    auto cf = [&](int q) {
+      return f == i ? pre_clock_i[static_cast<std::size_t>(q)]
+                    : path_[static_cast<std::size_t>(f)].clock_of(q);
+    };
     bool initial = true;
-    for (int q = 0; q < kMaxThreads && initial; ++q)
-      if (q != p && first[q] >= 0 && first[q] < f && cf[q] >= first[q]) initial = false;
-    if (initial) initials |= 1u << p;
+    for (int q = 0; q < width && initial; ++q) {
+      const std::int32_t fq = first_[static_cast<std::size_t>(q)];
+      if (q != p && fq >= 0 && fq < f && cf(q) >= fq) initial = false;
+    }
+    if (initial) initials.insert(p);
   }
-  std::uint32_t explored = nj.backtrack | nj.done;
-  for (int p = 0; p < kMaxThreads; ++p)
-    if (((initials >> p) & 1u) && (cand_mask_of_thread(nj, p) & explored)) return;
-  for (int p = 0; p < kMaxThreads; ++p)
-    if (((initials >> p) & 1u) && !((nj.sleep >> p) & 1u)) {
-      std::uint32_t m = cand_mask_of_thread(nj, p);
-      if (m) {
+  thread_set explored = nj.backtrack;
+  explored |= nj.done;
+  for (int p = initials.first(), r = 0; p >= 0; p = initials.nth(++r))
+    if (cand_set_of_thread(nj, p).intersects(explored)) return;
+  for (int p = initials.first(), r = 0; p >= 0; p = initials.nth(++r))
+    if (!nj.sleep.contains(p)) {
+      thread_set m = cand_set_of_thread(nj, p);
+      if (!m.empty()) {
         nj.backtrack |= m;
         return;
       }
     }
-  if (initials & nj.sleep) return;  // an initial sleeps here: its traces are covered
+  if (initials.intersects(nj.sleep)) return;  // an initial sleeps here: its traces are covered
   // No initial can be scheduled at j (blocked, or held back by fair scheduling): fall back to
   // every candidate that is awake.
   for (int k = 0; k < nj.n; ++k)
-    if (!((nj.sleep >> nj.cand_tid[k]) & 1u)) nj.backtrack |= 1u << k;
+    if (!nj.sleep.contains(nj.cand[static_cast<std::size_t>(k)].tid)) nj.backtrack.insert(k);
 }
 
-std::uint32_t dpor_chooser::awake_mask(const node& nd) noexcept {
-  std::uint32_t awake = 0;
+thread_set dpor_chooser::awake_set(const node& nd) {
+  thread_set awake;
   for (int k = 0; k < nd.n; ++k)
-    if (!((nd.sleep >> nd.cand_tid[k]) & 1u)) awake |= 1u << k;
+    if (!nd.sleep.contains(nd.cand[static_cast<std::size_t>(k)].tid)) awake.insert(k);
   return awake;
 }
 
 bool dpor_chooser::counted() {
   if (split_.active() && !split_.fixed()) {
-    split_.fix(path_.size(), partition::kDporTarget, [&](std::size_t i) {
+    split_.fix(len_, partition::kDporTarget, [&](std::size_t i) {
       const node& nd = path_[i];
-      return nd.data ? nd.count : std::max(1, __builtin_popcount(awake_mask(nd)));
+      return nd.data ? nd.count : std::max(1, awake_set(nd).count());
     });
-    for (std::size_t i = 0; i < path_.size() && i < split_.depth(); ++i)
-      if (!path_[i].data) path_[i].backtrack |= awake_mask(path_[i]);
+    for (std::size_t i = 0; i < len_ && i < split_.depth(); ++i)
+      if (!path_[i].data) path_[i].backtrack |= awake_set(path_[i]);
   }
-  return split_.counted(path_.size());
+  return split_.counted(len_);
 }
 
 bool dpor_chooser::next() {
   reset_execution();
-  path_.resize(split_.keep(path_.size()));  // a subtree of another part: left whole
-  while (!path_.empty()) {
-    node& last = path_.back();
+  len_ = split_.keep(len_);  // a subtree of another part: left whole
+  while (len_ > 0) {
+    node& last = path_[len_ - 1];
     if (last.data) {
       if (last.chosen + 1 < last.count) {
         ++last.chosen;
-        split_.moved_to(path_.size() - 1);
+        split_.moved_to(len_ - 1);
         return true;
       }
     } else {
-      std::uint32_t awake = 0;
       for (int k = 0; k < last.n; ++k)
-        if (!((last.sleep >> last.cand_tid[k]) & 1u)) awake |= 1u << k;
-      std::uint32_t alt = last.backtrack & ~last.done & awake;
-      if (alt) {
-        int k = __builtin_ctz(alt);
-        last.chosen_idx = k;
-        last.done |= 1u << k;
-        split_.moved_to(path_.size() - 1);
-        return true;
-      }
+        if (last.backtrack.contains(k) && !last.done.contains(k) &&
+            !last.sleep.contains(last.cand[static_cast<std::size_t>(k)].tid)) {
+          last.chosen_idx = k;
+          last.done.insert(k);
+          split_.moved_to(len_ - 1);
+          return true;
+        }
     }
-    path_.pop_back();
+    --len_;
   }
   return false;
 }
@@ -271,29 +307,62 @@ namespace lockstep::rt {
 
 double dpor_chooser::path_estimate() const noexcept {
   double e = 1;
-  for (const node& nd : path_) {
-    if (nd.data)
+  for (std::size_t i = 0; i < len_; ++i) {
+    const node& nd = path_[i];
+    if (nd.data) {
       e *= nd.count;
-    else
-      e *= std::max(1, __builtin_popcount(nd.backtrack | nd.done));
+    } else {
+      thread_set alts = nd.backtrack;
+      alts |= nd.done;
+      e *= std::max(1, alts.count());
+    }
   }
   return e;
 }
 
+namespace {
+// A set as its members, comma-separated ("-": empty).
+std::string set_text(const thread_set& s) {
+  std::string t;
+  for (int m = s.first(), r = 0; m >= 0; m = s.nth(++r))
+    t += (t.empty() ? "" : ",") + std::to_string(m);
+  return t.empty() ? "-" : t;
+}
+bool parse_set(const char*& p, thread_set& out) {
+  out.clear();
+  while (*p == ' ') ++p;
+  if (*p == '-') {
+    ++p;
+    return true;
+  }
+  for (;;) {
+    char* end = nullptr;
+    const long v = std::strtol(p, &end, 10);
+    if (end == p || v < 0 || v > (1 << 24)) return false;
+    out.insert(static_cast<int>(v));
+    p = end;
+    if (*p != ',') return true;
+    ++p;
+  }
+}
+}  // namespace
+
 // One node per line: "d chosen count" or
-// "t n chosen_idx backtrack done sleep  tid:how ...  key:write:kind x16".
+// "t n chosen_idx backtrack done sleep npending  tid:how ...  key:write:kind ..." (sets as
+// comma-separated members, "-" when empty).
 std::string dpor_chooser::save() const {
   std::string s;
-  for (const node& nd : path_) {
+  for (std::size_t i = 0; i < len_; ++i) {
+    const node& nd = path_[i];
     if (nd.data) {
       s += "d " + std::to_string(nd.chosen) + " " + std::to_string(nd.count) + "\n";
       continue;
     }
     s += "t " + std::to_string(nd.n) + " " + std::to_string(nd.chosen_idx) + " " +
-         std::to_string(nd.backtrack) + " " + std::to_string(nd.done) + " " +
-         std::to_string(nd.sleep);
-    for (int k = 0; k < nd.n; ++k)
-      s += " " + std::to_string(nd.cand_tid[k]) + ":" + std::to_string(int(nd.cand_how[k]));
+         set_text(nd.backtrack) + " " + set_text(nd.done) + " " + set_text(nd.sleep) + " " +
+         std::to_string(nd.pending.size());
+    for (const step_candidate& c : nd.cand)
+      s += " " + std::to_string(c.tid) + ":" + std::to_string(int(c.how));
     for (const access& a : nd.pending)
       s += " " + std::to_string(a.key) + ":" + std::to_string(int(a.write)) + ":" +
            std::to_string(int(a.kind));
@@ -303,7 +372,7 @@ std::string dpor_chooser::save() const {
 }
 
 bool dpor_chooser::load(const std::string& text) {
-  path_.clear();
+  len_ = 0;
   reset_execution();
   std::size_t i = 0;
   while (i < text.size()) {
@@ -311,7 +380,7 @@ bool dpor_chooser::load(const std::string& text) {
     if (eol == std::string::npos) return false;
     std::string line = text.substr(i, eol - i);
     i = eol + 1;
-    node nd;
+    node& nd = push_node();
     const char* p = line.c_str();
     int used = 0;
     if (line[0] == 'd') {
@@ -321,37 +390,35 @@ bool dpor_chooser::load(const std::string& text) {
       nd.chosen = static_cast<std::uint16_t>(c);
       nd.count = static_cast<std::uint16_t>(n);
     } else {
-      unsigned n, ci, bt, dn, sl;
-      if (std::sscanf(p, "t %u %u %u %u %u%n", &n, &ci, &bt, &dn, &sl, &used) != 5 ||
-          n > kMaxCand || ci >= n)
+      unsigned n, ci, np;
+      if (std::sscanf(p, "t %u %u%n", &n, &ci, &used) != 2 || ci >= n || n > (1u << 24))
         return false;
-      nd.n = static_cast<std::uint8_t>(n);
-      nd.chosen_idx = static_cast<int>(ci);
-      nd.backtrack = bt;
-      nd.done = dn;
-      nd.sleep = sl;
       p += used;
+      if (!parse_set(p, nd.backtrack) || !parse_set(p, nd.done) || !parse_set(p, nd.sleep))
+        return false;
+      if (std::sscanf(p, " %u%n", &np, &used) != 1 || np > (1u << 24)) return false;
+      p += used;
+      nd.n = static_cast<int>(n);
+      nd.chosen_idx = static_cast<int>(ci);
       for (unsigned k = 0; k < n; ++k) {
         int tid, how;
-        if (std::sscanf(p, " %d:%d%n", &tid, &how, &used) != 2 || tid < 0 || tid >= kMaxThreads ||
-            how < 0 || how > 2)
+        if (std::sscanf(p, " %d:%d%n", &tid, &how, &used) != 2 || tid < 0 ||
+            static_cast<unsigned>(tid) >= np || how < 0 || how > 2)
           return false;
-        nd.cand_tid[k] = static_cast<std::uint8_t>(tid);
-        nd.cand_how[k] = static_cast<wake>(how);
+        nd.cand.push_back(step_candidate{tid, static_cast<wake>(how)});
         p += used;
       }
-      for (auto& a : nd.pending) {
+      for (unsigned k = 0; k < np; ++k) {
         unsigned key;
         int w, kind;
         if (std::sscanf(p, " %u:%d:%d%n", &key, &w, &kind, &used) != 3 || kind < 0 || kind > 3)
           return false;
-        a = access{key, w != 0, static_cast<access::kind_t>(kind)};
+        nd.pending.push_back(access{key, w != 0, static_cast<access::kind_t>(kind)});
         p += used;
       }
     }
-    path_.push_back(nd);
   }
-  return !path_.empty();
+  return len_ > 0;
 }
 
 }  // namespace lockstep::rt

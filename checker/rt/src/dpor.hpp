@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "execution.hpp"
+#include "lockstep/rt/thread_set.hpp"
 #include "partition.hpp"
+#include "small_vec.hpp"
 
 namespace lockstep::rt {
 
@@ -57,25 +59,30 @@ class dpor_chooser final : public chooser {
   bool load(const std::string& text);
 
  private:
-  static constexpr int kMaxCand = 2 * kMaxThreads;
+  // Per-thread arrays are sized by the threads of the execution (any number); sets of
+  // candidate indices and of thread ids are thread_sets (inline up to 64). Nodes are kept
+  // when the search backtracks over them and reused by the next execution (len_ is the
+  // path's length), so their arrays keep their storage.
   struct node {
     bool data = false;
     // data node
     std::uint16_t chosen = 0, count = 0;
     // thread node: the decision
-    std::uint8_t n = 0;
-    std::uint8_t cand_tid[kMaxCand];  // compact: nodes are copied and kept per step
-    wake cand_how[kMaxCand];
-    std::uint32_t backtrack = 0;  // candidate indices still to explore (bit mask)
-    std::uint32_t done = 0;       // candidate indices explored
-    std::uint32_t sleep = 0;      // thread ids asleep here
+    int n = 0;
+    small_vec<step_candidate, 8> cand;  // the n candidates
+    thread_set backtrack;               // candidate indices still to explore
+    thread_set done;                    // candidate indices explored
+    thread_set sleep;                   // thread ids asleep here
     int chosen_idx = 0;
-    access pending[kMaxThreads];  // what each thread's next step touches here
+    small_vec<access, 8> pending;  // what each thread's next step touches here
     // thread node: the event that the decision executed
     int tid = -1;
     access acc[2];
     int nacc = 0;
-    std::int32_t clock[kMaxThreads];  // per thread: last event index hb-before or equal
+    small_vec<std::int32_t, 8> clock;  // per thread: last event index hb-before or equal
+    std::int32_t clock_of(int t) const noexcept {
+      return static_cast<std::size_t>(t) < clock.size() ? clock[static_cast<std::size_t>(t)] : -1;
+    }
   };
   struct object_state {
     std::int32_t last_write = -1;
@@ -84,8 +91,10 @@ class dpor_chooser final : public chooser {
   };
 
   void reset_execution();
-  void race(std::int32_t j, std::int32_t i, const std::int32_t* pre_clock_i);
-  std::uint32_t cand_mask_of_thread(const node& nd, int tid) const noexcept;
+  node& push_node();  // a cleared node at the end of the path
+  node& at(std::size_t i) noexcept { return path_[i]; }
+  void race(std::int32_t j, std::int32_t i, const std::vector<std::int32_t>& pre_clock_i);
+  thread_set cand_set_of_thread(const node& nd, int tid) const;
   // Sleep sets: a yield counts as dependent with every writing step of another thread (the
   // step that lets a yielder run again under fair scheduling), not with reads or yields.
   static bool dependent(const access& a, const access& b) noexcept {
@@ -94,21 +103,27 @@ class dpor_chooser final : public chooser {
     if (ya) return false;                                              // two yields
     return a.key != 0 && a.key == b.key && (a.write || b.write);
   }
+  std::vector<std::int32_t>& thread_clock(int tid);
 
-  static std::uint32_t awake_mask(const node& nd) noexcept;
+  static thread_set awake_set(const node& nd);  // candidate indices of threads awake at nd
 
   std::vector<node> path_;
+  std::size_t len_ = 0;  // nodes of path_ in use
   std::size_t pos_ = 0;
   path_split split_;
   std::int32_t cur_event_ = -1;
   std::int32_t last_thread_node_ = -1;
   bool redundant_ = false;
+  int nthreads_ = 0;  // threads seen in this execution (sizes the per-thread arrays)
   // answer_[u]: the threads that yielded since u's last writing step. u's next writing step
   // reads their yield keys: it is the step that lets them run again under fair scheduling.
-  std::uint32_t answer_[kMaxThreads] = {};
+  std::vector<thread_set> answer_;
   std::uint64_t redundant_total_ = 0;
-  std::int32_t thread_clock_[kMaxThreads][kMaxThreads];
+  std::vector<std::vector<std::int32_t>> thread_clock_;  // per thread, per thread (-1: none)
   std::unordered_map<std::uint32_t, object_state> objects_;
+  // Scratch of on_step and race (kept to avoid allocating per step).
+  std::vector<std::int32_t> pre_, clk_, first_;
+  std::vector<access> all_;
 };
 
 }  // namespace lockstep::rt

@@ -39,6 +39,9 @@ void start_watchdog();
 // What the reports name; set by the runner before each execution (the handlers do not
 // allocate: these are copied into plain char buffers).
 void set_escape_context(const std::string& test_name, const std::string& token_prefix);
+// Only the seed of the token prefix changes (random and PCT modes, per execution: no
+// formatting, no allocation).
+void set_escape_seed(std::uint64_t seed) noexcept;
 
 // Writes "lockstep: <lead>test <name> <what>, simulated thread N (strategy S).", `detail`
 // and "replay: --replay=<token of the running execution>" with write(2): usable from a

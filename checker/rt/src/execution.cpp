@@ -17,10 +17,34 @@ execution* execution::active_ = nullptr;
 
 namespace {
 std::uint32_t g_serial = 0;
-}
+thread_local execution_arena t_arena;
+}  // namespace
 
 std::string thread_rec::waiting_for(int) const {
   return "thread " + std::to_string(id) + " to finish";
+}
+
+void thread_rec::reset(int tid) noexcept {
+  id = tid;
+  ctx = nullptr;
+  stk = {};
+  fn = nullptr;
+  arg = nullptr;
+  destroy = nullptr;
+  finished = parked = step_read_only = joined = handle_gone = false;
+  stack_at_point.n = 0;
+  objects_made = 0;
+  must_wait_for.clear();
+  pending = point_desc{op::thread_start};
+  woke = wake::normal;
+  clock.clear();
+  spawned_at = {};
+  tls.clear();
+  held.clear();
+  view.clear();
+  acq_pending.clear();
+  rel_fence.clear();
+  has_rel_fence = false;
 }
 
 execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
@@ -30,6 +54,15 @@ execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
       pool_(pool),
       spurious_left_(cfg.spurious_wakeups),
       serial_(++g_serial) {
+  if (t_arena.busy) {
+    own_arena_ = std::make_unique<execution_arena>();
+    arena_ = own_arena_.get();
+  } else {
+    arena_ = &t_arena;
+  }
+  arena_->busy = true;
+  threads_ = arena_->recs.data();
+  per_step_ = chooser_.per_step();
   if (cfg_.trace) trace_.reserve(256);
   choices_.reserve(64);
 }
@@ -39,15 +72,60 @@ execution::~execution() {
   // unwound: unwinding would run destructors that perform visible operations, possibly
   // inside noexcept destructors. Their heap objects leak; failed executions are rare.
   for (int i = 0; i < nthreads_; ++i)
-    if (threads_[i].stk.base) pool_.give_back(threads_[i].stk);
+    if (threads_[i]->stk.base) pool_.give_back(threads_[i]->stk);
+  arena_->busy = false;
   if (active_ == this) active_ = nullptr;
+}
+
+bool execution::new_thread(source_loc loc) {
+  const int id = nthreads_;
+  const char* what = "a thread record";
+  bool failed = false;
+  try {
+    auto& recs = arena_->recs;
+    if (static_cast<std::size_t>(id) == recs.size()) {
+      recs.push_back(std::make_unique<thread_rec>());
+      threads_ = recs.data();
+      const std::size_t n = recs.size();
+      arena_->cand.resize(2 * n);
+      arena_->pending.resize(n);
+    }
+    threads_[id]->reset(id);
+    what = "a fiber stack";
+    threads_[id]->stk = pool_.take(cfg_.stack_size);
+  } catch (const std::exception&) {
+    failed = true;  // (reported below: fail() leaves this fiber, which must not be in a catch)
+  }
+  if (failed) {
+    // Resource exhaustion, reported like a failure of the test at the user's line that
+    // created the thread (P::thread's constructor is variadic: no source_loc, so from the
+    // call stack).
+    source_loc where = loc;
+    if (!where.file && cur_ >= 0) {
+      captured_stack st;
+      capture_stack(st);
+      where = user_frame(st, loc);
+    }
+    std::string msg = "out of memory for simulated thread " + std::to_string(id) +
+                      ": cannot allocate " + what + " (" + std::to_string(id) +
+                      " threads exist; each fiber stack has " +
+                      std::to_string(cfg_.stack_size / 1024) +
+                      " KiB: lower model_test_options::stack_size, or use fewer threads)";
+    if (cur_ >= 0) fail(failure_kind::misuse, std::move(msg), where);
+    failure_.kind = failure_kind::misuse;
+    failure_.message = std::move(msg);
+    failure_.where = where;
+    return false;
+  }
+  ++nthreads_;
+  return true;
 }
 
 void execution::fiber_entry(ctx::transfer_t t) {
   auto* self = static_cast<execution*>(t.data);
   self->sched_ctx_ = t.fctx;
   sanitizer::finish_switch();
-  thread_rec& th = self->threads_[self->cur_];
+  thread_rec& th = *self->threads_[self->cur_];
   try {
     th.fn(th.arg);
   } catch (const std::exception& e) {
@@ -69,8 +147,10 @@ void execution::fiber_entry(ctx::transfer_t t) {
 
 void execution::switch_to(int tid) {
   cur_ = tid;
-  thread_rec& th = threads_[tid];
+  thread_rec& th = *threads_[tid];
+#ifdef LOCKSTEP_ASAN
   sanitizer::start_switch(th.stk.base, th.stk.size + stack_pool::guard_size());
+#endif
   note_fiber_switch();
   ctx::transfer_t r = ctx::jump_fcontext(th.ctx, this);
   note_fiber_switch();
@@ -86,45 +166,30 @@ void execution::to_scheduler() {
 }
 
 int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
-  if (nthreads_ == kMaxThreads) {
-    // P::thread's constructor cannot take a source_loc (it is variadic): name the user's line
-    // that created the thread from the call stack.
-    source_loc where = loc;
-    if (!where.file) {
-      captured_stack st;
-      capture_stack(st);
-      where = user_frame(st, loc);
-    }
-    fail(failure_kind::misuse,
-         "more than " + std::to_string(kMaxThreads) +
-             " simulated threads in one execution (the checker's limit)",
-         where);
-  }
-  int id = nthreads_++;
-  thread_rec& th = threads_[id];
-  th.id = id;
+  if (!new_thread(loc)) return -1;  // (thread 0 only: the others fail in new_thread)
+  const int id = nthreads_ - 1;
+  thread_rec& th = *threads_[id];
   th.fn = fn;
   th.arg = arg;
   th.destroy = destroy;
   th.spawned_at = loc;
-  th.stk = pool_.take(cfg_.stack_size);
   th.ctx = ctx::make_fcontext(th.stk.top(), th.stk.size, &execution::fiber_entry);
   th.pending = point_desc{op::thread_start, nullptr, loc};
   if (id > 0) {
     // The child starts with everything its parent did so far (spawn synchronises).
-    thread_rec& parent = threads_[cur_];
+    thread_rec& parent = *threads_[cur_];
     th.clock = parent.clock;
-    parent.clock.c[cur_]++;
+    parent.clock.tick(cur_);
   }
-  th.clock.c[id]++;
+  th.clock.tick(id);
   return id;
 }
 
 void execution::join(int tid, source_loc loc) {
   if (tid == cur_) fail(failure_kind::misuse, "a thread joins itself", loc);
-  point({op::thread_join, nullptr, loc, &threads_[tid]});
-  threads_[tid].joined = true;
-  threads_[cur_].clock.join(threads_[tid].clock);
+  point({op::thread_join, nullptr, loc, threads_[tid].get()});
+  threads_[tid]->joined = true;
+  threads_[cur_]->clock.join(threads_[tid]->clock);
   runtime_scope own;
   if (cfg_.trace) note("joined thread " + std::to_string(tid));
 }
@@ -136,7 +201,7 @@ wake execution::point(const point_desc& d) {
     std::string msg = foreign_operation_message(where);
     fail(failure_kind::misuse, std::move(msg), where);
   }
-  thread_rec& th = threads_[cur_];
+  thread_rec& th = *threads_[cur_];
   th.pending = d;
   // Traces should name the user's line, not std::lock_guard's: capture the stack here, on
   // the simulated thread's own stack (replay only).
@@ -167,7 +232,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
 }
 
 void execution::park_current() {
-  threads_[cur_].parked = true;
+  threads_[cur_]->parked = true;
   if (cfg_.trace) note("assume failed: the execution is cut here");
   to_scheduler();  // never resumed
   std::terminate();
@@ -177,7 +242,7 @@ int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
   int c = chooser_.pick(n);
   if (!chooser_.error.empty())
-    fail(failure_kind::misuse, chooser_.error, threads_[cur_].pending.loc);
+    fail(failure_kind::misuse, chooser_.error, threads_[cur_]->pending.loc);
   choices_.push_back(static_cast<std::uint16_t>(c));
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
@@ -185,7 +250,7 @@ int execution::choose(int n, const char* what) {
 
 void execution::record(int tid, const point_desc& d, wake how) {
   source_loc where = d.loc;
-  const captured_stack& st = threads_[tid].stack_at_point;
+  const captured_stack& st = threads_[tid]->stack_at_point;
   if (st.n > 0) where = user_frame(st, d.loc);
   trace_event e{steps_,
                 tid,
@@ -204,17 +269,22 @@ void execution::run(const std::function<void()>& body) {
   t_scheduler_thread = true;
   runtime_scope::depth = 0;  // a failed execution may have left a scope open
   auto* fn = const_cast<std::function<void()>*>(&body);
-  spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
-        source_loc{nullptr, 0});
+  if (spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
+            source_loc{nullptr, 0}) < 0) {
+    active_ = nullptr;
+    return;
+  }
 
   for (;;) {
     // Candidates: threads whose pending operation can take effect now, plus timeouts that
     // may fire and spurious wake-ups that may happen.
+    step_candidate* const cand = arena_->cand.data();
     int n = 0;
     bool any_unfinished = false;
     bool any_parked = false;
+    bool any_yield = false;
     for (int i = 0; i < nthreads_; ++i) {
-      thread_rec& th = threads_[i];
+      thread_rec& th = *threads_[i];
       if (th.finished) continue;
       if (th.parked) {
         any_parked = true;
@@ -222,11 +292,12 @@ void execution::run(const std::function<void()>& body) {
       }
       any_unfinished = true;
       const point_desc& d = th.pending;
+      any_yield |= d.kind == op::yield;
       if (!d.blocker || d.blocker->ready(i)) {
-        cand_[n++] = {i, wake::normal};
+        cand[n++] = {i, wake::normal};
       } else {
-        if (d.deadline >= 0) cand_[n++] = {i, wake::timeout};
-        if (d.may_wake_spuriously && spurious_left_ > 0) cand_[n++] = {i, wake::spurious};
+        if (d.deadline >= 0) cand[n++] = {i, wake::timeout};
+        if (d.may_wake_spuriously && spurious_left_ > 0) cand[n++] = {i, wake::spurious};
       }
     }
     if (n == 0) {
@@ -241,15 +312,19 @@ void execution::run(const std::function<void()>& body) {
     // Fair schedules only (CHESS's fair scheduler): a thread that yielded does not run again
     // until every thread that could run when it yielded has taken a step. This is what lets
     // spin loops terminate, and it still explores every fair interleaving.
-    std::uint32_t enabled = 0;
-    for (int k = 0; k < n; ++k) enabled |= 1u << cand_[k].tid;
+    // (Only needed, so only computed, while a thread waits or one is about to yield.)
+    thread_set& enabled = enabled_;
+    if (yielded_count_ > 0 || any_yield) {
+      enabled.clear();
+      for (int k = 0; k < n; ++k) enabled.insert(cand[k].tid);
+    }
     // (The graph engine schedules by its own rule, which keeps the same fairness; trust.hpp.)
     if (yielded_count_ > 0 && !graph_) {
       int m = 0;
       for (int k = 0; k < n; ++k)
-        if ((threads_[cand_[k].tid].must_wait_for & enabled) == 0) cand_[m++] = cand_[k];
+        if (!threads_[cand[k].tid]->must_wait_for.intersects(enabled)) cand[m++] = cand[k];
       if (m == 0) {  // everybody waits for somebody: a yield cycle; let them all go again
-        for (int i = 0; i < nthreads_; ++i) threads_[i].must_wait_for = 0;
+        for (int i = 0; i < nthreads_; ++i) threads_[i]->must_wait_for.clear();
         yielded_count_ = 0;
       } else {
         n = m;
@@ -260,23 +335,24 @@ void execution::run(const std::function<void()>& body) {
     bool last_can_continue = false;
     if (last_tid_ >= 0) {
       for (int k = 0; k < n; ++k)
-        if (cand_[k].tid == last_tid_ && cand_[k].how == wake::normal) {
+        if (cand[k].tid == last_tid_ && cand[k].how == wake::normal) {
           last_can_continue = true;
           if (!graph_ && cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
-            cand_[0] = cand_[k];
+            cand[0] = cand[k];
             n = 1;
           }
           break;
         }
     }
     int pick = 0;
-    const bool per_step = chooser_.per_step();
+    const bool per_step = per_step_;
     if (per_step) {
-      access pending[kMaxThreads];
+      access* const pending = arena_->pending.data();
       if (!graph_)
         for (int i = 0; i < nthreads_; ++i)
-          if (!threads_[i].finished) pending[i] = access_of(threads_[i].pending, i, wake::normal);
-      pick = chooser_.pick_step(cand_, n, pending);
+          pending[i] =
+              threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
+      pick = chooser_.pick_step(cand, n, pending);
       if (!chooser_.error.empty()) {
         failure_.kind = failure_kind::misuse;
         failure_.message = chooser_.error;
@@ -290,7 +366,7 @@ void execution::run(const std::function<void()>& body) {
       // (Under the graph engine a step taken when no thread can run normally — a spurious
       // wake-up — is recorded by the engine: graph/replay.hpp.)
       bool normal = !graph_;
-      for (int k = 0; k < n && !normal; ++k) normal = cand_[k].how == wake::normal;
+      for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
       if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
     } else if (n > 1) {
       pick = chooser_.pick(n);
@@ -301,8 +377,8 @@ void execution::run(const std::function<void()>& body) {
       }
       choices_.push_back(static_cast<std::uint16_t>(pick));
     }
-    const candidate c = cand_[pick];
-    thread_rec& th = threads_[c.tid];
+    const candidate c = cand[pick];
+    thread_rec& th = *threads_[c.tid];
     if (last_can_continue && c.tid != last_tid_) ++preemptions_;
     last_tid_ = c.tid;
     if (++steps_ > cfg_.max_steps) {
@@ -323,18 +399,19 @@ void execution::run(const std::function<void()>& body) {
     if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
     if (c.how == wake::spurious) --spurious_left_;
     if (yielded_count_ > 0) {
-      const std::uint32_t bit = 1u << c.tid;
-      for (int i = 0; i < nthreads_; ++i)
-        if (threads_[i].must_wait_for & bit) {
-          threads_[i].must_wait_for &= ~bit;
-          if (threads_[i].must_wait_for == 0) --yielded_count_;
+      for (int i = 0; i < nthreads_; ++i) {
+        thread_set& w = threads_[i]->must_wait_for;
+        if (w.contains(c.tid)) {
+          w.erase(c.tid);
+          if (w.empty()) --yielded_count_;
         }
+      }
     }
     if (th.pending.kind == op::yield) {
-      std::uint32_t others = enabled & ~(1u << c.tid);
-      if (others) {
-        if (th.must_wait_for == 0) ++yielded_count_;
-        th.must_wait_for = others;
+      enabled.erase(c.tid);  // the others
+      if (!enabled.empty()) {
+        if (th.must_wait_for.empty()) ++yielded_count_;
+        th.must_wait_for = enabled;
       }
     }
     if (cfg_.trace) record(c.tid, th.pending, c.how);
@@ -372,7 +449,7 @@ void execution::fail_unsupported(const std::string& what) {
                      " yet: run this test with the DPOR engine (--engine=dpor or "
                      "model_test_options::engine = lockstep::engine::dpor)";
   failure_.tid = cur_;
-  if (cur_ >= 0) failure_.where = threads_[cur_].pending.loc;
+  if (cur_ >= 0) failure_.where = threads_[cur_]->pending.loc;
 }
 
 void execution::fail_unsupported_mismatch() {
@@ -385,7 +462,7 @@ void execution::fail_unsupported_mismatch() {
 }
 
 void execution::lock_acquired(const object& m, source_loc loc) {
-  thread_rec& th = threads_[cur_];
+  thread_rec& th = *threads_[cur_];
   if (cfg_.locks) {
     lock_key to{to_string(m.created()), m.id(), m.name()};
     for (const auto& h : th.held) {
@@ -398,7 +475,7 @@ void execution::lock_acquired(const object& m, source_loc loc) {
 }
 
 void execution::lock_released(const object& m) {
-  auto& held = threads_[cur_].held;
+  auto& held = threads_[cur_]->held;
   for (auto it = held.rbegin(); it != held.rend(); ++it)
     if (it->m == &m) {
       held.erase(std::next(it).base());
@@ -416,7 +493,7 @@ access execution::access_of(const point_desc& d, int tid, wake how) const noexce
       return {kThreadKeyBase + static_cast<std::uint32_t>(nthreads_), true, access::order_only};
     case op::thread_join:
       for (int k = 0; k < nthreads_; ++k)
-        if (d.blocker == &threads_[k])
+        if (d.blocker == threads_[k].get())
           return {kThreadKeyBase + static_cast<std::uint32_t>(k), true, access::order_only};
       return {};
     case op::lock:
@@ -444,12 +521,13 @@ access execution::access_of(const point_desc& d, int tid, wake how) const noexce
 
 void execution::check_end() {
   for (int i = 1; i < nthreads_; ++i) {
-    if (!threads_[i].joined && !threads_[i].handle_gone) {
+    if (!threads_[i]->joined && !threads_[i]->handle_gone) {
       failure_.kind = failure_kind::misuse;
       failure_.message = "thread " + std::to_string(i) + " (spawned at " +
-                         to_string(threads_[i].spawned_at) + ") was never joined (a leaked thread)";
+                         to_string(threads_[i]->spawned_at) +
+                         ") was never joined (a leaked thread)";
       failure_.tid = i;
-      failure_.where = threads_[i].spawned_at;
+      failure_.where = threads_[i]->spawned_at;
       return;
     }
   }
@@ -459,7 +537,7 @@ void execution::check_end() {
 std::string execution::describe_waits(bool only_blocked) const {
   std::string out;
   for (int i = 0; i < nthreads_; ++i) {
-    const thread_rec& th = threads_[i];
+    const thread_rec& th = *threads_[i];
     const point_desc& d = th.pending;
     if (th.finished || th.parked || (only_blocked && (!d.blocker || d.blocker->ready(i)))) continue;
     out += "\n  thread " + std::to_string(i) + " blocked in " + to_string(d.kind);

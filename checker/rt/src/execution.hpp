@@ -4,6 +4,7 @@
 #include <boost/context/detail/fcontext.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,7 @@ inline constexpr std::uint32_t kClockKey = 0x7fffffffu;       // virtual time
 // until the others have stepped; dpor.hpp says how that ordering is made a race.
 inline constexpr std::uint32_t kYieldKeyBase = 0x7fff0000u;
 inline constexpr bool is_yield_key(std::uint32_t k) noexcept {
-  return k >= kYieldKeyBase && k < kYieldKeyBase + 64;
+  return k >= kYieldKeyBase && k < kClockKey;  // (threads 0..65534)
 }
 
 struct step_candidate {
@@ -139,7 +140,7 @@ struct thread_rec final : waitable {
   bool handle_gone = false;        // no thread object refers to it any more
   // Fair scheduling (CHESS): after a yield, the threads that must take a step before this
   // one may run again.
-  std::uint32_t must_wait_for = 0;
+  thread_set must_wait_for;
   point_desc pending{op::thread_start};
   wake woke = wake::normal;
   vclock clock;
@@ -158,6 +159,20 @@ struct thread_rec final : waitable {
 
   bool ready(int) const noexcept override { return finished; }
   std::string waiting_for(int) const override;
+  // Back to the state of a fresh record for thread `tid` (keeps the storage of its vectors:
+  // records are reused by the next execution).
+  void reset(int tid) noexcept;
+};
+
+// The storage of one execution's per-thread state, reused by the next execution on the same
+// OS thread (so the step loop and spawn allocate nothing once warm): thread records (stable
+// addresses: blockers point at them) and the scheduler's candidate and access arrays, sized
+// by the most threads an execution has had.
+struct execution_arena {
+  std::vector<std::unique_ptr<thread_rec>> recs;
+  std::vector<step_candidate> cand;
+  std::vector<access> pending;
+  bool busy = false;  // an execution is using it (a nested one makes its own)
 };
 
 class execution {
@@ -176,6 +191,8 @@ class execution {
   int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
   const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
+  // After run(): the choices, moved out (the execution is done with them).
+  std::vector<std::uint16_t> take_choices() noexcept { return std::move(choices_); }
 
   // --- called from simulated threads (through the rt:: functions) ---
   wake point(const point_desc& d);
@@ -184,9 +201,9 @@ class execution {
   int choose(int n, const char* what);
   int spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc);
   void join(int tid, source_loc loc);
-  thread_rec& current() noexcept { return threads_[cur_]; }
-  thread_rec& thread(int tid) noexcept { return threads_[tid]; }
-  const thread_rec& thread(int tid) const noexcept { return threads_[tid]; }
+  thread_rec& current() noexcept { return *threads_[cur_]; }
+  thread_rec& thread(int tid) noexcept { return *threads_[tid]; }
+  const thread_rec& thread(int tid) const noexcept { return *threads_[tid]; }
   int current_id() const noexcept { return cur_; }
   std::int64_t now() const noexcept { return now_; }
   bool tracing() const noexcept { return cfg_.trace; }
@@ -212,7 +229,7 @@ class execution {
   }
   std::uint32_t next_object_id() noexcept { return next_object_++; }
   std::uint32_t next_object_key() noexcept {
-    return (static_cast<std::uint32_t>(cur_ + 1) << 20) | threads_[cur_].objects_made++;
+    return (static_cast<std::uint32_t>(cur_ + 1) << 20) | threads_[cur_]->objects_made++;
   }
   graph::engine_hooks* graph() const noexcept { return graph_; }
   int thread_count() const noexcept { return nthreads_; }
@@ -230,7 +247,12 @@ class execution {
   // var_state: a larger var<T> moves heap addresses, which some tests order by.
   struct var_steps {
     std::uint64_t write = 0;
-    std::uint64_t read[kMaxThreads] = {};
+    std::vector<std::uint64_t> reads;  // per thread: the step of its last read
+    std::uint64_t& read(int tid) {
+      if (reads.size() <= static_cast<std::size_t>(tid))
+        reads.resize(static_cast<std::size_t>(tid) + 1);
+      return reads[static_cast<std::size_t>(tid)];
+    }
   };
   var_steps& steps_of_var(std::uint32_t id) {
     if (var_steps_.size() <= id) var_steps_.resize(id + 1);
@@ -256,6 +278,8 @@ class execution {
   void switch_to(int tid);
   void to_scheduler();
   void record(int tid, const point_desc& d, wake how);
+  // A new thread record and its stack; false (failure_ set) when memory is exhausted.
+  bool new_thread(source_loc loc);
   void report_deadlock();
   // "thread N blocked in <op> <object> at <line>, waiting for ..." per unfinished thread
   // (only_blocked: only those whose wait is not satisfied).
@@ -266,14 +290,18 @@ class execution {
   chooser& chooser_;
   graph::engine_hooks* graph_;
   stack_pool& pool_;
-  thread_rec threads_[kMaxThreads];
+  execution_arena* arena_;
+  std::unique_ptr<execution_arena> own_arena_;      // when the thread's arena is busy
+  std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
+  bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
   int cur_ = -1;
   ctx::fcontext_t sched_ctx_ = nullptr;
   std::uint64_t steps_ = 0;
   std::int64_t now_ = 0;
   int spurious_left_ = 0;
   int yielded_count_ = 0;  // threads with a non-empty must_wait_for
+  thread_set enabled_;     // the step loop's: threads with a candidate (fair scheduling)
   int last_tid_ = -1;      // the thread that took the previous step
   int preemptions_ = 0;
   bool blocked_ = false;
@@ -286,7 +314,6 @@ class execution {
   std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
   std::vector<std::uint32_t> mo_sizes_;       // weak memory: stores per location (by id)
-  candidate cand_[2 * kMaxThreads];
 
   static execution* active_;
 };

@@ -62,7 +62,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   r.steps = e.steps();
   r.preemptions = e.preemptions();
   r.blocked = e.blocked();
-  r.choices = e.choices();
+  r.choices = e.take_choices();
   if (cfg.trace) {
     r.trace = e.trace();
     rt::number_pointers(r.trace);
@@ -652,6 +652,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     // every part.
     constexpr std::uint64_t kPctWarmup = 16;
     std::uint64_t k = 50;
+    rt::set_escape_context(t.name, rt::prefix_of(tok));  // then only the seed changes
     for (std::uint64_t i = 0; i < iters; ++i) {
       if (workers && i > workers->stop_key()) break;  // past a failure another worker found
       const bool mine = part.claims(i);
@@ -659,7 +660,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       unit = i;
       std::uint64_t s = rt::random_chooser::nth(seed, i);
       tok.seed = s;
-      rt::set_escape_context(t.name, rt::prefix_of(tok));
+      rt::set_escape_seed(s);
       if (pct) {
         rt::pct_chooser ch(s, rc.pct_depth, k);
         if (!execute(ch, [&] { return mine; })) break;

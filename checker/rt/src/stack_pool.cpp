@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <stdexcept>
+#include <utility>
 
 #include "escape.hpp"
 #include "sanitizer_fiber.hpp"

@@ -123,7 +123,6 @@ class pct_chooser final : public chooser {
   pct_chooser(std::uint64_t seed, int depth, std::uint64_t k) : rng_(seed) {
     for (int i = 0; i + 1 < depth; ++i) change_[i] = 1 + rng_.next() % (k ? k : 1);
     nchange_ = depth > 1 ? depth - 1 : 0;
-    for (auto& p : prio_) p = 0;
   }
   int pick(int n) override { return rng_.pick(n); }
   bool per_step() const noexcept override { return true; }
@@ -131,10 +130,15 @@ class pct_chooser final : public chooser {
     ++step_;
     int best = 0;
     for (int k = 0; k < n; ++k) {
-      if (prio_[c[k].tid] == 0)
-        prio_[c[k].tid] =
-            1000000 + static_cast<std::int64_t>(rng_.next() % 1000000) * kMaxThreads + c[k].tid;
-      if (prio_[c[k].tid] > prio_[c[best].tid]) best = k;
+      const auto t = static_cast<std::size_t>(c[k].tid);
+      if (t >= prio_.size()) prio_.resize(t + 1, 0);
+      // A random draw, ties broken by thread id: (draw, tid) ordered lexicographically, the
+      // same order for any number of threads (and the same as before threads were unbounded,
+      // when the factor was 16: seeds explore what they did).
+      if (prio_[t] == 0)
+        prio_[t] =
+            1000000 + static_cast<std::int64_t>(rng_.next() % 1000000) * kTidRange + c[k].tid;
+      if (prio_[t] > prio_[static_cast<std::size_t>(c[best].tid)]) best = k;
     }
     // Among the chosen thread's own alternatives (normal / timeout / spurious): random.
     int same = 0;
@@ -151,8 +155,9 @@ class pct_chooser final : public chooser {
   std::uint64_t steps() const noexcept { return step_; }
 
  private:
+  static constexpr std::int64_t kTidRange = std::int64_t{1} << 31;  // > any thread id
   random_chooser rng_;
-  std::int64_t prio_[kMaxThreads];
+  std::vector<std::int64_t> prio_;  // per thread id; 0: not drawn yet
   std::uint64_t change_[64] = {};
   int nchange_ = 0;
   std::uint64_t step_ = 0;

@@ -32,7 +32,7 @@ class model_platform::shared_mutex : public rt::object {
  public:
   shared_mutex(source_loc loc = source_loc::current()) : shared_mutex("shared_mutex", loc) {}
   ~shared_mutex() {
-    if (writer_ >= 0 || readers_ > 0) destroyed_while_locked(rt::caller_pc());
+    if (writer_ >= 0 || !readers_.empty()) destroyed_while_locked(rt::caller_pc());
   }
 
   void lock(source_loc loc = source_loc::current()) {
@@ -108,9 +108,8 @@ class model_platform::shared_mutex : public rt::object {
   void fresh() noexcept {
     if (!rejoin()) return;
     writer_ = -1;
-    readers_ = 0;
-    reader_mask_ = 0;
-    readers_clock_ = rt::vclock{};
+    readers_.clear();
+    readers_clock_.clear();
   }
   // Under the graph engine: the operation's event on the state (writer + 1 in the low byte,
   // readers as bits in the high 32). Returns whether it wrote.
@@ -119,7 +118,7 @@ class model_platform::shared_mutex : public rt::object {
   struct exclusive_gate final : rt::waitable {
     explicit exclusive_gate(const shared_mutex* mm) : m(mm) {}
     const shared_mutex* m;
-    bool ready(int) const noexcept override { return m->writer_ < 0 && m->readers_ == 0; }
+    bool ready(int) const noexcept override { return m->writer_ < 0 && m->readers_.empty(); }
     std::string waiting_for(int) const override;
   };
   struct shared_gate final : rt::waitable {
@@ -138,15 +137,13 @@ class model_platform::shared_mutex : public rt::object {
     rt::thread_clock().join(readers_clock_);
   }
   void take_shared() {
-    ++readers_;
-    reader_mask_ |= 1u << rt::current_thread();
+    readers_.insert(rt::current_thread());
     rt::acquire_from(*this);
   }
   friend struct exclusive_gate;
   friend struct shared_gate;
   int writer_ = -1;
-  int readers_ = 0;
-  std::uint32_t reader_mask_ = 0;
+  rt::thread_set readers_;    // the threads holding it shared
   rt::vclock readers_clock_;  // released by unlock_shared, acquired by the next writer
   exclusive_gate exclusive_{this};
   shared_gate shared_{this};
@@ -157,7 +154,7 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
   condition_variable(source_loc loc = source_loc::current())
       : rt::object("condition_variable", loc) {}
 
-  bool ready(int tid) const noexcept override { return (notified_ >> tid) & 1u; }
+  bool ready(int tid) const noexcept override { return notified_.contains(tid); }
   std::string waiting_for(int tid) const override;
 
   void notify_one(source_loc loc = source_loc::current());
@@ -241,11 +238,13 @@ class model_platform::condition_variable : public rt::object, public rt::waitabl
                       source_loc loc);
   // A condition variable at namespace scope starts every execution without waiters.
   void fresh() noexcept {
-    if (rejoin()) waiting_ = notified_ = 0;
+    if (!rejoin()) return;
+    waiting_.clear();
+    notified_.clear();
   }
 
-  std::uint32_t waiting_ = 0;   // threads inside wait
-  std::uint32_t notified_ = 0;  // waiting threads that have been notified
+  rt::thread_set waiting_;   // threads inside wait
+  rt::thread_set notified_;  // waiting threads that have been notified
 };
 
 template <std::ptrdiff_t LeastMaxValue>

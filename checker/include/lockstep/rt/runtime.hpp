@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "lockstep/rt/thread_set.hpp"
+#include "lockstep/rt/vclock.hpp"
 #include "lockstep/test.hpp"
 
 namespace lockstep {
@@ -42,16 +44,8 @@ const char* to_string(failure_kind k) noexcept;
 
 namespace rt {
 
-inline constexpr int kMaxThreads = 16;
-
-// Vector clock over the simulated threads of one execution (happens-before tracking).
-struct vclock {
-  std::uint32_t c[kMaxThreads] = {};
-  void join(const vclock& o) noexcept {
-    for (int i = 0; i < kMaxThreads; ++i)
-      if (o.c[i] > c[i]) c[i] = o.c[i];
-  }
-};
+// An execution has any number of simulated threads (limited by memory): per-thread state is
+// sized by the threads that exist — vector clocks (vclock.hpp), thread sets (thread_set.hpp).
 
 enum class op : std::uint8_t {
   thread_start,
@@ -211,13 +205,17 @@ struct var_state {
   const char* label = nullptr;       // lockstep::name
   std::uint32_t life = kLive;        // kDead once the var is destroyed (var_destroyed)
   const void* created_pc = nullptr;  // caller_pc() of the constructor (reports only)
-  // Last write epoch, and per-thread last read epochs (FastTrack-style, full vectors since
-  // kMaxThreads is small).
+  // Last write epoch, and per-thread last read epochs since it (FastTrack-style): one entry
+  // per reading thread, in the order they first read (a var is read by few threads).
   int write_tid = -1;
   std::uint32_t write_clock = 0;
   source_loc write_loc;
-  std::uint32_t reads[kMaxThreads] = {};
-  source_loc read_locs[kMaxThreads];
+  struct read {
+    int tid;
+    std::uint32_t clock;
+    source_loc loc;
+  };
+  std::vector<read> reads;
   std::uint32_t execution = 0;  // which execution the state belongs to
 };
 void var_read(var_state& v, source_loc loc);
@@ -355,7 +353,9 @@ rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, cons
 void graph_fence(std::memory_order mo, source_loc at);
 // Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
 // set (waiting, notified thread bits) is a synchronization location — for an atomic, one of
-// its own next to the value. The masks are the object's own copy, checked and updated.
+// its own next to the value. The sets are the object's own copy, checked and updated (the
+// graph's state value packs threads 0..31; a later thread waiting there is reported as not
+// modelled by the graph engine yet).
 enum class waiters_op : std::uint8_t {
   enter,
   leave,
@@ -364,8 +364,8 @@ enum class waiters_op : std::uint8_t {
   notify_one,
   notify_all
 };
-rmw_result graph_waiters(const object& o, bool separate_location, std::uint32_t& waiting,
-                         std::uint32_t& notified, waiters_op op, source_loc at);
+rmw_result graph_waiters(const object& o, bool separate_location, thread_set& waiting,
+                         thread_set& notified, waiters_op op, source_loc at);
 
 // lockstep::assume(cond): an execution in which cond is false is cut (not a failure): the
 // thread stops and the execution is counted as blocked.

@@ -100,7 +100,7 @@ void executed_writes::on_write(thread_rec& t, entry& w, std::memory_order mo,
     w.sync.join(t.rel_fence);
     w.has_sync = true;
   }
-  if (releases(mo)) t.clock.c[t.id]++;
+  if (releases(mo)) t.clock.tick(t.id);
 }
 
 void executed_writes::on_fence(thread_rec& t, std::memory_order mo) {
@@ -108,7 +108,7 @@ void executed_writes::on_fence(thread_rec& t, std::memory_order mo) {
   if (releases(mo)) {
     t.rel_fence = t.clock;
     t.has_rel_fence = true;
-    t.clock.c[t.id]++;
+    t.clock.tick(t.id);
   }
 }
 

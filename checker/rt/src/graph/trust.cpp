@@ -36,7 +36,7 @@ trust_engine::trust_engine(model m, int stale_spins, bool prune_loops, int spuri
 
 void trust_engine::begin_execution() {
   exec_graph& G = g();
-  pos_.assign(static_cast<std::size_t>(std::max(G.nthreads(), kMaxThreads)), 0);
+  pos_.assign(static_cast<std::size_t>(G.nthreads()), 0);  // (grown by pick_step)
   order_.clear();
   // The graph is consistent (checked when it was made), so a replay order exists.
   if (!linearize(G, model_ == model::sc, &order_)) {
@@ -159,6 +159,13 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
 }
 
 int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
+  // Threads the graph does not have yet start with nothing consumed and nothing held.
+  if (const auto nt = static_cast<std::size_t>(execution::active()->thread_count());
+      nt > pos_.size()) {
+    pos_.resize(nt, 0);
+    held_.resize(nt, hold::none);
+    unprunable_.resize(nt, false);
+  }
   // A springboard graph (an RMW shares its write with another): its revisits are computed;
   // the rest of it is no execution of the program.
   if (moot_) return -1;
@@ -252,10 +259,12 @@ int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
     for (int k = 0; k < n; ++k)
       if (usable(k) && c[k].tid == turn_) return k;
   int best = -1;
+  // Cyclic distance after turn_, modulo anything above every thread id (the order is the same).
+  int m = turn_ + 1;
+  for (int k = 0; k < n; ++k) m = std::max(m, c[k].tid + 1);
+  auto dist = [&](int tid) { return ((tid - turn_ - 1) % m + m) % m; };
   for (int k = 0; k < n; ++k) {
     if (!usable(k)) continue;
-    // Cyclic distance after turn_.
-    auto dist = [&](int tid) { return (tid - turn_ + 2 * kMaxThreads - 1) % kMaxThreads; };
     if (best < 0 || dist(c[k].tid) < dist(c[best].tid)) best = k;
   }
   turn_ = c[best].tid;

@@ -14,12 +14,13 @@
 //     earlier writer unlocked the entry before taking the table lock to release it.
 //   * So the table holds exactly the keys with a value plus the keys being operated on;
 //     a key with no entry has no value (entries with a value are never erased).
-//   * Lock order: table -> entry (snapshots, entries in address order), never entry -> table:
+//   * Lock order: table -> entry (snapshots, entries in creation order), never entry -> table:
 //     an operation unlocks its entry before it releases it.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -68,9 +69,11 @@ class map_key_locks {
   }
 
   // f(key, value) while the table lock and EVERY entry lock are held: the map at one instant.
-  // Entry locks are taken in address order: the table lock already lets only one caller
+  // Entry locks are taken in creation order: the table lock already lets only one caller
   // hold several entry locks at a time, but the table's iteration order changes as keys come
   // and go, and a fixed global order keeps lock-order checkers (TSan) from seeing a cycle.
+  // (Not address order: addresses differ between the checker's executions, whose lock-order
+  // graph would then see both orders of two entries.)
   template <class F>
   void for_each_atomic(F&& f) const {
     std::lock_guard<typename P::mutex> t(table_mu_);
@@ -78,7 +81,8 @@ class map_key_locks {
     std::vector<Entry*> order;
     order.reserve(table.size());
     for (const auto& kv : table) order.push_back(kv.second.get());
-    std::sort(order.begin(), order.end(), std::less<Entry*>());
+    std::sort(order.begin(), order.end(),
+              [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
     for (Entry* e : order) e->mu.lock();
     for (const auto& [k, e] : table)
       if (const auto& v = e->value.cref()) f(k, *v);
@@ -92,6 +96,7 @@ class map_key_locks {
     mutable typename P::mutex mu;
     typename P::template var<std::optional<V>> value;  // guarded by mu
     typename P::template var<std::size_t> refs{0};     // guarded by the table lock
+    std::uint64_t seq = 0;  // creation order (set under the table lock, then constant)
   };
   using Table = std::unordered_map<K, std::unique_ptr<Entry>, Hash>;
 
@@ -111,6 +116,7 @@ class map_key_locks {
     if (it == table.end()) {
       if (!create) return nullptr;
       it = table.emplace(key, std::make_unique<Entry>()).first;
+      it->second->seq = next_seq_++;
     }
     it->second->refs += 1;
     return it->second.get();
@@ -124,6 +130,7 @@ class map_key_locks {
 
   mutable typename P::mutex table_mu_;
   mutable typename P::template var<Table> table_;  // shape and refs guarded by table_mu_
+  mutable std::uint64_t next_seq_ = 0;             // guarded by table_mu_
 };
 
 }  // namespace lockstep::detail
