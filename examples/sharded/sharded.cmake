@@ -1,0 +1,30 @@
+# Example 6 as a CI matrix would run it: three shards of one exhaustive search as separate
+# processes (here: one after the other), each writing its JSON report, then the merge.
+set(ENV{LOCKSTEP_SUMMARY_FILE} "")
+execute_process(COMMAND ${EXE} --no-progress OUTPUT_VARIABLE single RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the single run failed (${rc}):\n${single}")
+endif()
+string(REGEX MATCH "ticket_lock_three_threads +exhaustive +([0-9]+)" m "${single}")
+set(total ${CMAKE_MATCH_1})
+set(reports "")
+foreach(i 0 1 2)
+  # The Bazel / Kubernetes way: the shard comes from the environment.
+  set(ENV{TEST_SHARD_INDEX} ${i})
+  set(ENV{TEST_TOTAL_SHARDS} 3)
+  execute_process(COMMAND ${EXE} --no-progress --json=${WORK}/shard-${i}.json
+                  OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "shard ${i}/3 failed (${rc}):\n${out}")
+  endif()
+  list(APPEND reports ${WORK}/shard-${i}.json)
+endforeach()
+unset(ENV{TEST_SHARD_INDEX})
+unset(ENV{TEST_TOTAL_SHARDS})
+execute_process(COMMAND ${EXE} --merge ${reports} OUTPUT_VARIABLE merged RESULT_VARIABLE rc)
+string(REGEX MATCH "ticket_lock_three_threads +exhaustive +([0-9]+)" m "${merged}")
+if(NOT rc EQUAL 0 OR NOT CMAKE_MATCH_1 STREQUAL total)
+  message(FATAL_ERROR "merged shards: ${CMAKE_MATCH_1} executions (rc ${rc}), single run: "
+                      "${total}\n${merged}")
+endif()
+message(STATUS "3 shards, merged: ${total} executions, as the single run\n${merged}")
