@@ -36,8 +36,7 @@ using M = lockstep::model_platform;
 
 // Three threads increment a plain shared counter under the lock: no data race, no lost
 // update, in every execution (under the C++11 memory model too: acquire/release).
-LOCKSTEP_TEST(ticket_lock_three_threads,
-              {.random = false, .memory = lockstep::memory_model::c11}) {
+LOCKSTEP_TEST(ticket_lock_three_threads, {.random = false, .memory = lockstep::memory_model::c11}) {
   TicketLock<M> lock;
   M::var<int> counter{0};
   auto work = [&] {

@@ -31,6 +31,7 @@ constexpr const char* style = R"(
 .step{border:1px solid #bbb;border-left:4px solid #90a4ae;border-radius:3px;background:#fff;padding:2px 6px;font-size:12px;overflow-wrap:anywhere;cursor:default}
 .step .op{font-weight:600}.step .obj{color:#37474f}.step .note{color:#555}.step .at{display:block;color:#888;font-size:11px}
 .step.atomic{border-left-color:#1565c0}.step.sync{border-left-color:#6a1b9a}
+.step.access{border-left-color:#2e7d32;border-style:dashed;margin-left:10px}
 .step.read{background:#f3f8ff}.step .rf{color:#1565c0}.step.stale{border-color:#b28704}
 .step.hl{outline:2px solid #ff6f00}
 .step:target,.mark:target{outline:3px solid #ff6f00}
@@ -101,7 +102,12 @@ const char* op_class(const std::string& op) {
   return "";
 }
 
-std::string step_html(const trace_step& s) {
+// var<T> reads and writes are not steps of their own: they happened inside step `step`.
+bool is_access(const trace_step& s) { return s.op == "read" || s.op == "write"; }
+
+// `access`: 0 for a step; for the n-th var access inside a step, n (its id must differ from
+// the step's, which arrows and links target).
+std::string step_html(const trace_step& s, int access) {
   std::string what = s.op + (s.order.empty() ? "" : "(" + s.order + ")");
   std::string tip = "step " + std::to_string(s.step) + " \xC2\xB7 T" + std::to_string(s.thread) +
                     "\n" + what + (s.object.empty() ? "" : " " + s.object);
@@ -110,9 +116,10 @@ std::string step_html(const trace_step& s) {
   if (!s.wake.empty()) tip += "\nwoke by " + s.wake;
   if (!s.note.empty()) tip += "\n" + s.note;
   if (!s.file.empty()) tip += "\nat " + where_text(s.file, s.line);
-  std::string cls = std::string("step") + op_class(s.op) + (s.reads_from >= 0 ? " read" : "") +
-                    (s.stale ? " stale" : "");
-  std::string h = "<div class=\"" + cls + "\" id=\"s" + std::to_string(s.step) + "\"";
+  std::string cls = std::string("step") + op_class(s.op) + (access ? " access" : "") +
+                    (s.reads_from >= 0 ? " read" : "") + (s.stale ? " stale" : "");
+  std::string h = "<div class=\"" + cls + "\" id=\"s" + std::to_string(s.step) +
+                  (access ? "v" + std::to_string(access) : "") + "\"";
   if (s.reads_from > 0) h += " data-rf=\"" + std::to_string(s.reads_from) + "\"";
   h += " data-tip=\"" + attr(tip) + "\"><span class=\"op\">" + escape(what) + "</span>";
   if (!s.object.empty()) h += " <span class=\"obj\">" + escape(s.object) + "</span>";
@@ -157,7 +164,9 @@ void summary_html(std::string& o, const std::string& executable, const std::stri
          "</code></dd>";
   o += "</dl><div class=\"legend\"><span><i style=\"border-left:4px solid #1565c0\"></i>atomic "
        "(memory order in parentheses)</span><span><i style=\"border-left:4px solid #6a1b9a\">"
-       "</i>lock, condition variable, semaphore</span><span><i style=\"background:#ffe0b2;"
+       "</i>lock, condition variable, semaphore</span><span><i style=\"border-left:4px dashed "
+       "#2e7d32\"></i>var access (inside the step above it)</span><span><i "
+       "style=\"background:#ffe0b2;"
        "border-color:#e65100\"></i>access of a data race</span><span><i style=\"background:"
        "#ffcdd2;border-color:#c62828\"></i>the failure</span><span>&#8599; arrow: the store a "
        "load or RMW read</span></div></div>\n";
@@ -166,7 +175,11 @@ void summary_html(std::string& o, const std::string& executable, const std::stri
 // The grid rows of a row's execution: its steps, the race's accesses and the failure.
 std::vector<entry> entries_of(const run_row& row) {
   std::vector<entry> es;
-  for (const auto& s : row.trace) es.push_back({s.step, 0, s.thread, step_html(s)});
+  int access = 0;
+  for (const auto& s : row.trace) {
+    access = is_access(s) ? access + 1 : 0;
+    es.push_back({s.step, 0, s.thread, step_html(s, access)});
+  }
   int order = 1;
   const auto& f = row.failure;
   for (std::size_t k = 0; k < f.race.size(); ++k) {
@@ -206,8 +219,10 @@ std::string execution_html(const std::string& executable, const std::string& tes
   std::string o = html::page_begin(title, style);
   o += "<header><h1>" + escape(title) + "</h1><span>" + escape(executable) + "</span></header>\n";
   summary_html(o, executable, test, row);
-  o += "<section><h2>" + std::to_string(row.trace.size()) + " steps, " + std::to_string(threads) +
-       " threads &mdash; one column per thread, time downward";
+  const auto accesses = std::count_if(row.trace.begin(), row.trace.end(), is_access);
+  o += "<section><h2>" + std::to_string(row.trace.size() - static_cast<std::size_t>(accesses)) +
+       " steps" + (accesses ? " and " + std::to_string(accesses) + " var accesses" : "") + ", " +
+       std::to_string(threads) + " threads &mdash; one column per thread, time downward";
   if (!any_rf)
     o += " (no reads-from arrows: they come with traces of the graph engine, the default "
          "of exhaustive mode)";
