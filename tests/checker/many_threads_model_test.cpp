@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "../support/line_info.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 
@@ -204,6 +206,7 @@ void spawn_until_out_of_memory() {
 // thread: with the address space limited to what is in use plus 1 GiB and 64 MiB stacks, the
 // spawn of about the 16th thread cannot map its stack.
 LOCKSTEP_UNIT_TEST(out_of_memory_for_threads_names_the_users_line) {
+  lockstep_test::need_line_info();
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   return;  // sanitizers reserve the address space a limit would take away
 #endif

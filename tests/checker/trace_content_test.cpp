@@ -9,18 +9,14 @@
 #include <mutex>
 #include <string>
 
+#include "../support/line_info.hpp"
+
 namespace {
 
 using P = lockstep::model_platform;
 using lockstep::engine;
 
-// Lines come from debug info (the default preset has it; Release has none).
-[[gnu::noinline]] lockstep::source_loc where_am_i() {
-  return lockstep::rt::caller_location(__builtin_return_address(0), {nullptr, 0});
-}
-void need_line_info() {
-  if (!where_am_i().file) LOCKSTEP_SKIP("built without debug info: no source lines to check");
-}
+using lockstep_test::need_line_info;
 
 bool has(const std::string& report, const std::string& what) {
   return report.find(what) != std::string::npos;

@@ -8,6 +8,8 @@
 
 #include "both_engines.hpp"
 
+#include "../support/line_info.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 
@@ -140,6 +142,7 @@ std::string at(int line) { return "tests/lifetime/heap_model_test.cpp:" + std::t
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(heap_verdicts_name_the_lines) {
+  lockstep_test::need_line_info();
   for (auto eng : {lockstep::engine::graph, lockstep::engine::dpor}) {
     lockstep::model_test_options o;
     o.engine = eng;

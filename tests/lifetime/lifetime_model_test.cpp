@@ -9,6 +9,8 @@
 
 #include "both_engines.hpp"
 
+#include "../support/line_info.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 
@@ -174,6 +176,7 @@ std::string at(int line) {
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(use_after_destruction_names_creation_destruction_and_use) {
+  lockstep_test::need_line_info();
   for (auto eng : {lockstep::engine::graph, lockstep::engine::dpor}) {
     lockstep::model_test_options o;
     o.engine = eng;
