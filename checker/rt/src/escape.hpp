@@ -70,8 +70,9 @@ extern thread_local bool t_scheduler_thread;
 // Set by a model operation of a foreign OS thread; the next scheduling point of a simulated
 // thread turns it into a misuse verdict.
 extern std::atomic<bool> g_foreign_operation;
-// Called on a foreign OS thread by a model operation (rt::exec): records its call stack and
-// parks the foreign thread for good (it must not touch the scheduler's state).
+// Called on a foreign OS thread by a model operation (execution::point, rt::exec): records
+// its call stack and parks the foreign thread for good (it must not touch the scheduler's
+// state).
 [[noreturn]] void foreign_operation() noexcept;
 // The misuse message of the recorded foreign operation, and where it was called.
 std::string foreign_operation_message(source_loc& where);

@@ -195,8 +195,11 @@ void execution::join(int tid, source_loc loc) {
 }
 
 wake execution::point(const point_desc& d) {
-  // A foreign OS thread's model operation (parked in rt::exec) is this thread's verdict.
-  if (g_foreign_operation.load(std::memory_order_acquire)) [[unlikely]] {
+  // One test on the hot path for both ends of a foreign OS thread's model operation
+  // (escape.hpp): on that thread, park it before it touches anything; on a simulated thread,
+  // report the recorded operation.
+  if (!t_scheduler_thread || g_foreign_operation.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (!t_scheduler_thread) foreign_operation();
     source_loc where;
     std::string msg = foreign_operation_message(where);
     fail(failure_kind::misuse, std::move(msg), where);

@@ -52,10 +52,10 @@ namespace rt {
 namespace {
 execution& exec(const char* what) {
   execution* e = execution::active();
-  // Another OS thread must not touch the step loop's state (escape.hpp): parked for good.
-  if (e && !t_scheduler_thread) [[unlikely]]
-    foreign_operation();
   if (!e || e->current_id() < 0) {
+    // Another OS thread between two steps (escape.hpp): parked for good. During a step it is
+    // caught at the scheduling point every operation starts with (execution::point).
+    if (e && !t_scheduler_thread) foreign_operation();
     throw std::logic_error(std::string("lockstep: ") + what +
                            " of a model_platform object outside a model execution (model "
                            "operations run inside a LOCKSTEP_TEST body)");

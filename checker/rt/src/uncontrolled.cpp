@@ -57,6 +57,7 @@ void foreign_operation() noexcept {
 }
 
 std::string foreign_operation_message(source_loc& where) {
+  std::atomic_thread_fence(std::memory_order_acquire);  // the flag was read relaxed
   where = user_frame(g_foreign_stack, source_loc{nullptr, 0});
   g_foreign_operation.store(false, std::memory_order_relaxed);
   return "a model operation was called from an OS thread lockstep does not control (a "
