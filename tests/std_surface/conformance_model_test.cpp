@@ -29,12 +29,8 @@ LOCKSTEP_TEST_BOTH_ENGINES(model_cv_any_wait_stops, {.spurious_wakeups = 0}) {
 }
 LOCKSTEP_TEST_BOTH_ENGINES(model_detached_thread_finishes) { c::detached_thread_finishes<P>(); }
 LOCKSTEP_TEST_BOTH_ENGINES(model_float_fetch_add) { c::float_fetch_add<P>(); }
-// atomic_ref: the interleaving engine (the graph engine does not model it yet).
-LOCKSTEP_TEST(model_atomic_ref_counts, {.engine = lockstep::engine::dpor}) {
-  c::atomic_ref_counts<P>();
-}
-LOCKSTEP_TEST(model_atomic_ref_counts_c11,
-              {.engine = lockstep::engine::dpor, .memory = lockstep::memory_model::c11}) {
+LOCKSTEP_TEST_BOTH_ENGINES(model_atomic_ref_counts) { c::atomic_ref_counts<P>(); }
+LOCKSTEP_TEST_BOTH_ENGINES(model_atomic_ref_counts_c11, {.memory = lockstep::memory_model::c11}) {
   c::atomic_ref_counts<P>();
 }
 LOCKSTEP_TEST_BOTH_ENGINES(model_static_atomic_counts) {

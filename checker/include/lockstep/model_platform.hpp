@@ -472,9 +472,14 @@ struct model_platform {
 
    private:
     friend class atomic_ref<T>;
-    // The latest value in modification order (the interleaving engines; atomic_ref writes it
-    // back to the referenced object).
-    T latest() const noexcept { return v_; }
+    // The shadow of an atomic_ref: a location keyed by the referenced object (rt::shadow_key).
+    atomic(T v, object_kind kind, rt::object::given_key key, source_loc loc)
+        : rt::object(kind.name, key, loc), v_(v), init_(v) {
+      init_weak();
+    }
+    // The latest value in modification order among the stores executed so far (atomic_ref
+    // writes it back to the referenced object).
+    T latest() const { return graph_ ? from_bits(rt::graph_latest(*this, to_bits(v_))) : v_; }
     static std::memory_order failure_order(std::memory_order mo) {
       if (mo == std::memory_order_acq_rel) return std::memory_order_acquire;
       if (mo == std::memory_order_release) return std::memory_order_relaxed;

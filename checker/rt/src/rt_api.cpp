@@ -1,8 +1,11 @@
 // The rt:: functions used by model_platform, and the out-of-line parts of its types.
 #include <algorithm>
+#include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "escape.hpp"
 #include "execution.hpp"
@@ -150,13 +153,13 @@ const char* to_string(op o) noexcept {
   return "?";
 }
 
-void object::join_execution() noexcept {
+void object::join_execution(std::uint32_t key) noexcept {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // static: joins each execution on first use
   life_ = kLive;
   created_pc_ = __builtin_return_address(0);
   id_ = e->next_object_id();
-  key_ = e->next_object_key();
+  key_ = key != 0 ? key : e->next_object_key();
 }
 
 namespace {
@@ -165,6 +168,7 @@ namespace {
 // and the clock's key stay free).
 constexpr std::uint32_t kStaticKeyBase = 0x40000000u;
 std::uint32_t g_static_keys = 0;
+std::uint32_t new_process_key() noexcept { return kStaticKeyBase | ++g_static_keys; }
 }  // namespace
 
 bool object::rejoin_execution() const noexcept {
@@ -172,7 +176,7 @@ bool object::rejoin_execution() const noexcept {
   if (!e || e->current_id() < 0 || serial_ == e->serial()) return false;
   serial_ = e->serial();
   id_ = e->next_object_id();
-  if (key_ == 0) key_ = kStaticKeyBase | ++g_static_keys;
+  if (key_ == 0) key_ = new_process_key();
   sync_ = vclock{};
   return true;
 }
@@ -287,6 +291,26 @@ shadow& shadow_at(const void* addr) {
   return g_shadows.at[addr];
 }
 
+std::uint32_t shadow_key(const void* addr, void (*type)(void*)) {
+  runtime_scope own;
+  const execution& e = exec("atomic_ref");
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  std::pair<int, std::uintptr_t> identity{-1, a};
+  for (int t = 0; t < e.thread_count(); ++t) {
+    const stack_pool::stack& s = e.thread(t).stk;
+    const auto top = reinterpret_cast<std::uintptr_t>(s.top());
+    if (s.base && reinterpret_cast<std::uintptr_t>(s.base) <= a && a < top) {
+      identity = {t, top - a};
+      break;
+    }
+  }
+  static std::map<std::tuple<int, std::uintptr_t, std::uintptr_t>, std::uint32_t> keys;
+  const auto [it, fresh] = keys.try_emplace(
+      {identity.first, identity.second, reinterpret_cast<std::uintptr_t>(type)}, 0);
+  if (fresh) it->second = new_process_key();
+  return it->second;
+}
+
 // ---------------------------------------------------------------- the graph engine
 bool graph_engine() noexcept {
   auto* e = execution::active();
@@ -308,6 +332,10 @@ rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, cons
   runtime_scope own;
   execution& e = *execution::active();
   return e.graph()->rmw(e, o.key(), init, sync_object, r, at);
+}
+std::uint64_t graph_latest(const object& o, std::uint64_t init) {
+  runtime_scope own;
+  return execution::active()->graph()->latest(o.key(), init);
 }
 void graph_fence(std::memory_order mo, source_loc at) {
   runtime_scope own;

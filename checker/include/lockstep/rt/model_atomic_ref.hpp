@@ -5,15 +5,17 @@
 // referenced object, with the memory orders of P::atomic<T>; all atomic_refs to one object
 // share its modification order. While any atomic_ref to an object exists, access it only
 // through atomic_refs; after the last one is gone, plain reads see the latest value.
-// Explored: the referenced object has a shadow P::atomic<T> (named "atomic_ref#N"), created
-// from the object's value by the first atomic_ref to its address in an execution and kept
-// for the rest of it (a location must not depend on the interleaving); each operation is the
-// shadow's (same scheduling points, C++11 model, futex), and each modifying operation writes
-// the latest value in modification order back to the object. An atomic_ref made while none
-// is alive first stores the object's value into the shadow if a plain write changed it (one
-// extra step). Misuse: a misaligned object, or one referred to with two different types at
-// once. Not modelled by the graph engine yet (the constructor reports misuse there: run such
-// tests with the DPOR engine).
+// Explored, by both engines: the referenced object has a shadow P::atomic<T> (named
+// "atomic_ref#N"), created from the object's value by the first atomic_ref to its address in
+// an execution and kept for the rest of it. Under the graph engine it is one location of the
+// execution graph, keyed by the object's identity (rt::shadow_key: its thread and place on a
+// simulated thread's stack, else its address), not by the thread that happened to make the
+// first atomic_ref, so every execution names it alike. Each operation is the shadow's (same
+// scheduling points, memory models, futex), and each modifying operation writes the value
+// latest in modification order among the stores executed so far back to the object. An
+// atomic_ref made while none is alive first stores the object's value into the shadow if a
+// plain write changed it (one extra step). Misuse: a misaligned object, or one referred to
+// with two different types at once.
 #pragma once
 
 #include <atomic>
@@ -35,11 +37,6 @@ class model_platform::atomic_ref {
   static constexpr std::size_t required_alignment = std::atomic_ref<T>::required_alignment;
 
   explicit atomic_ref(T& obj, source_loc loc = source_loc::current()) : p_(&obj) {
-    if (rt::graph_engine())
-      report_failure(failure_kind::misuse,
-                     "the graph engine does not model atomic_ref yet: run this test with the "
-                     "DPOR engine (model_test_options::engine = lockstep::engine::dpor)",
-                     loc);
     if (reinterpret_cast<std::uintptr_t>(p_) % required_alignment != 0)
       report_failure(failure_kind::misuse,
                      "atomic_ref to an object not aligned to required_alignment (" +
@@ -54,7 +51,8 @@ class model_platform::atomic_ref {
       s.state = nullptr;
     }
     if (!s.state) {
-      s.state = new atomic<T>(obj, typename atomic<T>::object_kind{"atomic_ref"}, loc);
+      s.state = new atomic<T>(obj, typename atomic<T>::object_kind{"atomic_ref"},
+                              rt::object::given_key{rt::shadow_key(p_, &destroy)}, loc);
       s.destroy = &destroy;
     }
     a_ = static_cast<atomic<T>*>(s.state);
@@ -90,22 +88,22 @@ class model_platform::atomic_ref {
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                std::memory_order failure,
                                source_loc loc = source_loc::current()) const {
-    return written(a_->compare_exchange_strong(expected, desired, success, failure, loc));
+    return written(a_->cas(expected, desired, success, failure, loc, false));
   }
   bool compare_exchange_strong(T& expected, T desired,
                                std::memory_order mo = std::memory_order_seq_cst,
                                source_loc loc = source_loc::current()) const {
-    return written(a_->compare_exchange_strong(expected, desired, mo, loc));
+    return compare_exchange_strong(expected, desired, mo, atomic<T>::failure_order(mo), loc);
   }
   bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
                              std::memory_order failure,
                              source_loc loc = source_loc::current()) const {
-    return written(a_->compare_exchange_weak(expected, desired, success, failure, loc));
+    return written(a_->cas(expected, desired, success, failure, loc, true));
   }
   bool compare_exchange_weak(T& expected, T desired,
                              std::memory_order mo = std::memory_order_seq_cst,
                              source_loc loc = source_loc::current()) const {
-    return written(a_->compare_exchange_weak(expected, desired, mo, loc));
+    return compare_exchange_weak(expected, desired, mo, atomic<T>::failure_order(mo), loc);
   }
 
   T fetch_add(T d, std::memory_order mo = std::memory_order_seq_cst,

@@ -108,6 +108,16 @@ class object {
       : kind_(kind), created_(created) {
     if (!std::is_constant_evaluated()) join_execution();
   }
+  // An object created inside an execution whose graph-engine key the caller supplies (the
+  // shadow of an atomic_ref: shadow_key()) instead of taking the creating thread's next one,
+  // which would depend on which thread created it first.
+  struct given_key {
+    std::uint32_t key;
+  };
+  object(const char* kind, given_key key, source_loc created) noexcept
+      : kind_(kind), created_(created) {
+    join_execution(key.key);
+  }
   // Out of line (in another translation unit): the compiler may drop stores to an object in
   // its own destructor (lifetime DSE), but not the marking done there.
   ~object() { destroyed(caller_pc()); }
@@ -137,7 +147,7 @@ class object {
   }
 
  private:
-  void join_execution() noexcept;
+  void join_execution(std::uint32_t key = 0) noexcept;  // 0: the thread's next key
   bool rejoin_execution() const noexcept;
   bool used_after_destruction() const noexcept;
   void destroyed(const void* pc) noexcept;  // marks life_ kDead; records it in an execution
@@ -351,6 +361,9 @@ void graph_store(const object& o, std::uint64_t init, std::uint64_t bits, std::m
 rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, const rmw_request& r,
                      source_loc at);
 void graph_fence(std::memory_order mo, source_loc at);
+// The value of the write latest in modification order among those executed so far (an
+// atomic_ref writes it back to the referenced object).
+std::uint64_t graph_latest(const object& o, std::uint64_t init);
 // Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
 // set (waiting, notified thread bits) is a synchronization location — for an atomic, one of
 // its own next to the value. The sets are the object's own copy, checked and updated (the
@@ -429,6 +442,17 @@ struct shadow {
   int refs = 0;
 };
 shadow& shadow_at(const void* addr);
+// The graph-engine key of the location an atomic_ref to addr shares with every other one to
+// the same object, the same in every execution: one per object identity for the whole
+// process — (thread, distance from its stack's top) for an object on a simulated thread's
+// stack (stacks move between executions), else the address (static storage, the model heap,
+// which gives the same allocations the same blocks in every execution, and memory allocated
+// before the test). An object at an address that changes from one execution to the next
+// otherwise (plain malloc inside a test without lockstep/model_new.hpp, whose addresses
+// happen to repeat in practice) is reported by the graph engine's replay as a
+// nondeterministic test.
+// `type` tells apart shadows of different types at one address.
+std::uint32_t shadow_key(const void* addr, void (*type)(void*));
 
 // Per-thread storage for model_platform::thread_local_var: a slot per (thread, key).
 void* tls_get(std::uint32_t key) noexcept;

@@ -36,6 +36,8 @@ class engine_hooks {
   virtual rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                          const rmw_request& op, source_loc at) = 0;
   virtual void fence(execution& x, std::memory_order mo, source_loc at) = 0;
+  // The value of the write latest in co among the location's writes executed so far.
+  virtual std::uint64_t latest(loc_key k, std::uint64_t init) = 0;
   // A thread the graph holds back (a lock that reads a held state): never scheduled.
   virtual bool held_back(int tid) const noexcept = 0;
 };

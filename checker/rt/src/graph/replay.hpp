@@ -79,6 +79,9 @@ class replay_engine final : public chooser, public engine_hooks {
   rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                  const rmw_request& op, source_loc at) override;
   void fence(execution& x, std::memory_order mo, source_loc at) override;
+  std::uint64_t latest(loc_key k, std::uint64_t init) override {
+    return writes_.of(k, init).writes[co_of(k).back()].bits;
+  }
   bool held_back(int) const noexcept override { return false; }
 
  private:

@@ -778,6 +778,16 @@ void trust_engine::executed_write(execution& x, event_ref w, std::memory_order m
   lw.push_back(std::move(ent));
 }
 
+std::uint64_t trust_engine::latest(loc_key k, std::uint64_t init) {
+  // Under C++11 the replay order need not follow co: the latest in co of those executed.
+  const auto& lw = writes_.of(k, init).writes;
+  if (const location* l = g().find_loc(k))
+    for (auto w = l->co.rbegin(); w != l->co.rend(); ++w)
+      for (const auto& x : lw)
+        if (x.ref == *w) return x.bits;
+  return lw.front().bits;
+}
+
 void trust_engine::fence(execution& x, std::memory_order mo, source_loc at) {
   const int tid = x.current_id();
   if (replaying(tid)) {

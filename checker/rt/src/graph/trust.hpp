@@ -85,6 +85,7 @@ class trust_engine final : public chooser, public engine_hooks {
   rmw_result rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                  const rmw_request& op, source_loc at) override;
   void fence(execution& x, std::memory_order mo, source_loc at) override;
+  std::uint64_t latest(loc_key k, std::uint64_t init) override;
   bool held_back(int tid) const noexcept override;
   bool excuses_step_bound(const execution& x) const noexcept override;
 
