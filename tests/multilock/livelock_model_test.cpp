@@ -80,6 +80,14 @@ void two_workers(MakePolicy make_policy) {
   LOCKSTEP_ASSERT(res.uses.get() == 2);
 }
 
+// The policy of the workers that yield and retry forever.
+auto always_polite(int) {
+  return [](int) {
+    P::this_thread::yield();
+    return true;
+  };
+}
+
 }  // namespace
 
 // Yield and retry forever: some schedule keeps the two in lock step (each takes its own
@@ -91,37 +99,21 @@ LOCKSTEP_TEST(polite_workers_livelock, {.expect = failure_kind::livelock,
                                         .random = false,
                                         .max_steps = 150,
                                         .strict_liveness = true}) {
-  two_workers([](int) {
-    return [](int) {
-      P::this_thread::yield();
-      return true;
-    };
-  });
+  two_workers(always_polite);
 }
 
 // The same workers by default: the lock-step executions are cut at the step bound and
 // counted; every other execution finishes.
 LOCKSTEP_TEST(polite_workers_terminate_with_probability_1, {.max_steps = 150}) {
-  two_workers([](int) {
-    return [](int) {
-      P::this_thread::yield();
-      return true;
-    };
-  });
+  two_workers(always_polite);
 }
 
 // The verdict says why it passed: the rule saw the adversarial cycles and cut them, rather
-// than the search missing them. (On the interleaving engine: the graph engine's fairness
-// rule does not produce these rounds at all; std_scoped_lock_note below is its case.)
+// than the search missing them. (On the interleaving engine: by default the graph engine's
+// fairness rule does not produce these rounds at all; std_scoped_lock_note below is its case.
+// Under strict liveness the graph engine finds the repeated round: the test after this one.)
 LOCKSTEP_UNIT_TEST(polite_workers_pass_with_the_probability_1_note) {
-  auto body = [] {
-    two_workers([](int) {
-      return [](int) {
-        P::this_thread::yield();
-        return true;
-      };
-    });
-  };
+  auto body = [] { two_workers(always_polite); };
   const auto x = lockstep::explore("polite_workers_note", body,
                                    {.max_steps = 150, .engine = lockstep::engine::dpor});
   LOCKSTEP_ASSERT(x.passed) << x.verdict << "\n" << x.report;
@@ -131,6 +123,22 @@ LOCKSTEP_UNIT_TEST(polite_workers_pass_with_the_probability_1_note) {
       "polite_workers_note", body,
       {.max_steps = 150, .engine = lockstep::engine::dpor, .strict_liveness = true});
   LOCKSTEP_ASSERT(!strict.passed && strict.verdict == "FAIL: livelock") << strict.verdict;
+}
+
+// The graph engine under strict liveness: the lock-step round of the polite workers, repeated
+// to the step bound, is the livelock; its token replays it (the trace shows the round again
+// and again). Without strict liveness the same search passes.
+LOCKSTEP_UNIT_TEST(polite_workers_graph_engine_strict_replays_the_round) {
+  auto body = [] { two_workers(always_polite); };
+  const lockstep::model_test_options graph{.max_steps = 150, .engine = lockstep::engine::graph};
+  const auto relaxed = lockstep::explore("polite_workers_graph", body, graph);
+  LOCKSTEP_ASSERT(relaxed.passed) << relaxed.verdict << "\n" << relaxed.report;
+  lockstep::model_test_options strict_opts = graph;
+  strict_opts.strict_liveness = true;
+  const auto strict = lockstep::explore("polite_workers_graph", body, strict_opts);
+  LOCKSTEP_ASSERT(!strict.passed && strict.verdict == "FAIL: livelock") << strict.verdict;
+  LOCKSTEP_ASSERT(strict.token.find(".graph.") != std::string::npos) << strict.token;
+  LOCKSTEP_ASSERT(strict.report.find("spins since step") != std::string::npos) << strict.report;
 }
 
 // Regression: std::scoped_lock with opposite argument orders. libstdc++'s std::lock locks
@@ -245,6 +253,21 @@ LOCKSTEP_TEST(lock_backoff_adversary_livelocks, {.expect = failure_kind::liveloc
 // Bounded politeness: two polite retries, then the global order. Every schedule finishes —
 // checked exhaustively.
 LOCKSTEP_TEST(bounded_politeness_terminates) {
+  two_workers([](int) {
+    return [](int attempt) {
+      if (attempt >= 2) return false;
+      P::this_thread::yield();
+      return true;
+    };
+  });
+}
+
+// The same under strict liveness: its first rounds repeat one another as far as the
+// scheduler can see (the same operations at the same lines), but the attempt counter ends
+// them; a candidate livelock the graph engine replays ends instead of reaching the step bound,
+// so it is dropped.
+LOCKSTEP_TEST(bounded_politeness_terminates_under_strict_liveness,
+              {.random = false, .max_steps = 150, .strict_liveness = true}) {
   two_workers([](int) {
     return [](int attempt) {
       if (attempt >= 2) return false;

@@ -15,6 +15,9 @@
 // (passes), the cycle has a way out: by default the execution is cut (counted, not a failure) and
 // the test passes with a note; with model_test_options::strict_liveness (--strict-liveness) it
 // stays a livelock failure. If none ends, it is a livelock failure in every case.
+// (The graph engine reaches few such cycles by itself: its fairness rule keeps threads out of
+// lock step. Under strict liveness it drops that rule and replays the rounds an execution
+// repeats to the step bound: graph/trust.hpp, note_round.)
 //
 // What the rule does not claim: one continuation that leaves shows a way out of the state it
 // started from, not of every state of the cycle (the cycle's states are its rounds, which

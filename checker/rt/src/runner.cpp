@@ -402,12 +402,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   // every other (check_optimality).
   // Exhaustive mode's preemption bound: --preemption-bound, else the test's own.
   const int bound = rc.preemption_bound >= 0 ? rc.preemption_bound : opts.preemption_bound;
-  // Strict liveness needs the adversarial schedules, which the graph engine's fairness rule
-  // and loop pruning cut (a repeated round is a graph already explored): unless the command
-  // line names the engine, such a test is explored over interleavings.
-  const bool use_graph =
-      m.kind == strategy_kind::exhaustive && bound < 0 &&
-      (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph && !strict);
+  const bool use_graph = m.kind == strategy_kind::exhaustive && bound < 0 &&
+                         (rc.engine >= 0 ? rc.engine == 1 : opts.engine == engine::graph);
   const bool use_dpor = (rc.dpor >= 0 ? rc.dpor == 1 : opts.dpor) && bound < 0;
   const int jobs =
       jobs_for(opts, rc, m, m.kind == strategy_kind::exhaustive && !use_graph && use_dpor);
@@ -515,8 +511,29 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     rt::graph::trust_engine ge(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
                                opts.stale_spins, opts.prune_loops, opts.spurious_wakeups);
     if (part.split()) ge.set_partition(&part);
+    if (strict) ge.set_strict_liveness(cfg.max_steps);
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
+    // Strict liveness: the rounds the execution repeated, replayed over and over (trust.hpp);
+    // a replay that runs into the step bound is the livelock found. Each candidate once.
+    std::set<std::vector<std::uint16_t>> tried;
+    auto repeated_round = [&](one_result& r) {
+      for (const auto& cand : ge.livelock_candidates()) {
+        if (!tried.insert(cand).second) continue;
+        rt::execution_config c = mcfg;
+        c.locks = nullptr;
+        rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
+                                    cand, cfg.spurious_wakeups);
+        one_result rr = run_one(t, c, ch);
+        if (debug)
+          std::fprintf(stderr, "repeated round of %zu choices: %s\n", cand.size(),
+                       to_string(rr.fail.kind));
+        if (rr.fail.kind == failure_kind::livelock && ch.error.empty()) {
+          r = std::move(rr);
+          return;
+        }
+      }
+    };
     if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
     for (;;) {
       one_result r = run_one(t, mcfg, ge);
@@ -527,6 +544,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         continue;
       }
       if (r.blocked) ge.mark_blocked();
+      if (strict && !ge.moot() && r.fail.kind == failure_kind::none) repeated_round(r);
       if (r.fail.kind != failure_kind::none && !ge.moot() && only_adversarial(r)) {
         r.fail = {};
         ge.mark_blocked();

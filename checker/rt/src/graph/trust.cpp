@@ -45,6 +45,8 @@ void trust_engine::begin_execution() {
     std::abort();
   }
   order_pos_ = 0;
+  sched_.clear();
+  cycles_.clear();
   moot_ = false;
   showing_livelock_ = false;
   blocked_ = false;
@@ -159,6 +161,52 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
 }
 
 int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
+  const int k = pick_next(c, n);
+  if (strict_steps_ && k >= 0) note_round(c, n, k);
+  return k;
+}
+
+void trust_engine::note_round(const step_candidate* c, int n, int pick) {
+  const execution& x = *execution::active();
+  sched_point p{x.choices().size(), c[pick].tid, false, {}};
+  for (int k = 0; k < n; ++k) {
+    if (c[k].how != wake::normal) continue;
+    const point_desc& d = x.thread(c[k].tid).pending;
+    p.could.push_back(runnable{c[k].tid, d.kind, d.loc.line, d.loc.file});
+    if (k == pick) p.yields = d.kind == op::yield;
+  }
+  sched_.push_back(std::move(p));
+  const sched_point& end = sched_.back();
+  if (end.could.size() < 2 || cycles_.size() >= 4 || sched_.size() < 2 ||
+      !sched_[sched_.size() - 2].yields)
+    return;
+  // A round of some thread ends here. Where could the round of all of them have begun: the
+  // latest earlier point with the same threads at the same operations, every one of which
+  // yielded since.
+  for (std::size_t j = sched_.size() - 1; j-- > 0;) {
+    const sched_point& begin = sched_[j];
+    if (begin.pos == end.pos || !(begin.could == end.could)) continue;
+    bool fair = true;
+    for (const runnable& r : end.could) {
+      bool yielded = false;
+      for (std::size_t i = j; i + 1 < sched_.size() && !yielded; ++i)
+        yielded = sched_[i].tid == r.tid && sched_[i].yields;
+      fair = fair && yielded;
+    }
+    if (!fair) continue;
+    // The execution's choices up to here, then the round's until the step bound.
+    const auto& ch = x.choices();
+    std::vector<std::uint16_t> tok(ch.begin(), ch.begin() + static_cast<std::ptrdiff_t>(end.pos));
+    const std::size_t steps = sched_.size() - 1 - j;
+    for (std::uint64_t r = 0; r <= strict_steps_ / steps; ++r)
+      tok.insert(tok.end(), ch.begin() + static_cast<std::ptrdiff_t>(begin.pos),
+                 ch.begin() + static_cast<std::ptrdiff_t>(end.pos));
+    cycles_.push_back(std::move(tok));
+    return;
+  }
+}
+
+int trust_engine::pick_next(const step_candidate* c, int n) {
   // Threads the graph does not have yet start with nothing consumed and nothing held.
   if (const auto nt = static_cast<std::size_t>(execution::active()->thread_count());
       nt > pos_.size()) {
@@ -390,6 +438,9 @@ bool trust_engine::allowed_after_yield(event_ref r, event_ref w) const {
     if (yielded && e.has_read() && e.loc == k && !e.added_max) ++stale;
   }
   if (stale >= stale_spins_) return false;
+  // Strict liveness: the adversary may keep a thread reading what another overwrote since its
+  // yield (lock step), within stale_spins; the repeated rounds then reach the step bound.
+  if (strict_steps_) return true;
   const location& l = *G.find_loc(k);
   for (std::size_t i = G.co_index(l, w); i < l.co.size(); ++i) {
     const event_ref later = l.co[i];

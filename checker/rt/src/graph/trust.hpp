@@ -75,6 +75,24 @@ class trust_engine final : public chooser, public engine_hooks {
   int pick(int n) override;
   bool per_step() const noexcept override { return true; }
   int pick_step(const step_candidate* c, int n, const access* pending) override;
+
+  // Strict liveness (model_test_options::strict_liveness): the fairness rule above keeps the
+  // threads out of lock step (a read after a yield sees what the others did since), so the
+  // adversarial cycles are never explored as such. Under strict liveness that rule is
+  // dropped — only the stale_spins bound stays, so the search stays finite and shows a few
+  // rounds of lock step — and each execution notes its repeating rounds: a point where every thread
+  // that can run has just yielded, and an earlier point where the same threads could run at the
+  // same operations (same kind and source line) and every one of them has run since. Repeating the
+  // schedule between the two until the step bound is a candidate livelock: a graph token (the
+  // execution's choices up to the later point, then the round's choices over and over) that
+  // the runner replays. It is a livelock only if that replay runs into the step bound; any
+  // other ending (the round did not repeat: a counter, a value that changed) drops it.
+  // Weakly fair by construction: every thread that can run takes a step in every round.
+  void set_strict_liveness(std::uint64_t max_steps) noexcept { strict_steps_ = max_steps; }
+  // The candidate livelocks of the execution just run (strict liveness only).
+  const std::vector<std::vector<std::uint16_t>>& livelock_candidates() const noexcept {
+    return cycles_;
+  }
   engine_hooks* graph_hooks() noexcept override { return this; }
 
   // engine_hooks
@@ -193,6 +211,25 @@ class trust_engine final : public chooser, public engine_hooks {
   std::vector<hold> held_;
   std::vector<bool> unprunable_;  // released to show a spin that nothing can end
   hold prune(int tid, const point_desc& d) const;
+  int pick_next(const step_candidate* c, int n);
+  // Strict liveness: the scheduling points of the execution, and the rounds found.
+  struct runnable {  // a thread that could take the step, and the operation it would do
+    int tid;
+    op kind;
+    int line;
+    const char* file;
+    friend bool operator==(const runnable&, const runnable&) = default;
+  };
+  struct sched_point {
+    std::size_t pos;  // choices recorded before this step
+    int tid;          // the thread that took it
+    bool yields;      // ... and the step was a yield
+    std::vector<runnable> could;
+  };
+  void note_round(const step_candidate* c, int n, int pick);
+  std::uint64_t strict_steps_ = 0;  // the step bound; 0: strict liveness off
+  std::vector<sched_point> sched_;
+  std::vector<std::vector<std::uint16_t>> cycles_;
   bool reads_latest(int tid, std::int32_t from) const;
   executed_writes writes_;
   // Totals.
