@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "dpor.hpp"
 #include "escape.hpp"
@@ -48,6 +49,13 @@ struct one_result {
   std::vector<std::uint16_t> choices;
   std::vector<rt::trace_event> trace;
 };
+
+// FNV-1a of a choice sequence.
+std::uint64_t hash_of(const std::vector<std::uint16_t>& choices) noexcept {
+  std::uint64_t h = 1469598103934665603ull;
+  for (std::uint16_t c : choices) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
 
 one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
   rt::execution e(cfg, ch, pool());
@@ -437,9 +445,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     };
     // The probes' seed comes from the execution itself, not from how many came before it:
     // the same in a single run, a shard and a --jobs worker.
-    std::uint64_t h = 1469598103934665603ull;
-    for (std::uint16_t ch : r.choices) h = (h ^ ch) * 1099511628211ull;
-    if (!rt::cycle_has_way_out(run_tail, opts.seed + h)) return false;
+    if (!rt::cycle_has_way_out(run_tail, opts.seed + hash_of(r.choices))) return false;
     rt::token et = tok;
     et.choices = r.choices;
     if (adversarial++ == 0) adversarial_token = rt::encode(et);
@@ -515,11 +521,12 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     mcfg.weak_memory = false;  // values come from the graph
     std::set<std::string> seen;
     // Strict liveness: the rounds the execution repeated, replayed over and over (trust.hpp);
-    // a replay that runs into the step bound is the livelock found. Each candidate once.
-    std::set<std::vector<std::uint16_t>> tried;
+    // a replay that runs into the step bound is the livelock found. Each candidate once (by
+    // its hash: the candidates are as long as the step bound).
+    std::unordered_set<std::uint64_t> tried;
     auto repeated_round = [&](one_result& r) {
       for (const auto& cand : ge.livelock_candidates()) {
-        if (!tried.insert(cand).second) continue;
+        if (!tried.insert(hash_of(cand)).second) continue;
         rt::execution_config c = mcfg;
         c.locks = nullptr;
         rt::graph::replay_engine ch(cfg.weak_memory ? rt::graph::model::rc11 : rt::graph::model::sc,
