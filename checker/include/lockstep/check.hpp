@@ -43,8 +43,8 @@ enum class memory_model : std::uint8_t { sequential, c11 };
 // How exhaustive mode explores: `graph` (the default) — one execution per consistent
 // execution graph (TruSt; checker/rt/src/graph/README.md), for every object model_platform
 // offers; `dpor` — interleavings with source-set DPOR (under c11, times the choice of store
-// at each load), kept as the oracle the graph engine is cross-checked against and for strict
-// liveness (below). A preemption bound always explores interleavings.
+// at each load), kept as the oracle the graph engine is cross-checked against. A preemption
+// bound always explores interleavings.
 enum class engine : std::uint8_t { dpor, graph };
 
 struct model_test_options {
@@ -88,7 +88,9 @@ struct model_test_options {
   // std::lock's unlock-and-retry): by default such an execution is cut at the step bound
   // and the test passes with a note ("terminates with probability 1; livelocks only under
   // adversarial scheduling"); strict: it is a livelock failure. A cycle with no way out (a
-  // spin for a write that never comes) fails either way. checker/rt/src/liveness.hpp.
+  // spin for a write that never comes) fails either way. checker/rt/src/liveness.hpp; under
+  // the graph engine strict liveness also replays the rounds an execution repeats to the step
+  // bound (checker/rt/src/graph/trust.hpp).
   bool strict_liveness = false;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
   // Worker processes exploring the search together once it has run 1,000 executions
