@@ -191,7 +191,10 @@ struct model_platform {
         return v;
       }
       if (rt::acquires(mo)) rt::acquire_from(*self);
-      note(v_);
+      if (rt::tracing()) {
+        rt::trace_note(rt::value_text(v_));
+        rt::trace_read_latest(*this);
+      }
       return v_;
     }
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
@@ -211,6 +214,7 @@ struct model_platform {
         return;
       }
       if (rt::releases(mo)) rt::release_to(*this);
+      if (rt::tracing()) rt::trace_stored(*this);
     }
     operator T() const { return load(); }
     T operator=(T v) {
@@ -285,7 +289,13 @@ struct model_platform {
           if (rt::releases(success)) rt::release_to(*this);
         }
         v_ = desired;
-        if (rt::tracing()) rt::trace_note("success, now " + rt::value_text(desired));
+        if (rt::tracing()) {
+          rt::trace_note("success, now " + rt::value_text(desired));
+          if (!weak_) {
+            rt::trace_read_latest(*this);
+            rt::trace_stored(*this);
+          }
+        }
         return true;
       }
       if (weak_) {
@@ -298,9 +308,11 @@ struct model_platform {
       }
       rt::step_read_only();
       expected = v_;
-      if (rt::tracing())
+      if (rt::tracing()) {
         rt::trace_note((spurious ? "failed spuriously, saw " : "failed, saw ") +
                        rt::value_text(v_));
+        if (!weak_) rt::trace_read_latest(*this);
+      }
       return false;
     }
 
@@ -506,7 +518,13 @@ struct model_platform {
         if (rt::acquires(mo)) rt::acquire_from(*this);
         if (rt::releases(mo)) rt::release_to(*this);
       }
-      if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
+      if (rt::tracing()) {
+        rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
+        if (!weak_) {
+          rt::trace_read_latest(*this);
+          rt::trace_stored(*this);
+        }
+      }
       return old;
     }
     // The scheduling point of an atomic operation with memory order mo (shown in traces).

@@ -251,6 +251,15 @@ int execution::choose(int n, const char* what) {
   return c;
 }
 
+void execution::note_reads_store(std::uint64_t step, int tid, bool stale) {
+  std::string s = step == 0 ? std::string("reads the initial value")
+                            : "reads the store of step " + std::to_string(step) + " (T" +
+                                  std::to_string(tid) + ")";
+  if (stale) s += ", stale: a newer store exists";
+  note(s);
+  note_read_from(static_cast<std::int64_t>(step), stale);
+}
+
 void execution::record(int tid, const point_desc& d, wake how) {
   source_loc where = d.loc;
   const captured_stack& st = threads_[tid]->stack_at_point;

@@ -227,6 +227,20 @@ class execution {
     trace_.back().reads_from = step;
     trace_.back().stale = stale;
   }
+  // Tracing: the current step read the store of step `step` by thread `tid` (step 0: the
+  // initial value): the note every engine writes ("reads the store of step 5 (T1)") and the
+  // reads-from link of the structured trace.
+  void note_reads_store(std::uint64_t step, int tid, bool stale);
+  // Tracing, the interleaving engine under SC: the current step stored to object `obj`, or
+  // read its latest store (which the note names).
+  void traced_store(std::uint32_t obj) {
+    if (last_store_.size() <= obj) last_store_.resize(obj + 1);
+    last_store_[obj] = {steps_, cur_};
+  }
+  void traced_read_latest(std::uint32_t obj) {
+    const store_ref s = obj < last_store_.size() ? last_store_[obj] : store_ref{};
+    note_reads_store(s.step, s.tid, false);
+  }
   std::uint32_t next_object_id() noexcept { return next_object_++; }
   std::uint32_t next_object_key() noexcept {
     return (static_cast<std::uint32_t>(cur_ + 1) << 20) | threads_[cur_]->objects_made++;
@@ -310,6 +324,11 @@ class execution {
   std::uint32_t serial_;
   failure failure_;
   std::vector<trace_event> trace_;
+  struct store_ref {
+    std::uint64_t step = 0;  // 0: the initial value
+    int tid = -1;
+  };
+  std::vector<store_ref> last_store_;  // tracing, SC interleavings: per object id
   std::vector<std::uint16_t> choices_;
   std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published

@@ -203,6 +203,8 @@ std::int64_t now() noexcept {
   return e->now();
 }
 bool tracing() noexcept { return execution::active()->tracing(); }
+void trace_read_latest(const object& o) { execution::active()->traced_read_latest(o.id()); }
+void trace_stored(const object& o) { execution::active()->traced_store(o.id()); }
 void trace_note(const std::string& note) {
   runtime_scope own;
   execution::active()->note(note);
@@ -414,8 +416,7 @@ std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo
     else
       t.acq_pending.join(s.sync);
   }
-  if (e.tracing() && k > 1)
-    e.note("reads store " + std::to_string(idx) + " of " + std::to_string(size) + " in mo");
+  if (e.tracing()) e.note_reads_store(s.step, s.tid, idx != size - 1);
   return s.bits;
 }
 
@@ -425,9 +426,11 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
   execution& e = *execution::active();
   thread_rec& t = e.current();
   weak_store s{bits, t.id, t.clock[t.id], false, false, {}};
+  s.step = e.steps();
   if (rmw) {
     // The read half reads the latest store; a release sequence continues through RMWs.
     const weak_store& prev = l.mo.back();
+    if (e.tracing()) e.note_reads_store(prev.step, prev.tid, false);
     if (prev.has_sync) {
       if (acquires(mo))
         t.clock.join(prev.sync);

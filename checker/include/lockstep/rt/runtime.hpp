@@ -245,7 +245,8 @@ struct weak_store {
   bool has_sync = false;  // a release (sequence) head: acquiring it joins `sync`
   bool seq_cst = false;
   vclock sync;
-  bool rmw = false;  // written by an RMW: it stays right after the store it read
+  bool rmw = false;        // written by an RMW: it stays right after the store it read
+  std::uint64_t step = 0;  // the step that stored it (0: the initial value), for traces
 };
 struct weak_location {
   std::vector<weak_store> mo;   // modification order
@@ -374,6 +375,10 @@ void assume_failed(source_loc at);
 // Tracing (replay mode only): annotate the current step with a result value.
 bool tracing() noexcept;
 void trace_note(const std::string& note);
+// Tracing, the interleaving engine under SC (the other engines know their reads-from): the
+// current step read the latest store to `o` (the trace names that store's step), or stored.
+void trace_read_latest(const object& o);
+void trace_stored(const object& o);
 
 template <class T>
 std::string value_text(const T& v) {
