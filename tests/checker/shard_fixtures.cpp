@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <lockstep/check.hpp>
 
+#include "../support/search_programs.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::engine;
 using lockstep::failure_kind;
@@ -53,19 +55,7 @@ LOCKSTEP_TEST(random_sc, {.exhaustive = false, .iterations = 3'000}) { three_wri
 // Bigger searches, for --jobs (its workers start after 1,000 executions): four writers, and a
 // twin whose failure (one outcome among many) comes late in the search.
 void four_writers(bool assert_rare) {
-  P::atomic<int> x{0}, y{0};
-  int r[4] = {};
-  auto body = [&](int i) {
-    x.store(i + 1);
-    const int ry = y.load();  // in this order (operands of + are unsequenced)
-    r[i] = ry * 10 + x.load();
-    y.fetch_add(1);
-  };
-  P::thread a(body, 0), b(body, 1), c(body, 2), d(body, 3);
-  a.join();
-  b.join();
-  c.join();
-  d.join();
+  const auto r = lockstep_test::four_writers();
   outcome("four", r[0], r[1], r[2], r[3]);
   if (assert_rare)
     LOCKSTEP_ASSERT(!(r[0] == 34 && r[3] == 4)) << "the rare outcome: " << r[1] << " " << r[2];
