@@ -410,6 +410,11 @@ int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc
 void join_thread(int tid, source_loc loc);
 void forget_thread(int tid);  // the thread handle was joined/moved; nothing to check
 bool thread_finished(int tid) noexcept;
+// Storage for a thread's callable and arguments (model_platform::thread), at most
+// __STDCPP_DEFAULT_NEW_ALIGNMENT__-aligned: blocks are reused from one spawn to the next (no
+// malloc per thread); freed with the size it was allocated with.
+void* thread_state_allocate(std::size_t size);
+void thread_state_free(void* p, std::size_t size) noexcept;
 
 // Lock-order tracking: a blocking acquisition of `m` (held mutexes become its predecessors in
 // the lock-order graph) and its release.
