@@ -713,12 +713,33 @@ struct model_platform {
     template <class F, class... Args>
     explicit thread(F&& f, Args&&... args) {
       using state = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
-      auto* s = new state(std::forward<F>(f), std::forward<Args>(args)...);
+      // (No malloc per thread: rt::thread_state_allocate reuses blocks.)
+      constexpr bool pooled = alignof(state) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+      void* mem = pooled ? rt::thread_state_allocate(sizeof(state))
+                         : ::operator new (sizeof(state), std::align_val_t{alignof(state)});
+      auto release = [](void* p) noexcept {
+        if constexpr (pooled)
+          rt::thread_state_free(p, sizeof(state));
+        else
+          ::operator delete (p, std::align_val_t{alignof(state)});
+      };
+      state* s;
+      try {
+        s = ::new (mem) state(std::forward<F>(f), std::forward<Args>(args)...);
+      } catch (...) {
+        release(mem);
+        throw;
+      }
       tid_ = rt::spawn_thread(
           [](void* p) {
             std::apply([](auto& fn, auto&... a) { fn(a...); }, *static_cast<state*>(p));
           },
-          s, [](void* p) { delete static_cast<state*>(p); }, source_loc{nullptr, 0});
+          s,
+          [](void* p) {
+            static_cast<state*>(p)->~state();
+            decltype(release){}(p);
+          },
+          source_loc{nullptr, 0});
     }
     thread(thread&& o) noexcept : tid_(std::exchange(o.tid_, -1)) {}
     thread& operator=(thread&& o) noexcept;

@@ -184,6 +184,8 @@ class execution {
   void run(const std::function<void()>& body);
 
   const failure& result() const noexcept { return failure_; }
+  // After run(): the verdict, moved out (the execution is done with it).
+  failure take_result() noexcept { return std::move(failure_); }
   // The execution ended with a thread stopped by lockstep::assume (a blocked execution).
   bool blocked() const noexcept { return blocked_; }
   std::uint64_t steps() const noexcept { return steps_; }
@@ -289,8 +291,22 @@ class execution {
   using candidate = step_candidate;
   access access_of(const point_desc& d, int tid, wake how) const noexcept;
   static void fiber_entry(ctx::transfer_t t);
+  // The step loop's two halves: next_step decides and prepares the next step (the thread to
+  // run, or -1 when the execution is over: failure_ / blocked_ say how); finish_step is the
+  // bookkeeping after a step (scheduler mode only: the graph engine, DPOR).
+  int next_step();
+  bool finish_step(int tid);
+  // Fiber switches. switch_to: scheduler -> thread (back here when a fiber jumps to the
+  // scheduler); to_scheduler: running thread -> scheduler; hand_to: running thread -> thread
+  // (direct mode).
   void switch_to(int tid);
   void to_scheduler();
+  void hand_to(int tid);
+  // Direct mode, on the running thread's fiber: decides the next step and goes on, switches
+  // straight to the chosen thread, or ends the execution.
+  void step_on();
+  // A finished or parked thread leaves for good.
+  [[noreturn]] void leave();
   void record(int tid, const point_desc& d, wake how);
   // A new thread record and its stack; false (failure_ set) when memory is exhausted.
   bool new_thread(source_loc loc);
@@ -309,8 +325,16 @@ class execution {
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
   bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
+  // Direct mode (no per-step chooser, no graph engine, no trace): the step loop runs on the
+  // fiber that reached the scheduling point, which switches straight to the next thread (one
+  // jump per switch of threads, none when the same thread goes on). Otherwise the step loop
+  // runs on the scheduler's stack (run()), between two jumps per step: the graph engine's and
+  // DPOR's per-step work and the trace's symbolisation need more stack than a fiber may have.
+  bool direct_ = false;
   int cur_ = -1;
   ctx::fcontext_t sched_ctx_ = nullptr;
+  ctx::fcontext_t* save_to_ = nullptr;  // where the side a jump resumes stores the jumper's
+  access done_{};                       // per-step choosers: what the running step touches
   std::uint64_t steps_ = 0;
   std::int64_t now_ = 0;
   int spurious_left_ = 0;

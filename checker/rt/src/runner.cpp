@@ -58,7 +58,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   e.run(t.body);
   detail::set_assert_hook(nullptr);
   one_result r;
-  r.fail = e.result();
+  r.fail = e.take_result();
   r.steps = e.steps();
   r.preemptions = e.preemptions();
   r.blocked = e.blocked();

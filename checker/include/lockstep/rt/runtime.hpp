@@ -341,7 +341,7 @@ bool mutex_available(std::uint64_t v, std::uint64_t tid_and_recursive) noexcept;
 bool mutex_held_by(std::uint64_t v, std::uint64_t tid) noexcept;
 // semaphore: the count.
 bool positive(std::uint64_t v, std::uint64_t) noexcept;
-// condition variable: waiting threads in the low 32 bits, notified ones in the high 32.
+// condition variable: its (waiting, notified) threads (checker/rt/src/graph/set_values.hpp).
 bool notified(std::uint64_t v, std::uint64_t tid) noexcept;
 }  // namespace graph_state
 // The object's own state disagrees with the graph's: an internal error, reported as misuse.
@@ -353,10 +353,9 @@ rmw_result graph_rmw(const object& o, std::uint64_t init, bool sync_object, cons
                      source_loc at);
 void graph_fence(std::memory_order mo, source_loc at);
 // Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
-// set (waiting, notified thread bits) is a synchronization location — for an atomic, one of
-// its own next to the value. The sets are the object's own copy, checked and updated (the
-// graph's state value packs threads 0..31; a later thread waiting there is reported as not
-// modelled by the graph engine yet).
+// set (waiting, notified threads, any number of them) is a synchronization location — for an
+// atomic, one of its own next to the value. The sets are the object's own copy, checked and
+// updated.
 enum class waiters_op : std::uint8_t {
   enter,
   leave,
@@ -416,6 +415,11 @@ int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc
 void join_thread(int tid, source_loc loc);
 void forget_thread(int tid);  // the thread handle was joined/moved; nothing to check
 bool thread_finished(int tid) noexcept;
+// Storage for a thread's callable and arguments (model_platform::thread), at most
+// __STDCPP_DEFAULT_NEW_ALIGNMENT__-aligned: blocks are reused from one spawn to the next (no
+// malloc per thread); freed with the size it was allocated with.
+void* thread_state_allocate(std::size_t size);
+void thread_state_free(void* p, std::size_t size) noexcept;
 
 // Lock-order tracking: a blocking acquisition of `m` (held mutexes become its predecessors in
 // the lock-order graph) and its release.
