@@ -7,27 +7,13 @@
 
 #include <lockstep/check.hpp>
 
+#include "support/search_programs.hpp"
+
 namespace {
 
-using P = lockstep::model_platform;
-
-// Four threads storing, reading and incrementing on two locations: ~126,000 graphs.
-void four_writers() {
-  P::atomic<int> x{0}, y{0};
-  int r[4] = {};
-  auto body = [&](int i) {
-    x.store(i + 1);
-    const int ry = y.load();  // in this order (operands of + are unsequenced)
-    r[i] = ry * 10 + x.load();
-    y.fetch_add(1);
-  };
-  P::thread a(body, 0), b(body, 1), c(body, 2), d(body, 3);
-  a.join();
-  b.join();
-  c.join();
-  d.join();
-  benchmark::DoNotOptimize(r);
-}
+// Four threads storing, reading and incrementing on two locations: ~126,000 graphs (the
+// search tests/checker/shard_fixtures.cpp splits too).
+void four_writers() { benchmark::DoNotOptimize(lockstep_test::four_writers()); }
 
 void run(benchmark::State& state, bool exhaustive, std::uint64_t iterations, int repeat) {
   lockstep::model_test_options o;

@@ -58,8 +58,8 @@ expect("the arrow ends at the store of step ${CMAKE_MATCH_1}" dom MATCHES
 foreach(t 0 1 2)
   expect("no column for T${t}" dom MATCHES "id=\"thread${t}\"")
 endforeach()
-expect("the racing accesses" dom MATCHES "id=\"race1\">data race: write by T1" AND
-       dom MATCHES "id=\"race2\">data race: read by T2")
+expect("the racing accesses" dom MATCHES "id=\"race1\"[^>]*><span class=\"race-label\">data race: write by T1" AND
+       dom MATCHES "id=\"race2\"[^>]*><span class=\"race-label\">data race: read by T2")
 expect("the failure" dom MATCHES "id=\"failure\">data race: ")
 
 # The lost update: an arrow for every load that read a store.

@@ -16,15 +16,16 @@ function(count_of out needle)
 endfunction()
 
 # Checks the page of racy_publication_fails: T1 writes `data` and stores the flag (relaxed),
-# T2 loads the flag (reading T1's store) and then reads `data`: a data race.
-function(check_race_page mode)
+# T2 loads the flag (reading T1's store) and then reads `data`: a data race. `family`: the
+# token's family (a regular expression): every engine's page draws the reads-from arrow.
+function(check_race_page mode family)
   expect("${mode}: not an HTML document" page MATCHES "^<!DOCTYPE html>")
   count_of(scripts "<script")
   expect("${mode}: ${scripts} script elements, expected 1" scripts EQUAL 1)
   expect("${mode}: refers to something outside the page"
          NOT page MATCHES " src=|href=\"http|url\\(http|@import")
   expect("${mode}: verdict" page MATCHES "id=\"verdict\">FAIL: data race<")
-  expect("${mode}: token" page MATCHES "<code id=\"token\">racy_publication_fails@1\\.graph\\.")
+  expect("${mode}: token" page MATCHES "<code id=\"token\">racy_publication_fails@1\\.${family}\\.")
   expect("${mode}: replay line" page MATCHES "checker_output_fixtures --replay='racy_publication_fails@")
   foreach(t 0 1 2)
     expect("${mode}: no column for T${t}" page MATCHES "id=\"thread${t}\"")
@@ -38,11 +39,13 @@ function(check_race_page mode)
          "grid-column:4\"><div class=\"step atomic read\" id=\"s[0-9]+\" data-rf=\"${store}\"[^>]*><span class=\"op\">load\\(relaxed\\)")
   expect("${mode}: the link to the store read" page MATCHES "<a class=\"rf\" href=\"#s${store}\">reads the store of step ${store}</a>")
   expect("${mode}: source lines of the steps" page MATCHES "<span class=\"at\">tests/checker/output_fixtures.cpp:[0-9]+</span>")
-  # The race's two accesses, in their threads' columns, and the failure.
+  # The race's two accesses: their var-access cells in their threads' columns, highlighted
+  # (no separate marker), and the failure.
   expect("${mode}: the racing write" page MATCHES
-         "grid-column:3\"><div class=\"mark race\" id=\"race1\">data race: write by T1 \\(the earlier access\\)<span class=\"at\">tests/checker/output_fixtures.cpp:[0-9]+</span>")
+         "grid-column:3\"><div class=\"step[^\"]* race\" id=\"race1\"[^>]*><span class=\"race-label\">data race: write by T1 \\(the earlier access\\)</span><span class=\"op\">write</span>[^\n]*<span class=\"at\">tests/checker/output_fixtures.cpp:[0-9]+</span>")
   expect("${mode}: the racing read" page MATCHES
-         "grid-column:4\"><div class=\"mark race\" id=\"race2\">data race: read by T2<span class=\"at\">tests/checker/output_fixtures.cpp:[0-9]+</span>")
+         "grid-column:4\"><div class=\"step[^\"]* race\" id=\"race2\"[^>]*><span class=\"race-label\">data race: read by T2</span><span class=\"op\">read</span>[^\n]*<span class=\"at\">tests/checker/output_fixtures.cpp:[0-9]+</span>")
+  expect("${mode}: a race access drawn twice" NOT page MATCHES "class=\"mark race\"")
   expect("${mode}: the failure" page MATCHES "grid-column:4\"><div class=\"mark fail\" id=\"failure\">data race: ")
   # Time downward: T1 writes `data` before it stores the flag; T2 reads it after its load.
   string(FIND "${page}" "id=\"race1\"" write_at)
@@ -59,7 +62,7 @@ execute_process(COMMAND ${FIXTURES} --filter=racy_publication_fails --exact --ht
 expect("the racy fixture must fail (exit 1, got ${rc}):\n${out}${err}" rc EQUAL 1 AND EXISTS ${html})
 expect("stdout carries no HTML" NOT out MATCHES "<html")
 file(READ ${html} page)
-check_race_page(exploration)
+check_race_page(exploration graph)
 string(REGEX MATCH "<code id=\"token\">([^<]+)</code>" m "${page}")
 set(token ${CMAKE_MATCH_1})
 
@@ -69,8 +72,18 @@ execute_process(COMMAND ${FIXTURES} --replay=${token} --html=${html} RESULT_VARI
                 OUTPUT_QUIET ERROR_QUIET)
 expect("the replay must fail (exit 1, got ${rc})" rc EQUAL 1 AND EXISTS ${html})
 file(READ ${html} page)
-check_race_page(replay)
+check_race_page(replay graph)
 expect("replay: mode" page MATCHES "racy_publication_fails \\[replay\\]")
+
+# The interleaving engine draws the reads-from arrow too: its loads read the latest store,
+# whose step the trace names (a minimised failure has a preemption-bounded token).
+file(REMOVE ${html})
+execute_process(COMMAND ${FIXTURES} --filter=racy_publication_fails --exact --engine=dpor
+                        --mode=exhaustive --html=${html} RESULT_VARIABLE rc OUTPUT_QUIET
+                ERROR_QUIET)
+expect("--engine=dpor: the racy fixture must fail (exit 1, got ${rc})" rc EQUAL 1 AND EXISTS ${html})
+file(READ ${html} page)
+check_race_page(dpor "(dpor|pb[0-9]+)")
 
 # An assertion: the failure sits in the failing thread's column (T0 here), after the loads.
 execute_process(COMMAND ${FIXTURES} --filter=lost_update_fails --exact --mode=exhaustive

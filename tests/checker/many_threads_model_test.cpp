@@ -2,8 +2,8 @@
 // thread sets, DPOR's per-thread arrays, PCT priorities) is sized by the threads that exist.
 // 100+ threads in random mode (SCTBench's twostage_100 and its fixed twin), 20 threads
 // exhaustively with both engines (and a race between two threads past the old limit of
-// 16), 70 waiters on one futex and one condition variable (thread sets past 64), the graph
-// engine's documented limit on waiter sets, and running out of memory for fiber stacks: a
+// 16), 70 waiters on one futex and one condition variable (thread sets past 64), waiters and
+// readers past 32 under the graph engine, and running out of memory for fiber stacks: a
 // failure that names the user's line.
 #include <lockstep/check.hpp>
 
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -153,40 +154,74 @@ LOCKSTEP_TEST(seventy_waiters_random,
 }
 
 namespace {
-// The graph engine packs a condition variable's waiter set into one state value of 32 thread
-// bits: thread 33 waiting there is reported as not modelled yet (the other threads do not
-// touch the cv, so the search stays small).
-void waiter_33() {
+// 40 threads, of which the last ones (ids past 32: the graph engine's packed states hold ids
+// below 31, graph/set_values.hpp) wait on a condition variable, on an atomic (futex) and
+// hold a shared mutex; the others only exist, so the exhaustive search stays small.
+// `notify_one_only`: the broken twin releases the cv's waiters with one notify_one (a waiter
+// is never woken: a deadlock); `writer_shares`: the writer takes the shared mutex shared, so
+// a reader can see its two stores half done.
+constexpr int kForty = 40;
+void forty_threads(bool notify_one_only, bool writer_shares) {
   P::mutex m;
   P::condition_variable cv;
+  P::atomic<int> flag{0};
+  P::shared_mutex rw;
+  P::var<int> x{0}, y{0};
   bool go = false;
   std::vector<std::unique_ptr<P::thread>> ts;
-  for (int i = 1; i <= 33; ++i)
+  for (int i = 1; i <= kForty; ++i)
     ts.push_back(std::make_unique<P::thread>([&, i] {
-      if (i != 33) return;
-      std::unique_lock l(m);
-      while (!go) cv.wait(l);
+      if (i == kForty - 2 || i == kForty - 1) {  // ids 38 and 39: cv waiters
+        std::unique_lock l(m);
+        while (!go) cv.wait(l);
+      } else if (i == kForty) {  // id 40: waits on the atomic, then reads under the lock
+        while (flag.load() == 0) flag.wait(0);
+        std::shared_lock l(rw);
+        LOCKSTEP_ASSERT(x == y) << "x = " << x << ", y = " << y;
+      } else if (i == kForty - 3) {  // id 37: another reader
+        std::shared_lock l(rw);
+        LOCKSTEP_ASSERT(x == y) << "x = " << x << ", y = " << y;
+      }
     }));
   {
     std::lock_guard l(m);
     go = true;
   }
-  cv.notify_all();
+  if (notify_one_only)
+    cv.notify_one();
+  else
+    cv.notify_all();
+  flag.store(1);
+  flag.notify_all();
+  if (writer_shares) {
+    rw.lock_shared();
+    x = 1;
+    y = 1;
+    rw.unlock_shared();
+  } else {
+    std::lock_guard l(rw);
+    x = 1;
+    y = 1;
+  }
   for (auto& t : ts) t->join();
 }
 }  // namespace
 
-LOCKSTEP_UNIT_TEST(graph_engine_names_its_waiter_set_limit) {
-  lockstep::model_test_options o;
-  o.random = false;
-  const auto x = lockstep::explore("waiter_33", waiter_33, o, true);
-  LOCKSTEP_ASSERT(x.verdict == "FAIL: misuse") << x.verdict;
-  LOCKSTEP_ASSERT(x.report.find("graph engine does not model condition_variables used by "
-                                "thread 33") != std::string::npos)
-      << x.report;
-  o.engine = lockstep::engine::dpor;  // the interleaving engine has no such limit
-  const auto y = lockstep::explore("waiter_33", waiter_33, o, true);
-  LOCKSTEP_ASSERT(y.passed) << y.verdict << "\n" << y.report;
+// Exhaustively, with the graph engine (its waiter sets and readers are any number of
+// threads): the correct program passes, both broken twins are caught with a replay token.
+LOCKSTEP_TEST(forty_threads_wait_and_share_exhaustive_graph,
+              {.random = false, .engine = lockstep::engine::graph}) {
+  forty_threads(false, false);
+}
+LOCKSTEP_TEST(forty_threads_lost_waiter_is_caught_graph, {.expect = failure_kind::deadlock,
+                                                          .random = false,
+                                                          .engine = lockstep::engine::graph}) {
+  forty_threads(true, false);
+}
+LOCKSTEP_TEST(forty_threads_shared_writer_is_caught_graph, {.expect = failure_kind::data_race,
+                                                            .random = false,
+                                                            .engine = lockstep::engine::graph}) {
+  forty_threads(false, true);
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <lockstep/check.hpp>
 
+#include "../support/search_programs.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::engine;
 using lockstep::failure_kind;
@@ -53,19 +55,7 @@ LOCKSTEP_TEST(random_sc, {.exhaustive = false, .iterations = 3'000}) { three_wri
 // Bigger searches, for --jobs (its workers start after 1,000 executions): four writers, and a
 // twin whose failure (one outcome among many) comes late in the search.
 void four_writers(bool assert_rare) {
-  P::atomic<int> x{0}, y{0};
-  int r[4] = {};
-  auto body = [&](int i) {
-    x.store(i + 1);
-    const int ry = y.load();  // in this order (operands of + are unsequenced)
-    r[i] = ry * 10 + x.load();
-    y.fetch_add(1);
-  };
-  P::thread a(body, 0), b(body, 1), c(body, 2), d(body, 3);
-  a.join();
-  b.join();
-  c.join();
-  d.join();
+  const auto r = lockstep_test::four_writers();
   outcome("four", r[0], r[1], r[2], r[3]);
   if (assert_rare)
     LOCKSTEP_ASSERT(!(r[0] == 34 && r[3] == 4)) << "the rare outcome: " << r[1] << " " << r[2];
@@ -83,8 +73,8 @@ LOCKSTEP_TEST(late_twin, {.expect = failure_kind::assertion, .iterations = 50'00
   four_writers(true);
 }
 
-// A lost update that only some executions show (the twin passes when caught).
-LOCKSTEP_TEST(lost_update_twin, {.expect = failure_kind::assertion}) {
+// A lost update that only some executions show (the twins pass when caught).
+void lost_update() {
   P::atomic<int> n{0}, m{0};
   auto inc = [&] {
     m.fetch_add(1);
@@ -97,31 +87,10 @@ LOCKSTEP_TEST(lost_update_twin, {.expect = failure_kind::assertion}) {
   c.join();
   LOCKSTEP_ASSERT(n.load() == 3) << "lost update: n = " << n.load();
 }
+LOCKSTEP_TEST(lost_update_twin, {.expect = failure_kind::assertion}) { lost_update(); }
 LOCKSTEP_TEST(lost_update_twin_dpor, {.expect = failure_kind::assertion, .engine = engine::dpor}) {
-  P::atomic<int> n{0}, m{0};
-  auto inc = [&] {
-    m.fetch_add(1);
-    n.store(n.load() + 1);
-    m.fetch_add(1);
-  };
-  P::thread a(inc), b(inc), c(inc);
-  a.join();
-  b.join();
-  c.join();
-  LOCKSTEP_ASSERT(n.load() == 3) << "lost update: n = " << n.load();
+  lost_update();
 }
 
 // A plain failing test (no expect): its shards' reports merge into a failure with tokens.
-LOCKSTEP_TEST(plain_lost_update, {.random = false}) {
-  P::atomic<int> n{0}, m{0};
-  auto inc = [&] {
-    m.fetch_add(1);
-    n.store(n.load() + 1);
-    m.fetch_add(1);
-  };
-  P::thread a(inc), b(inc), c(inc);
-  a.join();
-  b.join();
-  c.join();
-  LOCKSTEP_ASSERT(n.load() == 3) << "lost update: n = " << n.load();
-}
+LOCKSTEP_TEST(plain_lost_update, {.random = false}) { lost_update(); }

@@ -115,13 +115,15 @@ LOCKSTEP_UNIT_TEST(tokens_of_earlier_versions_are_found_and_replay) {
   const bool print = std::getenv("LOCKSTEP_PRINT_GOLDEN") != nullptr;
   for (const golden& g : kGolden) {
     const auto x = lockstep::explore(g.name, g.body, g.opts, g.exhaustive);
+    // The search's own find, before minimisation (which may report a smaller execution).
+    const std::string found = x.original_token.empty() ? x.token : x.original_token;
     if (print) {
-      std::printf("    \"%s\",\n", x.token.c_str());
+      std::printf("    \"%s\",\n", found.c_str());
       continue;
     }
     LOCKSTEP_ASSERT(!x.passed) << g.name << ": the failure was not found";
-    LOCKSTEP_ASSERT(x.token == g.token)
-        << g.name << ": the same search now finds " << x.token << ", earlier " << g.token;
+    LOCKSTEP_ASSERT(found == g.token)
+        << g.name << ": the same search now finds " << found << ", earlier " << g.token;
     const auto r = lockstep::replay(g.name, g.body, g.opts, g.token);
     LOCKSTEP_ASSERT(r.verdict == x.verdict) << g.name << ": the earlier token replays as '"
                                             << r.verdict << "', not '" << x.verdict << "'";

@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
+#include <iostream>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <string>
 
 namespace lockstep::models {
@@ -88,4 +91,36 @@ LOCKSTEP_UNIT_TEST(lin_scenario_broken_cas_is_caught) {
   LOCKSTEP_ASSERT(
       lockstep::caught_within("lin_scenario: check-then-act cas is caught", 10,
                               [](const std::string& name) { return run<true>(name.c_str()); }));
+}
+
+// The minimal scenario's failing execution is minimised (fewer preemptions and steps) and
+// printed after rapidcheck's report; the shrinking candidates before it are not. Sampled
+// (exhaustive = false), the first failing execution of this lost update has more preemptions
+// than the one it needs, so the minimised report must appear.
+LOCKSTEP_UNIT_TEST(lin_scenario_failure_is_minimised) {
+  auto lost_update = [](int rounds) {
+    return std::function<void()>([rounds] {
+      P::atomic<int> n{0};
+      auto inc = [&] {
+        for (int i = 0; i < rounds; ++i) n.store(n.load() + 1);
+      };
+      P::thread a(inc), b(inc);
+      a.join();
+      b.join();
+      if (n.load() != 2 * rounds)
+        lockstep::report_failure(lockstep::failure_kind::assertion, "lost");
+    });
+  };
+  std::ostringstream err;
+  std::streambuf* const saved = std::cerr.rdbuf(err.rdbuf());
+  const bool ok = lockstep::scenario_property("lin_scenario: minimised", rc::gen::inRange(3, 6),
+                                              lost_update, {.exhaustive = false});
+  std::cerr.rdbuf(saved);
+  const std::string out = err.str();
+  LOCKSTEP_ASSERT(!ok) << out;
+  const auto at = out.find("the minimal scenario's failing execution, minimised:");
+  LOCKSTEP_ASSERT(at != std::string::npos) << out;
+  LOCKSTEP_ASSERT(out.find("minimised from", at) != std::string::npos) << out;
+  LOCKSTEP_ASSERT(out.find("LOCKSTEP_REPLAY='lin_scenario: minimised@", at) != std::string::npos)
+      << out;
 }

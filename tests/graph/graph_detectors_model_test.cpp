@@ -6,6 +6,8 @@
 #include <lockstep/fifo_lock.hpp>
 
 #include <mutex>
+#include <regex>
+#include <string>
 
 using P = lockstep::model_platform;
 using lockstep::engine;
@@ -258,8 +260,15 @@ LOCKSTEP_TEST(graph_relaxed_message_passing_is_caught,
   relaxed_message_passing();
 }
 
-LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
-  const lockstep::model_test_options o{.engine = engine::graph, .memory = memory_model::c11};
+// Every engine's trace names the store each load read, and marks stale reads (C11 only).
+namespace {
+// The trace line of step `step` ("     7      T1 store(seq_cst) atomic#0 ...") is a store.
+bool step_is_a_store(const std::string& report, int step) {
+  const std::regex line("\\n +" + std::to_string(step) + " +T[0-9]+ store\\(");
+  return std::regex_search(report, line);
+}
+void check_trace_names_the_store_read(engine e) {
+  const lockstep::model_test_options o{.engine = e, .memory = memory_model::c11};
   const auto x = lockstep::explore("graph_trace_mp", relaxed_message_passing, o);
   LOCKSTEP_ASSERT(!x.passed && !x.token.empty()) << x.verdict;
   const auto r = lockstep::replay("graph_trace_mp", relaxed_message_passing, o, x.token);
@@ -270,6 +279,37 @@ LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
   LOCKSTEP_ASSERT(r.report.find("reads the initial value, stale: a newer store exists") !=
                   std::string::npos)
       << r.report;
+}
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(graph_trace_names_the_store_read) {
+  check_trace_names_the_store_read(engine::graph);
+}
+LOCKSTEP_UNIT_TEST(dpor_c11_trace_names_the_store_read) {
+  check_trace_names_the_store_read(engine::dpor);
+}
+// Under SC, the interleaving engine's loads read the latest store: the trace names its step,
+// and that step is the store.
+LOCKSTEP_UNIT_TEST(dpor_sc_trace_names_the_store_read) {
+  auto lost_update = [] {
+    P::atomic<int> n{0};
+    auto inc = [&] { n.store(n.load() + 1); };
+    P::thread a(inc), b(inc);
+    a.join();
+    b.join();
+    LOCKSTEP_ASSERT(n.load() == 2);
+  };
+  const lockstep::model_test_options o{.engine = engine::dpor};
+  const auto x = lockstep::explore("dpor_trace_rf", lost_update, o);
+  LOCKSTEP_ASSERT(!x.passed && !x.token.empty()) << x.verdict;
+  const auto r = lockstep::replay("dpor_trace_rf", lost_update, o, x.token);
+  LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.report;
+  LOCKSTEP_ASSERT(r.report.find("reads the initial value") != std::string::npos) << r.report;
+  const auto at = r.report.find("reads the store of step ");
+  LOCKSTEP_ASSERT(at != std::string::npos) << r.report;
+  const int step = std::stoi(r.report.substr(at + 24));
+  LOCKSTEP_ASSERT(step_is_a_store(r.report, step)) << "step " << step << ":\n" << r.report;
+  LOCKSTEP_ASSERT(r.report.find("stale") == std::string::npos) << r.report;
 }
 
 // compare_exchange_weak outside a retry loop: a spurious failure is treated as "somebody

@@ -28,8 +28,23 @@ struct node {
   P::atomic<node*> next{nullptr};
 };
 
+// The top word of both stacks: a 48-bit pointer, and with Tagged a version counter in the
+// high 16 bits, bumped by every successful CAS.
 template <bool Tagged>
-class stack {
+struct top_word {
+  static constexpr std::uint64_t kPtr = (std::uint64_t{1} << 48) - 1;
+  static node* ptr(std::uint64_t w) { return reinterpret_cast<node*>(w & kPtr); }
+  static std::uint64_t pack(node* n, std::uint64_t old) {
+    const auto p = reinterpret_cast<std::uint64_t>(n);
+    return Tagged ? p | ((old >> 48) + 1) << 48 : p;
+  }
+};
+
+template <bool Tagged>
+class stack : top_word<Tagged> {
+  using top_word<Tagged>::ptr;
+  using top_word<Tagged>::pack;
+
  public:
   void push(node* n) {
     std::uint64_t old = top_.load();
@@ -48,12 +63,6 @@ class stack {
   }
 
  private:
-  static constexpr std::uint64_t kPtr = (std::uint64_t{1} << 48) - 1;
-  static node* ptr(std::uint64_t w) { return reinterpret_cast<node*>(w & kPtr); }
-  static std::uint64_t pack(node* n, std::uint64_t old) {
-    const auto p = reinterpret_cast<std::uint64_t>(n);
-    return Tagged ? p | ((old >> 48) + 1) << 48 : p;
-  }
   P::atomic<std::uint64_t> top_{0};
 };
 
@@ -118,7 +127,10 @@ namespace {
 // reads top and top->next; retire() frees a popped node once no reader is inside, so no node
 // is dereferenced after its free. The CAS comes after the reading: that window is the ABA.
 template <bool Tagged>
-class reclaiming_stack {
+class reclaiming_stack : top_word<Tagged> {
+  using top_word<Tagged>::ptr;
+  using top_word<Tagged>::pack;
+
  public:
   void push(node* n) {
     std::uint64_t old = top_.load();
@@ -146,12 +158,6 @@ class reclaiming_stack {
   }
 
  private:
-  static constexpr std::uint64_t kPtr = (std::uint64_t{1} << 48) - 1;
-  static node* ptr(std::uint64_t w) { return reinterpret_cast<node*>(w & kPtr); }
-  static std::uint64_t pack(node* n, std::uint64_t old) {
-    const auto p = reinterpret_cast<std::uint64_t>(n);
-    return Tagged ? p | ((old >> 48) + 1) << 48 : p;
-  }
   P::atomic<std::uint64_t> top_{0};
   P::atomic<int> readers_{0};
 };

@@ -2,8 +2,9 @@
 // JavaScript, nothing fetched) with one column per simulated thread and time downward. Each
 // step shows its operation with its memory order, object, what it saw (value, the store it
 // read) and its source line; an arrow runs from the store a load or RMW read to the read
-// (graph-engine traces know it: trace_step::reads_from); the accesses of a data race and the
-// failure sit in their threads' columns after the step during which they happened. The token
+// (trace_step::reads_from, which every engine's trace records); the two accesses of a data
+// race are highlighted where the trace shows them (var accesses inside their step), and the
+// failure sits in its thread's column after the step during which it happened. The token
 // and verdict are at the top. Shares its shell and look with the lincheck view
 // (lockstep/html/page.hpp).
 #include <algorithm>
@@ -36,7 +37,8 @@ constexpr const char* style = R"(
 .step.hl{outline:2px solid #ff6f00}
 .step:target,.mark:target{outline:3px solid #ff6f00}
 .mark{border-radius:3px;padding:3px 6px;font-size:12px;font-weight:600;overflow-wrap:anywhere}
-.mark.race{background:#ffe0b2;border:2px solid #e65100;color:#bf360c}
+.mark.race,.step.race{background:#ffe0b2;border:2px solid #e65100;color:#bf360c}
+.race-label{display:block;font-size:12px;font-weight:600}
 .mark.fail{background:#ffcdd2;border:2px solid #c62828;color:#b71c1c}
 .mark .at{display:block;font-weight:400;color:#555;font-size:11px}
 svg.arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
@@ -106,8 +108,9 @@ const char* op_class(const std::string& op) {
 bool is_access(const trace_step& s) { return s.op == "read" || s.op == "write"; }
 
 // `access`: 0 for a step; for the n-th var access inside a step, n (its id must differ from
-// the step's, which arrows and links target).
-std::string step_html(const trace_step& s, int access) {
+// the step's, which arrows and links target). `race`: the access is access number `race` of
+// the data race (1: the earlier one), whose label it carries; 0: it is not.
+std::string step_html(const trace_step& s, int access, int race = 0) {
   std::string what = s.op + (s.order.empty() ? "" : "(" + s.order + ")");
   std::string tip = "step " + std::to_string(s.step) + " \xC2\xB7 T" + std::to_string(s.thread) +
                     "\n" + what + (s.object.empty() ? "" : " " + s.object);
@@ -117,11 +120,18 @@ std::string step_html(const trace_step& s, int access) {
   if (!s.note.empty()) tip += "\n" + s.note;
   if (!s.file.empty()) tip += "\nat " + where_text(s.file, s.line);
   std::string cls = std::string("step") + op_class(s.op) + (access ? " access" : "") +
-                    (s.reads_from >= 0 ? " read" : "") + (s.stale ? " stale" : "");
-  std::string h = "<div class=\"" + cls + "\" id=\"s" + std::to_string(s.step) +
-                  (access ? "v" + std::to_string(access) : "") + "\"";
+                    (race ? " race" : "") + (s.reads_from >= 0 ? " read" : "") +
+                    (s.stale ? " stale" : "");
+  const std::string id = race     ? "race" + std::to_string(race)
+                         : access ? "s" + std::to_string(s.step) + "v" + std::to_string(access)
+                                  : "s" + std::to_string(s.step);
+  std::string h = "<div class=\"" + cls + "\" id=\"" + id + "\"";
   if (s.reads_from > 0) h += " data-rf=\"" + std::to_string(s.reads_from) + "\"";
-  h += " data-tip=\"" + attr(tip) + "\"><span class=\"op\">" + escape(what) + "</span>";
+  h += " data-tip=\"" + attr(tip) + "\">";
+  if (race)
+    h += "<span class=\"race-label\">data race: " + escape(s.op) + " by T" +
+         std::to_string(s.thread) + (race == 1 ? " (the earlier access)" : "") + "</span>";
+  h += "<span class=\"op\">" + escape(what) + "</span>";
   if (!s.object.empty()) h += " <span class=\"obj\">" + escape(s.object) + "</span>";
   if (!s.wake.empty()) h += " <span class=\"note\">[" + escape(s.wake) + "]</span>";
   if (!s.note.empty()) {
@@ -174,15 +184,31 @@ void summary_html(std::string& o, const std::string& executable, const std::stri
 
 // The grid rows of a row's execution: its steps, the race's accesses and the failure.
 std::vector<entry> entries_of(const run_row& row) {
+  const auto& f = row.failure;
+  // A race's access is one of the var accesses of the trace (same thread, step, kind and
+  // line): that cell is highlighted. One the trace does not show (the var's construction)
+  // gets a marker of its own after its step.
+  std::vector<bool> drawn(f.race.size(), false);
+  auto race_of = [&](const trace_step& s) {
+    for (std::size_t k = 0; k < f.race.size(); ++k) {
+      const auto& a = f.race[k];
+      if (!drawn[k] && !a.file.empty() && a.thread == s.thread && a.step == s.step &&
+          a.access == s.op && a.file == s.file && a.line == s.line) {
+        drawn[k] = true;
+        return static_cast<int>(k + 1);
+      }
+    }
+    return 0;
+  };
   std::vector<entry> es;
   int access = 0;
   for (const auto& s : row.trace) {
     access = is_access(s) ? access + 1 : 0;
-    es.push_back({s.step, 0, s.thread, step_html(s, access)});
+    es.push_back({s.step, 0, s.thread, step_html(s, access, access ? race_of(s) : 0)});
   }
   int order = 1;
-  const auto& f = row.failure;
   for (std::size_t k = 0; k < f.race.size(); ++k) {
+    if (drawn[k]) continue;
     const auto& a = f.race[k];
     const std::string at = a.file.empty() ? "its construction" : where_text(a.file, a.line);
     es.push_back({a.step, order++, a.thread,
@@ -223,9 +249,7 @@ std::string execution_html(const std::string& executable, const std::string& tes
   o += "<section><h2>" + std::to_string(row.trace.size() - static_cast<std::size_t>(accesses)) +
        " steps" + (accesses ? " and " + std::to_string(accesses) + " var accesses" : "") + ", " +
        std::to_string(threads) + " threads &mdash; one column per thread, time downward";
-  if (!any_rf)
-    o += " (no reads-from arrows: they come with traces of the graph engine, the default "
-         "of exhaustive mode)";
+  if (!any_rf) o += " (no reads-from arrows: no atomic load or RMW in this execution)";
   o += "</h2><div class=\"grid\" id=\"grid\" style=\"grid-template-columns:44px repeat(" +
        std::to_string(threads) + ",minmax(200px,1fr))\">";
   o += "<svg class=\"arrows\" id=\"arrows\"><defs><marker id=\"head\" viewBox=\"0 0 10 10\" "

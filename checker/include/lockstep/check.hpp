@@ -92,6 +92,10 @@ struct model_test_options {
   // the graph engine strict liveness also replays the rounds an execution repeats to the step
   // bound (checker/rt/src/graph/trust.hpp).
   bool strict_liveness = false;
+  // After a failure, search an execution with fewer preemptions and steps that fails the
+  // same way and report it first, the token as first found beside it (checker/README.md,
+  // "Minimised counterexamples"). The harness's --no-minimize turns it off for every test.
+  bool minimize = true;
   std::size_t stack_size = 128 * 1024;  // fiber stack per simulated thread
   // Worker processes exploring the search together once it has run 1,000 executions
   // (checker/rt/src/parallel.hpp); 0: the number of cores, except for the interleaving
@@ -107,7 +111,8 @@ inline model_test_options make_options(const model_test_options& o) { return o; 
 
 // Explores `body` programmatically (for property tests that generate scenarios, e.g. with
 // rapidcheck): exhaustive DFS (honouring opts.preemption_bound) or opts.iterations random
-// executions. Returns at the first failing execution. The token in the result replays with
+// executions. Returns at the first failing execution, minimised unless opts.minimize is off. The
+// token in the result replays with
 // `--replay` only if the same body is registered under `name`; a property test prints its
 // generator seed next to it instead.
 struct exploration {
@@ -117,7 +122,8 @@ struct exploration {
   // DPOR), "pass" (random), "FAIL: assertion", "FAIL: incomplete", ...
   std::string verdict;
   std::string report;  // failure, replay token and trace (empty when passed)
-  std::string token;
+  std::string token;   // of the execution reported (the minimised one, if minimising found one)
+  std::string original_token;          // the failure as first found, when minimising replaced it
   std::uint64_t blocked = 0;           // graph engine: executions cut by a held-back lock
   std::uint64_t duplicate_graphs = 0;  // with check_optimality
 };

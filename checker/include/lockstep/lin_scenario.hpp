@@ -11,7 +11,8 @@
 //     lin::describe(...)), so the checker's report carries the replay token and the trace
 //     (options.exhaustive = false: every scenario is sampled, for objects whose smallest
 //     scenarios are beyond enumeration). On failure rapidcheck shrinks the scenario; the
-//     returned bool is false and stderr shows the minimal scenario + report. Reproduce with
+//     returned bool is false and stderr shows the minimal scenario + report, then that
+//     scenario's failing execution minimised (fewer preemptions and steps). Reproduce with
 //     RC_PARAMS="seed=N"; the report ends with how to replay the failing execution itself
 //     (LOCKSTEP_REPLAY=<token> plus rapidcheck's RC_PARAMS="reproduce=...").
 //   * stress_history(...) (lockstep/lincheck/scenario.hpp, included here; use that header
@@ -38,6 +39,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -131,6 +133,38 @@ inline std::string replay_token_for(const std::string& description) {
              : std::string{};
 }
 
+// The last scenario whose exploration failed. rapidcheck shrinks from every failing candidate,
+// so when rc::check returns false this is the minimal scenario it reports.
+struct failed_scenario {
+  std::string description;
+  std::function<void()> body;
+  model_test_options options;
+  bool exhaustive = true;
+};
+inline std::optional<failed_scenario>& last_failed_scenario() {
+  static std::optional<failed_scenario> f;
+  return f;
+}
+
+// Explores the minimal scenario again, this time minimising its failing execution (fewer
+// preemptions and steps, the same failure; checker/README.md, "Minimised counterexamples"),
+// and prints that execution's report when it is smaller than the one rapidcheck printed.
+// Shrinking candidates are not minimised: most of them are discarded.
+inline void report_minimised_failure() {
+  std::optional<failed_scenario> f = std::move(last_failed_scenario());
+  last_failed_scenario().reset();
+  if (!f) return;
+  f->options.minimize = true;
+  exploration e = explore(f->description, f->body, f->options, f->exhaustive);
+  if (e.original_token.empty()) return;
+  if (auto at = e.report.find("replay: --replay="); at != std::string::npos)
+    e.report.replace(at, 17, "replay token: ");
+  std::cerr << "lockstep: the minimal scenario's failing execution, minimised:\n"
+            << e.verdict << "\n"
+            << e.report << "reproduce it with its full trace: LOCKSTEP_REPLAY='" << e.token
+            << "' and the RC_PARAMS=\"reproduce=...\" above\n";
+}
+
 }  // namespace detail
 
 // Explores one scenario's body (exhaustively, sampled beyond max_executions, or replaying
@@ -150,13 +184,17 @@ inline void explore_scenario(const std::string& description, const std::string& 
     return;
   }
   if (!o.exhaustive) mo.iterations = o.fallback_iterations;
-  exploration e = explore(description, body, mo, o.exhaustive);
+  mo.minimize = false;  // only the minimal scenario's execution is (report_minimised_failure)
+  bool exhaustive = o.exhaustive;
+  exploration e = explore(description, body, mo, exhaustive);
   if (o.exhaustive && !e.passed && e.token.empty() && o.fallback_iterations > 0) {
     // Budget spent without a failure (no token): too large to enumerate, so sample it.
     mo.iterations = o.fallback_iterations;
-    e = explore(description, body, mo, /*exhaustive=*/false);
+    exhaustive = false;
+    e = explore(description, body, mo, exhaustive);
   }
   if (!e.passed) {
+    if (!e.token.empty()) detail::last_failed_scenario() = {description, body, mo, exhaustive};
     // The checker's report says "--replay=<token>"; a generated scenario is not a registered
     // test, so point at LOCKSTEP_REPLAY instead (below).
     if (auto at = e.report.find("replay: --replay="); at != std::string::npos)
@@ -176,7 +214,8 @@ inline void explore_scenario(const std::string& description, const std::string& 
 template <class Scenario, class MakeBody>
 bool scenario_property(const std::string& description, rc::Gen<Scenario> gen, MakeBody make_body,
                        lin_property_options o = {}) {
-  return rc::check(description, [=] {
+  detail::last_failed_scenario().reset();
+  const bool ok = rc::check(description, [=] {
     const Scenario s = *gen;
     std::ostringstream os;
     rc::show(s, os);
@@ -184,6 +223,8 @@ bool scenario_property(const std::string& description, rc::Gen<Scenario> gen, Ma
     if (text.empty() || text.back() != '\n') text += '\n';
     explore_scenario(description, text, std::function<void()>(make_body(s)), o);
   });
+  if (!ok) detail::report_minimised_failure();
+  return ok;
 }
 
 // See the header comment. Returns false (after printing the minimal scenario and the

@@ -191,7 +191,10 @@ struct model_platform {
         return v;
       }
       if (rt::acquires(mo)) rt::acquire_from(*self);
-      note(v_);
+      if (rt::tracing()) {
+        rt::trace_note(rt::value_text(v_));
+        rt::trace_read_latest(*this);
+      }
       return v_;
     }
     void store(T v, std::memory_order mo = std::memory_order_seq_cst,
@@ -211,6 +214,7 @@ struct model_platform {
         return;
       }
       if (rt::releases(mo)) rt::release_to(*this);
+      if (rt::tracing()) rt::trace_stored(*this);
     }
     operator T() const { return load(); }
     T operator=(T v) {
@@ -285,7 +289,13 @@ struct model_platform {
           if (rt::releases(success)) rt::release_to(*this);
         }
         v_ = desired;
-        if (rt::tracing()) rt::trace_note("success, now " + rt::value_text(desired));
+        if (rt::tracing()) {
+          rt::trace_note("success, now " + rt::value_text(desired));
+          if (!weak_) {
+            rt::trace_read_latest(*this);
+            rt::trace_stored(*this);
+          }
+        }
         return true;
       }
       if (weak_) {
@@ -298,9 +308,11 @@ struct model_platform {
       }
       rt::step_read_only();
       expected = v_;
-      if (rt::tracing())
+      if (rt::tracing()) {
         rt::trace_note((spurious ? "failed spuriously, saw " : "failed, saw ") +
                        rt::value_text(v_));
+        if (!weak_) rt::trace_read_latest(*this);
+      }
       return false;
     }
 
@@ -511,7 +523,13 @@ struct model_platform {
         if (rt::acquires(mo)) rt::acquire_from(*this);
         if (rt::releases(mo)) rt::release_to(*this);
       }
-      if (rt::tracing()) rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
+      if (rt::tracing()) {
+        rt::trace_note(rt::value_text(old) + " -> " + rt::value_text(v_));
+        if (!weak_) {
+          rt::trace_read_latest(*this);
+          rt::trace_stored(*this);
+        }
+      }
       return old;
     }
     // The scheduling point of an atomic operation with memory order mo (shown in traces).
@@ -700,12 +718,33 @@ struct model_platform {
     template <class F, class... Args>
     explicit thread(F&& f, Args&&... args) {
       using state = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
-      auto* s = new state(std::forward<F>(f), std::forward<Args>(args)...);
+      // (No malloc per thread: rt::thread_state_allocate reuses blocks.)
+      constexpr bool pooled = alignof(state) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+      void* mem = pooled ? rt::thread_state_allocate(sizeof(state))
+                         : ::operator new (sizeof(state), std::align_val_t{alignof(state)});
+      auto release = [](void* p) noexcept {
+        if constexpr (pooled)
+          rt::thread_state_free(p, sizeof(state));
+        else
+          ::operator delete (p, std::align_val_t{alignof(state)});
+      };
+      state* s;
+      try {
+        s = ::new (mem) state(std::forward<F>(f), std::forward<Args>(args)...);
+      } catch (...) {
+        release(mem);
+        throw;
+      }
       tid_ = rt::spawn_thread(
           [](void* p) {
             std::apply([](auto& fn, auto&... a) { fn(a...); }, *static_cast<state*>(p));
           },
-          s, [](void* p) { delete static_cast<state*>(p); }, source_loc{nullptr, 0});
+          s,
+          [](void* p) {
+            static_cast<state*>(p)->~state();
+            decltype(release){}(p);
+          },
+          source_loc{nullptr, 0});
     }
     thread(thread&& o) noexcept : tid_(std::exchange(o.tid_, -1)) {}
     thread& operator=(thread&& o) noexcept;

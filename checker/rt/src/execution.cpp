@@ -1,6 +1,8 @@
-// The step loop: before every visible operation a simulated thread jumps back here; the
-// loop collects the threads that can take a step, asks the chooser which one does, and
-// jumps into it. Kept lean: no allocation per step unless tracing.
+// The step loop: before every visible operation the loop collects the threads that can take
+// a step, asks the chooser which one does, and runs it. In direct mode (random, DFS and
+// replay without a trace: execution.hpp) it runs on the fiber that reached the scheduling
+// point, which goes on or jumps straight into the chosen thread; otherwise the thread jumps
+// back to the scheduler's stack for it. Kept lean: no allocation per step unless tracing.
 #include "execution.hpp"
 
 #include <algorithm>
@@ -63,6 +65,7 @@ execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
   arena_->busy = true;
   threads_ = arena_->recs.data();
   per_step_ = chooser_.per_step();
+  direct_ = !per_step_ && !graph_ && !cfg_.trace;
   if (cfg_.trace) trace_.reserve(256);
   choices_.reserve(64);
 }
@@ -123,7 +126,7 @@ bool execution::new_thread(source_loc loc) {
 
 void execution::fiber_entry(ctx::transfer_t t) {
   auto* self = static_cast<execution*>(t.data);
-  self->sched_ctx_ = t.fctx;
+  *self->save_to_ = t.fctx;
   sanitizer::finish_switch();
   thread_rec& th = *self->threads_[self->cur_];
   try {
@@ -141,10 +144,10 @@ void execution::fiber_entry(ctx::transfer_t t) {
   th.tls.clear();
   if (th.destroy) th.destroy(th.arg);
   th.finished = true;
-  self->to_scheduler();  // never resumed
-  std::terminate();
+  self->leave();  // never resumed
 }
 
+// Every jump leaves its own context in *save_to_ for the side it resumes to store.
 void execution::switch_to(int tid) {
   cur_ = tid;
   thread_rec& th = *threads_[tid];
@@ -152,17 +155,54 @@ void execution::switch_to(int tid) {
   sanitizer::start_switch(th.stk.base, th.stk.size + stack_pool::guard_size());
 #endif
   note_fiber_switch();
+  save_to_ = &sched_ctx_;
   ctx::transfer_t r = ctx::jump_fcontext(th.ctx, this);
+  *save_to_ = r.fctx;
   note_fiber_switch();
   sanitizer::finish_switch();
-  th.ctx = r.fctx;
 }
 
 void execution::to_scheduler() {
   sanitizer::start_switch(nullptr, 0);
-  ctx::transfer_t r = ctx::jump_fcontext(sched_ctx_, nullptr);
+  save_to_ = &threads_[cur_]->ctx;
+  ctx::transfer_t r = ctx::jump_fcontext(sched_ctx_, this);
+  *save_to_ = r.fctx;
   sanitizer::finish_switch();
-  sched_ctx_ = r.fctx;
+}
+
+void execution::hand_to(int tid) {
+  thread_rec& to = *threads_[tid];
+#ifdef LOCKSTEP_ASAN
+  sanitizer::start_switch(to.stk.base, to.stk.size + stack_pool::guard_size());
+#endif
+  save_to_ = &threads_[cur_]->ctx;
+  cur_ = tid;
+  ctx::transfer_t r = ctx::jump_fcontext(to.ctx, this);
+  *save_to_ = r.fctx;
+  sanitizer::finish_switch();
+}
+
+void execution::step_on() {
+  note_fiber_step();
+  int next;
+  {
+    runtime_scope own;  // (the step loop's allocations are the checker's; closed before the jump)
+    next = next_step();
+  }
+  if (next == cur_) return;  // the same thread goes on: no switch at all
+  if (next < 0) {
+    to_scheduler();  // the execution is over: never resumed
+    std::terminate();
+  }
+  hand_to(next);
+}
+
+void execution::leave() {
+  if (direct_)
+    step_on();
+  else
+    to_scheduler();
+  std::terminate();  // (a finished or parked thread is never scheduled again)
 }
 
 int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
@@ -212,7 +252,10 @@ wake execution::point(const point_desc& d) {
     th.stack_at_point.n = 0;
     if (is_library_location(d.loc)) capture_stack(th.stack_at_point);
   }
-  to_scheduler();
+  if (direct_)
+    step_on();
+  else
+    to_scheduler();
   return th.woke;
 }
 
@@ -237,8 +280,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
 void execution::park_current() {
   threads_[cur_]->parked = true;
   if (cfg_.trace) note("assume failed: the execution is cut here");
-  to_scheduler();  // never resumed
-  std::terminate();
+  leave();
 }
 
 int execution::choose(int n, const char* what) {
@@ -249,6 +291,15 @@ int execution::choose(int n, const char* what) {
   choices_.push_back(static_cast<std::uint16_t>(c));
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
+}
+
+void execution::note_reads_store(std::uint64_t step, int tid, bool stale) {
+  std::string s = step == 0 ? std::string("reads the initial value")
+                            : "reads the store of step " + std::to_string(step) + " (T" +
+                                  std::to_string(tid) + ")";
+  if (stale) s += ", stale: a newer store exists";
+  note(s);
+  note_read_from(static_cast<std::int64_t>(step), stale);
 }
 
 void execution::record(int tid, const point_desc& d, wake how) {
@@ -277,172 +328,183 @@ void execution::run(const std::function<void()>& body) {
     active_ = nullptr;
     return;
   }
-
-  for (;;) {
-    // Candidates: threads whose pending operation can take effect now, plus timeouts that
-    // may fire and spurious wake-ups that may happen.
-    step_candidate* const cand = arena_->cand.data();
-    int n = 0;
-    bool any_unfinished = false;
-    bool any_parked = false;
-    bool any_yield = false;
-    for (int i = 0; i < nthreads_; ++i) {
-      thread_rec& th = *threads_[i];
-      if (th.finished) continue;
-      if (th.parked) {
-        any_parked = true;
-        continue;
-      }
-      any_unfinished = true;
-      const point_desc& d = th.pending;
-      any_yield |= d.kind == op::yield;
-      if (!d.blocker || d.blocker->ready(i)) {
-        cand[n++] = {i, wake::normal};
-      } else {
-        if (d.deadline >= 0) cand[n++] = {i, wake::timeout};
-        if (d.may_wake_spuriously && spurious_left_ > 0) cand[n++] = {i, wake::spurious};
-      }
-    }
-    if (n == 0) {
-      if (any_parked)
-        blocked_ = true;  // what waits for a parked thread is cut with it
-      else if (any_unfinished)
-        report_deadlock();
-      else
-        check_end();
-      break;
-    }
-    // Fair schedules only (CHESS's fair scheduler): a thread that yielded does not run again
-    // until every thread that could run when it yielded has taken a step. This is what lets
-    // spin loops terminate, and it still explores every fair interleaving.
-    // (Only needed, so only computed, while a thread waits or one is about to yield.)
-    thread_set& enabled = enabled_;
-    if (yielded_count_ > 0 || any_yield) {
-      enabled.clear();
-      for (int k = 0; k < n; ++k) enabled.insert(cand[k].tid);
-    }
-    // (The graph engine schedules by its own rule, which keeps the same fairness; trust.hpp.)
-    if (yielded_count_ > 0 && !graph_) {
-      int m = 0;
-      for (int k = 0; k < n; ++k)
-        if (!threads_[cand[k].tid]->must_wait_for.intersects(enabled)) cand[m++] = cand[k];
-      if (m == 0) {  // everybody waits for somebody: a yield cycle; let them all go again
-        for (int i = 0; i < nthreads_; ++i) threads_[i]->must_wait_for.clear();
-        yielded_count_ = 0;
-      } else {
-        n = m;
-      }
-    }
-    // Preemption bounding: once the budget is spent, a thread that can go on must go on.
-    // (Preemptions are counted under the graph engine too, for the report: minimize.hpp.)
-    bool last_can_continue = false;
-    if (last_tid_ >= 0) {
-      for (int k = 0; k < n; ++k)
-        if (cand[k].tid == last_tid_ && cand[k].how == wake::normal) {
-          last_can_continue = true;
-          if (!graph_ && cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
-            cand[0] = cand[k];
-            n = 1;
-          }
-          break;
-        }
-    }
-    int pick = 0;
-    const bool per_step = per_step_;
-    if (per_step) {
-      access* const pending = arena_->pending.data();
-      if (!graph_)
-        for (int i = 0; i < nthreads_; ++i)
-          pending[i] =
-              threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
-      pick = chooser_.pick_step(cand, n, pending);
-      if (!chooser_.error.empty()) {
-        failure_.kind = failure_kind::misuse;
-        failure_.message = chooser_.error;
-        break;
-      }
-      if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
-        report_deadlock();
-        break;
-      }
-      if (pick < 0) break;  // the graph engine ends this execution (not a failure)
-      // (Under the graph engine a step taken when no thread can run normally — a spurious
-      // wake-up — is recorded by the engine: graph/replay.hpp.)
-      bool normal = !graph_;
-      for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
-      if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
-    } else if (n > 1) {
-      pick = chooser_.pick(n);
-      if (!chooser_.error.empty()) {
-        failure_.kind = failure_kind::misuse;
-        failure_.message = chooser_.error;
-        break;
-      }
-      choices_.push_back(static_cast<std::uint16_t>(pick));
-    }
-    const candidate c = cand[pick];
-    thread_rec& th = *threads_[c.tid];
-    if (last_can_continue && c.tid != last_tid_) ++preemptions_;
-    last_tid_ = c.tid;
-    if (++steps_ > cfg_.max_steps) {
-      if (graph_ && graph_->excuses_step_bound(*this)) {
-        blocked_ = true;
-        break;
-      }
-      failure_.kind = failure_kind::livelock;
-      failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
-                         " steps (livelock or starvation suspected; raise max_steps if the "
-                         "test is just long)";
-      failure_.tid = c.tid;
-      failure_.where = th.pending.loc;
-      failure_.detail = describe_waits(true);  // the spinning threads: from the trace
-      failure_.step = steps_ - 1;              // the step that would exceed the bound is not taken
-      break;
-    }
-    if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
-    if (c.how == wake::spurious) --spurious_left_;
-    if (yielded_count_ > 0) {
-      for (int i = 0; i < nthreads_; ++i) {
-        thread_set& w = threads_[i]->must_wait_for;
-        if (w.contains(c.tid)) {
-          w.erase(c.tid);
-          if (w.empty()) --yielded_count_;
-        }
-      }
-    }
-    if (th.pending.kind == op::yield) {
-      enabled.erase(c.tid);  // the others
-      if (!enabled.empty()) {
-        if (th.must_wait_for.empty()) ++yielded_count_;
-        th.must_wait_for = enabled;
-      }
-    }
-    if (cfg_.trace) record(c.tid, th.pending, c.how);
-    th.woke = c.how;
-    access done[2];
-    int ndone = 0;
-    if (graph_) {
-      graph_->begin_step(*this, c.tid, th.pending, c.how);
-      if (failure_.kind != failure_kind::none) break;
-    } else if (per_step) {
-      done[ndone++] = access_of(th.pending, c.tid, c.how);
-    }
-    th.step_read_only = false;
-    switch_to(c.tid);
-    if (failure_.kind != failure_kind::none) break;
-    if (graph_) {
-      graph_->end_step(*this, c.tid, th.finished);
-      if (failure_.kind != failure_kind::none) break;
-    } else if (per_step) {
-      if (th.step_read_only && ndone == 1) done[0] = access{done[0].key, false, access::plain};
-      if (th.finished)
-        done[ndone++] =
-            access{kThreadKeyBase + static_cast<std::uint32_t>(c.tid), true, access::order_only};
-      chooser_.on_step(c.tid, done, ndone);
-    }
+  // Direct mode: the fibers schedule each other (execution::step_on) and come back here only
+  // when the execution is over. Scheduler mode: back here after every step.
+  for (int tid = next_step(); tid >= 0; tid = next_step()) {
+    switch_to(tid);
+    if (direct_ || !finish_step(tid)) break;
   }
   cur_ = -1;
   active_ = nullptr;
+}
+
+// (Inlined into both drivers, run() and step_on(): it is the step loop.)
+[[gnu::always_inline]] inline int execution::next_step() {
+  if (failure_.kind != failure_kind::none) return -1;
+  // Candidates: threads whose pending operation can take effect now, plus timeouts that
+  // may fire and spurious wake-ups that may happen.
+  step_candidate* const cand = arena_->cand.data();
+  int n = 0;
+  bool any_unfinished = false;
+  bool any_parked = false;
+  bool any_yield = false;
+  for (int i = 0; i < nthreads_; ++i) {
+    thread_rec& th = *threads_[i];
+    if (th.finished) continue;
+    if (th.parked) {
+      any_parked = true;
+      continue;
+    }
+    any_unfinished = true;
+    const point_desc& d = th.pending;
+    any_yield |= d.kind == op::yield;
+    if (!d.blocker || d.blocker->ready(i)) {
+      cand[n++] = {i, wake::normal};
+    } else {
+      if (d.deadline >= 0) cand[n++] = {i, wake::timeout};
+      if (d.may_wake_spuriously && spurious_left_ > 0) cand[n++] = {i, wake::spurious};
+    }
+  }
+  if (n == 0) {
+    if (any_parked)
+      blocked_ = true;  // what waits for a parked thread is cut with it
+    else if (any_unfinished)
+      report_deadlock();
+    else
+      check_end();
+    return -1;
+  }
+  // Fair schedules only (CHESS's fair scheduler): a thread that yielded does not run again
+  // until every thread that could run when it yielded has taken a step. This is what lets
+  // spin loops terminate, and it still explores every fair interleaving.
+  // (Only needed, so only computed, while a thread waits or one is about to yield.)
+  thread_set& enabled = enabled_;
+  if (yielded_count_ > 0 || any_yield) {
+    enabled.clear();
+    for (int k = 0; k < n; ++k) enabled.insert(cand[k].tid);
+  }
+  // (The graph engine schedules by its own rule, which keeps the same fairness; trust.hpp.)
+  if (yielded_count_ > 0 && !graph_) {
+    int m = 0;
+    for (int k = 0; k < n; ++k)
+      if (!threads_[cand[k].tid]->must_wait_for.intersects(enabled)) cand[m++] = cand[k];
+    if (m == 0) {  // everybody waits for somebody: a yield cycle; let them all go again
+      for (int i = 0; i < nthreads_; ++i) threads_[i]->must_wait_for.clear();
+      yielded_count_ = 0;
+    } else {
+      n = m;
+    }
+  }
+  // Preemption bounding: once the budget is spent, a thread that can go on must go on.
+  // (Preemptions are counted under the graph engine too, for the report: minimize.hpp.)
+  bool last_can_continue = false;
+  if (last_tid_ >= 0) {
+    for (int k = 0; k < n; ++k)
+      if (cand[k].tid == last_tid_ && cand[k].how == wake::normal) {
+        last_can_continue = true;
+        if (!graph_ && cfg_.preemption_bound >= 0 && preemptions_ >= cfg_.preemption_bound) {
+          cand[0] = cand[k];
+          n = 1;
+        }
+        break;
+      }
+  }
+  int pick = 0;
+  if (per_step_) {
+    access* const pending = arena_->pending.data();
+    if (!graph_)
+      for (int i = 0; i < nthreads_; ++i)
+        pending[i] =
+            threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
+    pick = chooser_.pick_step(cand, n, pending);
+    if (!chooser_.error.empty()) {
+      failure_.kind = failure_kind::misuse;
+      failure_.message = chooser_.error;
+      return -1;
+    }
+    if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
+      report_deadlock();
+      return -1;
+    }
+    if (pick < 0) return -1;  // the graph engine ends this execution (not a failure)
+    // (Under the graph engine a step taken when no thread can run normally — a spurious
+    // wake-up — is recorded by the engine: graph/replay.hpp.)
+    bool normal = !graph_;
+    for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
+    if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
+  } else if (n > 1) {
+    pick = chooser_.pick(n);
+    if (!chooser_.error.empty()) {
+      failure_.kind = failure_kind::misuse;
+      failure_.message = chooser_.error;
+      return -1;
+    }
+    choices_.push_back(static_cast<std::uint16_t>(pick));
+  }
+  const candidate c = cand[pick];
+  thread_rec& th = *threads_[c.tid];
+  if (last_can_continue && c.tid != last_tid_) ++preemptions_;
+  last_tid_ = c.tid;
+  if (++steps_ > cfg_.max_steps) {
+    if (graph_ && graph_->excuses_step_bound(*this)) {
+      blocked_ = true;
+      return -1;
+    }
+    failure_.kind = failure_kind::livelock;
+    failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
+                       " steps (livelock or starvation suspected; raise max_steps if the "
+                       "test is just long)";
+    failure_.tid = c.tid;
+    failure_.where = th.pending.loc;
+    failure_.detail = describe_waits(true);  // the spinning threads: from the trace
+    failure_.step = steps_ - 1;              // the step that would exceed the bound is not taken
+    return -1;
+  }
+  if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
+  if (c.how == wake::spurious) --spurious_left_;
+  if (yielded_count_ > 0) {
+    for (int i = 0; i < nthreads_; ++i) {
+      thread_set& w = threads_[i]->must_wait_for;
+      if (w.contains(c.tid)) {
+        w.erase(c.tid);
+        if (w.empty()) --yielded_count_;
+      }
+    }
+  }
+  if (th.pending.kind == op::yield) {
+    enabled.erase(c.tid);  // the others
+    if (!enabled.empty()) {
+      if (th.must_wait_for.empty()) ++yielded_count_;
+      th.must_wait_for = enabled;
+    }
+  }
+  if (cfg_.trace) record(c.tid, th.pending, c.how);
+  th.woke = c.how;
+  if (graph_) {
+    graph_->begin_step(*this, c.tid, th.pending, c.how);
+    if (failure_.kind != failure_kind::none) return -1;
+  } else if (per_step_) {
+    done_ = access_of(th.pending, c.tid, c.how);
+  }
+  th.step_read_only = false;
+  return c.tid;
+}
+
+[[gnu::always_inline]] inline bool execution::finish_step(int tid) {
+  if (failure_.kind != failure_kind::none) return false;
+  const thread_rec& th = *threads_[tid];
+  if (graph_) {
+    graph_->end_step(*this, tid, th.finished);
+    return failure_.kind == failure_kind::none;
+  }
+  access done[2] = {done_, {}};
+  int ndone = 1;
+  if (th.step_read_only) done[0] = access{done[0].key, false, access::plain};
+  if (th.finished)
+    done[ndone++] =
+        access{kThreadKeyBase + static_cast<std::uint32_t>(tid), true, access::order_only};
+  chooser_.on_step(tid, done, ndone);
+  return true;
 }
 
 void execution::fail_unsupported(const std::string& what) {

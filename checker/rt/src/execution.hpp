@@ -184,6 +184,8 @@ class execution {
   void run(const std::function<void()>& body);
 
   const failure& result() const noexcept { return failure_; }
+  // After run(): the verdict, moved out (the execution is done with it).
+  failure take_result() noexcept { return std::move(failure_); }
   // The execution ended with a thread stopped by lockstep::assume (a blocked execution).
   bool blocked() const noexcept { return blocked_; }
   std::uint64_t steps() const noexcept { return steps_; }
@@ -226,6 +228,20 @@ class execution {
     if (trace_.empty()) return;
     trace_.back().reads_from = step;
     trace_.back().stale = stale;
+  }
+  // Tracing: the current step read the store of step `step` by thread `tid` (step 0: the
+  // initial value): the note every engine writes ("reads the store of step 5 (T1)") and the
+  // reads-from link of the structured trace.
+  void note_reads_store(std::uint64_t step, int tid, bool stale);
+  // Tracing, the interleaving engine under SC: the current step stored to object `obj`, or
+  // read its latest store (which the note names).
+  void traced_store(std::uint32_t obj) {
+    if (last_store_.size() <= obj) last_store_.resize(obj + 1);
+    last_store_[obj] = {steps_, cur_};
+  }
+  void traced_read_latest(std::uint32_t obj) {
+    const store_ref s = obj < last_store_.size() ? last_store_[obj] : store_ref{};
+    note_reads_store(s.step, s.tid, false);
   }
   std::uint32_t next_object_id() noexcept { return next_object_++; }
   std::uint32_t next_object_key() noexcept {
@@ -275,8 +291,22 @@ class execution {
   using candidate = step_candidate;
   access access_of(const point_desc& d, int tid, wake how) const noexcept;
   static void fiber_entry(ctx::transfer_t t);
+  // The step loop's two halves: next_step decides and prepares the next step (the thread to
+  // run, or -1 when the execution is over: failure_ / blocked_ say how); finish_step is the
+  // bookkeeping after a step (scheduler mode only: the graph engine, DPOR).
+  int next_step();
+  bool finish_step(int tid);
+  // Fiber switches. switch_to: scheduler -> thread (back here when a fiber jumps to the
+  // scheduler); to_scheduler: running thread -> scheduler; hand_to: running thread -> thread
+  // (direct mode).
   void switch_to(int tid);
   void to_scheduler();
+  void hand_to(int tid);
+  // Direct mode, on the running thread's fiber: decides the next step and goes on, switches
+  // straight to the chosen thread, or ends the execution.
+  void step_on();
+  // A finished or parked thread leaves for good.
+  [[noreturn]] void leave();
   void record(int tid, const point_desc& d, wake how);
   // A new thread record and its stack; false (failure_ set) when memory is exhausted.
   bool new_thread(source_loc loc);
@@ -295,8 +325,16 @@ class execution {
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
   bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
+  // Direct mode (no per-step chooser, no graph engine, no trace): the step loop runs on the
+  // fiber that reached the scheduling point, which switches straight to the next thread (one
+  // jump per switch of threads, none when the same thread goes on). Otherwise the step loop
+  // runs on the scheduler's stack (run()), between two jumps per step: the graph engine's and
+  // DPOR's per-step work and the trace's symbolisation need more stack than a fiber may have.
+  bool direct_ = false;
   int cur_ = -1;
   ctx::fcontext_t sched_ctx_ = nullptr;
+  ctx::fcontext_t* save_to_ = nullptr;  // where the side a jump resumes stores the jumper's
+  access done_{};                       // per-step choosers: what the running step touches
   std::uint64_t steps_ = 0;
   std::int64_t now_ = 0;
   int spurious_left_ = 0;
@@ -310,6 +348,11 @@ class execution {
   std::uint32_t serial_;
   failure failure_;
   std::vector<trace_event> trace_;
+  struct store_ref {
+    std::uint64_t step = 0;  // 0: the initial value
+    int tid = -1;
+  };
+  std::vector<store_ref> last_store_;  // tracing, SC interleavings: per object id
   std::vector<std::uint16_t> choices_;
   std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published

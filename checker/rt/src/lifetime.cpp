@@ -14,7 +14,7 @@
 #include "execution.hpp"
 #include "heap.hpp"
 #include "lifetime.hpp"
-#include "user_frame.hpp"
+#include "lockstep/rt/located.hpp"
 
 namespace lockstep::rt {
 
@@ -53,7 +53,7 @@ execution* running() noexcept {
 }
 
 std::string line(source_loc l) { return l.file ? to_string(l) : std::string("an unknown line"); }
-source_loc at_pc(const void* pc) { return user_frame_at(pc, source_loc{nullptr, 0}); }
+source_loc at_pc(const void* pc) { return caller_location(pc, source_loc{nullptr, 0}); }
 std::string name_of(const dead_record& r) {
   return std::string(r.kind) + "#" + std::to_string(r.id);
 }

@@ -10,6 +10,7 @@
 #include "escape.hpp"
 #include "execution.hpp"
 #include "graph/hooks.hpp"
+#include "graph/set_values.hpp"
 #include "heap.hpp"
 #include "lifetime.hpp"
 #include "lockstep/check.hpp"
@@ -207,6 +208,8 @@ std::int64_t now() noexcept {
   return e->now();
 }
 bool tracing() noexcept { return execution::active()->tracing(); }
+void trace_read_latest(const object& o) { execution::active()->traced_read_latest(o.id()); }
+void trace_stored(const object& o) { execution::active()->traced_store(o.id()); }
 void trace_note(const std::string& note) {
   runtime_scope own;
   execution::active()->note(note);
@@ -354,7 +357,7 @@ bool mutex_held_by(std::uint64_t v, std::uint64_t tid) noexcept {
 }
 bool positive(std::uint64_t v, std::uint64_t) noexcept { return static_cast<std::int64_t>(v) > 0; }
 bool notified(std::uint64_t v, std::uint64_t tid) noexcept {
-  return tid < 32 && ((v >> (32 + tid)) & 1u);
+  return graph::is_notified(v, static_cast<int>(tid));
 }
 }  // namespace graph_state
 
@@ -442,8 +445,7 @@ std::uint64_t weak_load(weak_location& l, std::uint32_t id, std::memory_order mo
     else
       t.acq_pending.join(s.sync);
   }
-  if (e.tracing() && k > 1)
-    e.note("reads store " + std::to_string(idx) + " of " + std::to_string(size) + " in mo");
+  if (e.tracing()) e.note_reads_store(s.step, s.tid, idx != size - 1);
   return s.bits;
 }
 
@@ -453,9 +455,11 @@ void weak_store_op(weak_location& l, std::uint32_t id, std::uint64_t bits, std::
   execution& e = *execution::active();
   thread_rec& t = e.current();
   weak_store s{bits, t.id, t.clock[t.id], false, false, {}};
+  s.step = e.steps();
   if (rmw) {
     // The read half reads the latest store; a release sequence continues through RMWs.
     const weak_store& prev = l.mo.back();
+    if (e.tracing()) e.note_reads_store(prev.step, prev.tid, false);
     if (prev.has_sync) {
       if (acquires(mo))
         t.clock.join(prev.sync);
@@ -798,28 +802,15 @@ std::string model_platform::shared_mutex::shared_gate::waiting_for(int) const {
   return m->name() + " held exclusively by thread " + std::to_string(m->writer_);
 }
 namespace {
-// The graph engine packs a shared mutex's readers, and the waiters of a condition variable
-// or an atomic wait, into one 64-bit state value (with the writer / the notified set): 32
-// thread bits. A thread beyond them using such an object is not modelled there yet.
-constexpr int kGraphSetThreads = 32;
-void graph_set_member(const rt::object& o, int tid, source_loc at) {
-  if (tid < kGraphSetThreads) return;
-  report_failure(failure_kind::misuse,
-                 "the graph engine does not model " + std::string(o.kind()) + "s used by thread " +
-                     std::to_string(tid) + " yet (their state keeps threads 0.." +
-                     std::to_string(kGraphSetThreads - 1) +
-                     "): run this test with the DPOR engine (--engine=dpor or "
-                     "model_test_options::engine = lockstep::engine::dpor)",
-                 at);
-}
-std::uint64_t rw_state(int writer, const rt::thread_set& readers) {
-  return (readers.low_word() << 32) | static_cast<std::uint64_t>(writer + 1);
-}
+// Under the graph engine a shared mutex's state is (writer, readers): graph/set_values.hpp.
 bool rw_free(std::uint64_t v, std::uint64_t) noexcept { return v == 0; }
-bool rw_no_writer(std::uint64_t v, std::uint64_t) noexcept { return (v & 0xffu) == 0; }
-bool rw_writer_is(std::uint64_t v, std::uint64_t tid) noexcept { return (v & 0xffu) == tid + 1; }
+bool rw_no_writer(std::uint64_t v, std::uint64_t) noexcept { return rt::graph::rw_writer(v) < 0; }
+bool rw_writer_is(std::uint64_t v, std::uint64_t tid) noexcept {
+  const int writer = rt::graph::rw_writer(v);
+  return writer >= 0 && static_cast<std::uint64_t>(writer) == tid;
+}
 bool rw_reader_is(std::uint64_t v, std::uint64_t tid) noexcept {
-  return tid < kGraphSetThreads && ((v >> (32 + tid)) & 1u);
+  return rt::graph::rw_has_reader(v, static_cast<int>(tid));
 }
 struct rw_request {
   rt::op o;
@@ -827,26 +818,32 @@ struct rw_request {
 };
 std::uint64_t rw_after(const void* ctx, std::uint64_t v, int) {
   const auto& r = *static_cast<const rw_request*>(ctx);
-  const std::uint64_t bit = std::uint64_t{1} << (32 + r.me);
+  int writer = -1;
+  rt::thread_set readers;
+  rt::graph::rw_of(v, writer, readers);
   switch (r.o) {
     case rt::op::lock:
     case rt::op::try_lock:
-      return (v & ~std::uint64_t{0xff}) | static_cast<std::uint64_t>(r.me + 1);
+      writer = r.me;
+      break;
     case rt::op::unlock:
-      return v & ~std::uint64_t{0xff};
+      writer = -1;
+      break;
     case rt::op::lock_shared:
     case rt::op::try_lock_shared:
-      return v | bit;
+      readers.insert(r.me);
+      break;
     default:  // unlock_shared
-      return v & ~bit;
+      readers.erase(r.me);
+      break;
   }
+  return rt::graph::rw_value(writer, readers);
 }
 }  // namespace
 
 bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
   if (!rt::graph_engine()) return true;
   const int me = rt::current_thread();
-  graph_set_member(*this, me, loc);
   rw_request req{o, me};
   rt::rmw_request r;
   const bool exclusive = o == rt::op::lock || o == rt::op::try_lock;
@@ -864,7 +861,7 @@ bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
   r.apply = &rw_after;
   r.ctx = &req;
   const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);
-  if (res.old != rw_state(writer_, readers_)) rt::graph_state_mismatch(*this, loc);
+  if (res.old != rt::graph::rw_value(writer_, readers_)) rt::graph_state_mismatch(*this, loc);
   return res.wrote;
 }
 
@@ -903,56 +900,44 @@ std::string model_platform::condition_variable::waiting_for(int) const {
 }
 
 namespace {
-// Under the graph engine the cv's state is (waiting threads, notified threads) as bits
-// (graph_set_member: threads 0..31).
-std::uint64_t cv_state(std::uint32_t waiting, std::uint32_t notified) {
-  return (static_cast<std::uint64_t>(notified) << 32) | waiting;
-}
-std::uint64_t cv_state(const rt::thread_set& waiting, const rt::thread_set& notified) {
-  return cv_state(static_cast<std::uint32_t>(waiting.low_word()),
-                  static_cast<std::uint32_t>(notified.low_word()));
-}
-void set_from_bits(rt::thread_set& s, std::uint32_t bits) {
-  s.clear();
-  for (; bits; bits &= bits - 1) s.insert(__builtin_ctz(bits));
-}
+// Under the graph engine the cv's state is (waiting threads, notified threads):
+// graph/set_values.hpp.
 enum class cv_op : std::uint8_t { enter, wake, timed_wake, notify_one, notify_all };
 struct cv_request {
   cv_op op;
-  std::uint32_t bit;  // enter, wake: the thread's
+  int me;  // enter, wake: the thread
 };
 int cv_pending(std::uint64_t s) {
-  return __builtin_popcount(static_cast<std::uint32_t>(s) & ~static_cast<std::uint32_t>(s >> 32));
+  rt::thread_set waiting, notified;
+  rt::graph::waiters_of(s, waiting, notified);
+  waiting -= notified;
+  return waiting.count();
 }
 std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
   const auto& r = *static_cast<const cv_request*>(ctx);
-  auto waiting = static_cast<std::uint32_t>(s), notified = static_cast<std::uint32_t>(s >> 32);
+  rt::thread_set waiting, notified;
+  rt::graph::waiters_of(s, waiting, notified);
   switch (r.op) {
     case cv_op::enter:
-      waiting |= r.bit;
-      notified &= ~r.bit;
+      waiting.insert(r.me);
+      notified.erase(r.me);
       break;
     case cv_op::wake:
     case cv_op::timed_wake:
-      waiting &= ~r.bit;
-      notified &= ~r.bit;
+      waiting.erase(r.me);
+      notified.erase(r.me);
       break;
     case cv_op::notify_one: {
-      const std::uint32_t pending = waiting & ~notified;
-      for (int t = 0; t < 32; ++t)
-        if ((pending >> t) & 1u) {
-          if (k-- == 0) {
-            notified |= 1u << t;
-            break;
-          }
-        }
+      rt::thread_set pending = waiting;
+      pending -= notified;
+      if (const int t = pending.nth(k); t >= 0) notified.insert(t);
       break;
     }
     case cv_op::notify_all:
       notified |= waiting;
       break;
   }
-  return cv_state(waiting, notified);
+  return rt::graph::waiters_value(waiting, notified);
 }
 }  // namespace
 
@@ -962,8 +947,7 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& 
                                     source_loc loc, bool separate_location = false) {
   rt::runtime_scope own;
   const int me = rt::current_thread();
-  if (op == cv_op::enter) graph_set_member(cv, me, loc);
-  cv_request req{op, me < kGraphSetThreads ? 1u << me : 0u};
+  cv_request req{op, me};
   rt::rmw_request r;
   r.kind = k;
   r.mo = std::memory_order_seq_cst;
@@ -988,7 +972,7 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& 
   const rt::rmw_result res = separate_location
                                  ? e.graph()->rmw(e, cv.key() | 0x80000000u, 0, true, r, loc)
                                  : rt::graph_rmw(cv, 0, true, r, loc);
-  if (res.old != cv_state(waiting, notified)) rt::graph_state_mismatch(cv, loc);
+  if (res.old != rt::graph::waiters_value(waiting, notified)) rt::graph_state_mismatch(cv, loc);
   return res;
 }
 
@@ -1019,8 +1003,7 @@ rmw_result graph_waiters(const object& o, bool separate_location, thread_set& wa
                           separate_location);
       break;
   }
-  set_from_bits(waiting, static_cast<std::uint32_t>(res.written));
-  set_from_bits(notified, static_cast<std::uint32_t>(res.written >> 32));
+  graph::waiters_of(res.written, waiting, notified);
   return res;
 }
 }  // namespace rt
@@ -1083,16 +1066,17 @@ void model_platform::condition_variable::notify_one(source_loc loc) {
   if (rt::graph_engine()) {
     const rt::rmw_result res =
         cv_graph_step(*this, waiting_, notified_, cv_op::notify_one, rt::rmw_kind::always, loc);
-    const auto now_notified = static_cast<std::uint32_t>(res.written >> 32);
-    const auto was_notified = static_cast<std::uint32_t>(notified_.low_word());
+    rt::thread_set waiting, now_notified;
+    rt::graph::waiters_of(res.written, waiting, now_notified);
     if (rt::tracing()) {
-      if (now_notified == was_notified)
+      rt::thread_set woken = now_notified;
+      woken -= notified_;
+      if (woken.empty())
         rt::trace_note("no waiter");
       else
-        rt::trace_note("wakes thread " +
-                       std::to_string(__builtin_ctz(now_notified & ~was_notified)));
+        rt::trace_note("wakes thread " + std::to_string(woken.first()));
     }
-    set_from_bits(notified_, now_notified);
+    notified_ = std::move(now_notified);
     return;
   }
   rt::thread_set pending = waiting_;

@@ -66,7 +66,7 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   e.run(t.body);
   detail::set_assert_hook(nullptr);
   one_result r;
-  r.fail = e.result();
+  r.fail = e.take_result();
   r.steps = e.steps();
   r.preemptions = e.preemptions();
   r.blocked = e.blocked();
@@ -758,8 +758,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     replay_report(t, cfg, tok, rerun);
     bool same = rerun.fail.kind == found.fail.kind && rerun.fail.message == found.fail.message;
     // The failure confirmed: search a smaller one that fails the same way, report it first.
-    const std::string minimized =
-        same && rc.minimize ? minimize_failure(t, cfg, n, tok, found, rerun, row) : "";
+    const std::string minimized = same && rc.minimize && opts.minimize
+                                      ? minimize_failure(t, cfg, n, tok, found, rerun, row)
+                                      : "";
     // The traced replay describes the same failure better (user frames, spins, race steps).
     const rt::failure& shown = same ? rerun.fail : found.fail;
     row.failure = rt::structured_failure(shown);
@@ -942,9 +943,6 @@ exploration explore(const std::string& name, std::function<void()> body,
   test_info t{name, source_loc{}, "model", std::move(body), &run_model_test, &opts};
   run_config rc;
   rc.progress = false;
-  // Generated scenarios (rapidcheck) call this for every shrinking candidate: the failure
-  // is not minimised here (the harness's rows are; rapidcheck shrinks the scenario).
-  rc.minimize = false;
   rc.jobs = opts.jobs > 0 ? opts.jobs : 1;  // generated scenarios: small searches, many of them
   rt::execution_config cfg;
   cfg.max_steps = opts.max_steps;
@@ -963,6 +961,7 @@ exploration explore(const std::string& name, std::function<void()> body,
   x.verdict = row.verdict;
   x.report = row.detail;
   x.token = row.token;
+  if (row.minimized.reduced) x.original_token = row.minimized.original_token;
   x.blocked = row.blocked;
   x.duplicate_graphs = row.duplicates;
   return x;

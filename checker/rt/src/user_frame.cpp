@@ -15,6 +15,9 @@
 
 namespace lockstep::rt {
 
+// One return address's inlined frames, innermost first: the first user frame (uncached).
+source_loc user_frame_at(const void* pc, source_loc fallback);
+
 source_loc caller_location(const void* return_address, source_loc fallback) noexcept {
   // Direct-mapped: a hit costs a load and a compare; a miss symbolises once. Only the
   // scheduler thread runs model code, so the table needs no synchronisation.

@@ -24,8 +24,8 @@ void capture_stack(captured_stack& s) noexcept;
 // The innermost frame (inlined frames included) outside system headers and outside the
 // checker itself; `fallback` when none can be found or no symbolizer is available.
 source_loc user_frame(const captured_stack& s, source_loc fallback);
-// The same for one return address (rt::caller_pc()): its inlined frames, innermost first.
-source_loc user_frame_at(const void* pc, source_loc fallback);
+// One return address (rt::caller_pc(), __builtin_return_address): lockstep/rt/located.hpp's
+// caller_location, which caches the answer per address.
 
 // One line per frame of a call stack captured elsewhere ("    #2 file:line in function"),
 // inlined frames included, frames inside lockstep and the standard library marked; for the

@@ -1,7 +1,8 @@
 // The watchdog: a simulated thread that neither reaches a scheduling point nor returns to
 // the step loop for the stall bound is blocked or spinning outside lockstep (escape.hpp).
-// Every fiber switch bumps g_fiber_epoch; the watchdog thread samples it every 50 ms. When
-// it stays odd (a fiber runs) and unchanged for the bound, the watchdog asks the kernel what
+// The step loop bumps g_fiber_epoch (escape.hpp) at every step and every switch between the
+// scheduler and the fibers; the watchdog thread samples it every 50 ms. When it stays odd (a
+// fiber runs) and unchanged for the bound, the watchdog asks the kernel what
 // the scheduler thread does (/proc/self/task/<tid>/stat and .../syscall), captures its call
 // stack through a signal whose handler records the frames and parks the thread, prints the
 // report with the stack and the running execution's token, and ends the process (status 4):

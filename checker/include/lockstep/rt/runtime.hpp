@@ -255,7 +255,8 @@ struct weak_store {
   bool has_sync = false;  // a release (sequence) head: acquiring it joins `sync`
   bool seq_cst = false;
   vclock sync;
-  bool rmw = false;  // written by an RMW: it stays right after the store it read
+  bool rmw = false;        // written by an RMW: it stays right after the store it read
+  std::uint64_t step = 0;  // the step that stored it (0: the initial value), for traces
 };
 struct weak_location {
   std::vector<weak_store> mo;   // modification order
@@ -350,7 +351,7 @@ bool mutex_available(std::uint64_t v, std::uint64_t tid_and_recursive) noexcept;
 bool mutex_held_by(std::uint64_t v, std::uint64_t tid) noexcept;
 // semaphore: the count.
 bool positive(std::uint64_t v, std::uint64_t) noexcept;
-// condition variable: waiting threads in the low 32 bits, notified ones in the high 32.
+// condition variable: its (waiting, notified) threads (checker/rt/src/graph/set_values.hpp).
 bool notified(std::uint64_t v, std::uint64_t tid) noexcept;
 }  // namespace graph_state
 // The object's own state disagrees with the graph's: an internal error, reported as misuse.
@@ -365,10 +366,9 @@ void graph_fence(std::memory_order mo, source_loc at);
 // atomic_ref writes it back to the referenced object).
 std::uint64_t graph_latest(const object& o, std::uint64_t init);
 // Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
-// set (waiting, notified thread bits) is a synchronization location — for an atomic, one of
-// its own next to the value. The sets are the object's own copy, checked and updated (the
-// graph's state value packs threads 0..31; a later thread waiting there is reported as not
-// modelled by the graph engine yet).
+// set (waiting, notified threads, any number of them) is a synchronization location — for an
+// atomic, one of its own next to the value. The sets are the object's own copy, checked and
+// updated.
 enum class waiters_op : std::uint8_t {
   enter,
   leave,
@@ -387,6 +387,10 @@ void assume_failed(source_loc at);
 // Tracing (replay mode only): annotate the current step with a result value.
 bool tracing() noexcept;
 void trace_note(const std::string& note);
+// Tracing, the interleaving engine under SC (the other engines know their reads-from): the
+// current step read the latest store to `o` (the trace names that store's step), or stored.
+void trace_read_latest(const object& o);
+void trace_stored(const object& o);
 
 template <class T>
 std::string value_text(const T& v) {
@@ -424,6 +428,11 @@ int spawn_thread(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc
 void join_thread(int tid, source_loc loc);
 void forget_thread(int tid);  // the thread handle was joined/moved; nothing to check
 bool thread_finished(int tid) noexcept;
+// Storage for a thread's callable and arguments (model_platform::thread), at most
+// __STDCPP_DEFAULT_NEW_ALIGNMENT__-aligned: blocks are reused from one spawn to the next (no
+// malloc per thread); freed with the size it was allocated with.
+void* thread_state_allocate(std::size_t size);
+void thread_state_free(void* p, std::size_t size) noexcept;
 
 // Lock-order tracking: a blocking acquisition of `m` (held mutexes become its predecessors in
 // the lock-order graph) and its release.

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "set_values.hpp"
 #include "trust.hpp"
 
 namespace lockstep::rt::graph {
@@ -85,6 +86,7 @@ std::string trust_engine::save_frontier() const {
       os << '\n';
     }
   }
+  os << save_set_values();  // the interned waiter sets the values above may name
   return os.str();
 }
 
@@ -158,7 +160,8 @@ bool trust_engine::load_frontier(const std::string& text) {
         if (!(is >> k)) return false;
     }
   }
-  if (is >> word) return false;  // trailing garbage
+  if (is >> word && (word != "sets" || !load_set_values(is) || is >> word))
+    return false;  // trailing garbage
   // Event references must point into the graph (a corrupt file must not crash the engine).
   for (const state& st : loaded) {
     const exec_graph& G = st.g;

@@ -42,13 +42,8 @@ int replay_engine::next_choice(int n, int fallback, bool stay) {
 // co) existed — a stale read, which only the C++11 model allows.
 void replay_engine::note_read_from(execution& x, const executed_writes::entry& w, std::size_t index,
                                    const std::vector<std::size_t>& co) {
-  std::string s = index == 0 ? std::string("reads the initial value")
-                             : "reads the store of step " + std::to_string(w.ref.idx) + " (T" +
-                                   std::to_string(w.ref.tid) + ")";
   const bool stale = !co.empty() && co.back() != index;
-  if (stale) s += ", stale: a newer store exists";
-  x.note(s);
-  x.note_read_from(index == 0 ? 0 : static_cast<std::int64_t>(w.ref.idx), stale);
+  x.note_reads_store(index == 0 ? 0 : static_cast<std::uint64_t>(w.ref.idx), w.ref.tid, stale);
 }
 
 std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
