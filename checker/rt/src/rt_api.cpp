@@ -174,6 +174,9 @@ std::uint32_t new_process_key() noexcept { return kStaticKeyBase | ++g_static_ke
 
 bool object::rejoin_execution() const noexcept {
   execution* e = execution::active();
+  // A static object reached from another OS thread (escape.hpp): parked before it writes
+  // the object, which the scheduler thread may be using.
+  if (e && !t_scheduler_thread) foreign_operation();
   if (!e || e->current_id() < 0 || serial_ == e->serial()) return false;
   serial_ = e->serial();
   id_ = e->next_object_id();
