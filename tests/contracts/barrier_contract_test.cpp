@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "spinning_platform.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 using lockstep::memory_model;
@@ -159,4 +161,20 @@ LOCKSTEP_TEST(barrier_of_one_and_constructor_range) {
   LOCKSTEP_ASSERT(throws(0));
   LOCKSTEP_ASSERT(!throws(32767));
   LOCKSTEP_ASSERT(throws(32768));
+}
+
+// The spin phase (on the spinning platform): a waiter that sees the next generation while
+// spinning acquires the other thread's arrival too.
+LOCKSTEP_TEST(barrier_spinning_wait_publishes_c11, {.memory = memory_model::c11}) {
+  lockstep::Barrier<contract_tests::spinning_platform> bar(2);
+  P::var<int> a{0}, b{0};
+  P::thread t([&] {
+    a = 1;
+    bar.arrive_and_wait();
+    LOCKSTEP_ASSERT(b.get() == 1);
+  });
+  b = 1;
+  bar.arrive_and_wait();
+  LOCKSTEP_ASSERT(a.get() == 1);
+  t.join();
 }

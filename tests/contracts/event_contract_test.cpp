@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "spinning_platform.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 using lockstep::memory_model;
@@ -228,4 +230,18 @@ LOCKSTEP_TEST(event_stays_set_until_clear) {
   LOCKSTEP_ASSERT(!ev.wait_for(0us));
   ev.set();
   LOCKSTEP_ASSERT(ev.is_set());
+}
+
+// The spin phase (on the spinning platform): a wait() that sees the flag set while spinning
+// acquires the set() too.
+LOCKSTEP_TEST(event_spinning_wait_happens_after_set_c11, {.memory = memory_model::c11}) {
+  lockstep::Event<contract_tests::spinning_platform> ev;
+  P::var<int> data{0};
+  P::thread t([&] {
+    data = 1;
+    ev.set();
+  });
+  ev.wait();
+  LOCKSTEP_ASSERT(data.get() == 1);
+  t.join();
 }

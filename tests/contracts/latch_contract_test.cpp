@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "spinning_platform.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 using lockstep::memory_model;
@@ -257,6 +259,20 @@ LOCKSTEP_TEST(latch_arrive_and_wait_two_threads_c11, {.memory = memory_model::c1
   });
   y = 1;
   l.arrive_and_wait();
+  LOCKSTEP_ASSERT(x.get() == 1);
+  t.join();
+}
+
+// The spin phase (on the spinning platform): a wait() that sees zero while spinning acquires
+// the count-down too.
+LOCKSTEP_TEST(latch_spinning_wait_happens_after_count_down_c11, {.memory = memory_model::c11}) {
+  lockstep::Latch<contract_tests::spinning_platform> done(1);
+  P::var<int> x{0};
+  P::thread t([&] {
+    x = 1;
+    done.count_down();
+  });
+  done.wait();
   LOCKSTEP_ASSERT(x.get() == 1);
   t.join();
 }

@@ -299,6 +299,21 @@ LOCKSTEP_TEST(semaphore_broken_mark_taken_as_unit_is_caught, {.expect = failure_
   conservation_with_sleeper<TwinSemaphore<sem_bug::unit_when_empty>>();
 }
 
+// Two sleepers and two release(1) calls, the second before the woken acquirer runs (it
+// needs no notify: the word has no mark then): the woken one must pass the wake on, or the
+// other sleeps with a unit left.
+LOCKSTEP_TEST(semaphore_two_single_releases_wake_two_sleepers) {
+  lockstep::Semaphore<P> sem;  // the default count is 0
+  LOCKSTEP_ASSERT(sem.available() == 0) << "a default semaphore has no unit";
+  auto acquirer = [&] { sem.acquire(); };
+  P::thread a(acquirer), b(acquirer);
+  sem.release();
+  sem.release();
+  a.join();
+  b.join();
+  LOCKSTEP_ASSERT(sem.available() == 0);
+}
+
 // The constructor's contract: [0, max()], both ends.
 LOCKSTEP_TEST(semaphore_constructor_range) {
   LOCKSTEP_ASSERT(ctor_throws(-1));
