@@ -64,6 +64,16 @@ const std::vector<probe> kBoundaries = {
     {12500, 2},  // one token-time after the bucket was last full
 };
 
+// The first call comes after construction but within a token-time: the full bucket's refill
+// time must restart at that call (a full bucket accrues nothing), so the next token comes a
+// token-time after it, not after construction.
+const std::vector<probe> kLateStart = {
+    {500, 1},   // full: one taken, the refill time restarts here
+    {1000, 2},  // half a token since 500: the one left, then nothing
+    {1499, 1},  // a microsecond short
+    {1500, 2},  // exactly a token-time after 500
+};
+
 // Probes `limiter` from one thread and compares every answer with the ideal bucket:
 // `exact`: equal; otherwise a grant must be one the ideal bucket also gives.
 template <class Limiter>
@@ -86,9 +96,11 @@ void probe_boundaries(Limiter& limiter, P::clock::time_point start, std::int64_t
 
 template <class Limiter, class... Extra>
 void boundaries(Extra... extra) {
-  const auto start = P::clock::now();
-  Limiter limiter(2, 1000, extra...);
-  probe_boundaries(limiter, start, 2, 1000, kBoundaries, true);
+  for (const auto* probes : {&kBoundaries, &kLateStart}) {
+    const auto start = P::clock::now();
+    Limiter limiter(2, 1000, extra...);
+    probe_boundaries(limiter, start, 2, 1000, *probes, true);
+  }
 }
 
 // 3000 tokens per second: a token every 333.3 µs, never a whole number of microseconds. The
@@ -127,10 +139,11 @@ void two_threads_at_boundaries() {
 }
 
 enum class refill_bug {
-  full_keeps_lag,  // `tokens + add > capacity`: a refill that exactly fills keeps the old time
-  restart_clock,   // the refill time jumps to now: the carried fraction is lost
-  early_token,     // `add` rounded up: a fractional token is granted early
-  start_empty,     // the bucket starts with capacity - 1 tokens
+  full_keeps_lag,       // `tokens + add > capacity`: a refill that exactly fills keeps the old time
+  restart_clock,        // the refill time jumps to now: the carried fraction is lost
+  early_token,          // `add` rounded up: a fractional token is granted early
+  start_empty,          // the bucket starts with capacity - 1 tokens
+  full_keeps_old_time,  // `tokens > capacity`: a full bucket keeps accruing from its old time
 };
 
 // LockedRateLimiter (rate_limiter.hpp) with the refill arithmetic's bug B.
@@ -155,7 +168,7 @@ class TwinLockedLimiter {
   void refill(std::uint64_t now_us) {
     std::uint64_t tokens = tokens_.get(), last_us = last_us_.get();
     if (now_us <= last_us) return;
-    if (tokens >= cap_) {
+    if (B == refill_bug::full_keeps_old_time ? tokens > cap_ : tokens >= cap_) {
       last_us_ = now_us;
       return;
     }
@@ -215,6 +228,12 @@ LOCKSTEP_TEST(rate_limiter_thread_local_share_rounds_down) {
   probe_boundaries(limiter, start, 2, 1000, kBoundaries, true);
 }
 
+LOCKSTEP_TEST(rate_limiter_broken_full_bucket_keeps_old_time_is_caught,
+              {.expect = failure_kind::assertion}) {
+  const auto start = P::clock::now();
+  TwinLockedLimiter<refill_bug::full_keeps_old_time> limiter(2, 1000);
+  probe_boundaries(limiter, start, 2, 1000, kLateStart, true);
+}
 LOCKSTEP_TEST(rate_limiter_broken_full_keeps_lag_is_caught, {.expect = failure_kind::assertion}) {
   boundaries<TwinLockedLimiter<refill_bug::full_keeps_lag>>();
 }
