@@ -299,8 +299,9 @@ LOCKSTEP_TEST(rate_limiter_zero_rate_and_capacity) {
   P::this_thread::sleep_for(10ms);
   LOCKSTEP_ASSERT(!no_rate.try_acquire() && !no_rate_lf.try_acquire()) << "rate 0 refilled";
   LOCKSTEP_ASSERT(!empty.try_acquire()) << "a bucket of capacity 0 granted";
-  LOCKSTEP_ASSERT(!lock_free_ctor_throws(lockstep::LockFreeRateLimiter<P>::kTokenMask));
-  LOCKSTEP_ASSERT(lock_free_ctor_throws(lockstep::LockFreeRateLimiter<P>::kTokenMask + 1));
+  // "capacity < 2^20", as stated (not relative to the class's own mask).
+  LOCKSTEP_ASSERT(!lock_free_ctor_throws((std::uint64_t{1} << 20) - 1));
+  LOCKSTEP_ASSERT(lock_free_ctor_throws(std::uint64_t{1} << 20));
   bool threw = false;
   try {
     lockstep::ThreadLocalRateLimiter<P> none(2, 1000, 0);
@@ -308,4 +309,28 @@ LOCKSTEP_TEST(rate_limiter_zero_rate_and_capacity) {
     threw = true;
   }
   LOCKSTEP_ASSERT(threw) << "max_threads 0 accepted";
+}
+
+// At most max_threads threads get a share: with max_threads 1, two threads trying twice at
+// 0 get exactly the one share's 2 tokens between them (the later registrant is denied).
+LOCKSTEP_TEST(rate_limiter_thread_local_denies_beyond_max_threads) {
+  lockstep::ThreadLocalRateLimiter<P> limiter(2, 1000, 1);
+  P::atomic<int> grants{0};
+  auto body = [&] {
+    for (int i = 0; i < 2; ++i)
+      if (limiter.try_acquire()) grants.fetch_add(1, std::memory_order_relaxed);
+  };
+  P::thread t(body);
+  body();
+  t.join();
+  LOCKSTEP_ASSERT(grants.load() == 2) << grants.load() << " grants from one share of 2";
+}
+
+// The lock-free limiter's packed state at its widest: capacity 2^20 - 1 starts full and
+// the token count does not spill into the refill time.
+LOCKSTEP_TEST(rate_limiter_lock_free_widest_capacity) {
+  const std::uint64_t cap = (std::uint64_t{1} << 20) - 1;
+  lockstep::LockFreeRateLimiter<P> limiter(cap, 1000);
+  P::this_thread::sleep_for(std::chrono::microseconds(1500));
+  LOCKSTEP_ASSERT(limiter.try_acquire() && limiter.try_acquire()) << "a full bucket denied";
 }
