@@ -4,9 +4,13 @@
 // loads the count, is store buffering); a write that finds no reader in progress frees every
 // retired snapshot (retired_count() == 0), also read concurrently with readers; concurrent
 // writers lose nothing; remove() and size() at their boundaries. Broken twin: a copy of
-// CowList whose reader counter and head use release/acquire instead of seq_cst.
+// CowList whose reader counter and head use release/acquire instead of seq_cst. Plain new
+// and delete go through the model heap here (lockstep/model_new.hpp).
 #include <lockstep/check.hpp>
 #include <lockstep/cow_list.hpp>
+// CowList allocates its snapshots with plain new/delete: through the model heap, a snapshot
+// freed under a reader is a misuse verdict with a replay token, not a crash of the process.
+#include <lockstep/model_new.hpp>
 
 #include <algorithm>
 #include <atomic>
