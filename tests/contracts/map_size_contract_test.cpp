@@ -5,7 +5,8 @@
 // snapshot() that counts the stripes at different instants can see 0 (either visiting order
 // is covered by moving both ways). A size() read concurrently with two inserts never goes
 // down. Counts at their boundaries: empty, a key put twice, erasing an absent key, update()
-// erasing with nullopt. The broken twin counts stripe by stripe under separate locks.
+// erasing with nullopt; for_each visits what is there for the whole call. The broken twin
+// counts stripe by stripe under separate locks.
 #include <lockstep/check.hpp>
 #include <lockstep/concurrent_map.hpp>
 
@@ -159,4 +160,45 @@ LOCKSTEP_TEST(map_size_boundaries) {
   size_boundaries<ml::single_lock>();
   size_boundaries<ml::rw_lock>();
   size_boundaries<ml::per_key>();
+}
+
+// for_each (weakly consistent): every entry present for the whole call is visited, once;
+// one inserted concurrently may or may not be.
+template <class Locking>
+void for_each_sees_stable_entries() {
+  Map<Locking> m(2);
+  m.put(0, 10);
+  m.put(1, 11);
+  P::thread writer([&] { m.put(2, 12); });
+  int stable = 0, other = 0;
+  m.for_each([&](const int& k, const int& v) {
+    LOCKSTEP_ASSERT(v == k + 10) << "a value the map never held";
+    (k < 2 ? stable : other) += 1;
+  });
+  LOCKSTEP_ASSERT(stable == 2 && other <= 1) << stable << " stable entries visited";
+  writer.join();
+}
+
+LOCKSTEP_TEST(map_for_each_sees_stable_entries) {
+  for_each_sees_stable_entries<ml::striped<>>();
+  for_each_sees_stable_entries<ml::per_key>();
+}
+
+// get() racing put() on the same key, per policy: the value read is the old or the new one
+// (and, under the race detector, read under the key's lock).
+template <class Locking>
+void get_races_put() {
+  Map<Locking> m(2);
+  m.put(0, 1);
+  P::thread writer([&] { m.put(0, 2); });
+  const auto v = m.get(0);
+  LOCKSTEP_ASSERT(v && (*v == 1 || *v == 2)) << "a value the key never held";
+  LOCKSTEP_ASSERT(m.contains(0));
+  writer.join();
+}
+
+LOCKSTEP_TEST(map_get_races_put) {
+  get_races_put<ml::striped<>>();
+  get_races_put<ml::rw_lock>();
+  get_races_put<ml::per_key>();
 }
