@@ -202,3 +202,15 @@ LOCKSTEP_TEST(map_get_races_put) {
   get_races_put<ml::rw_lock>();
   get_races_put<ml::per_key>();
 }
+
+// per_key: an erase() and a put() of a key that has no value yet, concurrently. Both hold a
+// reference to the key's lock-table entry; the entry may be dropped only when the last of
+// them leaves without a value (an entry freed under the other would be a use after free).
+LOCKSTEP_TEST(map_per_key_entry_outlives_its_users) {
+  Map<ml::per_key> m;
+  P::thread eraser([&] { (void)m.erase(5); });
+  LOCKSTEP_ASSERT(m.put(5, 1));
+  eraser.join();
+  const std::size_t n = m.size();
+  LOCKSTEP_ASSERT(n <= 1 && m.contains(5) == (n == 1));
+}
