@@ -116,12 +116,10 @@ void fractional_rate() {
   probe_boundaries(limiter, start, 1, 3000, probes, false);
 }
 
-// Two threads try twice at 0 and, once both have, twice at exactly 1000 µs against capacity 1 at
-// one token per millisecond: exactly two grants in total, however the attempts interleave.
+// Two threads try twice at 0 and, once both have, twice at exactly 1000 µs; returns the
+// grants between them, however the attempts interleave.
 template <class Limiter>
-void two_threads_at_boundaries() {
-  const auto start = P::clock::now();
-  Limiter limiter(1, 1000);
+int grants_of_two_threads_at_boundaries(Limiter& limiter, P::clock::time_point start) {
   P::atomic<int> grants{0};
   P::latch at_zero(2);  // nobody's sleep moves the clock before every thread tried at 0
   auto body = [&] {
@@ -135,7 +133,16 @@ void two_threads_at_boundaries() {
   P::thread t(body);
   body();
   t.join();
-  LOCKSTEP_ASSERT(grants.load() == 2) << grants.load() << " grants, the bucket holds 2";
+  return grants.load();
+}
+
+// Capacity 1 at one token per millisecond: exactly two grants in total.
+template <class Limiter>
+void two_threads_at_boundaries() {
+  const auto start = P::clock::now();
+  Limiter limiter(1, 1000);
+  const int grants = grants_of_two_threads_at_boundaries(limiter, start);
+  LOCKSTEP_ASSERT(grants == 2) << grants << " grants, the bucket holds 2";
 }
 
 enum class refill_bug {
@@ -268,24 +275,12 @@ LOCKSTEP_TEST(rate_limiter_lock_free_two_threads_at_boundaries_c11, {.memory = m
 // Each thread of a thread-local limiter has its own share; the registration counter (relaxed)
 // admits max_threads of them: with capacity 2 and rate 2000 over 2 threads, each gets one
 // token at 0 and one at 1000 µs (both try at 0 before the clock moves, so both shares start
-// at 0). A thread beyond max_threads: tests/containers_caches/rate_limiter_model_test.cpp.
+// at 0). A thread beyond max_threads: rate_limiter_thread_local_denies_beyond_max_threads.
 LOCKSTEP_TEST(rate_limiter_thread_local_shares_c11, {.memory = memory_model::c11}) {
   const auto start = P::clock::now();
   lockstep::ThreadLocalRateLimiter<P> limiter(2, 2000, 2);
-  P::atomic<int> grants{0};
-  P::latch at_zero(2);  // nobody's sleep moves the clock before every thread tried at 0
-  auto body = [&] {
-    for (std::int64_t at : {0, 1000}) {
-      P::this_thread::sleep_until(start + std::chrono::microseconds(at));
-      for (int i = 0; i < 2; ++i)
-        if (limiter.try_acquire()) grants.fetch_add(1, std::memory_order_relaxed);
-      if (at == 0) at_zero.arrive_and_wait();
-    }
-  };
-  P::thread t(body);
-  body();
-  t.join();
-  LOCKSTEP_ASSERT(grants.load() == 4) << grants.load() << " grants, two shares of 2";
+  const int grants = grants_of_two_threads_at_boundaries(limiter, start);
+  LOCKSTEP_ASSERT(grants == 4) << grants << " grants, two shares of 2";
 }
 
 // Rate 0 never refills; capacity 0 never grants; the lock-free limiter's capacity bound.
