@@ -278,7 +278,9 @@ struct model_platform {
         return res.wrote;
       }
       // Under the C++11 model the CAS compares against the latest store in modification
-      // order (a failed CAS could also read an older one; that behaviour is not explored).
+      // order (a failed CAS could also read an older one; that behaviour is not explored),
+      // so a failing one reads that latest store too, with the failure order: an acquire
+      // failure synchronizes with the store whose value it returns.
       const bool equal = std::memcmp(&v_, &expected, sizeof(T)) == 0;
       const bool spurious = equal && weak && rt::weak_cas_fails_spuriously();
       if (equal && !spurious) {
@@ -299,10 +301,7 @@ struct model_platform {
         return true;
       }
       if (weak_) {
-        (void)rt::weak_load(w_, id(),
-                            failure == std::memory_order_seq_cst ? std::memory_order_seq_cst
-                                                                 : std::memory_order_relaxed);
-        if (rt::acquires(failure)) rt::weak_fence(std::memory_order_acquire);
+        (void)rt::weak_load_latest(w_, id(), failure);
       } else if (rt::acquires(failure)) {
         rt::acquire_from(*this);
       }
