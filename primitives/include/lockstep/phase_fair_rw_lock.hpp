@@ -18,8 +18,9 @@
 //       reader phase); readers arriving after it announced itself wait for it.
 //   * Progress: starvation-free for readers and writers (each waits for a bounded number of
 //     phases), assuming every holder eventually releases.
-//   * Blocking: a waiter spins a bounded number of times (detail::spin_limit), then marks the
-//     word it waits on and sleeps (P::atomic::wait; futex in libstdc++). A release notifies
+//   * Blocking: a waiter spins a bounded number of times (pauses, then yields:
+//     detail::handoff_spin, since each wait is for a hand-off to it), then marks the word it
+//     waits on and sleeps (P::atomic::wait; futex in libstdc++). A release notifies
 //     only if a sleeper marked the word: readers waiting for a writer phase are woken all at
 //     once by the unlock() that ends it; the writer waiting for readers to leave is woken by
 //     the last of them only; a writer waiting for its turn sleeps on a slot of its own and is
@@ -86,9 +87,8 @@ class PhaseFairRwLock {
     // Wait for this writer phase only: any change of the writer bits ends it. acquire pairs
     // with the writer's release fetch_and (or reads a later RMW in its release sequence).
     for (int spins = 0; (r & kWriterBits) == w;) {
-      if (spins < detail::spin_limit<P>()) {
-        ++spins;
-        P::spin_pause();
+      if (detail::handoff_spin<P>(spins)) {
+        r = rin_.load(std::memory_order_acquire);
       } else if ((r & kReadersSleep) ||
                  rin_.compare_exchange_weak(r, r | kReadersSleep, kRelaxed, kRelaxed)) {
         // Marked while the phase we wait for is on: the unlock() that ends it clears the
@@ -138,10 +138,8 @@ class PhaseFairRwLock {
     std::uint32_t t = wout_.load(std::memory_order_acquire);
     while (t != ticket) {
       if (ticket - t == 1) {
-        for (int i = 0; i < detail::spin_limit<P>() && t != ticket; ++i) {
-          P::spin_pause();
+        for (int spins = 0; t != ticket && detail::handoff_spin<P>(spins);)
           t = wout_.load(std::memory_order_acquire);
-        }
         if (t == ticket) break;
       }
       t = turns_.sleep(wout_, ticket);
@@ -155,10 +153,11 @@ class PhaseFairRwLock {
     // release fetch_add on rout_ (a release sequence of RMWs).
     std::uint32_t r = rout_.load(std::memory_order_acquire);
     for (int spins = 0; (r & kCountMask) != rticket;) {
-      if (spins < detail::spin_limit<P>()) {
-        ++spins;
-        P::spin_pause();
-      } else if (r & kWriterSleeps) {
+      if (detail::handoff_spin<P>(spins)) {
+        r = rout_.load(std::memory_order_acquire);
+        continue;
+      }
+      if (r & kWriterSleeps) {
         rout_.wait(r, kRelaxed);
       } else {
         // The target first, then the mark (release): a reader that sees the mark sees it.
