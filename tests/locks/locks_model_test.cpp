@@ -4,6 +4,7 @@
 #include <lockstep/barrier.hpp>
 #include <lockstep/check.hpp>
 #include <lockstep/condition.hpp>
+#include <lockstep/detail/turn_sleepers.hpp>
 #include <lockstep/event.hpp>
 #include <lockstep/fairness.hpp>
 #include <lockstep/fifo_lock.hpp>
@@ -1084,6 +1085,38 @@ LOCKSTEP_TEST(locks_broken_fifo_lock_unlock_checks_slot_first_is_caught,
               {.expect = lockstep::failure_kind::deadlock}) {
   mutual_exclusion<CheckFirstFifoLock>(2, 1);
 }
+
+namespace {
+
+// TicketLock<P> whose next-in-line waiter sleeps too (it sleeps whenever it is not served),
+// while unlock() wakes only the new next in line, as TicketLock's does: the waiter whose
+// turn comes sleeps through it (the unlock() that served it woke the ticket after it).
+class SleepingHeadTicketLock {
+ public:
+  void lock() {
+    const std::uint32_t my = next_.fetch_add(1);
+    std::uint32_t s = serving_.load(std::memory_order_acquire);
+    while (s != my) s = sleepers_.sleep(serving_, my, 0);  // BUG: TicketLock passes lead 1
+  }
+  void unlock() {
+    const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
+    serving_.store(t);
+    sleepers_.wake(t + 1);
+  }
+
+ private:
+  P::atomic<std::uint32_t> next_{0}, serving_{0};
+  lockstep::detail::TurnSleepers<P> sleepers_;
+};
+
+}  // namespace
+
+LOCKSTEP_TEST(locks_broken_ticket_lock_head_sleeps_unwoken_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  mutual_exclusion<SleepingHeadTicketLock>(2, 1);
+}
+// The correct TicketLock: locks_ticket_lock_excludes_3x1 / _2x2 and locks_ticket_lock_fifo_3
+// above, in which the third thread waits two tickets back and sleeps.
 
 namespace {
 

@@ -2,6 +2,7 @@
 // exclusion, reader overlap, the two phase-fairness properties (a reader waits for at most
 // one writer phase; writers are FIFO), and broken twins.
 #include <lockstep/check.hpp>
+#include <lockstep/detail/turn_sleepers.hpp>
 #include <lockstep/phase_fair_rw_lock.hpp>
 #include <lockstep/writer_pref_rw_lock.hpp>
 
@@ -59,6 +60,86 @@ class BrokenPhaseFairRwLock {
   static constexpr std::uint32_t kWriterBits = 0x3;
   static constexpr std::uint32_t kPresent = 0x2;
   P::atomic<std::uint32_t> rin_{0}, rout_{0}, win_{0}, wout_{0};
+};
+
+// Twins of the futex waiting in PhaseFairRwLock (a copy without spinning, try_lock and the
+// arrival hooks):
+//   kDepartureClearsMark: every reader departure clears the sleeping writer's mark on rout_,
+//     but only the departure that reaches the writer's target notifies: of two readers
+//     inside, the first wipes the mark, the last sees none, and the writer sleeps forever.
+//   kUnlockChecksFirst: unlock() reads the readers' sleep mark, then clears the writer bits
+//     and notifies if the mark was set when it looked: a reader that marks rin_ in between
+//     sleeps through the end of the phase it waits for.
+enum class pf_bug { kDepartureClearsMark, kUnlockChecksFirst };
+template <pf_bug Bug>
+class BrokenFutexPhaseFairRwLock {
+ public:
+  void lock_shared() {
+    std::uint32_t r = rin_.fetch_add(kReaderInc, std::memory_order_acquire);
+    const std::uint32_t w = r & kWriterBits;
+    while (w != 0 && (r & kWriterBits) == w) {
+      if ((r & kReadersSleep) ||
+          rin_.compare_exchange_weak(r, r | kReadersSleep, std::memory_order_acquire)) {
+        rin_.wait(r | kReadersSleep, std::memory_order_relaxed);
+      } else {
+        continue;
+      }
+      r = rin_.load(std::memory_order_acquire);
+    }
+  }
+  void unlock_shared() {
+    std::uint32_t r = rout_.load(std::memory_order_relaxed);
+    if constexpr (Bug == pf_bug::kDepartureClearsMark) {
+      // BUG: clears the mark even when this departure does not notify.
+      while (!rout_.compare_exchange_weak(r, (r + kReaderInc) & ~kWriterSleeps,
+                                          std::memory_order_acq_rel)) {
+      }
+    } else {
+      r = rout_.fetch_add(kReaderInc, std::memory_order_acq_rel);
+    }
+    if ((r & kWriterSleeps) && ((r + kReaderInc) & kCountMask) == wtarget_.load()) {
+      rout_.notify_one();
+    }
+  }
+  void lock() {
+    const std::uint32_t ticket = win_.fetch_add(1, std::memory_order_relaxed);
+    std::uint32_t t = wout_.load(std::memory_order_acquire);
+    while (t != ticket) t = turns_.sleep(wout_, ticket);
+    const std::uint32_t id = phase_id_.get();
+    phase_id_ = id ^ 1u;
+    const std::uint32_t rticket = rin_.fetch_add(kPresent | id) & kCountMask;
+    std::uint32_t r = rout_.load(std::memory_order_acquire);
+    while ((r & kCountMask) != rticket) {
+      if (!(r & kWriterSleeps)) {
+        wtarget_.store(rticket);
+        if (!rout_.compare_exchange_weak(r, r | kWriterSleeps, std::memory_order_acq_rel)) continue;
+        r |= kWriterSleeps;
+      }
+      rout_.wait(r, std::memory_order_relaxed);
+      r = rout_.load(std::memory_order_acquire);
+    }
+    if (r & kWriterSleeps) rout_.fetch_and(~kWriterSleeps);
+  }
+  void unlock() {
+    if constexpr (Bug == pf_bug::kUnlockChecksFirst) {
+      const bool sleepers = rin_.load(std::memory_order_relaxed) & kReadersSleep;  // BUG
+      rin_.fetch_and(~(kWriterBits | kReadersSleep), std::memory_order_release);
+      if (sleepers) rin_.notify_all();
+    } else if (rin_.fetch_and(~(kWriterBits | kReadersSleep), std::memory_order_release) &
+               kReadersSleep) {
+      rin_.notify_all();
+    }
+    const std::uint32_t t = wout_.fetch_add(1) + 1;
+    turns_.wake(t);
+  }
+
+ private:
+  static constexpr std::uint32_t kReaderInc = 0x100, kCountMask = ~0xffu;
+  static constexpr std::uint32_t kWriterBits = 0x3, kPresent = 0x2;
+  static constexpr std::uint32_t kReadersSleep = 0x4, kWriterSleeps = 0x1;
+  P::atomic<std::uint32_t> rin_{0}, rout_{0}, win_{0}, wout_{0}, wtarget_{0};
+  P::var<std::uint32_t> phase_id_{0};
+  lockstep::detail::TurnSleepers<P> turns_;
 };
 
 // The writer writes plain data and unlocks; the reader then reads it. With a correct lock the
@@ -155,4 +236,32 @@ LOCKSTEP_TEST(rwlocks_broken_phase_fair_no_phase_id_is_caught,
                .max_steps = 400,
                .preemption_bound = 2}) {
   reader_waits_one_writer_phase<BrokenPhaseFairRwLock<true, false>>(1);
+}
+
+// ---- futex waiting (issue 17): the sleep marks and the release paths -------------------
+
+// Two readers inside, a writer waiting for them to leave: the writer sleeps on rout_ and
+// only the last departure may wake it. Correct: the mark survives the first departure.
+LOCKSTEP_TEST(rwlocks_phase_fair_writer_sleeps_through_two_departures) {
+  rw_exclusion<PhaseFair>(false, 2, 1);
+}
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_departure_clears_writer_mark_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  rw_exclusion<BrokenFutexPhaseFairRwLock<pf_bug::kDepartureClearsMark>>(false, 2, 1);
+}
+// A reader that sleeps through a writer phase is woken by the unlock() that ends it.
+LOCKSTEP_TEST(rwlocks_phase_fair_reader_woken_by_unlock) {
+  writer_publishes_to_reader<PhaseFair>();
+}
+// The interleaving engine catches the lost wake-up; the graph engine does not yet (below).
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_unlock_checks_reader_mark_first_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .engine = lockstep::engine::dpor}) {
+  writer_publishes_to_reader<BrokenFutexPhaseFairRwLock<pf_bug::kUnlockChecksFirst>>();
+}
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_unlock_checks_reader_mark_first_graph,
+              {.expect = lockstep::failure_kind::deadlock,
+               .gap = "graph engine: the reader's wait compares after the writer's fetch_and "
+                      "changed the word without a notify, so the sleep is never explored",
+               .random = false}) {
+  writer_publishes_to_reader<BrokenFutexPhaseFairRwLock<pf_bug::kUnlockChecksFirst>>();
 }

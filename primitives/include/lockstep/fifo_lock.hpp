@@ -16,12 +16,11 @@
 //     form is for tests and monitors, lock() without a hook takes no internal lock).
 //
 // How: next_ hands out tickets, serving_ is the ticket that holds the lock. A waiter with
-// ticket t marks slot t mod kSlots (fetch_or of bit 0), re-checks serving_ and sleeps on the
-// slot until it changes. unlock() stores serving_ = t + 1 and, for the slots of t + 1 and
-// t + 2 that are marked, bumps the slot (clearing the mark) and notifies its sleepers: only
-// waiters whose tickets share that slot wake (more than kSlots waiters share slots; they
-// re-check and sleep again).
-// Both sides are seq_cst: either unlock() sees the mark or the waiter sees its turn.
+// ticket t sleeps on the slot word of t (lockstep/detail/turn_sleepers.hpp: mark the slot,
+// re-check serving_, sleep). unlock() stores serving_ = t + 1 and wakes the slots of t + 1
+// and t + 2 if they are marked: only waiters whose tickets share that slot wake (more than
+// 32 waiters share slots; they re-check and sleep again). Both sides are seq_cst: either
+// unlock() sees the mark or the waiter sees its turn.
 //
 // Usage
 //   lockstep::FifoLock<> lock;
@@ -33,6 +32,7 @@
 #include <cstdint>
 
 #include "lockstep/detail/futex_wait.hpp"
+#include "lockstep/detail/turn_sleepers.hpp"
 #include "lockstep/lock.hpp"
 #include "lockstep/std_platform.hpp"
 
@@ -66,21 +66,16 @@ class FifoLock {
     // Only the holder writes serving_.
     const std::uint32_t t = serving_.load(std::memory_order_relaxed) + 1;
     serving_.store(t, std::memory_order_seq_cst);
-    wake(slots_[t % kSlots]);  // the new holder, if it sleeps
+    sleepers_.wake(t);  // the new holder, if it sleeps
     // Wake the one after it too: it is next in line now, and spins while t holds the lock,
     // so its wake-up latency is hidden behind t's critical section instead of added to the
     // next hand-off.
-    wake(slots_[(t + 1) % kSlots]);
+    sleepers_.wake(t + 1);
   }
 
  private:
-  // Under the model checker two slots, so that three threads already share one.
-  static constexpr std::uint32_t kSlots = P::is_model ? 2 : 32;
-  static constexpr std::uint32_t kMark = 1;
-
   void wait_turn(std::uint32_t my) {
     std::uint32_t s = serving_.load(std::memory_order_acquire);
-    auto& slot = slots_[my % kSlots];
     while (s != my) {
       // Only the next in line spins: the others would wait for more than one critical
       // section (unlock() wakes a sleeper when it becomes next in line).
@@ -91,24 +86,14 @@ class FifoLock {
         }
         if (s == my) break;
       }
-      const std::uint32_t v = slot.fetch_or(kMark, std::memory_order_seq_cst) | kMark;
-      s = serving_.load(std::memory_order_seq_cst);
-      if (s == my) break;
-      slot.wait(v, std::memory_order_relaxed);
-      s = serving_.load(std::memory_order_acquire);
-    }
-  }
-  void wake(typename P::template atomic<std::uint32_t>& slot) {
-    if (slot.load(std::memory_order_seq_cst) & kMark) {
-      slot.fetch_add(1, std::memory_order_relaxed);  // mark -> next generation, unmarked
-      slot.notify_all();
+      s = sleepers_.sleep(serving_, my);
     }
   }
 
-  typename P::template atomic<std::uint32_t> next_{0u};            // next ticket to hand out
-  typename P::template atomic<std::uint32_t> serving_{0u};         // ticket that holds the lock
-  typename P::template atomic<std::uint32_t> slots_[kSlots] = {};  // generation << 1 | mark
-  Lock<P> hooks_;  // serialises ticket + arrival hook in lock(on_arrival)
+  typename P::template atomic<std::uint32_t> next_{0u};     // next ticket to hand out
+  typename P::template atomic<std::uint32_t> serving_{0u};  // ticket that holds the lock
+  detail::TurnSleepers<P> sleepers_;  // where waiters that are not next in line sleep
+  Lock<P> hooks_;                     // serialises ticket + arrival hook in lock(on_arrival)
 };
 
 }  // namespace lockstep

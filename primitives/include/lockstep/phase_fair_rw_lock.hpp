@@ -1,6 +1,6 @@
-// lockstep::PhaseFairRwLock — a phase-fair reader-writer spin lock (Brandenburg & Anderson's
+// lockstep::PhaseFairRwLock — a phase-fair reader-writer lock (Brandenburg & Anderson's
 // PF-T, "Spin-based reader-writer synchronization for multiprocessor real-time systems",
-// 2010), atomics only.
+// 2010) whose waiters spin briefly, then sleep on futex words.
 //
 // Guarantees
 //   * A writer holds the lock alone; any number of readers may hold it together.
@@ -18,9 +18,16 @@
 //       reader phase); readers arriving after it announced itself wait for it.
 //   * Progress: starvation-free for readers and writers (each waits for a bounded number of
 //     phases), assuming every holder eventually releases.
-//   * Spinning, not blocking: waiters pause-spin, then yield the CPU (P::this_thread::yield)
-//     after a short while, but never sleep. Meant for short critical sections with about as
-//     many threads as cores. Up to 2^24 - 1 readers may be inside at once; counters wrap.
+//   * Blocking: a waiter spins a bounded number of times (pauses, then yields:
+//     detail::handoff_spin, since each wait is for a hand-off to it), then marks the word it
+//     waits on and sleeps (P::atomic::wait; futex in libstdc++). A release notifies
+//     only if a sleeper marked the word: readers waiting for a writer phase are woken all at
+//     once by the unlock() that ends it; the writer waiting for readers to leave is woken by
+//     the last of them only; a writer waiting for its turn sleeps on a slot of its own and is
+//     woken when the turn before it ends (only the next writer in line spins). No lost
+//     wake-up. Uncontended, lock_shared/unlock_shared are one RMW each, lock() two RMWs and
+//     two loads, unlock() two RMWs and two loads. Up to 2^24 - 1 readers may be inside at
+//     once; counters wrap.
 //   * SharedLockable (lock/try_lock/unlock, lock_shared/try_lock_shared/unlock_shared): use
 //     it with std::unique_lock / std::shared_lock. try_lock() never waits: it fails if a
 //     writer holds or waits or a reader is inside (and may fail when it races with another
@@ -28,12 +35,18 @@
 //     fails only while a writer phase is in progress.
 //
 // How: rin_/rout_ count reader arrivals/departures in units of kReaderInc; the low byte of
-// rin_ holds the writer bits (kPresent | phase id). A reader adds to rin_ and, if writer bits
-// were set, spins until they change (the writer left, or a new writer with the other phase
-// id arrived: either way the phase it waited for is over). A writer takes a ticket, waits for
-// its turn (wout_), sets the writer bits, and waits until rout_ catches up with the rin_ it
-// saw (every earlier reader left). Unlike PF-T, the phase id is not the ticket's parity but
-// flips per real writer phase, because try_lock() may give a ticket up without a phase.
+// rin_ holds the writer bits (kPresent | phase id) and the readers' sleep mark, the low byte
+// of rout_ the writer's sleep mark. A reader adds to rin_ and, if writer bits were set, waits
+// until they change (the writer left, or a new writer with the other phase id arrived:
+// either way the phase it waited for is over); before sleeping it sets the readers' mark
+// with a CAS that also checks the phase is still on, and unlock() clears the writer bits and
+// that mark in one RMW, so a mark is never cleared without a notify. A writer takes a ticket,
+// waits for its turn (wout_; sleepers in lockstep/detail/turn_sleepers.hpp), sets the writer
+// bits, and waits until rout_ catches up with the rin_ it saw (every earlier reader left);
+// before sleeping it stores that target in wtarget_ and marks rout_, and the departing reader
+// that reaches the target notifies. Only that writer clears its mark (after waking), so no
+// departure wipes it early. Unlike PF-T, the phase id is not the ticket's parity but flips
+// per real writer phase, because try_lock() may give a ticket up without a phase.
 //
 // Usage
 //   lockstep::PhaseFairRwLock<> rw;
@@ -45,6 +58,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lockstep/detail/futex_wait.hpp"
+#include "lockstep/detail/turn_sleepers.hpp"
 #include "lockstep/std_platform.hpp"
 
 namespace lockstep {
@@ -65,13 +80,27 @@ class PhaseFairRwLock {
   void lock_shared(F&& on_arrival) {
     // acquire: with no writer bits we enter at once and must see the last writer's writes
     // (its fetch_and heads a release sequence that our RMW continues).
-    const std::uint32_t w = rin_.fetch_add(kReaderInc, std::memory_order_acquire) & kWriterBits;
+    std::uint32_t r = rin_.fetch_add(kReaderInc, std::memory_order_acquire);
+    const std::uint32_t w = r & kWriterBits;
     on_arrival();
     if (w == 0) return;
     // Wait for this writer phase only: any change of the writer bits ends it. acquire pairs
     // with the writer's release fetch_and (or reads a later RMW in its release sequence).
-    unsigned spins = 0;
-    while ((rin_.load(std::memory_order_acquire) & kWriterBits) == w) backoff(spins);
+    for (int spins = 0; (r & kWriterBits) == w;) {
+      if (detail::handoff_spin<P>(spins)) {
+        r = rin_.load(std::memory_order_acquire);
+      } else if ((r & kReadersSleep) ||
+                 rin_.compare_exchange_weak(r, r | kReadersSleep, kRelaxed, kRelaxed)) {
+        // Marked while the phase we wait for is on: the unlock() that ends it clears the
+        // mark with the writer bits, in one RMW, and then notifies.
+        rin_.wait(r | kReadersSleep, kRelaxed);
+        r = rin_.load(std::memory_order_acquire);
+      } else if ((r & kWriterBits) != w) {
+        // rin_ changed and the phase is over: take it again with acquire, from an RMW (so
+        // that it is the latest value, as the failed CAS's was).
+        r = rin_.fetch_or(0, std::memory_order_acquire);
+      }
+    }
   }
   bool try_lock_shared() {
     std::uint32_t r = rin_.load(std::memory_order_relaxed);
@@ -87,7 +116,13 @@ class PhaseFairRwLock {
   }
   void unlock_shared() {
     // release: our reads happen-before the writer that waits for rout_ to reach its ticket.
-    rout_.fetch_add(kReaderInc, std::memory_order_release);
+    // acquire: if the writer marked rout_, we see the target it stored before marking.
+    const std::uint32_t r = rout_.fetch_add(kReaderInc, std::memory_order_acq_rel);
+    // Only the last reader the sleeping writer waits for wakes it. The mark stays set: the
+    // writer clears it itself, so no departure can wipe it before the last one sees it.
+    if ((r & kWriterSleeps) && ((r + kReaderInc) & kCountMask) == wtarget_.load(kRelaxed)) {
+      rout_.notify_one();
+    }
   }
 
   void lock() {
@@ -98,15 +133,52 @@ class PhaseFairRwLock {
   void lock(F&& on_arrival) {
     const std::uint32_t ticket = win_.fetch_add(1, std::memory_order_relaxed);
     on_arrival();
-    // acquire: the previous writer's critical section happens-before ours.
-    unsigned spins = 0;
-    while (wout_.load(std::memory_order_acquire) != ticket) backoff(spins);
+    // acquire: the previous writer's critical section happens-before ours. Only the writer
+    // next in line spins; the others sleep until the turn before theirs ends.
+    std::uint32_t t = wout_.load(std::memory_order_acquire);
+    while (t != ticket) {
+      if (ticket - t == 1) {
+        for (int spins = 0; t != ticket && detail::handoff_spin<P>(spins);)
+          t = wout_.load(std::memory_order_acquire);
+        if (t == ticket) break;
+      }
+      t = turns_.sleep(wout_, ticket);
+    }
     // Announce the writer phase; the phase id alternates so that a reader waiting for the
-    // previous writer notices its phase ended even if it never saw the bits cleared.
-    const std::uint32_t rticket = rin_.fetch_add(next_phase_bits(), std::memory_order_relaxed);
+    // previous writer notices its phase ended even if it never saw the bits cleared. The
+    // previous unlock() cleared the writer bits and the readers' sleep mark, so the old value
+    // is the count of reader arrivals.
+    const std::uint32_t rticket = rin_.fetch_add(next_phase_bits(), kRelaxed) & kCountMask;
     // Every reader counted before our announcement must leave; acquire pairs with their
     // release fetch_add on rout_ (a release sequence of RMWs).
-    while (rout_.load(std::memory_order_acquire) != rticket) backoff(spins);
+    std::uint32_t r = rout_.load(std::memory_order_acquire);
+    for (int spins = 0; (r & kCountMask) != rticket;) {
+      if (detail::handoff_spin<P>(spins)) {
+        r = rout_.load(std::memory_order_acquire);
+        continue;
+      }
+      if (r & kWriterSleeps) {
+        rout_.wait(r, kRelaxed);
+      } else {
+        // The target first, then the mark (release): a reader that sees the mark sees it.
+        wtarget_.store(rticket, kRelaxed);
+        if (rout_.compare_exchange_weak(r, r | kWriterSleeps, std::memory_order_release,
+                                        kRelaxed)) {
+          rout_.wait(r | kWriterSleeps, kRelaxed);
+        } else if ((r & kCountMask) == rticket) {
+          // The last reader left: take its release again with acquire, from an RMW (so that
+          // it is the latest value, as the failed CAS's was).
+          r = rout_.fetch_or(0, std::memory_order_acquire);
+          continue;
+        } else {
+          continue;  // a reader left, not the last: mark again
+        }
+      }
+      r = rout_.load(std::memory_order_acquire);
+    }
+    // Only we set the mark, and no reader departs before our unlock(): clear it for the next
+    // writer.
+    if (r & kWriterSleeps) rout_.fetch_and(~kWriterSleeps, kRelaxed);
   }
   bool try_lock() {
     std::uint32_t t = wout_.load(std::memory_order_acquire);
@@ -117,8 +189,8 @@ class PhaseFairRwLock {
       return false;
     }
     // We hold the writer turn. Enter only if no reader is inside: rin_ == rout_ (no writer
-    // bits, every arrival departed), atomically with setting our bits.
-    std::uint32_t r = rout_.load(std::memory_order_acquire);
+    // bits or sleep mark, every arrival departed), atomically with setting our bits.
+    std::uint32_t r = rout_.load(std::memory_order_acquire) & kCountMask;
     const std::uint32_t bits = kPresent | phase_id_.get();
     if (rin_.compare_exchange_strong(r, r | bits, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
@@ -129,36 +201,37 @@ class PhaseFairRwLock {
     // so no reader waited for us, and the phase id is not flipped: the next real phase must
     // still differ from the previous real one (the model checker found the livelock when an
     // empty phase kept the parity of the ticket instead).
-    wout_.fetch_add(1, std::memory_order_release);
+    pass_turn();
     return false;
   }
   void unlock() {
     // End the writer phase: readers that arrived during it may enter (release: they see our
-    // writes). Then pass the turn to the next writer.
-    rin_.fetch_and(~kWriterBits, std::memory_order_release);
-    wout_.fetch_add(1, std::memory_order_release);
+    // writes); if one marked itself asleep, wake them all (the phase they waited for is over).
+    // Then pass the turn to the next writer.
+    if (rin_.fetch_and(~(kWriterBits | kReadersSleep), std::memory_order_release) & kReadersSleep) {
+      rin_.notify_all();
+    }
+    pass_turn();
   }
 
  private:
-  static constexpr std::uint32_t kReaderInc = 0x100;  // one reader in rin_/rout_
-  static constexpr std::uint32_t kWriterBits = 0x3;   // low bits of rin_: writer phase
-  static constexpr std::uint32_t kPresent = 0x2;      // a writer holds or waits for readers
-  static constexpr std::uint32_t kPhaseId = 0x1;      // alternates between writer phases
+  static constexpr auto kRelaxed = std::memory_order_relaxed;
+  static constexpr std::uint32_t kReaderInc = 0x100;   // one reader in rin_/rout_
+  static constexpr std::uint32_t kCountMask = ~0xffu;  // the reader count of rin_/rout_
+  static constexpr std::uint32_t kWriterBits = 0x3;    // low bits of rin_: writer phase
+  static constexpr std::uint32_t kPresent = 0x2;       // a writer holds or waits for readers
+  static constexpr std::uint32_t kPhaseId = 0x1;       // alternates between writer phases
+  static constexpr std::uint32_t kReadersSleep = 0x4;  // rin_: a reader may sleep on it
+  static constexpr std::uint32_t kWriterSleeps = 0x1;  // rout_: the writer sleeps on it
 
-  // One wait step: pause-spin first (the hand-off is usually a few hundred cycles away), then
-  // give the CPU away, because a spinning waiter must not keep a preempted holder or the next
-  // writer in the FIFO off the core when threads outnumber cores (measured: without this, 4
-  // threads on 2 busy vCPUs took milliseconds per operation). Under the model checker both
-  // are a yield.
-  static void backoff(unsigned& spins) {
-    if (spins < kSpinsBeforeYield) {
-      ++spins;
-      P::spin_pause();
-    } else {
-      P::this_thread::yield();
-    }
+  // Serves the next writer ticket; seq_cst pairs with a sleeper's mark-then-check
+  // (lockstep/detail/turn_sleepers.hpp). Wakes that writer if it sleeps, and the one after
+  // it (now next in line: it spins, and its wake-up overlaps the critical section).
+  void pass_turn() {
+    const std::uint32_t t = wout_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    turns_.wake(t);
+    turns_.wake(t + 1);
   }
-  static constexpr unsigned kSpinsBeforeYield = 128;
 
   // Called by the writer whose turn it is: the bits announcing its phase; flips the id.
   std::uint32_t next_phase_bits() {
@@ -167,13 +240,18 @@ class PhaseFairRwLock {
     return kPresent | id;
   }
 
-  typename P::template atomic<std::uint32_t> rin_{0};   // reader arrivals | writer bits
-  typename P::template atomic<std::uint32_t> rout_{0};  // reader departures
+  // rin_: reader arrivals (count) | readers' sleep mark | writer bits.
+  typename P::template atomic<std::uint32_t> rin_{0};
+  // rout_: reader departures (count) | the writer's sleep mark.
+  typename P::template atomic<std::uint32_t> rout_{0};
   typename P::template atomic<std::uint32_t> win_{0};   // next writer ticket
   typename P::template atomic<std::uint32_t> wout_{0};  // writer ticket being served
+  // The rout_ count the sleeping writer waits for; written before it marks rout_.
+  typename P::template atomic<std::uint32_t> wtarget_{0};
   // Phase id of the next real writer phase. Only the writer whose ticket is served touches
   // it, and wout_'s release/acquire hand-off orders those accesses.
   typename P::template var<std::uint32_t> phase_id_{0};
+  detail::TurnSleepers<P> turns_;  // where writers that are not next in line sleep
 };
 
 }  // namespace lockstep
