@@ -289,9 +289,11 @@ struct model_platform {
         return true;
       }
       if (weak_) {
-        (void)rt::weak_load(w_, id(),
-                            failure == std::memory_order_seq_cst ? std::memory_order_seq_cst
-                                                                 : std::memory_order_relaxed);
+        // It read the latest store (whose value it returns): what it synchronises with.
+        (void)rt::weak_load_latest(w_, id(),
+                                   failure == std::memory_order_seq_cst
+                                       ? std::memory_order_seq_cst
+                                       : std::memory_order_relaxed);
         if (rt::acquires(failure)) rt::weak_fence(std::memory_order_acquire);
       } else if (rt::acquires(failure)) {
         rt::acquire_from(*this);
