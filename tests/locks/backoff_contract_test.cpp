@@ -84,6 +84,41 @@ LOCKSTEP_UNIT_TEST(backoff_pause_spins_next_and_yields_past_cap) {
       << CountingPlatform::pauses << " pauses, " << CountingPlatform::yields << " yields";
 }
 
+// Always the shortest wait: pause() then only yields (or not), never spins.
+struct ZeroSource {
+  std::uint32_t below(std::uint32_t) { return 0; }
+};
+
+// The extra yield comes once the ceiling of the next attempt exceeds cap, with the shift
+// saturating at 31 there too: base 2, cap 2^31 yields from the 31st pause on; base 1 with the
+// largest cap never does (1 << 31 is not above it).
+LOCKSTEP_UNIT_TEST(backoff_pause_yield_shift_saturates_at_31) {
+  lockstep::Backoff<CountingPlatform, ZeroSource> a(ZeroSource{}, {.base = 2, .cap = 1u << 31});
+  CountingPlatform::pauses = CountingPlatform::yields = 0;
+  for (int i = 0; i < 30; ++i) a.pause();
+  LOCKSTEP_ASSERT(CountingPlatform::yields == 0) << CountingPlatform::yields << " yields";
+  a.pause();
+  a.pause();
+  LOCKSTEP_ASSERT(CountingPlatform::yields == 2) << CountingPlatform::yields << " yields";
+  LOCKSTEP_ASSERT(CountingPlatform::pauses == 0) << "a zero wait spun";
+  lockstep::Backoff<CountingPlatform, ZeroSource> b(ZeroSource{}, {.base = 1, .cap = 0xffffffffu});
+  CountingPlatform::yields = 0;
+  for (int i = 0; i < 34; ++i) b.pause();
+  LOCKSTEP_ASSERT(CountingPlatform::yields == 0) << CountingPlatform::yields << " yields";
+}
+
+// SplitMix64 is the published generator (Steele, Lea, Flood 2014; Vigna's splitmix64.c):
+// seeded with 0 its outputs begin 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f.
+LOCKSTEP_UNIT_TEST(splitmix64_known_answers) {
+  lockstep::SplitMix64 r(0);
+  LOCKSTEP_ASSERT(r.next() == 0xe220a8397b1dcdafull);
+  LOCKSTEP_ASSERT(r.next() == 0x6e789e6aa1b965f4ull);
+  LOCKSTEP_ASSERT(r.next() == 0x06c45d188009454full);
+  lockstep::SplitMix64 s(7);
+  LOCKSTEP_ASSERT(s.below(1000) == 7191089600892374487ull % 1000);
+  LOCKSTEP_ASSERT(s.below(1000) == 309689372594955804ull % 1000);
+}
+
 // Deterministic given the seed, and within the full-jitter range.
 LOCKSTEP_UNIT_TEST(backoff_default_source_is_deterministic_and_in_range) {
   lockstep::Backoff<CountingPlatform> a(7), b(7), c(8);

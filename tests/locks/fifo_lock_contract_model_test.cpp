@@ -12,6 +12,7 @@
 
 #include "../support/lock_contract.hpp"
 #include "../support/mutual_exclusion.hpp"
+#include "../support/spinning_platform.hpp"
 
 using P = lockstep::model_platform;
 using F = lockstep::FifoLock<P>;
@@ -133,4 +134,14 @@ LOCKSTEP_TEST(fifo_lock_arrival_hooks_run_one_at_a_time) {
   P::thread a(body), b(body);
   a.join();
   b.join();
+}
+
+// The next in line spins before it sleeps (skipped under model_platform, see
+// tests/support/spinning_platform.hpp); with three threads the third sleeps at once.
+using SF = lockstep::FifoLock<spinning_platform>;
+LOCKSTEP_TEST(fifo_lock_spin_phase_excludes_2x1_c11, {.memory = memory_model::c11}) {
+  mutual_exclusion<SF>(2, 1);
+}
+LOCKSTEP_TEST(fifo_lock_spin_phase_excludes_3x1, {.preemption_bound = 2}) {
+  mutual_exclusion<SF>(3, 1);
 }

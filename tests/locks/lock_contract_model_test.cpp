@@ -10,6 +10,7 @@
 
 #include "../support/lock_contract.hpp"
 #include "../support/mutual_exclusion.hpp"
+#include "../support/spinning_platform.hpp"
 
 using P = lockstep::model_platform;
 using L = lockstep::Lock<P>;
@@ -108,4 +109,22 @@ LOCKSTEP_TEST(lock_works_with_std_unique_lock) {
   }
   t.join();
   LOCKSTEP_ASSERT(n.get() >= 1);
+}
+
+// The spin phase (skipped under model_platform, see spinning_platform.hpp): a contended lock()
+// spins with its own acquire CAS before it sleeps; exclusion and publication through it, also
+// under the C11 model.
+using SL = lockstep::Lock<spinning_platform>;
+LOCKSTEP_TEST(lock_spin_phase_excludes_2x1) { mutual_exclusion<SL>(2, 1); }
+LOCKSTEP_TEST(lock_spin_phase_excludes_2x1_c11, {.memory = memory_model::c11}) {
+  mutual_exclusion<SL>(2, 1);
+}
+// poll_until's spin phase (also skipped under model_platform): the timed acquisition spins
+// before its first sleep.
+LOCKSTEP_TEST(lock_spin_phase_timed_succeeds_if_released_before_deadline) {
+  timed_succeeds_if_released_before_deadline<SL>(
+      [](SL& l, spinning_platform::clock::time_point, std::chrono::nanoseconds d) {
+        return l.try_lock_for(d);
+      },
+      kWait);
 }

@@ -171,3 +171,12 @@ LOCKSTEP_TEST(profiled_lock_stats_read_concurrently_c11, {.memory = memory_model
   a.join();
   LOCKSTEP_ASSERT(lock.stats().acquisitions == 1);  // stats() itself counts nothing
 }
+
+// A value-initialised snapshot is all zeros (what stats() of an unused lock returns too).
+LOCKSTEP_TEST(profiled_lock_snapshot_starts_at_zero) {
+  const PL::snapshot empty{};
+  LOCKSTEP_ASSERT(empty.acquisitions == 0 && empty.contended == 0 && empty.wait_time == 0ns);
+  PL lock;
+  const auto s = lock.stats();
+  LOCKSTEP_ASSERT(s.acquisitions == 0 && s.contended == 0 && s.wait_time == 0ns);
+}

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "../support/spinning_platform.hpp"
 #include "rw_contract.hpp"
 #include "rw_model_bodies.hpp"
 
@@ -85,4 +86,15 @@ LOCKSTEP_TEST(reader_pref_sleeping_writers_are_woken, {.preemption_bound = 3}) {
   a.join();
   b.join();
   LOCKSTEP_ASSERT(data.get() == 2);
+}
+
+// The spin phase (skipped under model_platform, see tests/support/spinning_platform.hpp):
+// waiters spin with their own CAS before they mark the word and sleep.
+using RwS = lockstep::ReaderPrefRwLock<lockstep_test::spinning_platform>;
+LOCKSTEP_TEST(reader_pref_spin_phase_excludes_1r1w) { rw_exclusion<RwS>(false, 1, 1); }
+LOCKSTEP_TEST(reader_pref_spin_phase_excludes_1r1w_c11, {.memory = memory_model::c11}) {
+  rw_exclusion<RwS>(false, 1, 1);
+}
+LOCKSTEP_TEST(reader_pref_spin_phase_excludes_2w_c11, {.memory = memory_model::c11}) {
+  rw_exclusion<RwS>(false, 0, 2);
 }

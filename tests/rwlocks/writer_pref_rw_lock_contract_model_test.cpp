@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "../support/spinning_platform.hpp"
 #include "rw_contract.hpp"
 #include "rw_model_bodies.hpp"
 
@@ -98,4 +99,15 @@ LOCKSTEP_TEST(writer_pref_writer_hand_over_wakes_next) {
   LOCKSTEP_ASSERT(rw.try_lock()) << "free after both writers";
   LOCKSTEP_ASSERT(data.get() == 2);
   rw.unlock();
+}
+
+// The spin phase (skipped under model_platform, see tests/support/spinning_platform.hpp):
+// waiters spin with their own CAS before they mark the word and sleep.
+using RwS = lockstep::WriterPrefRwLock<lockstep_test::spinning_platform>;
+LOCKSTEP_TEST(writer_pref_spin_phase_excludes_1r1w) { rw_exclusion<RwS>(false, 1, 1); }
+LOCKSTEP_TEST(writer_pref_spin_phase_excludes_1r1w_c11, {.memory = memory_model::c11}) {
+  rw_exclusion<RwS>(false, 1, 1);
+}
+LOCKSTEP_TEST(writer_pref_spin_phase_excludes_2w_c11, {.memory = memory_model::c11}) {
+  rw_exclusion<RwS>(false, 0, 2);
 }
