@@ -48,6 +48,17 @@ LOCKSTEP_UNIT_TEST(backoff_ceiling_doubles_up_to_cap) {
   LOCKSTEP_ASSERT(b.next() == 4) << "reset() restarts at base";
 }
 
+// The documented defaults: the first ceiling is 4 pauses, the largest 1024.
+LOCKSTEP_UNIT_TEST(backoff_default_options) {
+  std::vector<std::uint32_t> seen;
+  lockstep::Backoff<CountingPlatform, MaxSource> b{MaxSource{&seen}};
+  std::vector<std::uint32_t> waits;
+  for (int i = 0; i < 10; ++i) waits.push_back(b.next());
+  LOCKSTEP_ASSERT(
+      (waits == std::vector<std::uint32_t>{4, 8, 16, 32, 64, 128, 256, 512, 1024, 1024}))
+      << "default ceilings";
+}
+
 LOCKSTEP_UNIT_TEST(backoff_ceiling_equal_to_cap) {
   std::vector<std::uint32_t> seen;
   lockstep::Backoff<CountingPlatform, MaxSource> b(MaxSource{&seen}, {.base = 2, .cap = 8});
