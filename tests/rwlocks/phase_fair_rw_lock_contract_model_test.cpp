@@ -54,3 +54,7 @@ LOCKSTEP_TEST(phase_fair_failed_try_lock_leaves_no_trace) {
   LOCKSTEP_ASSERT(rw.try_lock_shared());
   rw.unlock_shared();
 }
+
+LOCKSTEP_TEST(phase_fair_try_acquisitions_publish_c11, {.memory = memory_model::c11}) {
+  try_acquisitions_publish<Rw>();
+}

@@ -126,3 +126,31 @@ void reader_release_orders_writer() {
 }
 
 }  // namespace rw_test
+
+namespace rw_test {
+
+// A successful try_lock() / try_lock_shared() after another thread's release is an
+// acquisition: what the writer wrote before unlock() is ordered before it (the race detector
+// reports a try that does not acquire). The counters here are plain, so nothing else orders
+// the threads; run under the C11 model by the callers.
+template <class Rw>
+void try_acquisitions_publish() {
+  Rw rw;
+  P::var<int> data{0};
+  P::thread w([&] {
+    std::unique_lock<Rw> g(rw);
+    data = 1;
+  });
+  P::thread r([&] {
+    while (!rw.try_lock_shared()) P::this_thread::yield();
+    (void)data.get();
+    rw.unlock_shared();
+  });
+  while (!rw.try_lock()) P::this_thread::yield();
+  data = 2;
+  rw.unlock();
+  w.join();
+  r.join();
+}
+
+}  // namespace rw_test

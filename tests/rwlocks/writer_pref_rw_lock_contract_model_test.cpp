@@ -111,3 +111,7 @@ LOCKSTEP_TEST(writer_pref_spin_phase_excludes_1r1w_c11, {.memory = memory_model:
 LOCKSTEP_TEST(writer_pref_spin_phase_excludes_2w_c11, {.memory = memory_model::c11}) {
   rw_exclusion<RwS>(false, 0, 2);
 }
+
+LOCKSTEP_TEST(writer_pref_try_acquisitions_publish_c11, {.memory = memory_model::c11}) {
+  try_acquisitions_publish<Rw>();
+}
