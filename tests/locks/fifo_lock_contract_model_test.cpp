@@ -59,20 +59,7 @@ LOCKSTEP_TEST(fifo_lock_is_fifo_3x1, {.preemption_bound = 2}) { fifo_order(3, 1)
 // Three waiters behind a holder: tickets 1..3 map to slots 1, 0, 1 (two slots in the model),
 // so two sleepers share a slot word; each hand-off must wake the next ticket's sleeper.
 LOCKSTEP_TEST(fifo_lock_waiters_sharing_a_slot_are_woken, {.preemption_bound = 2}) {
-  F lock;
-  P::var<int> n{0};
-  lock.lock();
-  auto body = [&] {
-    lock.lock();
-    n += 1;
-    lock.unlock();
-  };
-  P::thread a(body), b(body), c(body);
-  lock.unlock();
-  a.join();
-  b.join();
-  c.join();
-  LOCKSTEP_ASSERT(n.get() == 3);
+  sleepers_all_woken<F>(3);
 }
 
 // try_lock() never barges: it fails while a thread holds the lock or waits for it (has taken

@@ -38,22 +38,7 @@ LOCKSTEP_TEST(lock_excludes_2x2_c11, {.memory = memory_model::c11}) { mutual_exc
 
 // Three threads where two may sleep at once: the woken one marks the word contended again,
 // so the second sleeper is woken by the next unlock().
-LOCKSTEP_TEST(lock_three_sleepers_all_woken) {
-  L lock;
-  P::var<int> n{0};
-  lock.lock();
-  auto body = [&] {
-    lock.lock();
-    n += 1;
-    lock.unlock();
-  };
-  P::thread a(body), b(body);
-  P::this_thread::yield();
-  lock.unlock();
-  a.join();
-  b.join();
-  LOCKSTEP_ASSERT(n.get() == 2);
-}
+LOCKSTEP_TEST(lock_three_sleepers_all_woken) { sleepers_all_woken<L>(2); }
 
 LOCKSTEP_TEST(lock_try_lock_fails_while_held) { try_lock_fails_while_held<L>(); }
 LOCKSTEP_TEST(lock_try_lock_excludes) { try_lock_excludes<L>(); }

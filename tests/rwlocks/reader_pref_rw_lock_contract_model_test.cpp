@@ -55,19 +55,7 @@ LOCKSTEP_TEST(reader_pref_reader_enters_while_writer_waits) {
 // Readers sleeping behind a writer are all woken by its unlock() (notify_all: two readers,
 // and neither may be left asleep).
 LOCKSTEP_TEST(reader_pref_writer_unlock_wakes_every_reader) {
-  Rw rw;
-  P::var<int> data{0};
-  rw.lock();
-  auto reader = [&] {
-    rw.lock_shared();
-    LOCKSTEP_ASSERT(data.get() == 1) << "reader entered while the writer held the lock";
-    rw.unlock_shared();
-  };
-  P::thread a(reader), b(reader);
-  data = 1;
-  rw.unlock();
-  a.join();
-  b.join();
+  writer_unlock_wakes_every_reader<Rw>();
 }
 
 // Two writers sleeping behind readers: the last reader's unlock_shared() wakes them, and the

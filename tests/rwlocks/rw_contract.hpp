@@ -55,6 +55,25 @@ void writer_woken_by_last_reader() {
   writer.join();
 }
 
+// Readers sleeping behind a writer are all woken by its unlock() (notify_all: two readers,
+// neither may be left asleep), and none enters before it.
+template <class Rw>
+void writer_unlock_wakes_every_reader() {
+  Rw rw;
+  P::var<int> data{0};
+  rw.lock();
+  auto reader = [&] {
+    rw.lock_shared();
+    LOCKSTEP_ASSERT(data.get() == 1) << "reader entered while the writer held the lock";
+    rw.unlock_shared();
+  };
+  P::thread a(reader), b(reader);
+  data = 1;
+  rw.unlock();
+  a.join();
+  b.join();
+}
+
 // Writer-held: try_lock() and try_lock_shared() fail in another thread; reader-held:
 // try_lock() fails and try_lock_shared() succeeds; free: both succeed.
 template <class Rw>

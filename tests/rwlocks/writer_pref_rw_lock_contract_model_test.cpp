@@ -66,19 +66,7 @@ LOCKSTEP_TEST(writer_pref_queued_writer_keeps_readers_out) {
 
 // Readers sleeping behind a writer are all woken by its unlock().
 LOCKSTEP_TEST(writer_pref_writer_unlock_wakes_every_reader) {
-  Rw rw;
-  P::var<int> data{0};
-  rw.lock();
-  auto reader = [&] {
-    rw.lock_shared();
-    LOCKSTEP_ASSERT(data.get() == 1) << "reader entered while the writer held the lock";
-    rw.unlock_shared();
-  };
-  P::thread a(reader), b(reader);
-  data = 1;
-  rw.unlock();
-  a.join();
-  b.join();
+  writer_unlock_wakes_every_reader<Rw>();
 }
 
 // A writer sleeping behind another writer is woken by its unlock() (the hand-over to the next

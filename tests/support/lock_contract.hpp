@@ -34,6 +34,27 @@ void try_lock_fails_while_held() {
   lock.unlock();
 }
 
+// `sleepers` (2 or 3) threads block in lock() behind the main thread's hold (with no spin phase
+// in the model they sleep at once); its unlock() and each of theirs must wake the next, so all
+// get in.
+template <class Lock>
+void sleepers_all_woken(int sleepers) {
+  Lock lock;
+  CP::var<int> n{0};
+  lock.lock();
+  auto body = [&] {
+    lock.lock();
+    n += 1;
+    lock.unlock();
+  };
+  CP::thread ts[3];
+  for (int i = 0; i < sleepers; ++i) ts[i] = CP::thread(body);
+  CP::this_thread::yield();
+  lock.unlock();
+  for (int i = 0; i < sleepers; ++i) ts[i].join();
+  LOCKSTEP_ASSERT(n.get() == sleepers) << n.get() << " of " << sleepers << " got in";
+}
+
 // A try_lock() racing a lock(): whoever gets in is alone, and what the first holder wrote is
 // visible to the second (the plain counter: the race detector needs unlock -> lock
 // happens-before). With `retry`, the try_lock() side retries until it succeeds, so it also
