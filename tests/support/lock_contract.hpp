@@ -49,7 +49,6 @@ void sleepers_all_woken(int sleepers) {
   };
   CP::thread ts[3];
   for (int i = 0; i < sleepers; ++i) ts[i] = CP::thread(body);
-  CP::this_thread::yield();
   lock.unlock();
   for (int i = 0; i < sleepers; ++i) ts[i].join();
   LOCKSTEP_ASSERT(n.get() == sleepers) << n.get() << " of " << sleepers << " got in";
