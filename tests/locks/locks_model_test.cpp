@@ -250,23 +250,7 @@ LOCKSTEP_TEST(locks_fifo_lock_is_fifo_3, {.max_executions = 4'000'000, .preempti
 }
 LOCKSTEP_TEST(locks_fifo_lock_is_fifo_2) { fifo_order<lockstep::FifoLock<P>>(2); }
 
-LOCKSTEP_TEST(locks_fifo_try_lock_never_barges, {.preemption_bound = 3}) {
-  lockstep::FifoLock<P> lock;
-  lockstep::BypassMonitor<P> fifo(0);
-  auto locker = [&](int id) {
-    lock.lock([&] { fifo.arrive(id); });
-    fifo.enter(id);
-    lock.unlock();
-  };
-  P::thread a(locker, 0), b(locker, 1);
-  // try_lock succeeds only if nobody is queued, so it cannot overtake a waiter.
-  if (lock.try_lock()) {
-    fifo.enter(2);
-    lock.unlock();
-  }
-  a.join();
-  b.join();
-}
+// FifoLock's try_lock() never barges: fifo_lock_try_lock_never_barges (fifo_lock_contract_tests).
 
 LOCKSTEP_TEST(locks_broken_barging_lock_is_caught,
               {.expect = lockstep::failure_kind::fairness, .preemption_bound = 3}) {
