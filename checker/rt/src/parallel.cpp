@@ -242,16 +242,7 @@ bool worker_result::load(const std::string& in) {
 }
 
 void worker_result::merge(worker_result&& o) {
-  for (auto& [k, u] : o.units) {
-    unit_stats& m = units[k];
-    m.n += u.n;
-    m.blocked += u.blocked;
-    m.moot += u.moot;
-    m.redundant += u.redundant;
-    m.adversarial += u.adversarial;
-    m.estimate += u.estimate;
-    if (m.adversarial_token.empty()) m.adversarial_token = std::move(u.adversarial_token);
-  }
+  for (const auto& [k, u] : o.units) units[k] += u;
   if (o.failed && (!failed || o.fail_key < fail_key)) {
     failed = true;
     fail_key = o.fail_key;
@@ -265,13 +256,7 @@ unit_stats worker_result::totals(std::uint64_t last_unit) const {
   unit_stats t;
   for (const auto& [k, u] : units) {
     if (k > last_unit) break;
-    t.n += u.n;
-    t.blocked += u.blocked;
-    t.moot += u.moot;
-    t.redundant += u.redundant;
-    t.estimate += u.estimate;
-    t.adversarial += u.adversarial;
-    if (t.adversarial_token.empty()) t.adversarial_token = u.adversarial_token;
+    t += u;
   }
   return t;
 }

@@ -93,6 +93,17 @@ struct unit_stats {
   std::uint64_t n = 0, blocked = 0, moot = 0, redundant = 0, adversarial = 0;
   double estimate = 0;
   std::string adversarial_token;  // the unit's first execution cut by the probability-1 rule
+  // Adds another part's counts; the first token (in unit order) is kept.
+  unit_stats& operator+=(const unit_stats& o) {
+    n += o.n;
+    blocked += o.blocked;
+    moot += o.moot;
+    redundant += o.redundant;
+    adversarial += o.adversarial;
+    estimate += o.estimate;
+    if (adversarial_token.empty()) adversarial_token = o.adversarial_token;
+    return *this;
+  }
 };
 struct worker_result {
   std::map<std::uint64_t, unit_stats> units;
