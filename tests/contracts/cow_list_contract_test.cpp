@@ -3,9 +3,10 @@
 // counts itself and then loads the head, against a writer that stores the head and then
 // loads the count, is store buffering); a write that finds no reader in progress frees every
 // retired snapshot (retired_count() == 0), also read concurrently with readers; concurrent
-// writers lose nothing; remove() and size() at their boundaries. Broken twin: a copy of
-// CowList whose reader counter and head use release/acquire instead of seq_cst. Plain new
-// and delete go through the model heap here (lockstep/model_new.hpp).
+// writers lose nothing; remove() and size() at their boundaries. Broken twins: a copy of
+// CowList whose reader counter and head use release/acquire instead of seq_cst, and one whose
+// reader leaves with a relaxed decrement (its reads then race with the writer's free of the
+// snapshot). Plain new and delete go through the model heap here (lockstep/model_new.hpp).
 #include <lockstep/check.hpp>
 #include <lockstep/cow_list.hpp>
 // CowList allocates its snapshots with plain new/delete: through the model heap, a snapshot
@@ -82,6 +83,65 @@ class AcqRelCowList {
   P::var<std::vector<Node*>> retired_;
 };
 
+// CowList<int, P> (cow_list.hpp) whose reader leaves with a relaxed decrement (the mutant of
+// cow_list.hpp:61 that survived before a free counted as a write): a writer that reads the
+// decremented count synchronises only with the reader's increment, so the reader's reads of
+// the snapshot do not happen-before the writer's delete of it — a data race on the snapshot's
+// var at its destruction. Plain new/delete, as in CowList (the model heap's hook, above).
+class RelaxedLeaveCowList {
+ public:
+  RelaxedLeaveCowList() {
+    Node* n = new Node;
+    n->items.set({});
+    head_.store(n, std::memory_order_release);
+  }
+  ~RelaxedLeaveCowList() {
+    delete head_.load(std::memory_order_relaxed);
+    for (Node* n : retired_.cref()) delete n;
+  }
+  template <class F>
+  decltype(auto) read(F&& f) const {
+    struct Guard {
+      const RelaxedLeaveCowList* self;
+      ~Guard() { self->readers_.fetch_sub(1, std::memory_order_relaxed); }  // BUG: seq_cst
+    };
+    readers_.fetch_add(1, std::memory_order_seq_cst);
+    Guard g{this};
+    const Node* n = head_.load(std::memory_order_seq_cst);
+    return f(n->items.cref());
+  }
+  std::size_t size() const {
+    return read([](const std::vector<int>& v) { return v.size(); });
+  }
+  void push_back(int value) {
+    std::lock_guard<P::mutex> g(write_mu_);
+    Node* old = head_.load(std::memory_order_relaxed);
+    std::vector<int> copy = old->items.cref();
+    copy.push_back(value);
+    Node* fresh = new Node;
+    fresh->items.set(std::move(copy));
+    head_.store(fresh, std::memory_order_seq_cst);
+    retired_.ref().push_back(old);
+    if (readers_.load(std::memory_order_seq_cst) == 0) {
+      for (Node* n : retired_.cref()) delete n;
+      retired_.ref().clear();
+    }
+  }
+  std::size_t retired_count() const {
+    std::lock_guard<P::mutex> g(write_mu_);
+    return retired_.cref().size();
+  }
+
+ private:
+  struct Node {
+    P::var<std::vector<int>> items;
+  };
+  mutable P::mutex write_mu_;
+  P::atomic<Node*> head_{nullptr};
+  mutable P::atomic<int> readers_{0};
+  P::var<std::vector<Node*>> retired_;
+};
+
 // A writer pushes 1 and 2 (retiring two snapshots) while a reader reads a snapshot element
 // by element; after both, one more write with no reader in progress frees every retired
 // snapshot.
@@ -125,6 +185,24 @@ LOCKSTEP_TEST(cow_list_broken_acq_rel_reader_count_is_caught, {.expect = failure
                                                                .engine = lockstep::engine::dpor,
                                                                .memory = memory_model::c11}) {
   snapshot_survives_writes<AcqRelCowList>();
+}
+
+// The relaxed leave, under both engines (SC and C11: the decrement releases nothing in
+// either). Not C11 under the graph engine: it crashes the test process on this twin as on the
+// acq_rel one above (a null head read, the graph-engine gap reported with issue 18).
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught,
+              {.expect = failure_kind::data_race, .engine = lockstep::engine::dpor}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
+}
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught_graph,
+              {.expect = failure_kind::data_race}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
+}
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught_c11,
+              {.expect = failure_kind::data_race,
+               .engine = lockstep::engine::dpor,
+               .memory = memory_model::c11}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
 }
 
 // Two writers push distinct values: both land, once each (writers serialise).
