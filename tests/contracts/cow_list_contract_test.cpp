@@ -25,30 +25,48 @@ using lockstep::memory_model;
 
 namespace {
 
-// CowList<int, P> (cow_list.hpp) with acquire/release where it has seq_cst: store buffering
-// lets the writer see no reader while the reader holds the head it is about to retire. Its
-// nodes live on the model heap (P::new_object), so the use after free is a misuse verdict
-// rather than a crash of the test process.
-class AcqRelCowList {
+// The memory orders of CowList's reader count and head (cow_list.hpp: all seq_cst); a twin
+// below weakens some of them.
+struct cow_orders {
+  std::memory_order enter, leave, head_load, head_store, count_load;
+};
+constexpr cow_orders kAcqRel{std::memory_order_acq_rel, std::memory_order_release,
+                             std::memory_order_acquire, std::memory_order_release,
+                             std::memory_order_acquire};
+constexpr cow_orders kRelaxedLeave{std::memory_order_seq_cst, std::memory_order_relaxed,
+                                   std::memory_order_seq_cst, std::memory_order_seq_cst,
+                                   std::memory_order_seq_cst};
+
+// CowList<int, P> (cow_list.hpp) with the orders `O`. Its nodes live on the model heap
+// (P::new_object), so a use after free is a misuse verdict rather than a crash of the test
+// process, and a free a write to the node's var for the race detector.
+//   kAcqRel: acquire/release where CowList has seq_cst: store buffering lets the writer see no
+//     reader while the reader holds the head it is about to retire.
+//   kRelaxedLeave: the reader leaves with a relaxed decrement (the mutant of cow_list.hpp:61
+//     that survived before a free counted as a write): a writer that reads the decremented
+//     count synchronises only with the reader's increment, so the reader's reads of the
+//     snapshot do not happen-before the writer's delete of it — a data race at its destruction.
+template <const cow_orders& O>
+class TwinCowList {
  public:
-  AcqRelCowList() {
+  TwinCowList() {
     Node* n = P::new_object<Node>();
     n->items.set({});
     head_.store(n, std::memory_order_release);
   }
-  ~AcqRelCowList() {
+  ~TwinCowList() {
     P::delete_object(head_.load(std::memory_order_relaxed));
     for (Node* n : retired_.cref()) P::delete_object(n);
   }
   template <class F>
   decltype(auto) read(F&& f) const {
     struct Guard {
-      const AcqRelCowList* self;
-      ~Guard() { self->readers_.fetch_sub(1, std::memory_order_release); }
+      const TwinCowList* self;
+      ~Guard() { self->readers_.fetch_sub(1, O.leave); }  // BUG (kRelaxedLeave): seq_cst
     };
-    readers_.fetch_add(1, std::memory_order_acq_rel);  // BUG: seq_cst needed
+    readers_.fetch_add(1, O.enter);  // BUG (kAcqRel): seq_cst needed
     Guard g{this};
-    const Node* n = head_.load(std::memory_order_acquire);  // BUG: seq_cst needed
+    const Node* n = head_.load(O.head_load);  // BUG (kAcqRel): seq_cst needed
     return f(n->items.cref());
   }
   std::size_t size() const {
@@ -61,9 +79,9 @@ class AcqRelCowList {
     copy.push_back(value);
     Node* fresh = P::new_object<Node>();
     fresh->items.set(std::move(copy));
-    head_.store(fresh, std::memory_order_release);  // BUG: seq_cst needed
+    head_.store(fresh, O.head_store);  // BUG (kAcqRel): seq_cst needed
     retired_.ref().push_back(old);
-    if (readers_.load(std::memory_order_acquire) == 0) {  // BUG: seq_cst needed
+    if (readers_.load(O.count_load) == 0) {  // BUG (kAcqRel): seq_cst needed
       for (Node* n : retired_.cref()) P::delete_object(n);
       retired_.ref().clear();
     }
@@ -82,65 +100,8 @@ class AcqRelCowList {
   mutable P::atomic<int> readers_{0};
   P::var<std::vector<Node*>> retired_;
 };
-
-// CowList<int, P> (cow_list.hpp) whose reader leaves with a relaxed decrement (the mutant of
-// cow_list.hpp:61 that survived before a free counted as a write): a writer that reads the
-// decremented count synchronises only with the reader's increment, so the reader's reads of
-// the snapshot do not happen-before the writer's delete of it — a data race on the snapshot's
-// var at its destruction. Plain new/delete, as in CowList (the model heap's hook, above).
-class RelaxedLeaveCowList {
- public:
-  RelaxedLeaveCowList() {
-    Node* n = new Node;
-    n->items.set({});
-    head_.store(n, std::memory_order_release);
-  }
-  ~RelaxedLeaveCowList() {
-    delete head_.load(std::memory_order_relaxed);
-    for (Node* n : retired_.cref()) delete n;
-  }
-  template <class F>
-  decltype(auto) read(F&& f) const {
-    struct Guard {
-      const RelaxedLeaveCowList* self;
-      ~Guard() { self->readers_.fetch_sub(1, std::memory_order_relaxed); }  // BUG: seq_cst
-    };
-    readers_.fetch_add(1, std::memory_order_seq_cst);
-    Guard g{this};
-    const Node* n = head_.load(std::memory_order_seq_cst);
-    return f(n->items.cref());
-  }
-  std::size_t size() const {
-    return read([](const std::vector<int>& v) { return v.size(); });
-  }
-  void push_back(int value) {
-    std::lock_guard<P::mutex> g(write_mu_);
-    Node* old = head_.load(std::memory_order_relaxed);
-    std::vector<int> copy = old->items.cref();
-    copy.push_back(value);
-    Node* fresh = new Node;
-    fresh->items.set(std::move(copy));
-    head_.store(fresh, std::memory_order_seq_cst);
-    retired_.ref().push_back(old);
-    if (readers_.load(std::memory_order_seq_cst) == 0) {
-      for (Node* n : retired_.cref()) delete n;
-      retired_.ref().clear();
-    }
-  }
-  std::size_t retired_count() const {
-    std::lock_guard<P::mutex> g(write_mu_);
-    return retired_.cref().size();
-  }
-
- private:
-  struct Node {
-    P::var<std::vector<int>> items;
-  };
-  mutable P::mutex write_mu_;
-  P::atomic<Node*> head_{nullptr};
-  mutable P::atomic<int> readers_{0};
-  P::var<std::vector<Node*>> retired_;
-};
+using AcqRelCowList = TwinCowList<kAcqRel>;
+using RelaxedLeaveCowList = TwinCowList<kRelaxedLeave>;
 
 // A writer pushes 1 and 2 (retiring two snapshots) while a reader reads a snapshot element
 // by element; after both, one more write with no reader in progress frees every retired
