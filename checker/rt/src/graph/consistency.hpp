@@ -17,6 +17,7 @@
 // sequences (continued by RMWs only, as in C++20), thread spawn and join.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "graph.hpp"
@@ -34,5 +35,12 @@ struct consistency_options {
                           // graph that only exists to compute revisits; see trust.hpp)
 };
 bool consistent(const exec_graph& g, model m, const consistency_options& o = {});
+
+// Which of the writes ws the read r may read, each without the atomicity axiom (the
+// candidates of a read just added, trust.hpp): ok[i] = consistent(g with rf(r) = ws[i], m,
+// {.atomicity = false}). The graph is numbered once for all of them, not once per candidate;
+// r's rf is left as it was.
+void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event_ref>& ws,
+                    std::vector<std::uint8_t>& ok);
 
 }  // namespace lockstep::rt::graph

@@ -451,72 +451,80 @@ bool trust_engine::allowed_after_yield(event_ref r, event_ref w) const {
 
 std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   exec_graph& G = g();
-  event& e = G.at(r);
-  const location l = *G.find_loc(e.loc);  // copy: the loop changes nothing in it
+  const event& e = G.at(r);
+  const location& l = *G.find_loc(e.loc);
   const view before = G.prefix_of(r);
-  std::vector<event_ref> all{event_ref{}};
-  all.insert(all.end(), l.co.begin(), l.co.end());
-  std::vector<rf_choice> out;
-  const event_ref saved = e.rf;
+  // The writes it may read in co order: write_at(0) is the initial write, write_at(i) = co[i - 1].
+  auto write_at = [&](std::size_t i) { return i == 0 ? event_ref{} : l.co[i - 1]; };
+  const std::size_t count = l.co.size() + 1;
   // Under SC a read cannot read a write that a write in its porf-prefix follows in co (the
   // fr edge to that write would close a cycle with porf): those are not even checked.
   std::size_t first = 0;
   if (model_ == model::sc)
-    for (std::size_t i = all.size(); i-- > 1;)
-      if (!(all[i] == r) && exec_graph::contains(before, all[i])) {
+    for (std::size_t i = count; i-- > 1;)
+      if (!(write_at(i) == r) && exec_graph::contains(before, write_at(i))) {
         first = i;
         break;
       }
-  for (std::size_t i = first; i < all.size(); ++i) {
-    const event_ref w = all[i];
-    const std::uint64_t v = G.value_of(w, e.loc);
-    // A weak CAS that would succeed may also fail spuriously (only reading), within the
-    // budget: that variant is a candidate of its own.
-    if (e.weak_cas && v == e.expected && G.spurious_wakeups(r) < spurious_budget_) {
-      bool executed = !replay_pending();
-      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
-      const bool latest = i + 1 == all.size();
-      if (executed && (latest || allowed_after_yield(r, w))) {
-        e.rf = w;
-        e.spurious_fail = true;
-        if (consistent(G, model_, {.atomicity = false})) out.push_back({w, true});
-        e.spurious_fail = false;
-      }
-    }
-    const bool writes = exec_graph::writes_after(e, v);
-    if (!exec_graph::may_read(e, v, false)) continue;  // an await waits rather than read that
+  // First the filters (which do not depend on what r reads), then the consistency of the
+  // writes that pass one, checked together (consistent_rfs numbers the graph once), then the
+  // candidates in co order. A weak CAS's spurious failure is consistent exactly when the
+  // plain read of the same write is (the axioms do not look at the flag).
+  auto executed = [&](event_ref w) {
+    for (const auto& x : writes_.of(e.loc, 0).writes)
+      if (x.ref == w) return true;
+    return false;
+  };
+  const bool pending = replay_pending();
+  // Whether the read (not a spurious failure) may read w, of value v (the co-latest: latest).
+  auto may_read_plain = [&](event_ref w, std::uint64_t v, bool latest) {
+    if (!exec_graph::may_read(e, v, false)) return false;  // an await waits rather than read that
     if (e.spurious_ok && !e.guard(v, e.expected) && G.spurious_wakeups(r) >= spurious_budget_)
-      continue;  // no spurious wake-up left in this execution
-    const bool latest = i + 1 == all.size();
-    if (!latest && !allowed_after_yield(r, w)) continue;
-    if (writes) {
+      return false;  // no spurious wake-up left in this execution
+    if (!latest && !allowed_after_yield(r, w)) return false;
+    if (exec_graph::writes_after(e, v)) {
       // A write another RMW has read for good (it can no longer be revisited, or it comes
       // before this read): this RMW cannot read it too.
-      bool settled = false;
-      for (int t = 0; t < G.nthreads() && !settled; ++t)
-        for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size() && !settled;
-             ++k) {
+      for (int t = 0; t < G.nthreads(); ++t)
+        for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
           const event_ref u{t, static_cast<std::int32_t>(k)};
           if (u == r) continue;
           const event& eu = G.at(u);
           if (eu.has_read() && eu.loc == e.loc && eu.rf == w && G.has_write_part(u) &&
               (!eu.revisitable || exec_graph::contains(before, u)))
-            settled = true;
+            return false;
         }
-      if (settled) continue;
     }
     // A read added while other threads' events are still to be replayed (its thread went on
     // inside a step the graph had cut) happens at this point of the replay: it can only read
     // a write already executed.
-    if (replay_pending()) {
-      bool executed = false;
-      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
-      if (!executed) continue;
-    }
-    e.rf = w;
-    if (consistent(G, model_, {.atomicity = false})) out.push_back({w, false});
+    return !pending || executed(w);
+  };
+  std::vector<std::uint8_t>& want = cand_want_;  // bit 0: plain read; bit 1: spurious failure
+  std::vector<event_ref>& ws = cand_ws_;
+  want.assign(count, 0);
+  ws.clear();
+  for (std::size_t i = first; i < count; ++i) {
+    const event_ref w = write_at(i);
+    const std::uint64_t v = G.value_of(w, e.loc);
+    const bool latest = i + 1 == count;
+    // A weak CAS that would succeed may also fail spuriously (only reading), within the
+    // budget: that variant is a candidate of its own.
+    if (e.weak_cas && v == e.expected && G.spurious_wakeups(r) < spurious_budget_ &&
+        (!pending || executed(w)) && (latest || allowed_after_yield(r, w)))
+      want[i] |= 2;
+    if (may_read_plain(w, v, latest)) want[i] |= 1;
+    if (want[i]) ws.push_back(w);
   }
-  G.at(r).rf = saved;
+  std::vector<std::uint8_t>& ok = cand_ok_;
+  consistent_rfs(G, model_, r, ws, ok);
+  std::vector<rf_choice> out;
+  for (std::size_t i = first, k = 0; i < count; ++i) {
+    if (!want[i]) continue;
+    if (ok[k++] == 0) continue;
+    if (want[i] & 2) out.push_back({write_at(i), true});
+    if (want[i] & 1) out.push_back({write_at(i), false});
+  }
   return out;
 }
 
