@@ -441,20 +441,35 @@ bool check_prepared(const exec_graph& g, model m, scratch& s, std::size_t n) {
 
 // RC11 without seq_cst events, for a read r that nothing follows in po (nor, therefore, in hb):
 // what r reads changes only r's own clock and the coherence pairs ending in r. hb and the
-// other pairs are computed once (`first`); then r's clock is its po-predecessor's joined, if r
-// acquires, with the release clock of the write it reads.
-bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r, bool& first,
-                     bool& rest_ok) {
-  if (!linearize_into(g, s, n, false)) return false;
+// other pairs are computed once; then r's clock is its po-predecessor's joined, if r acquires,
+// with the release clock of the write it reads. When r is a step of its own on a location
+// that is not a synchronization object, no edge of the replay order leaves r: the graph has a
+// replay order with r last iff it has one without r, whatever r reads (linearize_into finds
+// an order whenever there is one: every condition of readiness only grows with the events
+// ordered), so that too is decided once.
+struct last_read_state {
+  bool fixed_order = false;  // the replay order does not depend on what r reads
+  int order_ok = -1;         // fixed_order: whether there is one (-1: not known yet)
+  bool hb_done = false;
+  bool rest_ok = true;  // the coherence pairs without r
+};
+bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r,
+                     last_read_state& st) {
+  if (st.fixed_order && st.order_ok >= 0) {
+    if (st.order_ok == 0) return false;
+  } else {
+    const bool ok = linearize_into(g, s, n, false);
+    if (st.fixed_order) st.order_ok = ok ? 1 : 0;
+    if (!ok) return false;
+  }
   const std::size_t nt = g.threads.size();
   const std::size_t li = static_cast<std::size_t>(s.loc_index[id_of(s, r)]);
-  if (first) {
-    first = false;
+  if (!st.hb_done) {  // s.order is the order just found
+    st.hb_done = true;
     compute_hb(g, s, n);
-    rest_ok = true;
-    for (std::size_t l = 0; l < g.locs.size() && rest_ok; ++l) rest_ok = coherent(g, s, l, r);
+    for (std::size_t l = 0; l < g.locs.size() && st.rest_ok; ++l) st.rest_ok = coherent(g, s, l, r);
   }
-  if (!rest_ok) return false;
+  if (!st.rest_ok) return false;
   const event& e = g.at(r);
   std::uint32_t* c = &s.cur[static_cast<std::size_t>(r.tid) * nt];  // r's clock (scratch row)
   std::copy(&s.clk[id_of(s, event_ref{r.tid, r.idx - 1}) * nt],
@@ -518,14 +533,15 @@ void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event
   const auto& th = g.threads[static_cast<std::size_t>(r.tid)];
   const bool last_read = m == model::rc11 && !s.all_sc && !s.any_sc && r.idx > 0 &&
                          static_cast<std::size_t>(r.idx) + 1 == th.size();
-  bool first = true, rest_ok = true;
+  last_read_state st;
+  st.fixed_order =
+      e.step_start && !g.locs[static_cast<std::size_t>(s.loc_index[id_of(s, r)])].sync_object;
   for (std::size_t i = 0; i < ws.size(); ++i) {
     // Only the reader counts depend on what r reads.
     --readers_of_write(s, r, e.rf);
     e.rf = ws[i];
     ++readers_of_write(s, r, e.rf);
-    const bool c =
-        last_read ? check_last_read(g, s, n, r, first, rest_ok) : check_prepared(g, m, s, n);
+    const bool c = last_read ? check_last_read(g, s, n, r, st) : check_prepared(g, m, s, n);
     ok[i] = c ? 1 : 0;
   }
   e.rf = saved;
