@@ -52,6 +52,8 @@ void trust_engine::begin_execution() {
   blocked_ = false;
   held_.assign(pos_.size(), hold::none);
   unprunable_.assign(pos_.size(), false);
+  marks_.assign(pos_.size(), loop_mark{});
+  cut_.assign(pos_.size(), false);
   for (int t = 0; t < G.nthreads(); ++t) {
     const auto& th = G.threads[static_cast<std::size_t>(t)];
     if (th.empty()) continue;
@@ -120,6 +122,7 @@ bool trust_engine::reads_latest(int tid, std::int32_t from) const {
 
 trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
   if (!prune_loops_ || unprunable_[static_cast<std::size_t>(tid)]) return hold::none;
+  if (cut_[static_cast<std::size_t>(tid)]) return hold::spin;  // a retry loop's (loop_head)
   const exec_graph& G = states_.back().g;
   if (tid >= G.nthreads()) return hold::none;
   const auto& th = G.threads[static_cast<std::size_t>(tid)];
@@ -158,6 +161,29 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
     }
   }
   return hold::none;
+}
+
+// GenMC's dynamic spin-assume check at a loop head: the iteration since the last visit of the
+// same head had no side effect (only reads — failed CASes included — yields and fences), so
+// the thread, which starts every iteration afresh (loop_head's contract), is back where it was;
+// had it read newer writes, that is another graph, explored on its own. It is held back at
+// its next step, like a spin.
+void trust_engine::loop_head(execution& x, source_loc at) noexcept {
+  const auto t = static_cast<std::size_t>(x.current_id());
+  if (t >= pos_.size()) return;
+  loop_mark& m = marks_[t];
+  const std::int32_t now = pos_[t];
+  if (prune_loops_ && !unprunable_[t] && m.at >= 0 && now > m.at && m.line == at.line &&
+      m.file == at.file && !replaying(static_cast<int>(t))) {
+    const auto& th = g().threads[t];
+    bool effect = false;
+    for (std::int32_t i = m.at; i < now && !effect; ++i) {
+      const ev_kind k = th[static_cast<std::size_t>(i)].kind;
+      effect = k != ev_kind::read && k != ev_kind::yield && k != ev_kind::fence;
+    }
+    if (!effect) cut_[t] = true;
+  }
+  m = loop_mark{at.file, at.line, now};
 }
 
 int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
@@ -213,6 +239,8 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
     pos_.resize(nt, 0);
     held_.resize(nt, hold::none);
     unprunable_.resize(nt, false);
+    marks_.resize(nt);
+    cut_.resize(nt, false);
   }
   // A springboard graph (an RMW shares its write with another): its revisits are computed;
   // the rest of it is no execution of the program.
