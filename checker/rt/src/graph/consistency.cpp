@@ -507,7 +507,8 @@ bool linearize(const exec_graph& g, bool sc_everywhere, std::vector<event_ref>* 
   return ok;
 }
 
-bool consistent(const exec_graph& g, model m, const consistency_options& o) {
+bool consistent(const exec_graph& g, model m, const consistency_options& o,
+                std::vector<event_ref>* replay_order) {
   // Atomicity: an RMW's write directly follows, in co, the write its read read.
   if (o.atomicity) {
     for (const auto& l : g.locs)
@@ -520,7 +521,14 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
   }
   scratch& s = t_scratch;
   const std::size_t n = prepare(g, s, m);
-  return check_prepared(g, m, s, n);
+  if (!check_prepared(g, m, s, n)) return false;
+  if (replay_order) {
+    // The check's own order is linearize's when it had the same relation: co and fr for every
+    // location under SC, for synchronization objects only under RC11 (not when all is seq_cst).
+    if (m == model::rc11 && s.all_sc) linearize_into(g, s, n, false);
+    *replay_order = s.order;
+  }
+  return true;
 }
 
 void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event_ref>& ws,

@@ -34,12 +34,11 @@ trust_engine::trust_engine(model m, int stale_spins, bool prune_loops, int spuri
 
 // ------------------------------------------------------------------ per execution
 
-void trust_engine::begin_execution() {
+void trust_engine::begin_execution(bool ordered) {
   exec_graph& G = g();
   pos_.assign(static_cast<std::size_t>(G.nthreads()), 0);  // (grown by pick_step)
-  order_.clear();
   // The graph is consistent (checked when it was made), so a replay order exists.
-  if (!linearize(G, model_ == model::sc, &order_)) {
+  if (!ordered && !linearize(G, model_ == model::sc, &order_)) {
     std::fprintf(stderr, "lockstep: graph engine internal error: no replay order for\n%s",
                  G.describe().c_str());
     std::abort();
@@ -921,7 +920,7 @@ bool trust_engine::apply(item& it) {
       G.at(it.e).rf = it.w;
       G.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::write_co: {
       G.cut_to_stamp(it.stamp);
@@ -929,7 +928,7 @@ bool trust_engine::apply(item& it) {
       l.co.erase(std::find(l.co.begin(), l.co.end(), it.e));
       l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(it.value - 1), it.e);
       G.at(it.e).added_max = false;
-      if (!consistent(G, model_)) return false;
+      if (!consistent(G, model_, {}, &order_)) return false;
       calc_revisits(it.e);
       return true;
     }
@@ -937,13 +936,13 @@ bool trust_engine::apply(item& it) {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).bits = it.value;
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::write_choice: {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).aux = it.value;  // the value follows when the execution replays it
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::backward: {
       exec_graph copy = G;
@@ -957,7 +956,7 @@ bool trust_engine::apply(item& it) {
         for (std::int32_t k = 0; k < pre[static_cast<std::size_t>(t)]; ++k)
           copy.threads[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)].revisitable =
               false;
-      if (!consistent(copy, model_)) return false;
+      if (!consistent(copy, model_, {}, &order_)) return false;
       states_.push_back(state{std::move(copy), {}});
       return true;
     }
@@ -1005,8 +1004,8 @@ bool trust_engine::next() {
     depth_ = it.depth;
     max_depth_ = std::max(max_depth_, depth_);
     pushed_ = 0;
-    if (apply(it)) {
-      begin_execution();
+    if (apply(it)) {  // it left the replay order of the graph it checked in order_
+      begin_execution(true);
       return true;
     }
   }

@@ -186,7 +186,7 @@ class trust_engine final : public chooser, public engine_hooks {
   bool allowed_after_yield(event_ref r, event_ref w) const;
   void set_rf(event_ref r, event_ref w);
   bool apply(item& it);
-  void begin_execution();
+  void begin_execution(bool ordered = false);  // ordered: order_ is the graph's replay order
   std::uint64_t read_value(execution& x, event_ref r, bool sync_object, std::memory_order mo);
   void record_rf(execution& x, event_ref r);
   std::uint64_t executed_value(event_ref w, loc_key k);
