@@ -54,16 +54,26 @@ std::size_t prepare(const exec_graph& g, scratch& s, model m) {
   s.loc_index.assign(n, -1);
   s.spawn.assign(nt, event_ref{});
   s.last_step.assign(nt, -1);
-  s.keys.clear();
   for (std::size_t li = 0; li < g.locs.size(); ++li) {
     const auto& l = g.locs[li];
-    s.keys.emplace_back(l.key, static_cast<std::int32_t>(li));
     for (std::size_t i = 0; i < l.co.size(); ++i)
       s.pos[id_of(s, l.co[i])] = static_cast<std::int32_t>(i + 1);
   }
-  // Each event's location by binary search (a scan of the locations per event was a tenth of
-  // the engine's time on models with many locations).
-  std::sort(s.keys.begin(), s.keys.end());
+  // Each event's location: its hint, else a binary search (a scan of the locations per event
+  // was a tenth of the engine's time on models with many locations).
+  bool keys_sorted = false;
+  auto search = [&](loc_key k) {
+    if (!keys_sorted) {
+      s.keys.clear();
+      for (std::size_t li = 0; li < g.locs.size(); ++li)
+        s.keys.emplace_back(g.locs[li].key, static_cast<std::int32_t>(li));
+      std::sort(s.keys.begin(), s.keys.end());
+      keys_sorted = true;
+    }
+    const auto it =
+        std::lower_bound(s.keys.begin(), s.keys.end(), std::pair<loc_key, std::int32_t>{k, -1});
+    return it != s.keys.end() && it->first == k ? it->second : -1;
+  };
   for (std::size_t t = 0; t < nt; ++t)
     for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
       const event& e = g.threads[t][k];
@@ -71,9 +81,9 @@ std::size_t prepare(const exec_graph& g, scratch& s, model m) {
       if (e.kind == ev_kind::spawn && e.aux < nt)
         s.spawn[e.aux] = event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
       if (!e.has_read() && !e.has_write()) continue;
-      const auto it = std::lower_bound(s.keys.begin(), s.keys.end(),
-                                       std::pair<loc_key, std::int32_t>{e.loc, -1});
-      const std::int32_t li = it != s.keys.end() && it->first == e.loc ? it->second : -1;
+      const std::int32_t li = e.loc_hint < g.locs.size() && g.locs[e.loc_hint].key == e.loc
+                                  ? static_cast<std::int32_t>(e.loc_hint)
+                                  : search(e.loc);
       s.loc_index[s.offset[t] + k] = li;
       if (e.has_read()) {
         if (e.rf.is_init())

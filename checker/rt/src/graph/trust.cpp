@@ -561,7 +561,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
                              const rmw_request& op, source_loc at) {
   const int tid = x.current_id();
   exec_graph& G = g();
-  G.loc(k, init, sync_object);
+  const std::uint32_t hint = G.index_of(G.loc(k, init, sync_object));
   writes_.of(k, init);
   event_ref r;
   if (replaying(tid)) {
@@ -579,6 +579,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.spurious_ok = op.spurious && spurious_budget_ > 0;
     e.weak_cas = op.weak && op.kind == rmw_kind::cas && spurious_budget_ > 0;
     e.loc = k;
+    e.loc_hint = hint;
     e.file = at.file;
     e.line = at.line;
     r = add(tid, e);
@@ -642,6 +643,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     ew.rmw_write = true;
     ew.mo = op.mo;
     ew.loc = k;
+    ew.loc_hint = hint;
     ew.bits = bits;
     ew.file = at.file;
     ew.line = at.line;
@@ -705,7 +707,7 @@ void trust_engine::record_rf(execution& x, event_ref r) {
 void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits,
                          std::memory_order mo, source_loc at) {
   const int tid = x.current_id();
-  g().loc(k, init, false);
+  const std::uint32_t hint = g().index_of(g().loc(k, init, false));
   writes_.of(k, init);
   event_ref w;
   if (replaying(tid)) {
@@ -718,6 +720,7 @@ void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint6
     e.kind = ev_kind::write;
     e.mo = mo;
     e.loc = k;
+    e.loc_hint = hint;
     e.bits = bits;
     e.file = at.file;
     e.line = at.line;
