@@ -547,6 +547,9 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.file = at.file;
     e.line = at.line;
     r = add(tid, e);
+    // An atomic wait's registration: the comparison just before it happens after what it reads.
+    if (op.after_compare && r.idx > 0 && !G.at(r).step_start)
+      G.at(event_ref{tid, r.idx - 1}).wait_compare = true;
     if (!moot_ && !showing_livelock_) {
       std::vector<rf_choice> cands = rf_candidates(r);
       const event_ref max = G.co_max(*G.find_loc(k));
