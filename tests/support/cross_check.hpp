@@ -22,12 +22,10 @@ struct explored {
 
 enum class oracle { full_search, dpor, none };
 
-// Explores `body` exhaustively, collecting the outcome each complete execution reports in
-// `out`. Blocked executions (a lock that the graph holds back) report no outcome.
-template <class Body>
-explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
-                      bool dpor, bool prune_loops = true, int spurious_wakeups = 0) {
-  explored r;
+// The options of a cross-check's exhaustive run (optimality checked: no graph twice).
+inline lockstep::model_test_options cross_check_options(lockstep::engine eng,
+                                                        lockstep::memory_model mm, bool dpor,
+                                                        bool prune_loops, int spurious_wakeups) {
   lockstep::model_test_options o;
   o.engine = eng;
   o.memory = mm;
@@ -35,7 +33,17 @@ explored explore_with(const char* name, Body body, lockstep::engine eng, lockste
   o.spurious_wakeups = spurious_wakeups;
   o.check_optimality = true;
   o.prune_loops = prune_loops;
-  std::string last;
+  return o;
+}
+
+// Explores `body` exhaustively, collecting the outcome each complete execution reports in
+// `out`. Blocked executions (a lock that the graph holds back) report no outcome.
+template <class Body>
+explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
+                      bool dpor, bool prune_loops = true, int spurious_wakeups = 0) {
+  explored r;
+  const lockstep::model_test_options o =
+      cross_check_options(eng, mm, dpor, prune_loops, spurious_wakeups);
   auto x = lockstep::explore(
       name,
       [&] {
@@ -121,12 +129,7 @@ explored_blocking explore_blocking(const char* name, Body body, lockstep::engine
                                    bool dpor = false) {
   explored_blocking r;
   thread_records rec;
-  lockstep::model_test_options o;
-  o.engine = eng;
-  o.memory = mm;
-  o.dpor = dpor;
-  o.spurious_wakeups = spurious_wakeups;
-  o.check_optimality = true;
+  lockstep::model_test_options o = cross_check_options(eng, mm, dpor, true, spurious_wakeups);
   o.on_deadlock = [&] { r.deadlocks.insert(rec.joined()); };
   auto x = lockstep::explore(
       name,
