@@ -71,5 +71,9 @@ run(spin_on_a_std_atomic "4" "uncontrolled spinning: simulated thread 0 has run 
 run(model_operation_from_a_foreign_thread "1"
     "misuse: a model operation was called from an OS thread lockstep does not control"
     "${foreign_line}")
+# ... so it is not replayed (a replay would only run, traced, to the 3,000,000-step bound).
+if(report MATCHES "trace \\([0-9]+ steps")
+  message(FATAL_ERROR "the foreign-thread failure was replayed:\n${report}")
+endif()
 # The correct version of the blocking fixture passes under the same 1 s bound.
 run_pass(platform_mutex_held_across_a_scheduling_point)

@@ -2,8 +2,8 @@
 // get()/put() block (never return early on a spurious wake-up: an open queue's get() returns
 // an item, a put() while not closed accepts it); put_for/get_for give up only at their
 // deadline on the virtual clock and succeed when the item or slot was there before the call;
-// try_put/try_get while another thread holds the only slot; close() wakes two blocked
-// getters and two blocked putters; join() waits for two task_done() calls, task_done()
+// try_put/try_get while another thread holds the only slot, and racing each other; close() wakes
+// two blocked getters and two blocked putters; join() waits for two task_done() calls, task_done()
 // without an item throws; capacity 1 at its boundary; size() read concurrently; the
 // BoundedBuffer with one slot and two consumers. Broken twins: a copy of the queue's blocking
 // core with one line changed.
@@ -205,6 +205,23 @@ LOCKSTEP_TEST(queue_timed_get_races_put) {
   LOCKSTEP_ASSERT(v || P::clock::now() >= deadline) << "gave up before the deadline";
   t.join();
   LOCKSTEP_ASSERT(q.size() == (v ? 0u : 1u));
+}
+
+// try_put and try_get racing their own kind on a queue of one: each takes effect atomically
+// under the lock — one put fits, one get takes it.
+LOCKSTEP_TEST(queue_try_variants_race) {
+  Queue q(1);
+  bool a = false;
+  P::thread t([&] { a = q.try_put(1); });
+  const bool b = q.try_put(2);
+  t.join();
+  LOCKSTEP_ASSERT(a != b) << "two puts into a queue of one: " << a << " " << b;
+  std::optional<int> got;
+  P::thread u([&] { got = q.try_get(); });
+  const auto mine = q.try_get();
+  u.join();
+  LOCKSTEP_ASSERT(got.has_value() != mine.has_value()) << "one item got twice or never";
+  LOCKSTEP_ASSERT((got ? *got : *mine) == (a ? 1 : 2));
 }
 
 // size() read concurrently with a put and a get stays within [0, capacity].

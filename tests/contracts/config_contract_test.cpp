@@ -1,7 +1,8 @@
 // Contract tests of Config (config.hpp): version() starts at 0 and each publish adds exactly
 // one; two concurrent update()s are both kept (they serialise) and return versions 1 and 2;
 // a reader's snapshots are whole (both fields from one publish) and its versions never go
-// back while a writer stores; store() replaces the whole configuration.
+// back while a writer stores; store() replaces the whole configuration and serialises with
+// a concurrent update().
 #include <lockstep/check.hpp>
 #include <lockstep/config.hpp>
 
@@ -31,6 +32,22 @@ LOCKSTEP_TEST(config_concurrent_updates_serialise) {
   LOCKSTEP_ASSERT(cfg.version() == 2);
   const auto snap = cfg.load();
   LOCKSTEP_ASSERT(snap->a == 2 && snap->b == 2) << "an update was lost: " << snap->a;
+}
+
+// A store() racing an update(): they serialise too — the update starts from the stored
+// configuration (11) or the store replaces the updated one (10), never an update computed
+// from the configuration the store replaced (1).
+LOCKSTEP_TEST(config_store_and_update_serialise) {
+  lockstep::Config<Limits, P> cfg(Limits{});
+  P::thread t([&] { cfg.store(Limits{10, 10}); });
+  cfg.update([](Limits& l) {
+    l.a += 1;
+    l.b += 1;
+  });
+  t.join();
+  const auto snap = cfg.load();
+  LOCKSTEP_ASSERT(snap->a == 10 || snap->a == 11) << "the update overwrote the store: " << snap->a;
+  LOCKSTEP_ASSERT(cfg.version() == 2);
 }
 
 LOCKSTEP_TEST(config_reader_sees_whole_monotone_snapshots) {

@@ -3,7 +3,8 @@
 // lease of it: the connection's own data is not a race); try_acquire_for while another thread
 // holds the only lease gives up only at its deadline on the virtual clock, and succeeds once
 // the lease was returned before the call; a throwing factory or a failing validator gives the
-// unit back; discard() destroys; the statistics read concurrently stay within the bound;
+// unit back; discard() destroys; the statistics read concurrently stay within the bound, also
+// while a stale connection is replaced or the factory fails;
 // construction at its boundaries. Broken twin: a pool that releases the unit before the
 // connection is back in the idle list, so a second connection gets created.
 #include <lockstep/check.hpp>
@@ -137,6 +138,45 @@ LOCKSTEP_TEST(pool_statistics_read_concurrently) {
   t.join();
   LOCKSTEP_ASSERT(pool.leased() == 0 && pool.created() == 1 && pool.idle() == 1)
       << "discard() destroys, the other is back";
+}
+
+// A stale connection (the validator rejects every reuse) is destroyed and replaced while
+// another thread reads the statistics: the counts it drops are updated under the pool's lock,
+// and stay within the bound.
+LOCKSTEP_TEST(pool_stale_connection_replaced_while_read_concurrently) {
+  Pool pool(
+      1, [] { return std::make_unique<Conn>(); }, [](Conn&) { return false; });
+  P::thread t([&] {
+    { auto a = pool.acquire(); }  // fresh
+    { auto b = pool.acquire(); }  // the idle one is stale: destroyed, a fresh one made
+  });
+  const std::size_t leased = pool.leased(), created = pool.created();
+  LOCKSTEP_ASSERT(leased <= 1 && created <= 1) << leased << " leased, " << created << " created";
+  t.join();
+  LOCKSTEP_ASSERT(pool.leased() == 0 && pool.created() == 1 && pool.idle() == 1);
+}
+
+// A factory that throws while another thread reads the statistics: the reserved slot is
+// given back under the pool's lock.
+LOCKSTEP_TEST(pool_factory_failure_while_read_concurrently) {
+  P::atomic<int> calls{0};
+  Pool pool(1, [&]() -> std::unique_ptr<Conn> {
+    if (calls.fetch_add(1) == 0) throw std::runtime_error("connect failed");
+    return std::make_unique<Conn>();
+  });
+  P::thread t([&] {
+    bool threw = false;
+    try {
+      (void)pool.acquire();
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    LOCKSTEP_ASSERT(threw);
+  });
+  const std::size_t leased = pool.leased(), created = pool.created();
+  LOCKSTEP_ASSERT(leased <= 1 && created <= 1) << leased << " leased, " << created << " created";
+  t.join();
+  LOCKSTEP_ASSERT(pool.leased() == 0 && pool.created() == 0) << "the failed slot was kept";
 }
 
 // A throwing factory, a factory returning null and a failing or throwing validator give the

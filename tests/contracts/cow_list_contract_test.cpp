@@ -3,9 +3,10 @@
 // counts itself and then loads the head, against a writer that stores the head and then
 // loads the count, is store buffering); a write that finds no reader in progress frees every
 // retired snapshot (retired_count() == 0), also read concurrently with readers; concurrent
-// writers lose nothing; remove() and size() at their boundaries. Broken twin: a copy of
-// CowList whose reader counter and head use release/acquire instead of seq_cst. Plain new
-// and delete go through the model heap here (lockstep/model_new.hpp).
+// writers lose nothing; remove() and size() at their boundaries. Broken twins: a copy of
+// CowList whose reader counter and head use release/acquire instead of seq_cst, and one whose
+// reader leaves with a relaxed decrement (its reads then race with the writer's free of the
+// snapshot). Plain new and delete go through the model heap here (lockstep/model_new.hpp).
 #include <lockstep/check.hpp>
 #include <lockstep/cow_list.hpp>
 // CowList allocates its snapshots with plain new/delete: through the model heap, a snapshot
@@ -24,30 +25,48 @@ using lockstep::memory_model;
 
 namespace {
 
-// CowList<int, P> (cow_list.hpp) with acquire/release where it has seq_cst: store buffering
-// lets the writer see no reader while the reader holds the head it is about to retire. Its
-// nodes live on the model heap (P::new_object), so the use after free is a misuse verdict
-// rather than a crash of the test process.
-class AcqRelCowList {
+// The memory orders of CowList's reader count and head (cow_list.hpp: all seq_cst); a twin
+// below weakens some of them.
+struct cow_orders {
+  std::memory_order enter, leave, head_load, head_store, count_load;
+};
+constexpr cow_orders kAcqRel{std::memory_order_acq_rel, std::memory_order_release,
+                             std::memory_order_acquire, std::memory_order_release,
+                             std::memory_order_acquire};
+constexpr cow_orders kRelaxedLeave{std::memory_order_seq_cst, std::memory_order_relaxed,
+                                   std::memory_order_seq_cst, std::memory_order_seq_cst,
+                                   std::memory_order_seq_cst};
+
+// CowList<int, P> (cow_list.hpp) with the orders `O`. Its nodes live on the model heap
+// (P::new_object), so a use after free is a misuse verdict rather than a crash of the test
+// process, and a free a write to the node's var for the race detector.
+//   kAcqRel: acquire/release where CowList has seq_cst: store buffering lets the writer see no
+//     reader while the reader holds the head it is about to retire.
+//   kRelaxedLeave: the reader leaves with a relaxed decrement (the mutant of cow_list.hpp:61
+//     that survived before a free counted as a write): a writer that reads the decremented
+//     count synchronises only with the reader's increment, so the reader's reads of the
+//     snapshot do not happen-before the writer's delete of it — a data race at its destruction.
+template <const cow_orders& O>
+class TwinCowList {
  public:
-  AcqRelCowList() {
+  TwinCowList() {
     Node* n = P::new_object<Node>();
     n->items.set({});
     head_.store(n, std::memory_order_release);
   }
-  ~AcqRelCowList() {
+  ~TwinCowList() {
     P::delete_object(head_.load(std::memory_order_relaxed));
     for (Node* n : retired_.cref()) P::delete_object(n);
   }
   template <class F>
   decltype(auto) read(F&& f) const {
     struct Guard {
-      const AcqRelCowList* self;
-      ~Guard() { self->readers_.fetch_sub(1, std::memory_order_release); }
+      const TwinCowList* self;
+      ~Guard() { self->readers_.fetch_sub(1, O.leave); }  // BUG (kRelaxedLeave): seq_cst
     };
-    readers_.fetch_add(1, std::memory_order_acq_rel);  // BUG: seq_cst needed
+    readers_.fetch_add(1, O.enter);  // BUG (kAcqRel): seq_cst needed
     Guard g{this};
-    const Node* n = head_.load(std::memory_order_acquire);  // BUG: seq_cst needed
+    const Node* n = head_.load(O.head_load);  // BUG (kAcqRel): seq_cst needed
     return f(n->items.cref());
   }
   std::size_t size() const {
@@ -60,9 +79,9 @@ class AcqRelCowList {
     copy.push_back(value);
     Node* fresh = P::new_object<Node>();
     fresh->items.set(std::move(copy));
-    head_.store(fresh, std::memory_order_release);  // BUG: seq_cst needed
+    head_.store(fresh, O.head_store);  // BUG (kAcqRel): seq_cst needed
     retired_.ref().push_back(old);
-    if (readers_.load(std::memory_order_acquire) == 0) {  // BUG: seq_cst needed
+    if (readers_.load(O.count_load) == 0) {  // BUG (kAcqRel): seq_cst needed
       for (Node* n : retired_.cref()) P::delete_object(n);
       retired_.ref().clear();
     }
@@ -81,6 +100,8 @@ class AcqRelCowList {
   mutable P::atomic<int> readers_{0};
   P::var<std::vector<Node*>> retired_;
 };
+using AcqRelCowList = TwinCowList<kAcqRel>;
+using RelaxedLeaveCowList = TwinCowList<kRelaxedLeave>;
 
 // A writer pushes 1 and 2 (retiring two snapshots) while a reader reads a snapshot element
 // by element; after both, one more write with no reader in progress frees every retired
@@ -124,6 +145,24 @@ LOCKSTEP_TEST(cow_list_snapshot_survives_writes_c11_dpor,
 LOCKSTEP_TEST(cow_list_broken_acq_rel_reader_count_is_caught,
               {.expect = failure_kind::misuse, .memory = memory_model::c11}) {
   snapshot_survives_writes<AcqRelCowList>();
+}
+
+// The relaxed leave, under both engines (SC and C11: the decrement releases nothing in
+// either). Not C11 under the graph engine: it crashes the test process on this twin as on the
+// acq_rel one above (a null head read, the graph-engine gap reported with issue 18).
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught,
+              {.expect = failure_kind::data_race, .engine = lockstep::engine::dpor}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
+}
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught_graph,
+              {.expect = failure_kind::data_race}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
+}
+LOCKSTEP_TEST(cow_list_broken_relaxed_reader_leave_is_caught_c11,
+              {.expect = failure_kind::data_race,
+               .engine = lockstep::engine::dpor,
+               .memory = memory_model::c11}) {
+  snapshot_survives_writes<RelaxedLeaveCowList>();
 }
 
 // Two writers push distinct values: both land, once each (writers serialise).

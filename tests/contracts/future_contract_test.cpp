@@ -5,7 +5,8 @@
 // completion that came before the call; cancel() only while pending (idempotent), and a
 // cancelled future's producer skips the task; a done-callback registered concurrently with the
 // completion runs exactly once, a throwing one is discarded; the task's own exception_ptr is
-// rethrown. No twins of their own: the mutants of future.hpp that these tests kill are listed
+// rethrown; the status (done, running, cancelled) read while the producer completes. No twins
+// of their own: the mutants of future.hpp that these tests kill are listed
 // in tests/MUTATION-containers.md.
 #include <lockstep/check.hpp>
 #include <lockstep/future.hpp>
@@ -97,6 +98,24 @@ LOCKSTEP_TEST(future_cancel_only_while_pending) {
   LOCKSTEP_ASSERT(!g.cancel()) << "cancelled a running task";
   r->set_result(r, 1);
   LOCKSTEP_ASSERT(!g.cancel() && !g.cancelled()) << "cancelled a finished task";
+}
+
+// done(), running() and cancelled() read while the producer starts and completes the task:
+// each reads one phase under the state's lock, and the phases only move forward (pending,
+// running, finished).
+LOCKSTEP_TEST(future_status_read_concurrently) {
+  auto s = std::make_shared<State>();
+  Fut f(s);
+  P::thread producer([&] {
+    LOCKSTEP_ASSERT(s->set_running_or_notify_cancel());
+    s->set_result(s, 7);
+  });
+  const bool done_first = f.done();
+  const bool running_then = f.running();
+  LOCKSTEP_ASSERT(!(done_first && running_then)) << "finished, then running again";
+  LOCKSTEP_ASSERT(!f.cancelled());
+  producer.join();
+  LOCKSTEP_ASSERT(f.done() && !f.running() && f.result() == 7);
 }
 
 // A cancel() racing the worker's start: exactly one of them wins.

@@ -1,7 +1,8 @@
 // Contract tests of LruCache (lru_cache.hpp): eviction exactly when the cache would exceed
 // capacity() (not at it), of the least recently used entry, get() refreshing and contains()
 // not; erase(); capacity 0 refused; two threads inserting into a cache of one evict exactly
-// once between them; size() read concurrently never exceeds capacity().
+// once between them; size() read concurrently never exceeds capacity(); get, erase and
+// contains racing a put.
 #include <lockstep/check.hpp>
 #include <lockstep/lru_cache.hpp>
 
@@ -42,4 +43,20 @@ LOCKSTEP_TEST(lru_cache_concurrent_inserts_evict_once) {
   t.join();
   LOCKSTEP_ASSERT(ea != eb) << "evictions: " << ea << ", " << eb;
   LOCKSTEP_ASSERT(c.size() == 1 && (c.contains(1) != c.contains(2)));
+}
+
+// get(), erase() and contains() while another thread puts: each takes effect atomically under
+// the cache's lock (get() writes the recency order too), so none races with the put.
+LOCKSTEP_TEST(lru_cache_get_erase_contains_race_put) {
+  Cache c(4);  // room for every key: no eviction
+  c.put(1, 10);
+  c.put(2, 20);
+  P::thread t([&] {
+    LOCKSTEP_ASSERT(c.get(1) == 10);
+    LOCKSTEP_ASSERT(c.erase(2));
+  });
+  c.put(3, 30);
+  LOCKSTEP_ASSERT(c.contains(1));
+  t.join();
+  LOCKSTEP_ASSERT(c.size() == 2 && !c.contains(2) && c.contains(3));
 }

@@ -1,9 +1,11 @@
 // Contract tests of ThreadPool (thread_pool.hpp): two workers asleep on an empty queue both
 // wake for shutdown() (notify_all) and drain what was queued — no lost task, each runs once;
 // tasks start in FIFO order with one worker; shutdown(cancel_pending) cancels what is queued
-// (a cancelled task never runs) and then submit() throws; map() keeps input order and
-// rethrows the first exception; as_completed yields each future once and, with a timeout,
-// throws future_timeout only once the deadline has passed on the virtual clock.
+// (a cancelled task never runs) and then submit() throws; shutdown() from two threads at once
+// joins the workers once; map() keeps input order and rethrows the first exception;
+// as_completed yields each future once in completion order (waking when a completion comes
+// while it sleeps) and, with a timeout, throws future_timeout only once the deadline has
+// passed on the virtual clock.
 #include <lockstep/check.hpp>
 #include <lockstep/thread_pool.hpp>
 
@@ -73,6 +75,29 @@ LOCKSTEP_TEST(thread_pool_map_order_and_first_exception) {
     threw = true;
   }
   LOCKSTEP_ASSERT(threw) << "map() swallowed the exception";
+}
+
+// shutdown(wait) from two threads at once: idempotent, the queued task still runs, and only
+// one of them joins the workers.
+LOCKSTEP_TEST(thread_pool_concurrent_shutdowns) {
+  lockstep::ThreadPool<P> pool(1);
+  auto f = pool.submit([] { return 5; });
+  P::thread t([&] { pool.shutdown(true); });
+  pool.shutdown(true);
+  t.join();
+  LOCKSTEP_ASSERT(f.result() == 5);
+}
+
+// as_completed without a timeout over two tasks of a one-worker pool, iterated while the
+// worker completes them: each future is yielded once, in completion order (the worker's FIFO
+// order), and a completion while next() sleeps wakes it.
+LOCKSTEP_TEST(thread_pool_as_completed_yields_each_once) {
+  lockstep::ThreadPool<P> pool(1);
+  auto a = pool.submit([] { return 1; });
+  auto b = pool.submit([] { return 2; });
+  std::vector<int> got;
+  for (auto& g : lockstep::as_completed(std::vector{a, b})) got.push_back(g.result());
+  LOCKSTEP_ASSERT(got == std::vector<int>({1, 2})) << got.size() << " yielded";
 }
 
 // as_completed over a future that completes and one that cannot before the test releases it:

@@ -242,6 +242,7 @@ wake execution::point(const point_desc& d) {
     if (!t_scheduler_thread) foreign_operation();
     source_loc where;
     std::string msg = foreign_operation_message(where);
+    if (failure_.kind == failure_kind::none) failure_.outside_model = true;
     fail(failure_kind::misuse, std::move(msg), where);
   }
   thread_rec& th = *threads_[cur_];

@@ -116,6 +116,9 @@ struct failure {
   std::uint64_t step = 0;  // the step during (or after) which it failed
   bool race = false;       // data_race: the two accesses, the earlier first
   race_site race_sites[2];
+  // Caused by something outside the model (a foreign OS thread's timing): the token cannot
+  // reproduce it, so the runner does not replay it to confirm or trace it.
+  bool outside_model = false;
 };
 
 struct tls_entry {

@@ -255,19 +255,29 @@ bool heap_hook_active() noexcept {
   return th.stk.base && sp >= th.stk.base && sp < static_cast<const char*>(th.stk.top());
 }
 
-std::string heap_block_note(const void* addr) {
+namespace {
+// The block of the running execution's heap that addr lies in, or nullptr.
+const block* block_of(const void* addr) {
   execution* e = running();
-  if (!e || heap().serial != e->serial()) return {};
+  if (!e || heap().serial != e->serial()) return nullptr;
   const char* a = static_cast<const char*>(addr);
   for (const auto& [p, b] : heap().blocks) {
     const char* base = static_cast<const char*>(p);
-    if (a < base || a >= base + b.size) continue;
-    std::string s = " (in a block of " + describe(b);
-    if (!b.live)
-      s += ", freed at " + line(frame(b.freed_at)) + " by thread " + std::to_string(b.freed_by);
-    return s + ")";
+    if (a >= base && a < base + b.size) return &b;
   }
-  return {};
+  return nullptr;
+}
+}  // namespace
+
+bool in_heap_block(const void* addr) { return block_of(addr) != nullptr; }
+
+std::string heap_block_note(const void* addr) {
+  const block* b = block_of(addr);
+  if (!b) return {};
+  std::string s = " (in a block of " + describe(*b);
+  if (!b->live)
+    s += ", freed at " + line(frame(b->freed_at)) + " by thread " + std::to_string(b->freed_by);
+  return s + ")";
 }
 
 bool heap_leak(std::string& message, source_loc& where) {

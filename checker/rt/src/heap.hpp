@@ -10,6 +10,8 @@ namespace lockstep::rt {
 // " (in a block of N bytes allocated at X, freed at Y)" when addr lies in a block of the
 // running execution's heap, else "".
 std::string heap_block_note(const void* addr);
+// addr lies in a block of the running execution's heap (live or freed).
+bool in_heap_block(const void* addr);
 // At the end of an execution that passed so far: a block still allocated is a leak. Returns
 // true and fills the verdict's message and location (the first leaked block's allocation).
 bool heap_leak(std::string& message, source_loc& where);

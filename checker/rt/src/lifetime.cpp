@@ -1,11 +1,14 @@
 // Lifetime of model objects: what a destructor records, and the misuse verdicts for an
 // object destroyed while another thread is about to operate on it (a waiter) and for any
-// operation on an object after its destruction.
+// operation on an object after its destruction. A var's destruction is also checked by the
+// race detector as a write (rt_api.cpp, var_destruction): a read not ordered before it is a
+// data race, as ThreadSanitizer treats a free.
 //
 // Cost: nothing per operation beyond rt::object::rejoin()'s one compare of the object's
 // `life_` word (and var_state::life in var_read/var_write). A destruction appends a record
 // (address, name, creation, the destructor's caller_pc()) to this execution's list and scans
-// the threads' pending operations; lines are symbolised only when a verdict needs them.
+// the threads' pending operations (a var's: one pass over its last write and reads since);
+// lines are symbolised only when a verdict needs them.
 // Records are found by address, the newest first: storage reused by a later object at the same
 // address reports that object, not an older one.
 #include <string>
@@ -146,6 +149,7 @@ bool object::used_after_destruction() const noexcept {
 
 void var_destroyed(var_state& v, const void* pc) noexcept {
   execution* e = running();
+  if (e && v.life == kLive) var_destruction(v, pc);  // does not return on a race
   if (e && v.life == kLive && v.execution != 0)
     record(*e, {&v, "var", v.id, source_loc{nullptr, 0}, v.created_pc, pc, e->current_id()});
   v.life = kDead;

@@ -197,7 +197,7 @@ std::string worker_result::save() const {
   s += " " + std::to_string(failed) + " " + std::to_string(fail_key) + " " +
        std::to_string(static_cast<int>(fail.kind)) + " " + std::to_string(fail.tid) + " " +
        std::to_string(reinterpret_cast<std::uintptr_t>(fail.where.file)) + " " +
-       std::to_string(fail.where.line) + " ";
+       std::to_string(fail.where.line) + " " + std::to_string(fail.outside_model) + " ";
   put_str(s, fail.message);
   s += " " + std::to_string(choices.size());
   for (std::uint16_t c : choices) s += " " + std::to_string(c);
@@ -218,7 +218,7 @@ bool worker_result::load(const std::string& in) {
     if (++i > in.size() || !get_str(in, i, st.adversarial_token)) return false;
     units[v[0]] = std::move(st);
   }
-  for (int k = 0; k < 6; ++k)
+  for (int k = 0; k < 7; ++k)
     if (!get_u64(in, i, v[k])) return false;
   failed = v[0] != 0;
   fail_key = v[1];
@@ -226,6 +226,7 @@ bool worker_result::load(const std::string& in) {
   fail.tid = static_cast<int>(static_cast<std::int64_t>(v[3]));
   fail.where.file = reinterpret_cast<const char*>(static_cast<std::uintptr_t>(v[4]));
   fail.where.line = static_cast<int>(v[5]);
+  fail.outside_model = v[6] != 0;
   if (++i > in.size() || !get_str(in, i, fail.message)) return false;
   std::uint64_t nc = 0;
   if (!get_u64(in, i, nc)) return false;

@@ -14,6 +14,7 @@
 #include "heap.hpp"
 #include "lifetime.hpp"
 #include "lockstep/check.hpp"
+#include "user_frame.hpp"
 
 namespace lockstep {
 
@@ -579,13 +580,14 @@ std::string var_name(const var_state& v) {
   const std::string n = "var#" + std::to_string(v.id);
   return v.label ? std::string(v.label) + " (" + n + ")" : n;
 }
+// second_kind "its destruction" (var_destruction) conflicts as a write.
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        std::uint64_t first_step, const char* second_kind, source_loc second_loc,
-                       const var_state& v) {
+                       const var_state& v, const std::string& note = {}) {
   // Structured, for the reports and the HTML view: both accesses and the steps they followed.
-  const std::string_view write = "a write";
-  e.set_race(race_site{first_tid, first_kind == write, first_loc, first_step},
-             race_site{e.current_id(), second_kind == write, second_loc, e.steps()});
+  const std::string_view read = "a read";
+  e.set_race(race_site{first_tid, first_kind != read, first_loc, first_step},
+             race_site{e.current_id(), second_kind != read, second_loc, e.steps()});
   // A write without a location is the var's construction (var_init).
   const std::string first = first_loc.file
                                 ? std::string(first_kind) + " by thread " +
@@ -595,7 +597,7 @@ std::string var_name(const var_state& v) {
          "data race on " + var_name(v) +
              (v.declared.file ? " (declared at " + to_string(v.declared) + ")" : "") + ": " +
              first + " and " + second_kind + " by thread " + std::to_string(e.current_id()) +
-             " at " + to_string(second_loc) + " are not ordered by happens-before",
+             " at " + to_string(second_loc) + " are not ordered by happens-before" + note,
          second_loc);
 }
 // The step of v's last write (tracing only; else 0: unknown).
@@ -666,6 +668,39 @@ void var_write(var_state& v, source_loc loc) {
   v.write_loc = loc;
   if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
   v.reads.clear();
+}
+
+void var_destruction(var_state& v, const void* pc) {
+  execution* e = execution::active();
+  // A var not accessed in this execution (a namespace-scope one) has nothing to race with.
+  if (!e || e->current_id() < 0 || v.execution != e->serial()) return;
+  const thread_rec& th = e->current();
+  const bool write =
+      v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock[v.write_tid];
+  const var_state::read* read = nullptr;
+  for (const auto& r : v.reads)
+    if (r.tid != th.id && r.clock > th.clock[r.tid]) {
+      read = &r;
+      break;
+    }
+  if (!write && !read) return;
+  // Only a var on the model heap (P::new_object, P::allocator, the operator new hook): a
+  // std::shared_ptr's last owner destroys what it owns ordered by a reference count of real,
+  // unmodelled atomics (a future's state, a queue shared with callbacks), which would be a
+  // race here that the program does not have.
+  if (!in_heap_block(&v)) return;
+  // Only now the destruction's line: the innermost user frame outside destructors (the
+  // delete, or the end of the owner's scope), else the caller of the var's destructor.
+  runtime_scope own;
+  captured_stack st;
+  capture_stack(st);
+  const source_loc at = user_frame(st, destruction_line(pc, source_loc{nullptr, 0}), true);
+  const std::string note = heap_block_note(&v);
+  if (write)
+    race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "its destruction", at, v,
+         note);
+  race(*e, "a read", read->tid, read->loc, e->tracing() ? e->steps_of_var(v.id).read(read->tid) : 0,
+       "its destruction", at, v, note);
 }
 
 }  // namespace rt

@@ -57,10 +57,19 @@ backtrace_state* state() {
 }
 struct search {
   source_loc found{nullptr, 0};
+  bool skip_destructors = false;
 };
-int on_frame(void* data, std::uintptr_t, const char* file, int line, const char*) {
+// A destructor's name, mangled (..D0Ev, ..D1Ev, ..D2Ev) or not (~T, an inlined frame's).
+bool destructor(const char* fn) {
+  if (!fn) return false;
+  const std::size_t n = std::strlen(fn);
+  return (std::strchr(fn, '~') && !std::strstr(fn, "operator~")) ||
+         (n > 4 && fn[n - 4] == 'D' && fn[n - 3] >= '0' && fn[n - 3] <= '2' &&
+          std::strcmp(fn + n - 2, "Ev") == 0);
+}
+int on_frame(void* data, std::uintptr_t, const char* file, int line, const char* fn) {
   auto* s = static_cast<search*>(data);
-  if (s->found.file == nullptr && !skip(file)) {
+  if (s->found.file == nullptr && !skip(file) && !(s->skip_destructors && destructor(fn))) {
     s->found = source_loc{file, line};
     return 1;  // stop
   }
@@ -70,8 +79,12 @@ void on_error(void*, const char*, int) {}
 }  // namespace
 
 source_loc user_frame(const captured_stack& s, source_loc fallback) {
+  return user_frame(s, fallback, false);
+}
+source_loc user_frame(const captured_stack& s, source_loc fallback, bool skip_destructors) {
   if (!state()) return fallback;
   search found;
+  found.skip_destructors = skip_destructors;
   for (int i = 1; i < s.n && found.found.file == nullptr; ++i) {
     // Return addresses point after the call; step back one byte into the call instruction.
     backtrace_pcinfo(state(), reinterpret_cast<std::uintptr_t>(s.pcs[i]) - 1, on_frame, on_error,
@@ -128,6 +141,7 @@ std::string describe_stack(void* const* pcs, int n) {
 }
 #else
 source_loc user_frame(const captured_stack&, source_loc fallback) { return fallback; }
+source_loc user_frame(const captured_stack&, source_loc fallback, bool) { return fallback; }
 std::string describe_stack(void* const* pcs, int n) {
   std::string out;
   char** names = ::backtrace_symbols(pcs, n);

@@ -24,6 +24,10 @@ void capture_stack(captured_stack& s) noexcept;
 // The innermost frame (inlined frames included) outside system headers and outside the
 // checker itself; `fallback` when none can be found or no symbolizer is available.
 source_loc user_frame(const captured_stack& s, source_loc fallback);
+// The same, also past destructors' frames when skip_destructors: where an object's
+// destruction was started (the delete, the scope's end), not the enclosing class's
+// implicit destructor (whose line is the class's).
+source_loc user_frame(const captured_stack& s, source_loc fallback, bool skip_destructors);
 // One return address (rt::caller_pc(), __builtin_return_address): lockstep/rt/located.hpp's
 // caller_location, which caches the answer per address.
 
