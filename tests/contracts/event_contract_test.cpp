@@ -169,12 +169,9 @@ void clear_keeps_sleeper() {
 }  // namespace
 
 LOCKSTEP_TEST(event_set_wakes_two_sleepers) { set_wakes_two_sleepers<lockstep::Event<P>>(); }
-// Explored over interleavings: the graph engine does not find this deadlock (both waiters
-// registered on the word before set(), one notify; the latch's twin of the same bug it does
-// find) — a gap of the graph engine, reported with issue 18.
-LOCKSTEP_TEST(event_broken_notify_one_is_caught, {.expect = failure_kind::deadlock,
-                                                  .spurious_wakeups = 0,
-                                                  .engine = lockstep::engine::dpor}) {
+// Both waiters registered on the word before set(), one notify: the other sleeps forever.
+LOCKSTEP_TEST(event_broken_notify_one_is_caught,
+              {.expect = failure_kind::deadlock, .spurious_wakeups = 0}) {
   set_wakes_two_sleepers<TwinEvent<event_bug::notify_one>>();
 }
 

@@ -1,7 +1,8 @@
 // Cross-checks of a reduced search against the search without reduction: the graph engine
 // (tests/graph) against the full search or, where that is too large, against DPOR, itself
 // cross-checked against the full search (tests/dpor): the same set of outcomes, and (graph
-// engine) no execution graph explored twice.
+// engine) no execution graph explored twice. For blocking programs, the same set of deadlocks
+// as well (cross_check_blocking).
 #pragma once
 
 #include <lockstep/check.hpp>
@@ -21,12 +22,10 @@ struct explored {
 
 enum class oracle { full_search, dpor, none };
 
-// Explores `body` exhaustively, collecting the outcome each complete execution reports in
-// `out`. Blocked executions (a lock that the graph holds back) report no outcome.
-template <class Body>
-explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
-                      bool dpor, bool prune_loops = true, int spurious_wakeups = 0) {
-  explored r;
+// The options of a cross-check's exhaustive run (optimality checked: no graph twice).
+inline lockstep::model_test_options cross_check_options(lockstep::engine eng,
+                                                        lockstep::memory_model mm, bool dpor,
+                                                        bool prune_loops, int spurious_wakeups) {
   lockstep::model_test_options o;
   o.engine = eng;
   o.memory = mm;
@@ -34,7 +33,17 @@ explored explore_with(const char* name, Body body, lockstep::engine eng, lockste
   o.spurious_wakeups = spurious_wakeups;
   o.check_optimality = true;
   o.prune_loops = prune_loops;
-  std::string last;
+  return o;
+}
+
+// Explores `body` exhaustively, collecting the outcome each complete execution reports in
+// `out`. Blocked executions (a lock that the graph holds back) report no outcome.
+template <class Body>
+explored explore_with(const char* name, Body body, lockstep::engine eng, lockstep::memory_model mm,
+                      bool dpor, bool prune_loops = true, int spurious_wakeups = 0) {
+  explored r;
+  const lockstep::model_test_options o =
+      cross_check_options(eng, mm, dpor, prune_loops, spurious_wakeups);
   auto x = lockstep::explore(
       name,
       [&] {
@@ -85,6 +94,80 @@ explored cross_check(const char* name, Body body, lockstep::memory_model mm, ora
     }
   }
   std::printf("  outcomes {%s}\n", join(g.outcomes).c_str());
+  return g;
+}
+
+// Blocking programs (waits that may sleep forever): their deadlocks are outcomes too. Each
+// thread appends to its own slot, so a record does not depend on the schedule, and a
+// deadlocked execution's record is what its threads had done when nothing could go on.
+struct thread_records {
+  static constexpr int kSlots = 4;
+  std::string slot[kSlots];
+  void clear() {
+    for (auto& s : slot) s.clear();
+  }
+  std::string joined() const {
+    std::string j = slot[0];
+    for (int i = 1; i < kSlots; ++i) j += "|" + slot[i];
+    return j;
+  }
+};
+
+struct explored_blocking {
+  std::set<std::string> outcomes;   // records of the complete executions
+  std::set<std::string> deadlocks;  // records of the deadlocked ones
+  std::uint64_t executions = 0;
+  std::uint64_t duplicates = 0;
+};
+
+// Explores `body(thread_records&)` exhaustively without reduction (the interleaving engine:
+// the full search), collecting complete and deadlocked executions
+// (model_test_options::on_deadlock).
+template <class Body>
+explored_blocking explore_blocking(const char* name, Body body, lockstep::engine eng,
+                                   lockstep::memory_model mm, int spurious_wakeups,
+                                   bool dpor = false) {
+  explored_blocking r;
+  thread_records rec;
+  lockstep::model_test_options o = cross_check_options(eng, mm, dpor, true, spurious_wakeups);
+  o.on_deadlock = [&] { r.deadlocks.insert(rec.joined()); };
+  auto x = lockstep::explore(
+      name,
+      [&] {
+        rec.clear();
+        body(rec);
+        r.outcomes.insert(rec.joined());
+      },
+      o, true);
+  LOCKSTEP_ASSERT(x.passed) << name << ": " << x.verdict << "\n" << x.report;
+  r.executions = x.executions;
+  r.duplicates = x.duplicate_graphs;
+  return r;
+}
+
+// The graph engine must find exactly the full search's complete outcomes and deadlocks (or,
+// where the full search is too large, DPOR's: source sets keep every maximal trace, deadlocks
+// included), and explore no graph twice.
+template <class Body>
+explored_blocking cross_check_blocking(const char* name, Body body, lockstep::memory_model mm,
+                                       int spurious_wakeups, oracle o = oracle::full_search) {
+  const explored_blocking g =
+      explore_blocking(name, body, lockstep::engine::graph, mm, spurious_wakeups);
+  const explored_blocking f =
+      explore_blocking(name, body, lockstep::engine::dpor, mm, spurious_wakeups, o == oracle::dpor);
+  std::printf(
+      "%-36s %-4s spurious %d  graph: %5llu executions  %s: %7llu  outcomes {%s}  "
+      "deadlocks {%s}\n",
+      name, mm == lockstep::memory_model::c11 ? "c11" : "sc", spurious_wakeups,
+      static_cast<unsigned long long>(g.executions), o == oracle::dpor ? "dpor" : "full",
+      static_cast<unsigned long long>(f.executions), join(g.outcomes).c_str(),
+      join(g.deadlocks).c_str());
+  LOCKSTEP_ASSERT(g.duplicates == 0) << name << ": " << g.duplicates << " graphs explored twice";
+  LOCKSTEP_ASSERT(g.outcomes == f.outcomes) << name << ": graph engine {" << join(g.outcomes)
+                                            << "} but the full search {" << join(f.outcomes) << "}";
+  LOCKSTEP_ASSERT(g.deadlocks == f.deadlocks)
+      << name << ": graph engine deadlocks {" << join(g.deadlocks) << "} but the full search's {"
+      << join(f.deadlocks) << "}";
   return g;
 }
 

@@ -102,6 +102,10 @@ struct model_test_options {
   // engine with DPOR, whose split search is not its unsplit one (1 unless asked for).
   // --jobs=N replaces it. The results are the same for every number of workers.
   int jobs = 0;
+  // explore() with one worker, for cross-checks of the engines (tests/graph): a deadlock does
+  // not end the search; this is called after each deadlocked execution (what the body recorded
+  // is as that execution left it) and the search goes on. Empty: a deadlock is a failure.
+  std::function<void()> on_deadlock;
 };
 
 namespace detail {

@@ -369,8 +369,10 @@ struct model_platform {
       rt::point({rt::op::cv_enter, this, loc});
       if (graph_) {
         // The graph engine: the waiter set is a synchronization location of its own. A wait
-        // registers, then compares (a notify that came before the registration is ordered
-        // before the comparison, which then sees the stored value: no lost wake-up there).
+        // step compares, then (equal) registers, as the interleaving engine's does; the
+        // comparison happens after what the registration reads (rmw_request::after_compare),
+        // so a notify earlier in the waiter set's order is ordered before it and it sees the
+        // value stored before that notify: the only lost wake-ups are the program's own.
         if (graph_wait_check(old, mo, loc)) return;
         for (;;) {
           rt::point({rt::op::cv_block, this, loc, &wait_gate_, -1, true});
@@ -433,17 +435,18 @@ struct model_platform {
     }
 
    private:
-    // Under the graph engine: register, then compare; leave again if the value differs.
+    // Under the graph engine: compare; if equal, register (in the same step). The comparison
+    // sits before the registration in program order, so a revisit that keeps the registration
+    // keeps the value it compared (a sleeper stays asleep on the value it saw).
     bool graph_wait_check(const T& old, std::memory_order mo, source_loc loc) const {
-      rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::enter, loc);
       const T v = from_bits(rt::graph_load(*this, to_bits(v_), mo, loc));
-      if (std::memcmp(&v, &old, sizeof(T)) == 0) {
-        if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " equal: sleeps");
-        return false;
+      if (std::memcmp(&v, &old, sizeof(T)) != 0) {
+        if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " differs: returns");
+        return true;
       }
-      rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::leave, loc);
-      if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " differs: returns");
-      return true;
+      rt::graph_waiters(*this, true, wait_waiting_, wait_notified_, rt::waiters_op::enter, loc);
+      if (rt::tracing()) rt::trace_note("value " + rt::value_text(v) + " equal: sleeps");
+      return false;
     }
     // The comparison of a wait step: true (and the thread is no longer a waiter) if the value
     // differs from `old`; false (and the thread is registered) if it equals `old`.

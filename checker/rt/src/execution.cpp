@@ -349,6 +349,7 @@ void execution::run(const std::function<void()>& body) {
   bool any_unfinished = false;
   bool any_parked = false;
   bool any_yield = false;
+  bool any_progress = false;  // a candidate other than a spurious wake-up
   for (int i = 0; i < nthreads_; ++i) {
     thread_rec& th = *threads_[i];
     if (th.finished) continue;
@@ -361,11 +362,19 @@ void execution::run(const std::function<void()>& body) {
     any_yield |= d.kind == op::yield;
     if (!d.blocker || d.blocker->ready(i)) {
       cand[n++] = {i, wake::normal};
+      any_progress = true;
     } else {
-      if (d.deadline >= 0) cand[n++] = {i, wake::timeout};
+      if (d.deadline >= 0) {
+        cand[n++] = {i, wake::timeout};
+        any_progress = true;
+      }
       if (d.may_wake_spuriously && spurious_left_ > 0) cand[n++] = {i, wake::spurious};
     }
   }
+  // Only spurious wake-ups could go on: they are not guaranteed to happen, so a program that
+  // needs one to progress is deadlocked — as under the graph engine (graph/trust.cpp), whose
+  // own rule (pick_step returning -2) this leaves alone.
+  if (n > 0 && !any_progress && !any_parked && !graph_) n = 0;
   if (n == 0) {
     if (any_parked)
       blocked_ = true;  // what waits for a parked thread is cut with it

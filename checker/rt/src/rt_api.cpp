@@ -986,7 +986,8 @@ std::uint64_t cv_after(const void* ctx, std::uint64_t s, int k) {
 // Under the graph engine: the operation's event on the cv's state; returns the state read.
 static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& waiting,
                                     const rt::thread_set& notified, cv_op op, rt::rmw_kind k,
-                                    source_loc loc, bool separate_location = false) {
+                                    source_loc loc, bool separate_location = false,
+                                    bool after_compare = false) {
   rt::runtime_scope own;
   const int me = rt::current_thread();
   cv_request req{op, me};
@@ -999,6 +1000,7 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& 
     r.spurious = true;  // the engine keeps to the execution's budget
   }
   r.guard_arg = static_cast<std::uint64_t>(me);
+  r.after_compare = after_compare;
   if (op == cv_op::notify_one) r.choices = &cv_pending;
   if (op == cv_op::timed_wake) {  // without its notify: 0 times out, 1 wakes spuriously
     r.choices = [](std::uint64_t s) {
@@ -1025,12 +1027,7 @@ rmw_result graph_waiters(const object& o, bool separate_location, thread_set& wa
   switch (op) {
     case waiters_op::enter:
       res = cv_graph_step(o, waiting, notified, cv_op::enter, rmw_kind::always, at,
-                          separate_location);
-      break;
-    case waiters_op::leave:
-    case waiters_op::wake_or_timeout:
-      res =
-          cv_graph_step(o, waiting, notified, cv_op::wake, rmw_kind::always, at, separate_location);
+                          separate_location, true);
       break;
     case waiters_op::wake:
       res =

@@ -499,6 +499,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       std::fprintf(stderr, "execution %llu: %s\n", static_cast<unsigned long long>(n),
                    rt::encode(et).c_str());
     }
+    if (r.fail.kind == failure_kind::deadlock && opts.on_deadlock) {
+      opts.on_deadlock();  // a cross-check collects it (model_test_options::on_deadlock)
+      r.fail = {};
+    }
     if (r.fail.kind != failure_kind::none && !only_adversarial(r)) {
       found = std::move(r);
       found_unit = unit;
@@ -551,6 +555,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
         continue;
       }
       if (r.blocked) ge.mark_blocked();
+      if (r.fail.kind == failure_kind::deadlock && opts.on_deadlock && !ge.moot()) {
+        opts.on_deadlock();  // a cross-check collects it (model_test_options::on_deadlock)
+        r.fail = {};
+      }
       if (strict && !ge.moot() && r.fail.kind == failure_kind::none) repeated_round(r);
       if (r.fail.kind != failure_kind::none && !ge.moot() && only_adversarial(r)) {
         r.fail = {};

@@ -323,6 +323,11 @@ struct rmw_request {
   // cas: compare_exchange_weak, which may fail although the value equals `expected` (a
   // spurious failure: it only reads), within the execution's budget of spurious events.
   bool weak = false;
+  // An atomic wait's registration (atomic<T>::wait, a futex): the thread's previous event, in
+  // the same step, compared the value, and it happens after what this access reads — a
+  // notify earlier in the waiter set's order is ordered before the comparison too, as a
+  // futex compares under the lock the waker takes (graph engine; what matters under RC11).
+  bool after_compare = false;
   std::uint64_t (*apply)(const void* ctx, std::uint64_t old, int k) = nullptr;  // the value written
   const void* ctx = nullptr;
 };
@@ -371,15 +376,10 @@ std::uint64_t graph_latest(const object& o, std::uint64_t init);
 // Waiting on an atomic (futex) and condition variables under the graph engine: the waiter
 // set (waiting, notified threads, any number of them) is a synchronization location — for an
 // atomic, one of its own next to the value. The sets are the object's own copy, checked and
-// updated.
-enum class waiters_op : std::uint8_t {
-  enter,
-  leave,
-  wake,
-  wake_or_timeout,
-  notify_one,
-  notify_all
-};
+// updated. enter registers the thread right after its comparison found the value equal, in
+// the same step (rmw_request::after_compare); wake is the await of a notify (or a spurious
+// wake-up).
+enum class waiters_op : std::uint8_t { enter, wake, notify_one, notify_all };
 rmw_result graph_waiters(const object& o, bool separate_location, thread_set& waiting,
                          thread_set& notified, waiters_op op, source_loc at);
 

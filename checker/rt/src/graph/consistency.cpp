@@ -274,6 +274,14 @@ void compute_hb(const exec_graph& g, scratch& s, std::size_t n) {
           e.rmw == rmw_kind::none || g.has_write_part(r) ? e.mo : e.mo_fail;
       if (s.has_rel[w]) join_into(acquires(mo) ? c : &s.acqp[t * nt], &s.rel[w * nt]);
     }
+    // An atomic wait's comparison happens after what its registration (the next event, in the
+    // same step, so already ordered: order_step) reads: a futex compares under the waker's lock.
+    if (e.wait_compare && static_cast<std::size_t>(r.idx) + 1 < g.threads[t].size()) {
+      // (A revisit may have cut the registration: the next event then starts another step.)
+      const event& reg = g.threads[t][static_cast<std::size_t>(r.idx) + 1];
+      if (!reg.step_start && reg.has_read() && !reg.rf.is_init() && s.has_rel[id_of(s, reg.rf)])
+        join_into(c, &s.rel[id_of(s, reg.rf) * nt]);
+    }
     if (e.kind == ev_kind::fence) {
       if (acquires(e.mo)) join_into(c, &s.acqp[t * nt]);
       if (releases(e.mo)) {

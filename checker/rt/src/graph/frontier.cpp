@@ -59,10 +59,10 @@ std::string trust_engine::save_frontier() const {
     for (const auto& th : G.threads) {
       os << "thread " << th.size() << '\n';
       for (const event& e : th) {
-        const unsigned flags = (e.rmw_write ? 1u : 0u) | (e.step_start ? 2u : 0u) |
-                               (e.spurious_ok ? 4u : 0u) | (e.spurious_choice ? 8u : 0u) |
-                               (e.revisitable ? 16u : 0u) | (e.added_max ? 32u : 0u) |
-                               (e.weak_cas ? 64u : 0u) | (e.spurious_fail ? 128u : 0u);
+        const unsigned flags =
+            (e.rmw_write ? 1u : 0u) | (e.step_start ? 2u : 0u) | (e.spurious_ok ? 4u : 0u) |
+            (e.spurious_choice ? 8u : 0u) | (e.revisitable ? 16u : 0u) | (e.added_max ? 32u : 0u) |
+            (e.weak_cas ? 64u : 0u) | (e.spurious_fail ? 128u : 0u) | (e.wait_compare ? 256u : 0u);
         os << static_cast<int>(e.kind) << ' ' << static_cast<int>(e.rmw) << ' '
            << static_cast<int>(e.mo) << ' ' << static_cast<int>(e.mo_fail) << ' ' << flags << ' '
            << e.loc << ' ' << e.stamp << ' ' << e.aux;
@@ -131,6 +131,7 @@ bool trust_engine::load_frontier(const std::string& text) {
         e.added_max = flags & 32u;
         e.weak_cas = flags & 64u;
         e.spurious_fail = flags & 128u;
+        e.wait_compare = flags & 256u;
         e.guard = guard_at(guard);
         e.file = file_at(file);
       }

@@ -61,6 +61,8 @@ struct event {
   bool spurious_choice = false;  // RMW write: aux 1 is a spurious wake-up
   bool weak_cas = false;         // compare_exchange_weak: may fail spuriously on a match
   bool spurious_fail = false;    // ... and does: it reads the expected value, writes nothing
+  bool wait_compare = false;     // read: an atomic wait's comparison; the next event (its
+                                 // registration) reads a write that happens before it
   bool revisitable = true;       // a later write may still change what this read reads
   bool added_max = true;         // read: read the co-latest write when added; write: placed last;
                                  // choice: value 0

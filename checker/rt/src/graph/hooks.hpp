@@ -52,6 +52,9 @@ class executed_writes {
     std::uint64_t bits = 0;
     bool has_sync = false;
     vclock sync;  // release clock (release sequence head), for hb
+    // Replay: the writer's own clock entry at the write (ref.tid is the writer): the write
+    // happens before an access whose thread's clock has at least this entry for ref.tid.
+    std::uint32_t epoch = 0;
   };
   struct loc_entry {
     loc_key key = 0;

@@ -53,12 +53,51 @@ std::vector<std::size_t>& replay_engine::co_of(loc_key k) {
   return co_.back().order;
 }
 
+bool replay_engine::coherent(execution& x, loc_key key, const executed_writes::loc_entry& l,
+                             std::size_t from) {
+  const std::vector<std::size_t>& co = co_of(key);
+  const auto at = std::find(co.begin(), co.end(), from);
+  const thread_rec& t = x.current();
+  for (auto it = at + 1; it < co.end(); ++it) {
+    const executed_writes::entry& w = l.writes[*it];
+    if (w.ref.tid >= 0 && w.epoch <= t.clock[w.ref.tid]) return false;  // happens before
+  }
+  for (const seen_entry& s : seen_)
+    if (s.key == key && s.tid == x.current_id())
+      return std::find(co.begin(), co.end(), s.index) <= at;
+  return true;
+}
+
+void replay_engine::saw(execution& x, loc_key key, std::size_t index) {
+  const std::vector<std::size_t>& co = co_of(key);
+  for (seen_entry& s : seen_)
+    if (s.key == key && s.tid == x.current_id()) {
+      if (std::find(co.begin(), co.end(), s.index) < std::find(co.begin(), co.end(), index))
+        s.index = index;
+      return;
+    }
+  seen_.push_back(seen_entry{key, x.current_id(), index});
+}
+
 std::size_t replay_engine::read_index(execution& x, loc_key key, executed_writes::loc_entry& l) {
   if (model_ == model::sc || l.writes.size() == 1) return l.writes.size() - 1;
   if (in_tail()) return co_of(key).back();
-  const int k = next_choice(static_cast<int>(l.writes.size()), static_cast<int>(co_of(key).back()));
+  const std::size_t latest = co_of(key).back();
+  auto k = static_cast<std::size_t>(
+      next_choice(static_cast<int>(l.writes.size()), static_cast<int>(latest)));
+  if (error.empty() && !coherent(x, key, l, k)) {
+    if (lenient_) {
+      k = latest;  // the co-latest write is always coherent
+      taken_.back() = static_cast<std::uint16_t>(k);
+    } else {
+      error =
+          "the replay token makes a read read an overwritten store its thread can no longer "
+          "read (token from different code?)";
+    }
+  }
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
-  return static_cast<std::size_t>(k);
+  saw(x, key, k);
+  return k;
 }
 
 rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
@@ -79,6 +118,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   if (!res.wrote) return res;
   executed_writes::entry w;
   w.ref = event_ref{x.current_id(), static_cast<std::int32_t>(x.steps())};
+  w.epoch = x.current().clock[x.current_id()];
   const int n = op.choices ? std::max(1, op.choices(res.old)) : 1;
   const int choice = n > 1 ? next_choice(n, 0) : 0;
   if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
@@ -89,6 +129,7 @@ rmw_result replay_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool 
   l.writes.push_back(w);
   auto& co = co_of(k);
   co.insert(std::find(co.begin(), co.end(), from) + 1, l.writes.size() - 1);
+  if (model_ == model::rc11) saw(x, k, l.writes.size() - 1);
   return res;
 }
 
@@ -100,14 +141,28 @@ void replay_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint
   if (model_ == model::rc11 && co.size() > 1 && !in_tail()) {
     before = static_cast<std::size_t>(
         next_choice(static_cast<int>(co.size()), static_cast<int>(co.size()) - 1));
+    // Right after co[before]: coherent if no write after that happens before the store and
+    // the thread has seen none of them.
+    if (error.empty() && !coherent(x, k, l, co[before])) {
+      if (lenient_) {
+        before = co.size() - 1;  // co-last is always coherent
+        taken_.back() = static_cast<std::uint16_t>(before);
+      } else {
+        error =
+            "the replay token places a store before one its thread has already seen "
+            "(token from different code?)";
+      }
+    }
     if (!error.empty()) x.fail(failure_kind::misuse, error, x.current().pending.loc);
   }
   executed_writes::entry w;
   w.bits = bits;
   w.ref = event_ref{x.current_id(), static_cast<std::int32_t>(x.steps())};
+  w.epoch = x.current().clock[x.current_id()];
   executed_writes::on_write(x.current(), w, mo, nullptr);
   l.writes.push_back(w);
   co.insert(co.begin() + static_cast<std::ptrdiff_t>(before) + 1, l.writes.size() - 1);
+  if (model_ == model::rc11) saw(x, k, l.writes.size() - 1);
 }
 
 void replay_engine::fence(execution& x, std::memory_order mo, source_loc) {

@@ -97,6 +97,13 @@ class replay_engine final : public chooser, public engine_hooks {
   bool in_tail() const noexcept { return random_tail_ && pos_ >= c_.size(); }
   int tail_pick(int n);
   std::size_t read_index(execution& x, loc_key key, executed_writes::loc_entry& l);
+  // C++11 model: whether the current thread may read write `from` of the location (or place
+  // a store right after it in co) coherently — no write after it in co happens before the
+  // access, and the thread has seen none of them (read or written). A token's choices are
+  // coherent by construction; the minimiser's lenient wishes need not be (a read of the
+  // initial value after the thread's own store would hand the test a null pointer).
+  bool coherent(execution& x, loc_key key, const executed_writes::loc_entry& l, std::size_t from);
+  void saw(execution& x, loc_key key, std::size_t index);
   void note_read_from(execution& x, const executed_writes::entry& w, std::size_t index,
                       const std::vector<std::size_t>& co);
   model model_;
@@ -117,6 +124,13 @@ class replay_engine final : public chooser, public engine_hooks {
   };
   std::vector<co_list> co_;
   std::vector<std::size_t>& co_of(loc_key k);
+  // Per (location, thread): the co-latest write the thread has read or written.
+  struct seen_entry {
+    loc_key key;
+    int tid;
+    std::size_t index;
+  };
+  std::vector<seen_entry> seen_;
 };
 
 }  // namespace lockstep::rt::graph

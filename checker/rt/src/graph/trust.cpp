@@ -153,9 +153,12 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
       if (!read_only(e) || G.has_write_part(event_ref{tid, i})) return hold::none;
       if (e.rmw == rmw_kind::cas && e.line == d.loc.line && e.file == d.loc.file) {
         // The same CAS again after it failed. With a new expected value it is a retry (it will
-        // succeed unless the location changes again: cut); with the same one it waits for the
-        // location to change back (a spin), cut only if it saw the latest writes.
-        return e.expected != d.expected ? hold::retry : hold::spin;
+        // succeed unless the location changes again: cut) — if the failed iteration is
+        // another graph's first one: its expected value came from a read of the location that
+        // could have read what the failed CAS read instead. With the same expected value it
+        // waits for the location to change back (a spin), cut only if it saw the latest writes.
+        if (e.expected == d.expected) return hold::spin;
+        return retry_redundant(event_ref{tid, i}) ? hold::retry : hold::none;
       }
     }
   }
@@ -183,6 +186,27 @@ void trust_engine::loop_head(execution& x, source_loc at) noexcept {
     if (!effect) cut_[t] = true;
   }
   m = loop_mark{at.file, at.line, now};
+}
+
+// Whether the failed CAS `cas` repeats an iteration another graph explores as its first: the
+// thread's latest earlier access of the location is a read with no write part (a load, a failed
+// CAS) that read the expected value and could have read the failed CAS's write instead (not the
+// thread's own, not porf-after that read). Expected values that came from elsewhere — an RMW's
+// result (`r = fetch_add(); cas(r, ...)`), a constant, another location — do not: then the
+// retry is the only way to its success (tests/rwlocks: BrokenFutexPhaseFairRwLock's reader).
+bool trust_engine::retry_redundant(event_ref cas) const {
+  const exec_graph& G = states_.back().g;
+  const event& e = G.at(cas);
+  if (e.rf.is_init() || e.rf.tid == cas.tid) return false;
+  const auto& th = G.threads[static_cast<std::size_t>(cas.tid)];
+  for (std::int32_t j = cas.idx - 1; j >= 0; --j) {
+    const event& src = th[static_cast<std::size_t>(j)];
+    if ((!src.has_read() && !src.has_write()) || src.loc != e.loc) continue;
+    if (!src.has_read() || G.has_write_part(event_ref{cas.tid, j})) return false;
+    return G.value_of(src.rf, src.loc) == e.expected &&
+           !exec_graph::contains(G.prefix_of(e.rf), event_ref{cas.tid, j});
+  }
+  return false;
 }
 
 int trust_engine::pick_step(const step_candidate* c, int n, const access*) {
@@ -583,6 +607,9 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.file = at.file;
     e.line = at.line;
     r = add(tid, e);
+    // An atomic wait's registration: the comparison just before it happens after what it reads.
+    if (op.after_compare && r.idx > 0 && !G.at(r).step_start)
+      G.at(event_ref{tid, r.idx - 1}).wait_compare = true;
     if (!moot_ && !showing_livelock_) {
       std::vector<rf_choice> cands = rf_candidates(r);
       const event_ref max = G.co_max(*G.find_loc(k));

@@ -224,6 +224,7 @@ class trust_engine final : public chooser, public engine_hooks {
   std::vector<loop_mark> marks_;
   std::vector<bool> cut_;
   hold prune(int tid, const point_desc& d) const;
+  bool retry_redundant(event_ref cas) const;
   int pick_next(const step_candidate* c, int n);
   // Strict liveness: the scheduling points of the execution, and the rounds found.
   struct runnable {  // a thread that could take the step, and the operation it would do
