@@ -57,16 +57,18 @@ void leave_if_exiting_inside_a_test() noexcept;
 // harness's --stall-timeout sets it before the first test runs.
 void set_stall_timeout(std::uint64_t ms) noexcept;
 
-// The step loop's progress, sampled by the watchdog: odd while the fibers run (user code, and
-// in direct mode the step loop itself, execution.hpp), even while the scheduler's own stack
-// runs. Written only by the scheduler thread, a relaxed load and store at a time: +1 when
-// the scheduler jumps into a fiber and +1 when it is back, +2 per step taken on a fiber.
+// The step loop's progress, sampled by the watchdog. Both are written only by the scheduler
+// thread, a relaxed load and store at a time.
+//   g_fiber_epoch: odd while the fibers run (user code, and in direct mode the step loop
+//     itself, execution.hpp), even while the scheduler's own stack runs: +1 when the
+//     scheduler jumps into a fiber and +1 when it is back.
+//   g_steps: the steps of every execution of the process, counted where the step loop takes
+//     them: it is the step loop's own step counter (execution::steps() is its difference
+//     since the execution started), so watching costs the step loop no store of its own.
 extern std::atomic<std::uint64_t> g_fiber_epoch;
+extern std::atomic<std::uint64_t> g_steps;
 inline void note_fiber_switch() noexcept {
   g_fiber_epoch.store(g_fiber_epoch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-inline void note_fiber_step() noexcept {
-  g_fiber_epoch.store(g_fiber_epoch.load(std::memory_order_relaxed) + 2, std::memory_order_relaxed);
 }
 
 // True on the OS thread that runs executions (set by execution::run).

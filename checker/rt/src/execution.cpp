@@ -2,7 +2,9 @@
 // a step, asks the chooser which one does, and runs it. In direct mode (random, DFS and
 // replay without a trace: execution.hpp) it runs on the fiber that reached the scheduling
 // point, which goes on or jumps straight into the chosen thread; otherwise the thread jumps
-// back to the scheduler's stack for it. Kept lean: no allocation per step unless tracing.
+// back to the scheduler's stack for it. In the plain case (execution.hpp, plain_) the
+// candidates are the bits of one word. Kept lean: no allocation per step unless tracing, and
+// once warm none per execution either (fibers, records and the choices' storage are reused).
 #include "execution.hpp"
 
 #include <algorithm>
@@ -27,20 +29,13 @@ std::string thread_rec::waiting_for(int) const {
 }
 
 void thread_rec::reset(int tid) noexcept {
-  id = tid;
-  ctx = nullptr;
-  stk = {};
-  fn = nullptr;
-  arg = nullptr;
-  destroy = nullptr;
+  id = tid;  // (execution::spawn sets fn, arg, destroy, spawned_at and pending)
   finished = parked = step_read_only = joined = handle_gone = false;
   stack_at_point.n = 0;
   objects_made = 0;
   must_wait_for.clear();
-  pending = point_desc{op::thread_start};
   woke = wake::normal;
   clock.clear();
-  spawned_at = {};
   tls.clear();
   held.clear();
   view.clear();
@@ -49,13 +44,16 @@ void thread_rec::reset(int tid) noexcept {
   has_rel_fence = false;
 }
 
-execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
+execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
+                     std::vector<std::uint16_t> choices)
     : cfg_(cfg),
       chooser_(ch),
       graph_(ch.graph_hooks()),
       pool_(pool),
+      stack_bytes_(stack_pool::rounded(cfg.stack_size)),
       spurious_left_(cfg.spurious_wakeups),
-      serial_(++g_serial) {
+      serial_(++g_serial),
+      choices_(std::move(choices)) {
   if (t_arena.busy) {
     own_arena_ = std::make_unique<execution_arena>();
     arena_ = own_arena_.get();
@@ -63,19 +61,40 @@ execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool)
     arena_ = &t_arena;
   }
   arena_->busy = true;
+  if (arena_->pool != pool_.id()) {
+    // Idle fibers of another pool's stacks are not reused (that pool unmaps them).
+    for (auto& r : arena_->recs) {
+      r->idle = false;
+      r->ctx = nullptr;
+      r->stk = {};
+    }
+    arena_->pool = pool_.id();
+  }
   threads_ = arena_->recs.data();
   per_step_ = chooser_.per_step();
   direct_ = !per_step_ && !graph_ && !cfg_.trace;
+  plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
   if (cfg_.trace) trace_.reserve(256);
-  choices_.reserve(64);
+  choices_.clear();
+  if (choices_.capacity() < 64) choices_.reserve(64);
 }
 
 execution::~execution() {
   // Stacks of threads that did not finish (the execution failed) are abandoned, not
   // unwound: unwinding would run destructors that perform visible operations, possibly
   // inside noexcept destructors. Their heap objects leak; failed executions are rare.
-  for (int i = 0; i < nthreads_; ++i)
-    if (threads_[i]->stk.base) pool_.give_back(threads_[i]->stk);
+  // The fibers of finished threads stay with their records, idle (reused by the next
+  // execution).
+  for (int i = 0; i < nthreads_; ++i) {
+    thread_rec& th = *threads_[i];
+    if (th.idle || !th.stk.base) continue;
+    pool_.give_back(th.stk);
+    th.stk = {};
+    th.ctx = nullptr;
+  }
+  if (own_arena_)  // (a nested execution's arena goes with it)
+    for (auto& r : own_arena_->recs)
+      if (r->idle) pool_.give_back(r->stk);
   arena_->busy = false;
   if (active_ == this) active_ = nullptr;
 }
@@ -93,9 +112,17 @@ bool execution::new_thread(source_loc loc) {
       arena_->cand.resize(2 * n);
       arena_->pending.resize(n);
     }
-    threads_[id]->reset(id);
+    thread_rec& th = *threads_[id];
+    th.reset(id);
     what = "a fiber stack";
-    threads_[id]->stk = pool_.take(cfg_.stack_size);
+    // An idle fiber of the record (execution_arena) is reused when its stack has the size.
+    if (!th.idle || th.stk.size != stack_bytes_) {
+      if (th.idle) pool_.give_back(th.stk);
+      th.idle = false;
+      th.ctx = nullptr;
+      th.stk = {};
+      th.stk = pool_.take(cfg_.stack_size);
+    }
   } catch (const std::exception&) {
     failed = true;  // (reported below: fail() leaves this fiber, which must not be in a catch)
   }
@@ -121,30 +148,64 @@ bool execution::new_thread(source_loc loc) {
     return false;
   }
   ++nthreads_;
+  if (nthreads_ > 64) plain_ = false;  // (the plain step's words hold 64 threads)
   return true;
 }
 
+// A fiber runs one thread per execution, of the same id in each: entered fresh (from
+// make_fcontext) or resumed idle (retire), by the jump of the execution that runs it now.
 void execution::fiber_entry(ctx::transfer_t t) {
-  auto* self = static_cast<execution*>(t.data);
-  *self->save_to_ = t.fctx;
-  sanitizer::finish_switch();
-  thread_rec& th = *self->threads_[self->cur_];
+  for (;;) {
+    auto* self = static_cast<execution*>(t.data);
+    *self->save_to_ = t.fctx;
+    sanitizer::finish_switch();
+    t = self->run_thread();
+  }
+}
+
+ctx::transfer_t execution::run_thread() {
+  thread_rec& th = *threads_[cur_];
   try {
     th.fn(th.arg);
   } catch (const std::exception& e) {
-    self->fail(failure_kind::exception,
-               std::string("exception escaped thread ") + std::to_string(th.id) + ": " + e.what(),
-               th.pending.loc);
+    fail(failure_kind::exception,
+         std::string("exception escaped thread ") + std::to_string(th.id) + ": " + e.what(),
+         th.pending.loc);
   } catch (...) {
-    self->fail(failure_kind::exception,
-               "a non-std exception escaped thread " + std::to_string(th.id), th.pending.loc);
+    fail(failure_kind::exception, "a non-std exception escaped thread " + std::to_string(th.id),
+         th.pending.loc);
   }
   // Thread-local values are destroyed on their own thread, as in production.
   for (auto it = th.tls.rbegin(); it != th.tls.rend(); ++it) it->destroy(it->p);
   th.tls.clear();
   if (th.destroy) th.destroy(th.arg);
   th.finished = true;
-  self->leave();  // never resumed
+  if (plain_) note_gone(th.id);
+  return retire();
+}
+
+// Like leave(), but the fiber stays usable: it waits at the top of its stack (run_thread's
+// caller), and what resumes it is a later execution (never this one: a finished thread is
+// never scheduled again), whose jump this returns.
+ctx::transfer_t execution::retire() {
+  thread_rec& th = *threads_[cur_];
+  th.idle = true;
+  int next = -1;
+  if (direct_) {
+    runtime_scope own;
+    next = next_step();
+  }
+  save_to_ = &th.ctx;
+  if (next < 0) {  // the execution is over (or, scheduler mode, the scheduler goes on)
+    sanitizer::start_switch(nullptr, 0);
+    return ctx::jump_fcontext(sched_ctx_, this);
+  }
+  thread_rec& to = *threads_[next];
+#ifdef LOCKSTEP_ASAN
+  sanitizer::start_switch(to.stk.base, to.stk.size + stack_pool::guard_size());
+#endif
+  cur_ = next;
+  return ctx::jump_fcontext(to.ctx, this);
 }
 
 // Every jump leaves its own context in *save_to_ for the side it resumes to store.
@@ -182,8 +243,7 @@ void execution::hand_to(int tid) {
   sanitizer::finish_switch();
 }
 
-void execution::step_on() {
-  note_fiber_step();
+[[gnu::always_inline]] inline void execution::step_on() {
   int next;
   {
     runtime_scope own;  // (the step loop's allocations are the checker's; closed before the jump)
@@ -213,8 +273,12 @@ int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc
   th.arg = arg;
   th.destroy = destroy;
   th.spawned_at = loc;
-  th.ctx = ctx::make_fcontext(th.stk.top(), th.stk.size, &execution::fiber_entry);
+  if (th.idle)
+    th.idle = false;  // its fiber waits in retire()
+  else
+    th.ctx = ctx::make_fcontext(th.stk.top(), th.stk.size, &execution::fiber_entry);
   th.pending = point_desc{op::thread_start, nullptr, loc};
+  if (plain_) note_pending(id, th.pending);
   if (id > 0) {
     // The child starts with everything its parent did so far (spawn synchronises).
     thread_rec& parent = *threads_[cur_];
@@ -247,6 +311,7 @@ wake execution::point(const point_desc& d) {
   }
   thread_rec& th = *threads_[cur_];
   th.pending = d;
+  if (plain_) note_pending(cur_, d);
   // Traces should name the user's line, not std::lock_guard's: capture the stack here, on
   // the simulated thread's own stack (replay only).
   if (cfg_.trace) {
@@ -269,7 +334,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
     failure_.message.assign(msg.data(), msg.size());
     failure_.tid = cur_;
     failure_.where = where;
-    failure_.step = steps_;
+    failure_.step = steps();
   }
   if (cur_ >= 0) {
     to_scheduler();  // the scheduler sees the failure and never resumes this thread
@@ -280,6 +345,7 @@ void execution::fail(failure_kind k, std::string msg, source_loc where) {
 
 void execution::park_current() {
   threads_[cur_]->parked = true;
+  if (plain_) note_gone(cur_);
   if (cfg_.trace) note("assume failed: the execution is cut here");
   leave();
 }
@@ -307,7 +373,7 @@ void execution::record(int tid, const point_desc& d, wake how) {
   source_loc where = d.loc;
   const captured_stack& st = threads_[tid]->stack_at_point;
   if (st.n > 0) where = user_frame(st, d.loc);
-  trace_event e{steps_,
+  trace_event e{steps(),
                 tid,
                 d.kind,
                 how,
@@ -323,25 +389,90 @@ void execution::run(const std::function<void()>& body) {
   active_ = this;
   t_scheduler_thread = true;
   runtime_scope::depth = 0;  // a failed execution may have left a scope open
+  step_base_ = g_steps.load(std::memory_order_relaxed);
+  step_limit_ = step_base_ + cfg_.max_steps;
+  running_ = true;
   auto* fn = const_cast<std::function<void()>*>(&body);
   if (spawn([](void* p) { (*static_cast<std::function<void()>*>(p))(); }, fn, nullptr,
-            source_loc{nullptr, 0}) < 0) {
-    active_ = nullptr;
-    return;
+            source_loc{nullptr, 0}) >= 0) {
+    // Direct mode: the fibers schedule each other (execution::step_on) and come back here
+    // only when the execution is over. Scheduler mode: back here after every step.
+    for (int tid = next_step(); tid >= 0; tid = next_step()) {
+      switch_to(tid);
+      if (direct_ || !finish_step(tid)) break;
+    }
   }
-  // Direct mode: the fibers schedule each other (execution::step_on) and come back here only
-  // when the execution is over. Scheduler mode: back here after every step.
-  for (int tid = next_step(); tid >= 0; tid = next_step()) {
-    switch_to(tid);
-    if (direct_ || !finish_step(tid)) break;
-  }
+  steps_ = steps();
+  running_ = false;
+  // A nested execution (own_arena_) hands the count back: the one it ran in goes on counting.
+  if (own_arena_) g_steps.store(step_base_, std::memory_order_relaxed);
   cur_ = -1;
   active_ = nullptr;
+}
+
+namespace {
+// (Without -mpopcnt __builtin_popcountll is a library call.)
+inline int count_bits(std::uint64_t m) noexcept {
+  m = m - ((m >> 1) & 0x5555555555555555ull);
+  m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
+  m = (m + (m >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<int>((m * 0x0101010101010101ull) >> 56);
+}
+}  // namespace
+
+inline void execution::note_pending(int tid, const point_desc& d) noexcept {
+  const std::uint64_t b = std::uint64_t{1} << tid;
+  const std::uint64_t blocked = d.blocker ? b : 0;
+  const bool special = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
+  ready_bits_ = (ready_bits_ & ~b) | (b ^ blocked);
+  wait_bits_ = (wait_bits_ & ~b) | blocked;
+  special_bits_ = (special_bits_ & ~b) | (special ? b : 0);
+}
+
+inline void execution::note_gone(int tid) noexcept {
+  const std::uint64_t b = ~(std::uint64_t{1} << tid);
+  ready_bits_ &= b;
+  wait_bits_ &= b;
+  special_bits_ &= b;
 }
 
 // (Inlined into both drivers, run() and step_on(): it is the step loop.)
 [[gnu::always_inline]] inline int execution::next_step() {
   if (failure_.kind != failure_kind::none) return -1;
+  // The plain step (plain_, execution.hpp): the candidates are the bits of `run`.
+  if (plain_ && special_bits_ == 0 && yielded_count_ == 0) {
+    std::uint64_t run = ready_bits_;
+    for (std::uint64_t w = wait_bits_; w != 0; w &= w - 1) {
+      const int i = __builtin_ctzll(w);
+      if (threads_[i]->pending.blocker->ready(i)) run |= std::uint64_t{1} << i;
+    }
+    if (run != 0) {  // (else the general loop below says why nothing can run)
+      int pick = 0;
+      if (run & (run - 1)) {
+        pick = chooser_.pick(count_bits(run));
+        if (!chooser_.error.empty()) {
+          failure_.kind = failure_kind::misuse;
+          failure_.message = chooser_.error;
+          return -1;
+        }
+        choices_.push_back(static_cast<std::uint16_t>(pick));
+      }
+      std::uint64_t m = run;
+      for (int k = pick; k > 0; --k) m &= m - 1;  // the pick-th candidate in thread order
+      const int tid = __builtin_ctzll(m);
+      if (last_tid_ >= 0 && ((run >> last_tid_) & 1) && tid != last_tid_) ++preemptions_;
+      last_tid_ = tid;
+      thread_rec& th = *threads_[tid];
+      if (!count_step()) {
+        exceed_step_bound(tid);
+        return -1;
+      }
+      if (cfg_.trace) record(tid, th.pending, wake::normal);
+      th.woke = wake::normal;
+      th.step_read_only = false;
+      return tid;
+    }
+  }
   // Candidates: threads whose pending operation can take effect now, plus timeouts that
   // may fire and spurious wake-ups that may happen.
   step_candidate* const cand = arena_->cand.data();
@@ -455,19 +586,8 @@ void execution::run(const std::function<void()>& body) {
   thread_rec& th = *threads_[c.tid];
   if (last_can_continue && c.tid != last_tid_) ++preemptions_;
   last_tid_ = c.tid;
-  if (++steps_ > cfg_.max_steps) {
-    if (graph_ && graph_->excuses_step_bound(*this)) {
-      blocked_ = true;
-      return -1;
-    }
-    failure_.kind = failure_kind::livelock;
-    failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
-                       " steps (livelock or starvation suspected; raise max_steps if the "
-                       "test is just long)";
-    failure_.tid = c.tid;
-    failure_.where = th.pending.loc;
-    failure_.detail = describe_waits(true);  // the spinning threads: from the trace
-    failure_.step = steps_ - 1;              // the step that would exceed the bound is not taken
+  if (!count_step()) {
+    exceed_step_bound(c.tid);
     return -1;
   }
   if (c.how == wake::timeout) now_ = std::max(now_, th.pending.deadline);
@@ -498,6 +618,21 @@ void execution::run(const std::function<void()>& body) {
   }
   th.step_read_only = false;
   return c.tid;
+}
+
+void execution::exceed_step_bound(int tid) {
+  if (graph_ && graph_->excuses_step_bound(*this)) {
+    blocked_ = true;
+    return;
+  }
+  failure_.kind = failure_kind::livelock;
+  failure_.message = "no progress: the execution exceeded " + std::to_string(cfg_.max_steps) +
+                     " steps (livelock or starvation suspected; raise max_steps if the "
+                     "test is just long)";
+  failure_.tid = tid;
+  failure_.where = threads_[tid]->pending.loc;
+  failure_.detail = describe_waits(true);  // the spinning threads: from the trace
+  failure_.step = steps() - 1;             // the step that would exceed the bound is not taken
 }
 
 [[gnu::always_inline]] inline bool execution::finish_step(int tid) {
@@ -630,7 +765,7 @@ void execution::report_deadlock() {
   failure_.message = "no thread can make progress";
   failure_.detail = describe_waits(false);
   failure_.tid = -1;
-  failure_.step = steps_;
+  failure_.step = steps();
 }
 
 }  // namespace lockstep::rt

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "escape.hpp"
 #include "lock_graph.hpp"
 #include "lockstep/rt/runtime.hpp"
 #include "stack_pool.hpp"
@@ -76,6 +77,9 @@ struct execution_config {
   bool trace = false;
   bool weak_memory = false;     // C++11 memory model for atomics (else sequentially consistent)
   lock_graph* locks = nullptr;  // collects lock-order edges across executions, if set
+  // The plain step (execution::plain_); off, every step takes the general loop (the tests
+  // compare the two: tests/checker/step_loop_test.cpp).
+  bool plain_steps = true;
 };
 
 struct trace_event {
@@ -129,8 +133,12 @@ struct tls_entry {
 
 struct thread_rec final : waitable {
   int id = 0;
+  // The thread's fiber. Kept by the record across executions when the thread finished: its
+  // fiber then waits at the top of its stack (idle) to run the next execution's thread of
+  // the same id (no make_fcontext, no stack taken from the pool).
   ctx::fcontext_t ctx = nullptr;
   stack_pool::stack stk{};
+  bool idle = false;  // the fiber finished its thread and waits, reusable
   thread_fn fn = nullptr;
   void* arg = nullptr;
   void (*destroy)(void*) = nullptr;
@@ -162,8 +170,9 @@ struct thread_rec final : waitable {
 
   bool ready(int) const noexcept override { return finished; }
   std::string waiting_for(int) const override;
-  // Back to the state of a fresh record for thread `tid` (keeps the storage of its vectors:
-  // records are reused by the next execution).
+  // Back to the state of a fresh record for thread `tid`, but for what execution::spawn sets
+  // (keeps the storage of its vectors and an idle fiber: records are reused by the next
+  // execution).
   void reset(int tid) noexcept;
 };
 
@@ -175,12 +184,16 @@ struct execution_arena {
   std::vector<std::unique_ptr<thread_rec>> recs;
   std::vector<step_candidate> cand;
   std::vector<access> pending;
-  bool busy = false;  // an execution is using it (a nested one makes its own)
+  std::uint64_t pool = 0;  // the stack_pool::id() the idle fibers' stacks come from
+  bool busy = false;       // an execution is using it (a nested one makes its own)
 };
 
 class execution {
  public:
-  execution(const execution_config& cfg, chooser& ch, stack_pool& pool);
+  // `choices`: storage for the choices (its capacity is reused: take_choices() of an earlier
+  // execution).
+  execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
+            std::vector<std::uint16_t> choices = {});
   ~execution();
 
   // Runs `body` as thread 0 to completion or to the first failure.
@@ -191,7 +204,10 @@ class execution {
   failure take_result() noexcept { return std::move(failure_); }
   // The execution ended with a thread stopped by lockstep::assume (a blocked execution).
   bool blocked() const noexcept { return blocked_; }
-  std::uint64_t steps() const noexcept { return steps_; }
+  // The steps taken so far (while it runs, counted in g_steps: escape.hpp).
+  std::uint64_t steps() const noexcept {
+    return running_ ? g_steps.load(std::memory_order_relaxed) - step_base_ : steps_;
+  }
   // Steps at which another thread was scheduled while the previous one could have gone on.
   int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
@@ -218,7 +234,7 @@ class execution {
   // Tracing: an access that is not a scheduling point (var<T>), inside the current step.
   void trace_access(op kind, std::string object, source_loc loc, source_loc created) {
     trace_.push_back(trace_event{
-        steps_, cur_, kind, wake::normal, std::move(object), loc, {}, created, -1, true});
+        steps(), cur_, kind, wake::normal, std::move(object), loc, {}, created, -1, true});
   }
   void note(const std::string& s) {
     if (!trace_.empty()) {
@@ -240,7 +256,7 @@ class execution {
   // read its latest store (which the note names).
   void traced_store(std::uint32_t obj) {
     if (last_store_.size() <= obj) last_store_.resize(obj + 1);
-    last_store_[obj] = {steps_, cur_};
+    last_store_[obj] = {steps(), cur_};
   }
   void traced_read_latest(std::uint32_t obj) {
     const store_ref s = obj < last_store_.size() ? last_store_[obj] : store_ref{};
@@ -299,6 +315,13 @@ class execution {
   // bookkeeping after a step (scheduler mode only: the graph engine, DPOR).
   int next_step();
   bool finish_step(int tid);
+  // The step bound is exceeded by the step thread `tid` would take: the failure (or, under
+  // the graph engine, a blocked execution).
+  [[gnu::cold]] void exceed_step_bound(int tid);
+  // The plain step's bookkeeping (plain_): thread tid's pending operation is now d, or the
+  // thread is gone (finished or parked).
+  void note_pending(int tid, const point_desc& d) noexcept;
+  void note_gone(int tid) noexcept;
   // Fiber switches. switch_to: scheduler -> thread (back here when a fiber jumps to the
   // scheduler); to_scheduler: running thread -> scheduler; hand_to: running thread -> thread
   // (direct mode).
@@ -308,8 +331,13 @@ class execution {
   // Direct mode, on the running thread's fiber: decides the next step and goes on, switches
   // straight to the chosen thread, or ends the execution.
   void step_on();
-  // A finished or parked thread leaves for good.
+  // A parked thread leaves for good.
   [[noreturn]] void leave();
+  // The body of a thread's fiber: runs the thread to its end, then its fiber turns idle
+  // (retire: its record keeps it for the next execution, whose first jump into a thread of
+  // the same id resumes it here; returns that jump).
+  ctx::transfer_t run_thread();
+  ctx::transfer_t retire();
   void record(int tid, const point_desc& d, wake how);
   // A new thread record and its stack; false (failure_ set) when memory is exhausted.
   bool new_thread(source_loc loc);
@@ -323,11 +351,24 @@ class execution {
   chooser& chooser_;
   graph::engine_hooks* graph_;
   stack_pool& pool_;
+  std::size_t stack_bytes_;  // stack_pool::rounded(cfg_.stack_size)
   execution_arena* arena_;
   std::unique_ptr<execution_arena> own_arena_;      // when the thread's arena is busy
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
   bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
+  // The plain step (next_step): while no thread's pending operation is a yield or may time
+  // out or wake spuriously, no thread waits after a yield, there is no preemption bound, no
+  // per-step chooser, no graph engine and at most 64 threads, the candidates are the set bits
+  // of one word — the threads whose pending operation has no blocker, plus those whose
+  // blocker is ready — in thread order, as the general loop lists them: the same candidates,
+  // so the same choice for the same pick. The words are kept up to date where a pending
+  // operation is set (spawn, point) and where a thread leaves (note_pending, note_gone).
+  // plain_ is fixed per execution, except that a 65th thread clears it for good.
+  bool plain_ = false;
+  std::uint64_t ready_bits_ = 0;    // threads whose pending operation has no blocker
+  std::uint64_t wait_bits_ = 0;     // threads whose pending operation has a blocker
+  std::uint64_t special_bits_ = 0;  // ... is a yield, or has a deadline or spurious wake-ups
   // Direct mode (no per-step chooser, no graph engine, no trace): the step loop runs on the
   // fiber that reached the scheduling point, which switches straight to the next thread (one
   // jump per switch of threads, none when the same thread goes on). Otherwise the step loop
@@ -338,7 +379,16 @@ class execution {
   ctx::fcontext_t sched_ctx_ = nullptr;
   ctx::fcontext_t* save_to_ = nullptr;  // where the side a jump resumes stores the jumper's
   access done_{};                       // per-step choosers: what the running step touches
-  std::uint64_t steps_ = 0;
+  // Counts a step (in g_steps, which the watchdog samples); false when it exceeds max_steps.
+  bool count_step() noexcept {
+    const std::uint64_t s = g_steps.load(std::memory_order_relaxed) + 1;
+    g_steps.store(s, std::memory_order_relaxed);
+    return s <= step_limit_;
+  }
+  std::uint64_t step_base_ = 0;   // g_steps when run() began
+  std::uint64_t step_limit_ = 0;  // step_base_ + cfg_.max_steps
+  std::uint64_t steps_ = 0;       // the steps taken, once run() has returned
+  bool running_ = false;
   std::int64_t now_ = 0;
   int spurious_left_ = 0;
   int yielded_count_ = 0;  // threads with a non-empty must_wait_for

@@ -191,7 +191,12 @@ std::string object::name() const {
   return label_ ? std::string(label_) + " (" + n + ")" : n;
 }
 
-wake point(const point_desc& d) { return exec("operation").point(d); }
+wake point(const point_desc& d) {
+  execution* e = execution::active();
+  if (e && e->current_id() >= 0) [[likely]]
+    return e->point(d);
+  return exec("operation").point(d);
+}
 bool in_execution() noexcept {
   auto* e = execution::active();
   return e && e->current_id() >= 0;

@@ -57,15 +57,16 @@ std::uint64_t hash_of(const std::vector<std::uint16_t>& choices) noexcept {
   return h;
 }
 
-one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
-  rt::execution e(cfg, ch, pool());
+// Runs one execution into r, reusing the storage of r.choices (no allocation per execution
+// once warm).
+void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch, one_result& r) {
+  rt::execution e(cfg, ch, pool(), std::move(r.choices));
   detail::set_assert_hook([](const std::string& msg, source_loc where) {
     if (auto* ex = rt::execution::active(); ex && ex->current_id() >= 0)
       ex->fail(failure_kind::assertion, msg, where);
   });
   e.run(t.body);
   detail::set_assert_hook(nullptr);
-  one_result r;
   r.fail = e.take_result();
   r.steps = e.steps();
   r.preemptions = e.preemptions();
@@ -74,7 +75,14 @@ one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::choo
   if (cfg.trace) {
     r.trace = e.trace();
     rt::number_pointers(r.trace);
+  } else {
+    r.trace.clear();
   }
+}
+
+one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
+  one_result r;
+  run_into(t, cfg, ch, r);
   return r;
 }
 
@@ -486,8 +494,12 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   };
   // Runs one execution; returns false when the mode must stop (failure found). mine(): whether
   // the execution is this part's (else it is neither counted nor reported); it sets `unit`.
+  // execute()'s and the graph engine loop's: its storage is reused from one execution to the
+  // next.
+  one_result scratch;
   auto execute = [&](rt::chooser& ch, auto&& mine) {
-    one_result r = run_one(t, mcfg, ch);
+    one_result& r = scratch;
+    run_into(t, mcfg, ch, r);
     counted_last = mine();
     if (!counted_last) return !(workers && unit > workers->stop_key());
     if (!book(unit)) return false;
@@ -547,7 +559,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     };
     if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
     for (;;) {
-      one_result r = run_one(t, mcfg, ge);
+      one_result& r = scratch;
+      run_into(t, mcfg, ge, r);
       unit = ge.unit();
       if (workers && unit > workers->stop_key()) break;  // past a failure another worker found
       if (!ge.counted()) {  // the shared prefix, another part's execution

@@ -33,9 +33,14 @@ std::size_t stack_pool::guard_size() noexcept {
   return page;
 }
 
+std::size_t stack_pool::rounded(std::size_t size) noexcept {
+  const std::size_t page = guard_size();
+  return (size + page - 1) / page * page;
+}
+
 stack_pool::stack stack_pool::take(std::size_t size) {
-  std::size_t page = guard_size();
-  size = (size + page - 1) / page * page;
+  const std::size_t page = guard_size();
+  size = rounded(size);
   // From the back: the stack given back last (all of one size, in the common case) is taken
   // first, in O(1).
   for (std::size_t i = free_.size(); i-- > 0;) {

@@ -1,8 +1,9 @@
 // The watchdog: a simulated thread that neither reaches a scheduling point nor returns to
 // the step loop for the stall bound is blocked or spinning outside lockstep (escape.hpp).
-// The step loop bumps g_fiber_epoch (escape.hpp) at every step and every switch between the
-// scheduler and the fibers; the watchdog thread samples it every 50 ms. When it stays odd (a
-// fiber runs) and unchanged for the bound, the watchdog asks the kernel what
+// The step loop counts its steps in g_steps and bumps g_fiber_epoch (escape.hpp) at every
+// switch between the scheduler's stack and the fibers; the watchdog thread samples both every
+// 50 ms. When the epoch stays odd (a fiber runs) and neither moves for the bound, the
+// watchdog asks the kernel what
 // the scheduler thread does (/proc/self/task/<tid>/stat and .../syscall), captures its call
 // stack through a signal whose handler records the frames and parks the thread, prints the
 // report with the stack and the running execution's token, and ends the process (status 4):
@@ -25,6 +26,7 @@
 namespace lockstep::rt {
 
 std::atomic<std::uint64_t> g_fiber_epoch{0};
+std::atomic<std::uint64_t> g_steps{0};
 
 namespace {
 std::atomic<std::uint64_t> g_stall_ms{10'000};
@@ -122,14 +124,17 @@ std::string kernel_state(bool& running) {
 void watch() {
   using clock = std::chrono::steady_clock;
   std::uint64_t last = g_fiber_epoch.load(std::memory_order_relaxed);
+  std::uint64_t last_steps = g_steps.load(std::memory_order_relaxed);
   auto since = clock::now();
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const std::uint64_t bound = g_stall_ms.load(std::memory_order_relaxed);
     const std::uint64_t now_epoch = g_fiber_epoch.load(std::memory_order_relaxed);
+    const std::uint64_t now_steps = g_steps.load(std::memory_order_relaxed);
     const auto now = clock::now();
-    if (now_epoch != last || (now_epoch & 1) == 0 || bound == 0) {
+    if (now_epoch != last || now_steps != last_steps || (now_epoch & 1) == 0 || bound == 0) {
       last = now_epoch;
+      last_steps = now_steps;
       since = now;
       continue;
     }

@@ -73,7 +73,10 @@ class vclock {
       cap_ = cap;
       n_ = keep;
     }
-    std::fill(data() + n_, data() + n, 0u);
+    if (n == n_ + 1)
+      data()[n_] = 0;  // (the common growth: one thread more; no memset call)
+    else
+      std::fill(data() + n_, data() + n, 0u);
     n_ = n;
   }
   void assign(const vclock& o) {
