@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "rw_contract.hpp"
 #include "rw_model_bodies.hpp"
 
 using P = lockstep::model_platform;
@@ -16,6 +17,8 @@ using rw_test::max_concurrent_readers;
 using rw_test::reader_waits_one_writer_phase;
 using rw_test::rw_exclusion;
 using rw_test::rw_try_exclusion;
+using rw_test::writer_unlock_wakes_every_reader;
+using rw_test::writer_woken_by_last_reader;
 using rw_test::writers_fifo;
 
 namespace {
@@ -70,7 +73,18 @@ class BrokenPhaseFairRwLock {
 //   kUnlockChecksFirst: unlock() reads the readers' sleep mark, then clears the writer bits
 //     and notifies if the mark was set when it looked: a reader that marks rin_ in between
 //     sleeps through the end of the phase it waits for.
-enum class pf_bug { kDepartureClearsMark, kUnlockChecksFirst };
+//   kUnlockWakesOneReader: unlock() wakes one sleeper on rin_ instead of all of them: every
+//     reader of the phase sleeps on that one word, so of two sleeping readers one is left
+//     asleep although its phase has begun.
+//   kWriterParksUnmarked: the writer waiting for the readers of its phase stores its target
+//     and sleeps on rout_ without setting its mark: the last reader out sees no mark and
+//     does not notify (a lost wake-up).
+enum class pf_bug {
+  kDepartureClearsMark,
+  kUnlockChecksFirst,
+  kUnlockWakesOneReader,
+  kWriterParksUnmarked
+};
 template <pf_bug Bug>
 class BrokenFutexPhaseFairRwLock {
  public:
@@ -110,6 +124,12 @@ class BrokenFutexPhaseFairRwLock {
     const std::uint32_t rticket = rin_.fetch_add(kPresent | id) & kCountMask;
     std::uint32_t r = rout_.load(std::memory_order_acquire);
     while ((r & kCountMask) != rticket) {
+      if constexpr (Bug == pf_bug::kWriterParksUnmarked) {
+        wtarget_.store(rticket);
+        rout_.wait(r, std::memory_order_relaxed);  // BUG: asleep without the mark
+        r = rout_.load(std::memory_order_acquire);
+        continue;
+      }
       if (!(r & kWriterSleeps)) {
         wtarget_.store(rticket);
         if (!rout_.compare_exchange_weak(r, r | kWriterSleeps, std::memory_order_acq_rel)) continue;
@@ -127,7 +147,11 @@ class BrokenFutexPhaseFairRwLock {
       if (sleepers) rin_.notify_all();
     } else if (rin_.fetch_and(~(kWriterBits | kReadersSleep), std::memory_order_release) &
                kReadersSleep) {
-      rin_.notify_all();
+      if constexpr (Bug == pf_bug::kUnlockWakesOneReader) {
+        rin_.notify_one();  // BUG: the phase's other sleeping readers stay asleep
+      } else {
+        rin_.notify_all();
+      }
     }
     const std::uint32_t t = wout_.fetch_add(1) + 1;
     turns_.wake(t);
@@ -259,4 +283,31 @@ LOCKSTEP_TEST(rwlocks_phase_fair_reader_woken_by_unlock) {
 LOCKSTEP_TEST(rwlocks_broken_phase_fair_unlock_checks_reader_mark_first_is_caught,
               {.expect = lockstep::failure_kind::deadlock}) {
   writer_publishes_to_reader<BrokenFutexPhaseFairRwLock<pf_bug::kUnlockChecksFirst>>();
+}
+
+// Every reader of a phase sleeps on the one word rin_, and the unlock() that ends the writer
+// phase wakes them all with one notify_all (one wake-up call per phase, not per reader).
+LOCKSTEP_TEST(rwlocks_phase_fair_unlock_wakes_every_reader) {
+  writer_unlock_wakes_every_reader<PhaseFair>();
+}
+// The interleaving engine catches the reader left asleep; the graph engine does not yet (the
+// gap of tests/graph's graph_notify_one_of_two_waiters_deadlock_is_caught, issue 12).
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_unlock_wakes_one_reader_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .engine = lockstep::engine::dpor}) {
+  writer_unlock_wakes_every_reader<BrokenFutexPhaseFairRwLock<pf_bug::kUnlockWakesOneReader>>();
+}
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_unlock_wakes_one_reader_graph,
+              {.expect = lockstep::failure_kind::deadlock,
+               .gap = "graph engine: a waiter that notify_one did not pick is not found asleep "
+                      "for good (atomic wait modelling; issue 12)",
+               .random = false}) {
+  writer_unlock_wakes_every_reader<BrokenFutexPhaseFairRwLock<pf_bug::kUnlockWakesOneReader>>();
+}
+// The writer waiting for the last reader of its phase marks rout_ before it sleeps.
+LOCKSTEP_TEST(rwlocks_phase_fair_writer_woken_by_last_reader) {
+  writer_woken_by_last_reader<PhaseFair>();
+}
+LOCKSTEP_TEST(rwlocks_broken_phase_fair_writer_parks_unmarked_is_caught,
+              {.expect = lockstep::failure_kind::deadlock}) {
+  writer_woken_by_last_reader<BrokenFutexPhaseFairRwLock<pf_bug::kWriterParksUnmarked>>();
 }

@@ -117,6 +117,38 @@ void writer_not_starved(int writes) {
       << "writer needed " << std::chrono::duration<double>(took).count() << " s";
 }
 
+// Forces every sleeping path on real threads (the futex itself, detail::park): two readers
+// and a second writer arrive while a writer holds the lock for 1 ms, far longer than the
+// waiters' spin, so they sleep; its unlock() must wake both readers (one wake-all on the
+// readers' word) and pass the turn to the second writer, which then waits for the readers
+// inside (they hold 1 ms, so it sleeps too) and must be woken by the last one out. A lost
+// wake-up hangs here (the ctest timeout reports it).
+template <class Rw>
+void sleepers_woken(int rounds) {
+  Rw rw;
+  long data = 0;  // plain: protected by rw (TSan checks it)
+  for (int round = 0; round < rounds; ++round) {
+    rw.lock();
+    auto reader = [&] {
+      std::shared_lock<Rw> g(rw);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      (void)data;
+    };
+    std::thread r1(reader), r2(reader);
+    std::thread w2([&] {
+      std::unique_lock<Rw> g(rw);
+      ++data;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ++data;
+    rw.unlock();
+    r1.join();
+    r2.join();
+    w2.join();
+  }
+  LOCKSTEP_ASSERT(data == 2L * rounds);
+}
+
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(rwlocks_reader_pref_stress) { stress_rw<lockstep::ReaderPrefRwLock<>>(40000); }
@@ -133,4 +165,7 @@ LOCKSTEP_UNIT_TEST(rwlocks_writer_pref_writer_not_starved) {
 }
 LOCKSTEP_UNIT_TEST(rwlocks_phase_fair_writer_not_starved) {
   writer_not_starved<lockstep::PhaseFairRwLock<>>(200);
+}
+LOCKSTEP_UNIT_TEST(rwlocks_phase_fair_sleepers_woken) {
+  sleepers_woken<lockstep::PhaseFairRwLock<>>(30);
 }

@@ -5,11 +5,11 @@
 //   * FIFO fairness: threads acquire the lock in the order in which they took a ticket (the
 //     fetch_add in lock(), its doorway); no waiting thread is ever overtaken (bypass 0).
 //   * No convoy of spinners: only the next thread in line spins, briefly; every other waiter
-//     sleeps at once (P::atomic::wait), each on its own slot word. unlock() wakes the thread
-//     whose turn it is and the one after it (it becomes next in line and spins), each only if
-//     it sleeps. So waiters do not take CPU time from the holder when threads outnumber
-//     cores, and a sleeper's wake-up overlaps the critical section before its turn.
-//     Lockable (lock/try_lock/unlock).
+//     sleeps at once (detail::park: the futex itself on Linux), each on its own slot word.
+//     unlock() wakes the thread whose turn it is and the one after it (it becomes next in line
+//     and spins), each only if it sleeps. So waiters do not take CPU time from the holder when
+//     threads outnumber cores, and a sleeper's wake-up overlaps the critical section before its
+//     turn. Lockable (lock/try_lock/unlock).
 //   * try_lock() succeeds only when nobody holds or waits for the lock, so it never barges.
 //   * lock(on_arrival): on_arrival runs right after the ticket is taken; arrival hooks run one
 //     at a time, in ticket order (an internal Lock is held around ticket + hook: the hooked

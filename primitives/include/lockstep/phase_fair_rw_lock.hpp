@@ -18,16 +18,17 @@
 //       reader phase); readers arriving after it announced itself wait for it.
 //   * Progress: starvation-free for readers and writers (each waits for a bounded number of
 //     phases), assuming every holder eventually releases.
-//   * Blocking: a waiter spins a bounded number of times (pauses, then yields:
-//     detail::handoff_spin, since each wait is for a hand-off to it), then marks the word it
-//     waits on and sleeps (P::atomic::wait; futex in libstdc++). A release notifies
-//     only if a sleeper marked the word: readers waiting for a writer phase are woken all at
-//     once by the unlock() that ends it; the writer waiting for readers to leave is woken by
-//     the last of them only; a writer waiting for its turn sleeps on a slot of its own and is
-//     woken when the turn before it ends (only the next writer in line spins). No lost
-//     wake-up. Uncontended, lock_shared/unlock_shared are one RMW each, lock() two RMWs and
-//     two loads, unlock() two RMWs and two loads. Up to 2^24 - 1 readers may be inside at
-//     once; counters wrap.
+//   * Blocking: a waiter spins a bounded number of pauses (detail::handoff_spin, since each
+//     wait is for a hand-off to it; it never yields, which under load gives a time slice
+//     away), then marks the word it waits on and sleeps on it (detail::park: the futex
+//     itself on Linux, without libstdc++'s spin-and-yield in atomic::wait). A release wakes
+//     only if a sleeper marked the word: every reader waiting for a writer phase sleeps on
+//     the one word rin_, and the unlock() that ends the phase wakes them all with one call;
+//     the writer waiting for readers to leave is woken by the last of them only; a writer
+//     waiting for its turn sleeps on a slot of its own and is woken when the turn before it
+//     ends (only the next writer in line spins). No lost wake-up. Uncontended,
+//     lock_shared/unlock_shared are one RMW each, lock() two RMWs and two loads, unlock() two RMWs
+//     and two loads. Up to 2^24 - 1 readers may be inside at once; counters wrap.
 //   * SharedLockable (lock/try_lock/unlock, lock_shared/try_lock_shared/unlock_shared): use
 //     it with std::unique_lock / std::shared_lock. try_lock() never waits: it fails if a
 //     writer holds or waits or a reader is inside (and may fail when it races with another
@@ -93,7 +94,7 @@ class PhaseFairRwLock {
                  rin_.compare_exchange_weak(r, r | kReadersSleep, kRelaxed, kRelaxed)) {
         // Marked while the phase we wait for is on: the unlock() that ends it clears the
         // mark with the writer bits, in one RMW, and then notifies.
-        rin_.wait(r | kReadersSleep, kRelaxed);
+        detail::park(rin_, r | kReadersSleep);
         r = rin_.load(std::memory_order_acquire);
       } else if ((r & kWriterBits) != w) {
         // rin_ changed and the phase is over: take it again with acquire, from an RMW (so
@@ -121,7 +122,7 @@ class PhaseFairRwLock {
     // Only the last reader the sleeping writer waits for wakes it. The mark stays set: the
     // writer clears it itself, so no departure can wipe it before the last one sees it.
     if ((r & kWriterSleeps) && ((r + kReaderInc) & kCountMask) == wtarget_.load(kRelaxed)) {
-      rout_.notify_one();
+      detail::unpark_one(rout_);
     }
   }
 
@@ -158,13 +159,13 @@ class PhaseFairRwLock {
         continue;
       }
       if (r & kWriterSleeps) {
-        rout_.wait(r, kRelaxed);
+        detail::park(rout_, r);
       } else {
         // The target first, then the mark (release): a reader that sees the mark sees it.
         wtarget_.store(rticket, kRelaxed);
         if (rout_.compare_exchange_weak(r, r | kWriterSleeps, std::memory_order_release,
                                         kRelaxed)) {
-          rout_.wait(r | kWriterSleeps, kRelaxed);
+          detail::park(rout_, r | kWriterSleeps);
         } else if ((r & kCountMask) == rticket) {
           // The last reader left: take its release again with acquire, from an RMW (so that
           // it is the latest value, as the failed CAS's was).
@@ -209,7 +210,7 @@ class PhaseFairRwLock {
     // writes); if one marked itself asleep, wake them all (the phase they waited for is over).
     // Then pass the turn to the next writer.
     if (rin_.fetch_and(~(kWriterBits | kReadersSleep), std::memory_order_release) & kReadersSleep) {
-      rin_.notify_all();
+      detail::unpark_all(rin_);
     }
     pass_turn();
   }

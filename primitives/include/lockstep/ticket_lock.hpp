@@ -10,7 +10,7 @@
 //   * Proportional waiting: only the waiter next in line (one ticket from the holder) spins;
 //     it pause-spins for a while, then yields the CPU on every further check, and never
 //     sleeps, so a hand-off to it costs no wake-up. Every waiter further back sleeps at once
-//     (P::atomic::wait on a slot word of its own) and is woken by the unlock() that makes it
+//     (detail::park on a slot word of its own) and is woken by the unlock() that makes it
 //     next in line. So when threads outnumber cores, at most one waiter takes CPU time from
 //     the holder, and an unlock() wakes at most the one thread that needs to get ready.
 //     FifoLock differs only in that its next in line also sleeps after a short spin (better

@@ -1,10 +1,21 @@
 // lockstep/detail/futex_wait.hpp — internal: the waiting policy shared by the primitives that
 // sleep on a P::atomic word with wait/notify (futex in libstdc++): bounded spinning before
-// sleeping, and timed waits by polling (C++20 atomics have no timed wait).
+// sleeping, sleeping on a word directly with the futex for the fair locks' hand-offs
+// (park/unpark_*), and timed waits by polling (C++20 atomics have no timed wait).
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <climits>
+#include <cstdint>
+#include <type_traits>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace lockstep::detail {
 
@@ -23,22 +34,67 @@ constexpr int spin_limit() {
 
 // One step of a waiter for a hand-off (a fair lock passing the lock or a phase to this very
 // thread, which no other thread can take from it): returns false once the waiter should sleep.
-// Such a waiter spins far longer than spin_limit (its spin steals nothing: nobody can barge in),
-// first with P::spin_pause(), then yielding, because the releaser may be off the CPU when threads
-// outnumber cores; only then it sleeps. A wake-up costs a syscall plus the scheduler's latency
-// (measured 10-40 us on the loaded 2-vCPU VM), and a fair lock pays one per hand-off: with
-// spin_limit's 16 pauses PhaseFairRwLock was 20-40 us per operation at 50% writes. Under the
-// model checker there is no spin phase (see spin_limit).
+// Such a waiter spins longer than spin_limit (its spin steals nothing: nobody can barge in),
+// with P::spin_pause() only, then sleeps. It never yields: under load a sched_yield() gives a
+// whole time slice away to another process, and PhaseFairRwLock with 16 yields per wait spent
+// 61 us per operation at 50% writes on 2 threads (203 000 involuntary context switches for
+// 2 million operations, 195 voluntary). Under the model checker there is no spin phase (see
+// spin_limit).
 template <class P>
 bool handoff_spin(int& spins) {
-  constexpr int kPauses = 128, kYields = 16;
-  if (P::is_model || spins >= kPauses + kYields) return false;
-  if (spins++ < kPauses) {
-    P::spin_pause();
-  } else {
-    P::this_thread::yield();
-  }
+  constexpr int kPauses = 128;
+  if (P::is_model || spins >= kPauses) return false;
+  ++spins;
+  P::spin_pause();
   return true;
+}
+
+#if defined(__linux__)
+// Whether park()/unpark_*() call the futex directly: for std::atomic 32-bit words on Linux.
+template <class A>
+inline constexpr bool kDirectFutex =
+    std::is_same_v<A, std::atomic<std::uint32_t>>&& std::atomic<std::uint32_t>::is_always_lock_free;
+#else
+template <class A>
+inline constexpr bool kDirectFutex = false;
+#endif
+
+// Sleeps while the word `w` holds `old`; may return spuriously (re-check in a loop). Unlike
+// std::atomic::wait, the futex path neither spins nor yields first (libstdc++ does 12 pauses
+// and 4 sched_yield()s per wait) and keeps no process-wide waiter count: the caller has its
+// own spin phase and its own sleep mark. A word slept on with park() must be woken with
+// unpark_one()/unpark_all(), never with notify_*() (which would skip the futex: libstdc++
+// only wakes if its own waiter count says so). Under the model checker and other platforms
+// these are P::atomic's wait/notify.
+template <class A>
+void park(A& w, std::uint32_t old) {
+  if constexpr (kDirectFutex<A>) {
+#if defined(__linux__)
+    syscall(SYS_futex, static_cast<void*>(&w), FUTEX_WAIT_PRIVATE, old, nullptr, nullptr, 0);
+#endif
+  } else {
+    w.wait(old, std::memory_order_relaxed);
+  }
+}
+template <class A>
+void unpark_one(A& w) {
+  if constexpr (kDirectFutex<A>) {
+#if defined(__linux__)
+    syscall(SYS_futex, static_cast<void*>(&w), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+#endif
+  } else {
+    w.notify_one();
+  }
+}
+template <class A>
+void unpark_all(A& w) {
+  if constexpr (kDirectFutex<A>) {
+#if defined(__linux__)
+    syscall(SYS_futex, static_cast<void*>(&w), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+#endif
+  } else {
+    w.notify_all();
+  }
 }
 
 // Calls try_once() until it returns true or the deadline (on P::clock) has passed: first

@@ -12,11 +12,14 @@
 //     marked, clears the mark by bumping its generation and notifies that slot's sleepers.
 //   Either the releaser sees the mark, or the waiter sees the new `serving`. A woken waiter
 //   re-checks and may sleep again (tickets that share a slot, or a wake for the next in line).
-//   Only the owner of `serving` (the holder of the turn) calls wake().
+//   Only the owner of `serving` (the holder of the turn) calls wake(). The slots are slept
+//   on with detail::park and woken with detail::unpark_all (the futex itself on Linux).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+
+#include "lockstep/detail/futex_wait.hpp"
 
 namespace lockstep::detail {
 
@@ -32,7 +35,7 @@ class TurnSleepers {
     const std::uint32_t v = slot.fetch_or(kMark, std::memory_order_seq_cst) | kMark;
     const std::uint32_t s = serving.load(std::memory_order_seq_cst);
     if (my - s <= lead) return s;
-    slot.wait(v, std::memory_order_relaxed);
+    park(slot, v);
     return serving.load(std::memory_order_acquire);
   }
   // Wakes the sleepers on ticket t's slot, if any marked it; call after publishing the
@@ -41,7 +44,7 @@ class TurnSleepers {
     auto& slot = slots_[t % kSlots];
     if (slot.load(std::memory_order_seq_cst) & kMark) {
       slot.fetch_add(1, std::memory_order_relaxed);  // mark -> next generation, unmarked
-      slot.notify_all();
+      unpark_all(slot);
     }
   }
 
