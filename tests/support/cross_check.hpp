@@ -130,7 +130,15 @@ explored_blocking explore_blocking(const char* name, Body body, lockstep::engine
   explored_blocking r;
   thread_records rec;
   lockstep::model_test_options o = cross_check_options(eng, mm, dpor, true, spurious_wakeups);
-  o.on_deadlock = [&] { r.deadlocks.insert(rec.joined()); };
+  struct sink {
+    explored_blocking& r;
+    thread_records& rec;
+  } deadlocks{r, rec};
+  o.on_deadlock_context = &deadlocks;
+  o.on_deadlock = [](void* p) {
+    auto& d = *static_cast<sink*>(p);
+    d.r.deadlocks.insert(d.rec.joined());
+  };
   auto x = lockstep::explore(
       name,
       [&] {

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
 
 #include "lockstep/model_platform.hpp"
 #include "lockstep/test.hpp"
@@ -104,9 +105,14 @@ struct model_test_options {
   int jobs = 0;
   // explore() with one worker, for cross-checks of the engines (tests/graph): a deadlock does
   // not end the search; this is called after each deadlocked execution (what the body recorded
-  // is as that execution left it) and the search goes on. Empty: a deadlock is a failure.
-  std::function<void()> on_deadlock;
+  // is as that execution left it) and the search goes on, `on_deadlock(on_deadlock_context)`.
+  // Null: a deadlock is a failure. (A function pointer: the options stay a literal type, so
+  // `constexpr model_test_options` works.)
+  void (*on_deadlock)(void*) = nullptr;
+  void* on_deadlock_context = nullptr;
 };
+// Option sets are often constants (`constexpr model_test_options kSmall{...}`).
+static_assert(std::is_trivially_destructible_v<model_test_options>);
 
 namespace detail {
 inline model_test_options make_options() { return {}; }

@@ -512,7 +512,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
                    rt::encode(et).c_str());
     }
     if (r.fail.kind == failure_kind::deadlock && opts.on_deadlock) {
-      opts.on_deadlock();  // a cross-check collects it (model_test_options::on_deadlock)
+      opts.on_deadlock(
+          opts.on_deadlock_context);  // a cross-check collects it (model_test_options::on_deadlock)
       r.fail = {};
     }
     if (r.fail.kind != failure_kind::none && !only_adversarial(r)) {
@@ -569,7 +570,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       }
       if (r.blocked) ge.mark_blocked();
       if (r.fail.kind == failure_kind::deadlock && opts.on_deadlock && !ge.moot()) {
-        opts.on_deadlock();  // a cross-check collects it (model_test_options::on_deadlock)
+        opts.on_deadlock(opts.on_deadlock_context);  // a cross-check collects it
+                                                     // (model_test_options::on_deadlock)
         r.fail = {};
       }
       if (strict && !ge.moot() && r.fail.kind == failure_kind::none) repeated_round(r);
