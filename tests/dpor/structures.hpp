@@ -59,6 +59,7 @@ class MSQueue {
   void enqueue(int v) {
     Node* n = make(v);
     for (;;) {
+      P::loop_head();  // every iteration starts afresh from tail_ (a retry loop)
       Node* t = tail_.load(std::memory_order_acquire);
       Node* next = t->next.load(std::memory_order_acquire);
       if (t != tail_.load(std::memory_order_acquire)) continue;
@@ -77,6 +78,7 @@ class MSQueue {
   // Returns -1 when empty.
   int dequeue() {
     for (;;) {
+      P::loop_head();
       Node* h = head_.load(std::memory_order_acquire);
       Node* t = tail_.load(std::memory_order_acquire);
       Node* next = h->next.load(std::memory_order_acquire);

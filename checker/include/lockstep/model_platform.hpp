@@ -810,6 +810,16 @@ struct model_platform {
     rt::weak_yield();
   }
 
+  // Marks the head of a retry loop whose iterations start afresh from shared memory: every
+  // local the loop body uses is recomputed from loads in the iteration (or is the expected
+  // value a failed CAS of the last iteration returned), as in a CAS loop of a lock-free
+  // structure. The graph engine then cuts an iteration that wrote nothing when the loop comes
+  // back here (GenMC's spin-assume, which a compiler pass finds): an iteration that reads
+  // newer writes is another graph, explored on its own. Not for loops that count their
+  // iterations or keep other state across them (those need the iterations explored); no
+  // event and no scheduling point, nothing under the other engines (std_platform: a no-op).
+  static void loop_head(source_loc loc = source_loc::current()) noexcept { rt::loop_head(loc); }
+
   // ---------------------------------------------------------------- plain shared data
   template <class T>
   class var {

@@ -328,6 +328,10 @@ bool graph_engine() noexcept {
   auto* e = execution::active();
   return e && e->graph();
 }
+void loop_head(source_loc at) noexcept {
+  execution* e = execution::active();
+  if (e && e->graph()) e->graph()->loop_head(*e, at);
+}
 std::uint64_t graph_load(const object& o, std::uint64_t init, std::memory_order mo, source_loc at) {
   runtime_scope own;
   execution& e = *execution::active();

@@ -95,6 +95,9 @@ struct std_platform {
     }
   };
 
+  // The head of a retry loop: a hint for the model checker (model_platform::loop_head).
+  static void loop_head() noexcept {}
+
   static void spin_pause() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
     _mm_pause();

@@ -288,6 +288,9 @@ bool weak_cas_fails_spuriously();
 // after their scheduling point instead of computing the value themselves. Locations are
 // identified by object::key(), which does not depend on the interleaving.
 bool graph_engine() noexcept;
+// The head of a retry loop (model_platform::loop_head): tells the graph engine where an
+// iteration begins. No event, no scheduling point; nothing under the other engines.
+void loop_head(source_loc at) noexcept;
 enum class rmw_kind : std::uint8_t {
   none,     // a plain load
   always,   // always writes (fetch_add & co., exchange, unlock, release, notify); with a guard,

@@ -2,28 +2,37 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 namespace lockstep::rt::graph {
 
 namespace {
 
 // The working arrays of one check, kept between checks (the engine checks thousands of small
-// graphs: allocation would dominate). One per OS thread.
+// graphs: allocation would dominate). One per OS thread. `prepare` fills what depends on the
+// graph but not on the reads' rf (except the reader counts, which `consistent_rfs` adjusts
+// per candidate); `check_prepared` the rest.
 struct scratch {
   std::vector<std::size_t> offset;         // per thread: id of its first event
+  std::vector<std::int32_t> last_step;     // per thread: index of its last step start, or -1
   std::vector<std::int32_t> pos;           // per event: position in co (writes), -1 otherwise
   std::vector<std::int32_t> readers;       // per event (writes): reads of it not yet ordered
   std::vector<std::int32_t> init_readers;  // per location index
   std::vector<std::int32_t> loc_index;     // per event: index of its location, -1 if none
-  std::vector<event_ref> spawn;            // per thread: the spawn that created it
+  std::vector<std::pair<loc_key, std::int32_t>> keys;  // the locations' keys, sorted: index
+  std::vector<event_ref> spawn;                        // per thread: the spawn that created it
   std::vector<std::int32_t> cursor;
   std::vector<event_ref> order;
   // hb
   std::vector<std::uint32_t> clk, cur, relf, acqp, rel;
   std::vector<std::uint8_t> has_rel, has_relf;
-  // per location: its events
+  // RC11 only: whether every access is seq_cst (then RC11 is SC), per location its events,
+  // and the accesses and fences (psc) if any is seq_cst.
+  bool all_sc = false;
+  bool any_sc = false;
   std::vector<std::size_t> by_loc_start;
   std::vector<event_ref> by_loc;
+  std::vector<event_ref> accesses;
 };
 thread_local scratch t_scratch;
 
@@ -31,8 +40,10 @@ std::size_t id_of(const scratch& s, event_ref e) noexcept {
   return s.offset[static_cast<std::size_t>(e.tid)] + static_cast<std::size_t>(e.idx);
 }
 
+void prepare_rc11(const exec_graph& g, scratch& s, std::size_t n);
+
 // Numbers the events and fills co positions, reader counts and locations.
-std::size_t prepare(const exec_graph& g, scratch& s) {
+std::size_t prepare(const exec_graph& g, scratch& s, model m) {
   const std::size_t nt = g.threads.size();
   s.offset.assign(nt + 1, 0);
   for (std::size_t t = 0; t < nt; ++t) s.offset[t + 1] = s.offset[t] + g.threads[t].size();
@@ -42,20 +53,37 @@ std::size_t prepare(const exec_graph& g, scratch& s) {
   s.init_readers.assign(g.locs.size(), 0);
   s.loc_index.assign(n, -1);
   s.spawn.assign(nt, event_ref{});
+  s.last_step.assign(nt, -1);
   for (std::size_t li = 0; li < g.locs.size(); ++li) {
     const auto& l = g.locs[li];
     for (std::size_t i = 0; i < l.co.size(); ++i)
       s.pos[id_of(s, l.co[i])] = static_cast<std::int32_t>(i + 1);
   }
+  // Each event's location: its hint, else a binary search (a scan of the locations per event
+  // was a tenth of the engine's time on models with many locations).
+  bool keys_sorted = false;
+  auto search = [&](loc_key k) {
+    if (!keys_sorted) {
+      s.keys.clear();
+      for (std::size_t li = 0; li < g.locs.size(); ++li)
+        s.keys.emplace_back(g.locs[li].key, static_cast<std::int32_t>(li));
+      std::sort(s.keys.begin(), s.keys.end());
+      keys_sorted = true;
+    }
+    const auto it =
+        std::lower_bound(s.keys.begin(), s.keys.end(), std::pair<loc_key, std::int32_t>{k, -1});
+    return it != s.keys.end() && it->first == k ? it->second : -1;
+  };
   for (std::size_t t = 0; t < nt; ++t)
     for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
       const event& e = g.threads[t][k];
+      if (e.step_start) s.last_step[t] = static_cast<std::int32_t>(k);
       if (e.kind == ev_kind::spawn && e.aux < nt)
         s.spawn[e.aux] = event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
       if (!e.has_read() && !e.has_write()) continue;
-      std::int32_t li = -1;
-      for (std::size_t j = 0; j < g.locs.size(); ++j)
-        if (g.locs[j].key == e.loc) li = static_cast<std::int32_t>(j);
+      const std::int32_t li = e.loc_hint < g.locs.size() && g.locs[e.loc_hint].key == e.loc
+                                  ? static_cast<std::int32_t>(e.loc_hint)
+                                  : search(e.loc);
       s.loc_index[s.offset[t] + k] = li;
       if (e.has_read()) {
         if (e.rf.is_init())
@@ -64,7 +92,48 @@ std::size_t prepare(const exec_graph& g, scratch& s) {
           ++s.readers[id_of(s, e.rf)];
       }
     }
+  if (m == model::rc11) prepare_rc11(g, s, n);
   return n;
+}
+
+void prepare_rc11(const exec_graph& g, scratch& s, std::size_t n) {
+  const std::size_t nt = g.threads.size();
+  // Only seq_cst accesses (and no fences): RC11 is SC there (psc contains po, rf, co and fr).
+  s.all_sc = true;
+  s.any_sc = false;
+  for (const auto& th : g.threads)
+    for (const event& e : th)
+      if (e.has_read() || e.has_write() || e.kind == ev_kind::fence) {
+        s.any_sc = s.any_sc || e.is_sc();
+        if (e.kind == ev_kind::fence || !e.is_sc() ||
+            (e.has_read() && e.mo_fail != std::memory_order_seq_cst))
+          s.all_sc = false;
+      }
+  if (s.all_sc) return;
+  // Events bucketed by location (coherence is checked per location).
+  const std::size_t nl = g.locs.size();
+  std::vector<std::size_t>& start = s.by_loc_start;
+  start.assign(nl + 2, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    if (s.loc_index[i] >= 0) ++start[static_cast<std::size_t>(s.loc_index[i]) + 2];
+  for (std::size_t li = 0; li < nl; ++li) start[li + 2] += start[li + 1];
+  s.by_loc.assign(start[nl + 1], event_ref{});
+  for (std::size_t t = 0; t < nt; ++t)  // start[li + 1] is the fill position of li
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const std::int32_t li = s.loc_index[s.offset[t] + k];
+      if (li >= 0)
+        s.by_loc[start[static_cast<std::size_t>(li) + 1]++] =
+            event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
+    }
+  // Now start[li] .. start[li + 1] is location li.
+  s.accesses.clear();
+  if (!s.any_sc) return;
+  for (std::size_t t = 0; t < nt; ++t)
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const event& e = g.threads[t][k];
+      if (e.has_read() || e.has_write() || e.kind == ev_kind::fence)
+        s.accesses.push_back(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)});
+    }
 }
 
 bool done(const scratch& s, event_ref e) {
@@ -149,11 +218,7 @@ bool linearize_into(const exec_graph& g, scratch& s, std::size_t n, bool sc_ever
   // A thread's last step when the thread has not finished goes as late as it can: the
   // execution may go on inside that step with new events, which then see every write.
   auto last_open_step = [&](std::size_t u) {
-    const auto& th = g.threads[u];
-    if (th.back().kind == ev_kind::finish) return false;
-    for (std::size_t i = static_cast<std::size_t>(s.cursor[u]) + 1; i < th.size(); ++i)
-      if (th[i].step_start) return false;
-    return true;
+    return g.threads[u].back().kind != ev_kind::finish && s.last_step[u] <= s.cursor[u];
   };
   while (s.order.size() < n) {
     // The same thread as long as it can go on (readable replays); then the first that can.
@@ -355,17 +420,113 @@ bool psc_acyclic(const exec_graph& g, const scratch& s, std::size_t nt,
   return true;
 }
 
+// Coherence over the hb-ordered pairs of location li's events; with `but`, only the pairs
+// without it (and none with it).
+bool coherent(const exec_graph& g, const scratch& s, std::size_t li, event_ref but) {
+  const std::size_t nt = g.threads.size();
+  auto pos_of_write = [&](event_ref w) -> std::int32_t {
+    return w.is_init() ? 0 : s.pos[id_of(s, w)];
+  };
+  const std::vector<std::size_t>& start = s.by_loc_start;
+  for (std::size_t ia = start[li]; ia < start[li + 1]; ++ia)
+    for (std::size_t ib = start[li]; ib < start[li + 1]; ++ib) {
+      const event_ref a = s.by_loc[ia], b = s.by_loc[ib];
+      if (a == but || b == but || !hb(s, nt, a, b)) continue;
+      const event& ea = g.at(a);
+      const event& eb = g.at(b);
+      if (ea.has_write() && eb.has_write() && !(pos_of_write(a) < pos_of_write(b))) return false;
+      if (ea.has_write() && eb.has_read() && !(eb.rf == a || pos_of_write(a) < pos_of_write(eb.rf)))
+        return false;
+      if (ea.has_read() && eb.has_write() && !(pos_of_write(ea.rf) < pos_of_write(b))) return false;
+      if (ea.has_read() && eb.has_read() && !(pos_of_write(ea.rf) <= pos_of_write(eb.rf)))
+        return false;
+    }
+  return true;
+}
+
+// Everything but atomicity, on a prepared graph.
+bool check_prepared(const exec_graph& g, model m, scratch& s, std::size_t n) {
+  if (m == model::sc || s.all_sc) return linearize_into(g, s, n, true);
+  if (!linearize_into(g, s, n, false)) return false;
+  const std::size_t nt = g.threads.size();
+  compute_hb(g, s, n);
+  // Coherence, per location, over hb-ordered pairs.
+  for (std::size_t li = 0; li < g.locs.size(); ++li)
+    if (!coherent(g, s, li, event_ref{-2, 0})) return false;
+  // SC: acyclic(psc_base ∪ psc_F), only when there are seq_cst events.
+  return !s.any_sc || psc_acyclic(g, s, nt, s.accesses);
+}
+
+// RC11 without seq_cst events, for a read r that nothing follows in po (nor, therefore, in hb):
+// what r reads changes only r's own clock and the coherence pairs ending in r. hb and the
+// other pairs are computed once; then r's clock is its po-predecessor's joined, if r acquires,
+// with the release clock of the write it reads. When r is a step of its own on a location
+// that is not a synchronization object, no edge of the replay order leaves r: the graph has a
+// replay order with r last iff it has one without r, whatever r reads (linearize_into finds
+// an order whenever there is one: every condition of readiness only grows with the events
+// ordered), so that too is decided once.
+struct last_read_state {
+  bool fixed_order = false;  // the replay order does not depend on what r reads
+  int order_ok = -1;         // fixed_order: whether there is one (-1: not known yet)
+  bool hb_done = false;
+  bool rest_ok = true;  // the coherence pairs without r
+};
+bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r,
+                     last_read_state& st) {
+  if (st.fixed_order && st.order_ok >= 0) {
+    if (st.order_ok == 0) return false;
+  } else {
+    const bool ok = linearize_into(g, s, n, false);
+    if (st.fixed_order) st.order_ok = ok ? 1 : 0;
+    if (!ok) return false;
+  }
+  const std::size_t nt = g.threads.size();
+  const std::size_t li = static_cast<std::size_t>(s.loc_index[id_of(s, r)]);
+  if (!st.hb_done) {  // s.order is the order just found
+    st.hb_done = true;
+    compute_hb(g, s, n);
+    for (std::size_t l = 0; l < g.locs.size() && st.rest_ok; ++l) st.rest_ok = coherent(g, s, l, r);
+  }
+  if (!st.rest_ok) return false;
+  const event& e = g.at(r);
+  std::uint32_t* c = &s.cur[static_cast<std::size_t>(r.tid) * nt];  // r's clock (scratch row)
+  std::copy(&s.clk[id_of(s, event_ref{r.tid, r.idx - 1}) * nt],
+            &s.clk[id_of(s, event_ref{r.tid, r.idx - 1}) * nt] + nt, c);
+  c[static_cast<std::size_t>(r.tid)] = static_cast<std::uint32_t>(r.idx) + 1;
+  const std::memory_order mo = e.rmw == rmw_kind::none ? e.mo : e.mo_fail;  // no write part yet
+  if (!e.rf.is_init() && acquires(mo) && s.has_rel[id_of(s, e.rf)]) {
+    const std::uint32_t* rel = &s.rel[id_of(s, e.rf) * nt];
+    for (std::size_t u = 0; u < nt; ++u) c[u] = std::max(c[u], rel[u]);
+  }
+  const std::int32_t mine = e.rf.is_init() ? 0 : s.pos[id_of(s, e.rf)];
+  for (std::size_t ia = s.by_loc_start[li]; ia < s.by_loc_start[li + 1]; ++ia) {
+    const event_ref a = s.by_loc[ia];
+    if (a == r || c[static_cast<std::size_t>(a.tid)] <= static_cast<std::uint32_t>(a.idx))
+      continue;  // not hb-before r
+    const event& ea = g.at(a);
+    if (ea.has_write() && !(e.rf == a || s.pos[id_of(s, a)] < mine)) return false;
+    if (ea.has_read() && !((ea.rf.is_init() ? 0 : s.pos[id_of(s, ea.rf)]) <= mine)) return false;
+  }
+  return true;
+}
+
+std::int32_t& readers_of_write(scratch& s, event_ref r, event_ref w) {
+  if (w.is_init()) return s.init_readers[static_cast<std::size_t>(s.loc_index[id_of(s, r)])];
+  return s.readers[id_of(s, w)];
+}
+
 }  // namespace
 
 bool linearize(const exec_graph& g, bool sc_everywhere, std::vector<event_ref>* order) {
   scratch& s = t_scratch;
-  const std::size_t n = prepare(g, s);
+  const std::size_t n = prepare(g, s, model::sc);
   const bool ok = linearize_into(g, s, n, sc_everywhere);
   if (order) *order = s.order;
   return ok;
 }
 
-bool consistent(const exec_graph& g, model m, const consistency_options& o) {
+bool consistent(const exec_graph& g, model m, const consistency_options& o,
+                std::vector<event_ref>* replay_order) {
   // Atomicity: an RMW's write directly follows, in co, the write its read read.
   if (o.atomicity) {
     for (const auto& l : g.locs)
@@ -377,68 +538,39 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o) {
       }
   }
   scratch& s = t_scratch;
-  const std::size_t n = prepare(g, s);
-  if (m == model::sc) return linearize_into(g, s, n, true);
-  // Only seq_cst accesses (and no fences): RC11 is SC there (psc contains po, rf, co and fr).
-  bool all_sc = true;
-  for (const auto& th : g.threads)
-    for (const event& e : th)
-      if ((e.has_read() || e.has_write() || e.kind == ev_kind::fence) &&
-          (e.kind == ev_kind::fence || !e.is_sc() ||
-           (e.has_read() && e.mo_fail != std::memory_order_seq_cst)))
-        all_sc = false;
-  if (all_sc) return linearize_into(g, s, n, true);
-  if (!linearize_into(g, s, n, false)) return false;
-  const std::size_t nt = g.threads.size();
-  compute_hb(g, s, n);
-  auto pos_of_write = [&](event_ref w) -> std::int32_t {
-    return w.is_init() ? 0 : s.pos[id_of(s, w)];
-  };
-  // Coherence, per location, over hb-ordered pairs (events bucketed by location).
-  const std::size_t nl = g.locs.size();
-  std::vector<std::size_t>& start = s.by_loc_start;
-  start.assign(nl + 2, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    if (s.loc_index[i] >= 0) ++start[static_cast<std::size_t>(s.loc_index[i]) + 2];
-  for (std::size_t li = 0; li < nl; ++li) start[li + 2] += start[li + 1];
-  s.by_loc.assign(start[nl + 1], event_ref{});
-  for (std::size_t t = 0; t < nt; ++t)  // start[li + 1] is the fill position of li
-    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
-      const std::int32_t li = s.loc_index[s.offset[t] + k];
-      if (li >= 0)
-        s.by_loc[start[static_cast<std::size_t>(li) + 1]++] =
-            event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
-    }
-  // Now start[li] .. start[li + 1] is location li.
-  for (std::size_t li = 0; li < nl; ++li) {
-    for (std::size_t ia = start[li]; ia < start[li + 1]; ++ia)
-      for (std::size_t ib = start[li]; ib < start[li + 1]; ++ib) {
-        const event_ref a = s.by_loc[ia], b = s.by_loc[ib];
-        if (!hb(s, nt, a, b)) continue;
-        const event& ea = g.at(a);
-        const event& eb = g.at(b);
-        if (ea.has_write() && eb.has_write() && !(pos_of_write(a) < pos_of_write(b))) return false;
-        if (ea.has_write() && eb.has_read() &&
-            !(eb.rf == a || pos_of_write(a) < pos_of_write(eb.rf)))
-          return false;
-        if (ea.has_read() && eb.has_write() && !(pos_of_write(ea.rf) < pos_of_write(b)))
-          return false;
-        if (ea.has_read() && eb.has_read() && !(pos_of_write(ea.rf) <= pos_of_write(eb.rf)))
-          return false;
-      }
+  const std::size_t n = prepare(g, s, m);
+  if (!check_prepared(g, m, s, n)) return false;
+  if (replay_order) {
+    // The check's own order is linearize's when it had the same relation: co and fr for every
+    // location under SC, for synchronization objects only under RC11 (not when all is seq_cst).
+    if (m == model::rc11 && s.all_sc) linearize_into(g, s, n, false);
+    *replay_order = s.order;
   }
-  // SC: acyclic(psc_base ∪ psc_F), only when there are seq_cst events.
-  std::vector<event_ref> ref;
-  bool any_sc = false;
-  for (std::size_t t = 0; t < nt; ++t)
-    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
-      const event& e = g.threads[t][k];
-      if (e.has_read() || e.has_write() || e.kind == ev_kind::fence) {
-        ref.push_back(event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)});
-        any_sc = any_sc || e.is_sc();
-      }
-    }
-  return !any_sc || psc_acyclic(g, s, nt, ref);
+  return true;
+}
+
+void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event_ref>& ws,
+                    std::vector<std::uint8_t>& ok) {
+  scratch& s = t_scratch;
+  const std::size_t n = prepare(g, s, m);
+  event& e = g.at(r);
+  const event_ref saved = e.rf;
+  ok.assign(ws.size(), 0);
+  const auto& th = g.threads[static_cast<std::size_t>(r.tid)];
+  const bool last_read = m == model::rc11 && !s.all_sc && !s.any_sc && r.idx > 0 &&
+                         static_cast<std::size_t>(r.idx) + 1 == th.size();
+  last_read_state st;
+  st.fixed_order =
+      e.step_start && !g.locs[static_cast<std::size_t>(s.loc_index[id_of(s, r)])].sync_object;
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    // Only the reader counts depend on what r reads.
+    --readers_of_write(s, r, e.rf);
+    e.rf = ws[i];
+    ++readers_of_write(s, r, e.rf);
+    const bool c = last_read ? check_last_read(g, s, n, r, st) : check_prepared(g, m, s, n);
+    ok[i] = c ? 1 : 0;
+  }
+  e.rf = saved;
 }
 
 }  // namespace lockstep::rt::graph

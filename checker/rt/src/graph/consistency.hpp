@@ -17,6 +17,7 @@
 // sequences (continued by RMWs only, as in C++20), thread spawn and join.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "graph.hpp"
@@ -33,6 +34,16 @@ struct consistency_options {
   bool atomicity = true;  // false: an RMW may share its write with another RMW (a springboard
                           // graph that only exists to compute revisits; see trust.hpp)
 };
-bool consistent(const exec_graph& g, model m, const consistency_options& o = {});
+// With replay_order, a consistent graph's order as linearize(g, m == model::sc) gives it (the
+// check computes it anyway: the engine replays the graph it has just checked in that order).
+bool consistent(const exec_graph& g, model m, const consistency_options& o = {},
+                std::vector<event_ref>* replay_order = nullptr);
+
+// Which of the writes ws the read r may read, each without the atomicity axiom (the
+// candidates of a read just added, trust.hpp): ok[i] = consistent(g with rf(r) = ws[i], m,
+// {.atomicity = false}). The graph is numbered once for all of them, not once per candidate;
+// r's rf is left as it was.
+void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event_ref>& ws,
+                    std::vector<std::uint8_t>& ok);
 
 }  // namespace lockstep::rt::graph

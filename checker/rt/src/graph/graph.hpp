@@ -67,6 +67,8 @@ struct event {
   bool added_max = true;         // read: read the co-latest write when added; write: placed last;
                                  // choice: value 0
   loc_key loc = 0;
+  std::uint32_t loc_hint = 0;  // where `loc` was in exec_graph::locs when the event was made
+                               // (locations are only appended; checked against the key)
   std::uint32_t stamp = 0;
   std::uint32_t aux = 0;   // spawn: child; join: joined thread; choice: n; RMW write: its choice
   event_ref rf;            // read role: the write read from
@@ -109,6 +111,9 @@ class exec_graph {
   location* find_loc(loc_key k) noexcept;
   const location* find_loc(loc_key k) const noexcept;
   location& loc(loc_key k, std::uint64_t init_bits, bool sync_object);
+  std::uint32_t index_of(const location& l) const noexcept {
+    return static_cast<std::uint32_t>(&l - locs.data());
+  }
 
   // Whether the RMW-capable read `e` writes after reading v (lockstep::rt::rmw_writes).
   static bool writes_after(const event& e, std::uint64_t v) noexcept;

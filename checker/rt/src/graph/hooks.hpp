@@ -40,6 +40,8 @@ class engine_hooks {
   virtual std::uint64_t latest(loc_key k, std::uint64_t init) = 0;
   // A thread the graph holds back (a lock that reads a held state): never scheduled.
   virtual bool held_back(int tid) const noexcept = 0;
+  // The current thread is at the head of a retry loop (model_platform::loop_head).
+  virtual void loop_head(execution&, source_loc) noexcept {}
 };
 
 // The execution-side record of the writes executed so far, per location.

@@ -34,12 +34,11 @@ trust_engine::trust_engine(model m, int stale_spins, bool prune_loops, int spuri
 
 // ------------------------------------------------------------------ per execution
 
-void trust_engine::begin_execution() {
+void trust_engine::begin_execution(bool ordered) {
   exec_graph& G = g();
   pos_.assign(static_cast<std::size_t>(G.nthreads()), 0);  // (grown by pick_step)
-  order_.clear();
   // The graph is consistent (checked when it was made), so a replay order exists.
-  if (!linearize(G, model_ == model::sc, &order_)) {
+  if (!ordered && !linearize(G, model_ == model::sc, &order_)) {
     std::fprintf(stderr, "lockstep: graph engine internal error: no replay order for\n%s",
                  G.describe().c_str());
     std::abort();
@@ -52,6 +51,8 @@ void trust_engine::begin_execution() {
   blocked_ = false;
   held_.assign(pos_.size(), hold::none);
   unprunable_.assign(pos_.size(), false);
+  marks_.assign(pos_.size(), loop_mark{});
+  cut_.assign(pos_.size(), false);
   for (int t = 0; t < G.nthreads(); ++t) {
     const auto& th = G.threads[static_cast<std::size_t>(t)];
     if (th.empty()) continue;
@@ -120,6 +121,7 @@ bool trust_engine::reads_latest(int tid, std::int32_t from) const {
 
 trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
   if (!prune_loops_ || unprunable_[static_cast<std::size_t>(tid)]) return hold::none;
+  if (cut_[static_cast<std::size_t>(tid)]) return hold::spin;  // a retry loop's (loop_head)
   const exec_graph& G = states_.back().g;
   if (tid >= G.nthreads()) return hold::none;
   const auto& th = G.threads[static_cast<std::size_t>(tid)];
@@ -161,6 +163,29 @@ trust_engine::hold trust_engine::prune(int tid, const point_desc& d) const {
     }
   }
   return hold::none;
+}
+
+// GenMC's dynamic spin-assume check at a loop head: the iteration since the last visit of the
+// same head had no side effect (only reads — failed CASes included — yields and fences), so
+// the thread, which starts every iteration afresh (loop_head's contract), is back where it was;
+// had it read newer writes, that is another graph, explored on its own. It is held back at
+// its next step, like a spin.
+void trust_engine::loop_head(execution& x, source_loc at) noexcept {
+  const auto t = static_cast<std::size_t>(x.current_id());
+  if (t >= pos_.size()) return;
+  loop_mark& m = marks_[t];
+  const std::int32_t now = pos_[t];
+  if (prune_loops_ && !unprunable_[t] && m.at >= 0 && now > m.at && m.line == at.line &&
+      m.file == at.file && !replaying(static_cast<int>(t))) {
+    const auto& th = g().threads[t];
+    bool effect = false;
+    for (std::int32_t i = m.at; i < now && !effect; ++i) {
+      const ev_kind k = th[static_cast<std::size_t>(i)].kind;
+      effect = k != ev_kind::read && k != ev_kind::yield && k != ev_kind::fence;
+    }
+    if (!effect) cut_[t] = true;
+  }
+  m = loop_mark{at.file, at.line, now};
 }
 
 // Whether the failed CAS `cas` repeats an iteration another graph explores as its first: the
@@ -237,6 +262,8 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
     pos_.resize(nt, 0);
     held_.resize(nt, hold::none);
     unprunable_.resize(nt, false);
+    marks_.resize(nt);
+    cut_.resize(nt, false);
   }
   // A springboard graph (an RMW shares its write with another): its revisits are computed;
   // the rest of it is no execution of the program.
@@ -475,72 +502,80 @@ bool trust_engine::allowed_after_yield(event_ref r, event_ref w) const {
 
 std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   exec_graph& G = g();
-  event& e = G.at(r);
-  const location l = *G.find_loc(e.loc);  // copy: the loop changes nothing in it
+  const event& e = G.at(r);
+  const location& l = *G.find_loc(e.loc);
   const view before = G.prefix_of(r);
-  std::vector<event_ref> all{event_ref{}};
-  all.insert(all.end(), l.co.begin(), l.co.end());
-  std::vector<rf_choice> out;
-  const event_ref saved = e.rf;
+  // The writes it may read in co order: write_at(0) is the initial write, write_at(i) = co[i - 1].
+  auto write_at = [&](std::size_t i) { return i == 0 ? event_ref{} : l.co[i - 1]; };
+  const std::size_t count = l.co.size() + 1;
   // Under SC a read cannot read a write that a write in its porf-prefix follows in co (the
   // fr edge to that write would close a cycle with porf): those are not even checked.
   std::size_t first = 0;
   if (model_ == model::sc)
-    for (std::size_t i = all.size(); i-- > 1;)
-      if (!(all[i] == r) && exec_graph::contains(before, all[i])) {
+    for (std::size_t i = count; i-- > 1;)
+      if (!(write_at(i) == r) && exec_graph::contains(before, write_at(i))) {
         first = i;
         break;
       }
-  for (std::size_t i = first; i < all.size(); ++i) {
-    const event_ref w = all[i];
-    const std::uint64_t v = G.value_of(w, e.loc);
-    // A weak CAS that would succeed may also fail spuriously (only reading), within the
-    // budget: that variant is a candidate of its own.
-    if (e.weak_cas && v == e.expected && G.spurious_wakeups(r) < spurious_budget_) {
-      bool executed = !replay_pending();
-      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
-      const bool latest = i + 1 == all.size();
-      if (executed && (latest || allowed_after_yield(r, w))) {
-        e.rf = w;
-        e.spurious_fail = true;
-        if (consistent(G, model_, {.atomicity = false})) out.push_back({w, true});
-        e.spurious_fail = false;
-      }
-    }
-    const bool writes = exec_graph::writes_after(e, v);
-    if (!exec_graph::may_read(e, v, false)) continue;  // an await waits rather than read that
+  // First the filters (which do not depend on what r reads), then the consistency of the
+  // writes that pass one, checked together (consistent_rfs numbers the graph once), then the
+  // candidates in co order. A weak CAS's spurious failure is consistent exactly when the
+  // plain read of the same write is (the axioms do not look at the flag).
+  auto executed = [&](event_ref w) {
+    for (const auto& x : writes_.of(e.loc, 0).writes)
+      if (x.ref == w) return true;
+    return false;
+  };
+  const bool pending = replay_pending();
+  // Whether the read (not a spurious failure) may read w, of value v (the co-latest: latest).
+  auto may_read_plain = [&](event_ref w, std::uint64_t v, bool latest) {
+    if (!exec_graph::may_read(e, v, false)) return false;  // an await waits rather than read that
     if (e.spurious_ok && !e.guard(v, e.expected) && G.spurious_wakeups(r) >= spurious_budget_)
-      continue;  // no spurious wake-up left in this execution
-    const bool latest = i + 1 == all.size();
-    if (!latest && !allowed_after_yield(r, w)) continue;
-    if (writes) {
+      return false;  // no spurious wake-up left in this execution
+    if (!latest && !allowed_after_yield(r, w)) return false;
+    if (exec_graph::writes_after(e, v)) {
       // A write another RMW has read for good (it can no longer be revisited, or it comes
       // before this read): this RMW cannot read it too.
-      bool settled = false;
-      for (int t = 0; t < G.nthreads() && !settled; ++t)
-        for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size() && !settled;
-             ++k) {
+      for (int t = 0; t < G.nthreads(); ++t)
+        for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
           const event_ref u{t, static_cast<std::int32_t>(k)};
           if (u == r) continue;
           const event& eu = G.at(u);
           if (eu.has_read() && eu.loc == e.loc && eu.rf == w && G.has_write_part(u) &&
               (!eu.revisitable || exec_graph::contains(before, u)))
-            settled = true;
+            return false;
         }
-      if (settled) continue;
     }
     // A read added while other threads' events are still to be replayed (its thread went on
     // inside a step the graph had cut) happens at this point of the replay: it can only read
     // a write already executed.
-    if (replay_pending()) {
-      bool executed = false;
-      for (const auto& x : writes_.of(e.loc, 0).writes) executed = executed || x.ref == w;
-      if (!executed) continue;
-    }
-    e.rf = w;
-    if (consistent(G, model_, {.atomicity = false})) out.push_back({w, false});
+    return !pending || executed(w);
+  };
+  std::vector<std::uint8_t>& want = cand_want_;  // bit 0: plain read; bit 1: spurious failure
+  std::vector<event_ref>& ws = cand_ws_;
+  want.assign(count, 0);
+  ws.clear();
+  for (std::size_t i = first; i < count; ++i) {
+    const event_ref w = write_at(i);
+    const std::uint64_t v = G.value_of(w, e.loc);
+    const bool latest = i + 1 == count;
+    // A weak CAS that would succeed may also fail spuriously (only reading), within the
+    // budget: that variant is a candidate of its own.
+    if (e.weak_cas && v == e.expected && G.spurious_wakeups(r) < spurious_budget_ &&
+        (!pending || executed(w)) && (latest || allowed_after_yield(r, w)))
+      want[i] |= 2;
+    if (may_read_plain(w, v, latest)) want[i] |= 1;
+    if (want[i]) ws.push_back(w);
   }
-  G.at(r).rf = saved;
+  std::vector<std::uint8_t>& ok = cand_ok_;
+  consistent_rfs(G, model_, r, ws, ok);
+  std::vector<rf_choice> out;
+  for (std::size_t i = first, k = 0; i < count; ++i) {
+    if (!want[i]) continue;
+    if (ok[k++] == 0) continue;
+    if (want[i] & 2) out.push_back({write_at(i), true});
+    if (want[i] & 1) out.push_back({write_at(i), false});
+  }
   return out;
 }
 
@@ -550,7 +585,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
                              const rmw_request& op, source_loc at) {
   const int tid = x.current_id();
   exec_graph& G = g();
-  G.loc(k, init, sync_object);
+  const std::uint32_t hint = G.index_of(G.loc(k, init, sync_object));
   writes_.of(k, init);
   event_ref r;
   if (replaying(tid)) {
@@ -568,6 +603,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.spurious_ok = op.spurious && spurious_budget_ > 0;
     e.weak_cas = op.weak && op.kind == rmw_kind::cas && spurious_budget_ > 0;
     e.loc = k;
+    e.loc_hint = hint;
     e.file = at.file;
     e.line = at.line;
     r = add(tid, e);
@@ -634,6 +670,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     ew.rmw_write = true;
     ew.mo = op.mo;
     ew.loc = k;
+    ew.loc_hint = hint;
     ew.bits = bits;
     ew.file = at.file;
     ew.line = at.line;
@@ -697,7 +734,7 @@ void trust_engine::record_rf(execution& x, event_ref r) {
 void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint64_t bits,
                          std::memory_order mo, source_loc at) {
   const int tid = x.current_id();
-  g().loc(k, init, false);
+  const std::uint32_t hint = g().index_of(g().loc(k, init, false));
   writes_.of(k, init);
   event_ref w;
   if (replaying(tid)) {
@@ -710,6 +747,7 @@ void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint6
     e.kind = ev_kind::write;
     e.mo = mo;
     e.loc = k;
+    e.loc_hint = hint;
     e.bits = bits;
     e.file = at.file;
     e.line = at.line;
@@ -912,7 +950,7 @@ bool trust_engine::apply(item& it) {
       G.at(it.e).rf = it.w;
       G.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::write_co: {
       G.cut_to_stamp(it.stamp);
@@ -920,7 +958,7 @@ bool trust_engine::apply(item& it) {
       l.co.erase(std::find(l.co.begin(), l.co.end(), it.e));
       l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(it.value - 1), it.e);
       G.at(it.e).added_max = false;
-      if (!consistent(G, model_)) return false;
+      if (!consistent(G, model_, {}, &order_)) return false;
       calc_revisits(it.e);
       return true;
     }
@@ -928,13 +966,13 @@ bool trust_engine::apply(item& it) {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).bits = it.value;
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::write_choice: {
       G.cut_to_stamp(it.stamp);
       G.at(it.e).aux = it.value;  // the value follows when the execution replays it
       G.at(it.e).added_max = false;
-      return consistent(G, model_);
+      return consistent(G, model_, {}, &order_);
     }
     case item_kind::backward: {
       exec_graph copy = G;
@@ -948,7 +986,7 @@ bool trust_engine::apply(item& it) {
         for (std::int32_t k = 0; k < pre[static_cast<std::size_t>(t)]; ++k)
           copy.threads[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)].revisitable =
               false;
-      if (!consistent(copy, model_)) return false;
+      if (!consistent(copy, model_, {}, &order_)) return false;
       states_.push_back(state{std::move(copy), {}});
       return true;
     }
@@ -996,8 +1034,8 @@ bool trust_engine::next() {
     depth_ = it.depth;
     max_depth_ = std::max(max_depth_, depth_);
     pushed_ = 0;
-    if (apply(it)) {
-      begin_execution();
+    if (apply(it)) {  // it left the replay order of the graph it checked in order_
+      begin_execution(true);
       return true;
     }
   }

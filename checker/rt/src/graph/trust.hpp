@@ -34,13 +34,14 @@
 // iteration of a loop that wrote nothing is cut when the loop goes round again (had it read a
 // newer write, that is another graph, explored on its own) — the thread is held back (its
 // continuation is explored by the revisit of the write it waits for) and the execution counts as
-// blocked. Two shapes are recognised: a read-only iteration ending in spin_pause (which marks spin
-// loops; a plain yield needs two rounds), and a failed CAS followed by the same CAS (same source
-// line) with only reads in between. If at the end nothing can end such a spin (it read the latest
-// writes and every other thread is done), the spin is let go and runs into the step bound: a
-// livelock, reported with a replayable token. A loop that leaves after a count of identical
-// iterations (spin-then-park) needs prune_loops = false to explore its fallback path (and
-// stale_spins at least its count).
+// blocked. Three shapes are recognised: a read-only iteration ending in spin_pause (which marks
+// spin loops; a plain yield needs two rounds), a failed CAS followed by the same CAS (same source
+// line) with only reads in between, and an iteration of a loop marked by loop_head
+// (model_platform.hpp) with only reads, yields and fences between two visits of the head. If at the
+// end nothing can end such a spin (it read the latest writes and every other thread is done), the
+// spin is let go and runs into the step bound: a livelock, reported with a replayable token. A loop
+// that leaves after a count of identical iterations (spin-then-park) needs prune_loops = false to
+// explore its fallback path (and stale_spins at least its count).
 //
 // Work list: a stack of states (graph + its own work list of alternatives, taken in
 // decreasing stamp order); a backward revisit pushes a new state. The search is complete when
@@ -105,6 +106,7 @@ class trust_engine final : public chooser, public engine_hooks {
   void fence(execution& x, std::memory_order mo, source_loc at) override;
   std::uint64_t latest(loc_key k, std::uint64_t init) override;
   bool held_back(int tid) const noexcept override;
+  void loop_head(execution& x, source_loc at) noexcept override;
   bool excuses_step_bound(const execution& x) const noexcept override;
 
   // After an execution: classifies it (complete / blocked / moot) and prepares the next
@@ -178,11 +180,13 @@ class trust_engine final : public chooser, public engine_hooks {
     bool spurious;
   };
   std::vector<rf_choice> rf_candidates(event_ref r);
+  std::vector<std::uint8_t> cand_want_, cand_ok_;  // rf_candidates' working arrays
+  std::vector<event_ref> cand_ws_;
   int spurious_in(const exec_graph& G, const view& keep, event_ref but) const;
   bool allowed_after_yield(event_ref r, event_ref w) const;
   void set_rf(event_ref r, event_ref w);
   bool apply(item& it);
-  void begin_execution();
+  void begin_execution(bool ordered = false);  // ordered: order_ is the graph's replay order
   std::uint64_t read_value(execution& x, event_ref r, bool sync_object, std::memory_order mo);
   void record_rf(execution& x, event_ref r);
   std::uint64_t executed_value(event_ref w, loc_key k);
@@ -210,6 +214,15 @@ class trust_engine final : public chooser, public engine_hooks {
   enum class hold : std::uint8_t { none, lock, retry, spin };
   std::vector<hold> held_;
   std::vector<bool> unprunable_;  // released to show a spin that nothing can end
+  // Retry loops (model_platform::loop_head): per thread, its last loop head (source line, and
+  // its events then); cut: the iteration since the one before at that head wrote nothing.
+  struct loop_mark {
+    const char* file = nullptr;
+    int line = 0;
+    std::int32_t at = -1;
+  };
+  std::vector<loop_mark> marks_;
+  std::vector<bool> cut_;
   hold prune(int tid, const point_desc& d) const;
   bool retry_redundant(event_ref cas) const;
   int pick_next(const step_candidate* c, int n);
