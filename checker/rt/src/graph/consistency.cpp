@@ -99,13 +99,16 @@ std::size_t prepare(const exec_graph& g, scratch& s, model m) {
 void prepare_rc11(const exec_graph& g, scratch& s, std::size_t n) {
   const std::size_t nt = g.threads.size();
   // Only seq_cst accesses (and no fences): RC11 is SC there (psc contains po, rf, co and fr).
+  // Not with an atomic wait's comparison: its hb edge from what the registration reads
+  // (compute_hb) is no po, rf, co or fr edge, so the SC order alone would miss it (a waiter
+  // found asleep after a notify_all: graph_wait_cross_check_test.cpp).
   s.all_sc = true;
   s.any_sc = false;
   for (const auto& th : g.threads)
     for (const event& e : th)
       if (e.has_read() || e.has_write() || e.kind == ev_kind::fence) {
         s.any_sc = s.any_sc || e.is_sc();
-        if (e.kind == ev_kind::fence || !e.is_sc() ||
+        if (e.kind == ev_kind::fence || !e.is_sc() || e.wait_compare ||
             (e.has_read() && e.mo_fail != std::memory_order_seq_cst))
           s.all_sc = false;
       }
