@@ -226,22 +226,21 @@ LOCKSTEP_TEST(versioned_kv_concurrent_sets_executor, kExecutor) {
   concurrent_sets_lose_no_version<ExecKv>();
 }
 
-// The single_lock twins run on the interleaving engine: the graph engine does not report the
-// deadlock of a thread blocked in an atomic wait inside a critical section and one blocked on
-// that lock (it explores 10 graphs and passes; a graph-engine gap, as issue 12's atomic-wait
-// cases).
+// The single_lock twins: a thread blocked in an atomic wait inside the critical section and one
+// blocked on that lock (tests/graph/graph_detectors_model_test.cpp, wait_under_lock, is the
+// minimal program).
 LOCKSTEP_TEST(versioned_kv_per_key_different_keys_never_wait) {
   different_keys_never_wait<locking::per_key>();
 }
 LOCKSTEP_TEST(versioned_kv_single_lock_different_keys_wait_is_caught,
-              {.expect = failure_kind::deadlock, .engine = lockstep::engine::dpor}) {
+              {.expect = failure_kind::deadlock}) {
   different_keys_never_wait<locking::single_lock>();
 }
 LOCKSTEP_TEST(versioned_kv_rw_lock_gets_run_in_parallel) {
   gets_run_in_parallel<locking::rw_lock>();
 }
 LOCKSTEP_TEST(versioned_kv_single_lock_gets_in_parallel_is_caught,
-              {.expect = failure_kind::deadlock, .engine = lockstep::engine::dpor}) {
+              {.expect = failure_kind::deadlock}) {
   gets_run_in_parallel<locking::single_lock>();
 }
 

@@ -1,7 +1,8 @@
-// Atomic waiting (atomic<T>::wait / notify_one / notify_all, atomic_flag) under the graph
-// engine against the interleaving engine's full search (no DPOR): the same complete outcomes
-// and the same deadlocks (tests/support/cross_check.hpp, cross_check_blocking), no graph twice,
-// under SC and C11, with spurious wake-ups off and on (issue 12). Each thread records in its
+// Atomic waiting (atomic<T>::wait / notify_one / notify_all, atomic_flag), alone and mixed with
+// mutexes (and a condition variable), under the graph engine against the interleaving engine's
+// full search (no DPOR): the same complete outcomes and the same deadlocks
+// (tests/support/cross_check.hpp, cross_check_blocking), no graph twice, under SC and C11, with
+// spurious wake-ups off and on (issue 12). Each thread records in its
 // own slot what it did: 'w' for a wait called, 'r' for a wait returned (or the wait loop
 // left), digits for values read; a deadlock's record shows who was left asleep where.
 #include <optional>
@@ -75,6 +76,144 @@ void notify_before_store(thread_records& rec, bool loop) {
   w.notify_one();
   w.store(1);
   t.join();
+}
+
+// A wait that nothing ends: main only joins. With nothing else able to go on, a spurious
+// return is not taken (spurious wake-ups are not guaranteed): a deadlock, spurious wake-ups on
+// or off.
+void lonely_wait(thread_records& rec) {
+  P::atomic<int> w{0};
+  P::thread t([&] {
+    rec.slot[1] += 'w';
+    w.wait(0);
+    rec.slot[1] += 'r';
+  });
+  t.join();
+}
+
+// Mutexes and waits. Each thread notes 'l' when it has a lock, 'u' when it has let go of it,
+// 'w' per wait called, 's' for the store (and notify) that ends the waits.
+
+// A waits on gate inside its critical section; main takes the same mutex, then stores and
+// notifies (store_first: the other way round, the correct program). If a locks first, each
+// waits for the other: a deadlock, in which main's lock() is held back behind a holder asleep.
+void wait_under_lock(thread_records& rec, bool store_first, std::memory_order wait_mo,
+                     std::memory_order store_mo) {
+  P::mutex m;
+  P::atomic<int> gate{0};
+  P::thread a([&] {
+    m.lock();
+    rec.slot[1] += 'l';
+    while (gate.load(wait_mo) == 0) {
+      rec.slot[1] += 'w';
+      gate.wait(0, wait_mo);
+    }
+    m.unlock();
+    rec.slot[1] += 'u';
+  });
+  auto store = [&] {
+    gate.store(1, store_mo);
+    gate.notify_all();
+    rec.slot[0] += 's';
+  };
+  if (store_first) store();
+  m.lock();
+  rec.slot[0] += 'l';
+  m.unlock();
+  if (!store_first) store();
+  a.join();
+}
+
+// A chain: a holds m1 and waits; b holds m2 and wants m1; main wants m2 before it stores.
+void chain_behind_wait(thread_records& rec) {
+  P::mutex m1, m2;
+  P::atomic<int> gate{0};
+  P::thread a([&] {
+    m1.lock();
+    rec.slot[1] += 'l';
+    while (gate.load() == 0) {
+      rec.slot[1] += 'w';
+      gate.wait(0);
+    }
+    m1.unlock();
+    rec.slot[1] += 'u';
+  });
+  P::thread b([&] {
+    m2.lock();
+    rec.slot[2] += 'l';
+    m1.lock();
+    rec.slot[2] += 'l';
+    m1.unlock();
+    m2.unlock();
+    rec.slot[2] += 'u';
+  });
+  m2.lock();
+  rec.slot[0] += 'l';
+  m2.unlock();
+  gate.store(1);
+  gate.notify_all();
+  rec.slot[0] += 's';
+  a.join();
+  b.join();
+}
+
+// A condition-variable wait while holding another mutex (outer), which main takes before it
+// sets the flag and notifies: if a takes outer first, main's lock() waits behind a sleeper.
+void cv_wait_under_lock(thread_records& rec) {
+  P::mutex outer, m;
+  P::condition_variable cv;
+  bool ready = false;  // guarded by m
+  P::thread a([&] {
+    outer.lock();
+    rec.slot[1] += 'l';
+    {
+      std::unique_lock<P::mutex> lk(m);
+      while (!ready) {
+        rec.slot[1] += 'w';
+        cv.wait(lk);
+      }
+    }
+    outer.unlock();
+    rec.slot[1] += 'u';
+  });
+  outer.lock();
+  rec.slot[0] += 'l';
+  outer.unlock();
+  {
+    std::lock_guard<P::mutex> g(m);
+    ready = true;
+  }
+  cv.notify_one();
+  rec.slot[0] += 's';
+  a.join();
+}
+
+// b holds m across its join of a, which needs m before it waits for main's store: if b locks
+// first, a is stuck on the lock (held back behind b) and b on the join.
+void lock_across_join(thread_records& rec) {
+  P::mutex m;
+  P::atomic<int> gate{0};
+  P::thread a([&] {
+    m.lock();
+    rec.slot[1] += 'l';
+    m.unlock();
+    rec.slot[1] += 'u';
+    while (gate.load() == 0) {
+      rec.slot[1] += 'w';
+      gate.wait(0);
+    }
+  });
+  P::thread b([&] {
+    m.lock();
+    rec.slot[2] += 'l';
+    a.join();
+    m.unlock();
+    rec.slot[2] += 'u';
+  });
+  gate.store(1);
+  gate.notify_one();
+  rec.slot[0] += 's';
+  b.join();
 }
 
 // atomic_flag: two waiters, test_and_set, one notify_one (or notify_all).
@@ -159,12 +298,17 @@ LOCKSTEP_UNIT_TEST(graph_wait_notify_all_matches_full_search) {
 // Spurious wake-ups off only: with them on, the full search also returns from the wait
 // spuriously before the store (|wr0||), which the graph engine does not explore — a wake-up
 // event is only added once a notify has made its thread ready (graph/README.md, "Not done
-// yet").
+// yet"). A wait that nothing ends is a deadlock with spurious wake-ups on or off: nothing else
+// can go on, and a spurious wake-up is not guaranteed.
 LOCKSTEP_UNIT_TEST(graph_wait_without_notify_matches_full_search) {
   for (const mm m : {mm::sequential, mm::c11}) {
     const auto s = cross_check_blocking("store without notify", store_without_notify, m, 0);
     // The comparison saw 0 before the store: asleep for good.
     LOCKSTEP_ASSERT(s.deadlocks.count("|w||") && s.outcomes.count("|wr1||"));
+    for (const int spurious : {0, 1}) {
+      const auto lonely = cross_check_blocking("lonely wait", lonely_wait, m, spurious);
+      LOCKSTEP_ASSERT(lonely.outcomes.empty() && lonely.deadlocks.count("|w||"));
+    }
   }
   for (const mm m : {mm::sequential, mm::c11})
     for (const int spurious : {0, 1}) {
@@ -175,6 +319,36 @@ LOCKSTEP_UNIT_TEST(graph_wait_without_notify_matches_full_search) {
       cross_check_blocking(
           "notify before store, loop", [](thread_records& r) { notify_before_store(r, true); }, m,
           spurious);
+    }
+}
+
+// Mutexes with waits: a lock() held back behind a holder that sleeps for good (or is stuck
+// itself) is a deadlock, not a blocked execution (issue 12; before, the graph engine counted
+// wait_under_lock's deadlock as blocked and missed it).
+LOCKSTEP_UNIT_TEST(graph_wait_with_mutexes_matches_full_search) {
+  for (const mm m : {mm::sequential, mm::c11})
+    for (const int spurious : {0, 1}) {
+      const bool c11 = m == mm::c11;
+      const std::memory_order wait_mo = c11 ? acq : sc, store_mo = c11 ? rel : sc;
+      const auto under = cross_check_blocking(
+          "wait under lock",
+          [&](thread_records& r) { wait_under_lock(r, false, wait_mo, store_mo); }, m, spurious);
+      LOCKSTEP_ASSERT(under.deadlocks.count("|lw||")) << "a locked first and sleeps";
+      const auto first = cross_check_blocking(
+          "wait under lock, store first",
+          [&](thread_records& r) { wait_under_lock(r, true, wait_mo, store_mo); }, m, spurious);
+      LOCKSTEP_ASSERT(first.deadlocks.empty());
+      // With spurious wake-ups on, the full search also wakes a spuriously while b runs, a
+      // wake-up no notify reaches (|lww|l|): the graph engine's gap of "store without notify".
+      if (spurious == 0) {
+        const auto chain =
+            cross_check_blocking("two mutexes behind a wait", chain_behind_wait, m, spurious);
+        LOCKSTEP_ASSERT(chain.deadlocks.count("|lw|l|")) << "main behind b behind a, asleep";
+      }
+      const auto cv = cross_check_blocking("cv wait under lock", cv_wait_under_lock, m, spurious);
+      LOCKSTEP_ASSERT(cv.deadlocks.count("|lw||"));
+      const auto join = cross_check_blocking("lock across join", lock_across_join, m, spurious);
+      LOCKSTEP_ASSERT(join.deadlocks.count("s||l|")) << "a stuck on the lock, b on the join";
     }
 }
 

@@ -308,11 +308,13 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
   }
   auto usable = [&](int k) { return c[k].how == wake::normal && !held_back(c[k].tid); };
   const exec_graph& G = g();
+  // A held thread counts only if the runtime lets it go on (a held lock whose mutex is free
+  // again, a spin): one whose operation cannot happen in this execution either (a lock whose
+  // holder sleeps for good, or is itself stuck) is as stuck as a thread that is not held.
   bool any = false, held_any = false;
-  for (int k = 0; k < n; ++k) any = any || usable(k);
-  for (int t = 0; t < x.thread_count(); ++t)
-    held_any = held_any || (!x.thread(t).finished && held_back(t));
-  // Only spurious wake-ups could move on: a program that needs one to progress is
+  for (int k = 0; k < n; ++k)
+    if (c[k].how == wake::normal) (held_back(c[k].tid) ? held_any : any) = true;
+  // Nothing can go on, or only by spurious wake-ups: a program that needs one to progress is
   // deadlocked (they are not guaranteed to happen).
   if (!any && !held_any) return -2;
   if (!any) {
@@ -320,13 +322,14 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
     // else can run will never end: let it go (it runs into the step bound, a livelock with a
     // token). Otherwise the held threads' completions are explored by the revisits of the
     // writes that free them: this execution is blocked.
-    // Every held thread must be a spin whose last iteration read the latest writes.
+    // Every held thread that could go on must be a spin whose last iteration read the latest
+    // writes.
     bool hopeless = true;
     int spinner = -1;
-    for (int t = 0; t < x.thread_count() && hopeless; ++t) {
-      const hold h = held_[static_cast<std::size_t>(t)];
-      if (x.thread(t).finished || h == hold::none) continue;
-      if (h != hold::spin) {
+    for (int k = 0; k < n && hopeless; ++k) {
+      if (c[k].how != wake::normal) continue;
+      const int t = c[k].tid;
+      if (held_[static_cast<std::size_t>(t)] != hold::spin) {
         hopeless = false;
         break;
       }
@@ -334,8 +337,7 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
       std::int32_t i = static_cast<std::int32_t>(th.size());
       while (i > 0 && th[static_cast<std::size_t>(i - 1)].kind == ev_kind::read) --i;
       hopeless = reads_latest(t, i);
-      for (int k = 0; k < n; ++k)
-        if (spinner < 0 && c[k].tid == t && c[k].how == wake::normal) spinner = k;
+      if (spinner < 0) spinner = k;
     }
     if (!hopeless || spinner < 0) {
       blocked_ = true;

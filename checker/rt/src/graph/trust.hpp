@@ -20,7 +20,9 @@
 // its RMW write and is not counted ("moot"). A lock is an RMW on the mutex that only reads a
 // free state; a lock that a revisit makes read a held state holds its thread back: if the
 // execution ends with it held back and the lock free, the execution is "blocked" (counted
-// apart: its completion is explored by the revisit of the unlock).
+// apart: its completion is explored by the revisit of the unlock). If the lock is still held
+// — its holder asleep for good, itself held back on another such lock, joining a stuck
+// thread — and no thread can go on, no unlock will come: a deadlock, reported as such.
 // next_P: the thread of the last added event goes on until it yields, blocks or ends; then
 // the next thread in cyclic order. Spin loops and fairness: after a yield, a thread's read may
 // not read a write that a newer write to the same location by a thread that had its turn since
