@@ -236,3 +236,85 @@ LOCKSTEP_TEST(rwlocks_broken_reader_pref_early_mark_clear_is_caught,
               {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 3}) {
   rw_exclusion<EarlyClearReaderPrefRwLock>(false);
 }
+
+// ---- why WriterPrefRwLock's 64-bit word cannot sleep on a futex over its low half --------
+
+namespace {
+
+// WriterPrefRwLock<P> whose waiters sleep until the word's *low half* changes, as a 32-bit
+// futex on the low half of the 64-bit word would (lockstep/detail/futex_wait.hpp keeps such
+// words on P::atomic::wait for this reason). The writer's turn lives in the high half: an
+// unlock() that serves the next writer clears the mark and notifies, a reader that still
+// cannot enter marks the word again before that writer looks, the low half is back to the
+// value the writer slept on, and the writer sleeps through its own turn (a deadlock).
+class LowHalfWaitWriterPrefRwLock {
+ public:
+  void lock() {
+    std::uint64_t s = s_.fetch_add(kNextOne, std::memory_order_acquire);
+    const std::uint64_t my = s >> 48;
+    s += kNextOne;
+    wait_until(s, [my](std::uint64_t v) { return serving(v) == my && readers(v) == 0; });
+  }
+  void unlock() {
+    std::uint64_t s = s_.load(std::memory_order_relaxed);
+    while (!s_.compare_exchange_weak(s, with_next_serving(s) & ~kMark, std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+    }
+    if (s & kMark) s_.notify_all();
+  }
+  void lock_shared() {
+    std::uint64_t s = s_.load(std::memory_order_relaxed);
+    for (;;) {
+      while ((s >> 48) == serving(s)) {
+        if (s_.compare_exchange_weak(s, s + kReaderOne, std::memory_order_acquire,
+                                     std::memory_order_relaxed))
+          return;
+      }
+      wait_until(s, [](std::uint64_t v) { return (v >> 48) == serving(v); });
+    }
+  }
+  void unlock_shared() {
+    std::uint64_t s = s_.load(std::memory_order_relaxed);
+    bool wake;
+    do {
+      wake = readers(s) == 1 && (s & kMark);
+    } while (!s_.compare_exchange_weak(s, (s - kReaderOne) & ~(wake ? kMark : 0),
+                                       std::memory_order_release, std::memory_order_relaxed));
+    if (wake) s_.notify_all();
+  }
+
+ private:
+  static constexpr std::uint64_t kMark = 1, kReaderOne = 2, kNextOne = 1ull << 48;
+  static std::uint64_t readers(std::uint64_t s) { return (s & 0xfffffffeull) >> 1; }
+  static std::uint64_t serving(std::uint64_t s) { return (s >> 32) & 0xffff; }
+  static std::uint64_t with_next_serving(std::uint64_t s) {
+    return (s & ~(0xffffull << 32)) | (((serving(s) + 1) & 0xffff) << 32);
+  }
+  static std::uint32_t low(std::uint64_t s) { return static_cast<std::uint32_t>(s); }
+  template <class Ready>
+  void wait_until(std::uint64_t& s, Ready ready) {
+    while (!ready(s)) {
+      if ((s & kMark) || s_.compare_exchange_weak(s, s | kMark, std::memory_order_acquire,
+                                                  std::memory_order_acquire)) {
+        // BUG: sleeps while the low half is unchanged, whatever the high half did.
+        const std::uint32_t old = low(s | kMark);
+        for (std::uint64_t v = s_.load(std::memory_order_relaxed); low(v) == old;
+             v = s_.load(std::memory_order_relaxed))
+          s_.wait(v, std::memory_order_relaxed);
+      }
+      s = s_.load(std::memory_order_acquire);
+    }
+  }
+
+  P::atomic<std::uint64_t> s_{0};
+};
+
+}  // namespace
+
+// Two writers and a reader: the second writer sleeps for its turn while the reader sleeps for
+// both writers; the correct lock (full-word wait) passes the same body with the same bound in
+// rwlocks_writer_pref_excludes_1r2w above.
+LOCKSTEP_TEST(rwlocks_broken_writer_pref_low_half_futex_is_caught,
+              {.expect = lockstep::failure_kind::deadlock, .preemption_bound = 2}) {
+  rw_exclusion<LowHalfWaitWriterPrefRwLock>(false, 1, 2);
+}

@@ -50,7 +50,12 @@ bool handoff_spin(int& spins) {
 }
 
 #if defined(__linux__)
-// Whether park()/unpark_*() call the futex directly: for std::atomic 32-bit words on Linux.
+// Whether park()/unpark_*() call the futex directly: for lock-free std::atomic 32-bit words on
+// Linux. Not for a 64-bit word through its low half: a sleeper whose condition depends on the
+// high half can miss its wake-up when the low half returns to the value it slept on (a release
+// clears the mark and moves the high half, another waiter marks again: WriterPrefRwLock's
+// writer slept through its own turn that way, 8 threads hung in a scratch benchmark). Such a
+// word stays on P::atomic::wait (libstdc++ sleeps on a proxy sequence word for it).
 template <class A>
 inline constexpr bool kDirectFutex =
     std::is_same_v<A, std::atomic<std::uint32_t>>&& std::atomic<std::uint32_t>::is_always_lock_free;
