@@ -37,14 +37,14 @@ outcome run(const std::function<void()>& body, std::uint64_t seed, bool plain,
   cfg.plain_steps = plain;
   cfg.max_steps = 5000;
   rt::random_chooser ch(seed);
-  rt::execution e(cfg, ch, pool);
-  e.run(body);
+  rt::execution e(pool);
+  e.run(cfg, ch, body);
   outcome o;
   o.steps = e.steps();
   o.preemptions = e.preemptions();
   o.kind = e.result().kind;
   o.blocked = e.blocked();
-  o.choices = e.take_choices();
+  e.swap_choices(o.choices);
   return o;
 }
 

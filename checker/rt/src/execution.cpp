@@ -4,7 +4,8 @@
 // point, which goes on or jumps straight into the chosen thread; otherwise the thread jumps
 // back to the scheduler's stack for it. In the plain case (execution.hpp, plain_) the
 // candidates are the bits of one word. Kept lean: no allocation per step unless tracing, and
-// once warm none per execution either (fibers, records and the choices' storage are reused).
+// once warm none per execution either (fibers, records, the execution object and its storage
+// are reused: a search runs all its executions in one execution object).
 #include "execution.hpp"
 
 #include <algorithm>
@@ -44,18 +45,30 @@ void thread_rec::reset(int tid) noexcept {
   has_rel_fence = false;
 }
 
-execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
-                     std::vector<std::uint16_t> choices)
-    : cfg_(cfg),
-      chooser_(ch),
-      graph_(ch.graph_hooks()),
-      pool_(pool),
-      stack_bytes_(stack_pool::rounded(cfg.stack_size)),
-      spurious_left_(cfg.spurious_wakeups),
-      serial_(++g_serial),
-      choices_(std::move(choices)) {
+execution::execution(stack_pool& pool) : pool_(pool) {}
+
+execution::~execution() {
+  if (active_ == this) {  // (run() left by an exception)
+    active_ = nullptr;
+    end();
+  }
+  if (own_arena_)  // (a nested execution's arena goes with it)
+    for (auto& r : own_arena_->recs)
+      if (r->idle) pool_.give_back(r->stk);
+}
+
+void execution::begin(const execution_config& cfg, chooser& ch) {
+  cfg_ = cfg;
+  chooser_ = &ch;
+  graph_ = ch.graph_hooks();
+  if (cfg.stack_size != stack_size_) {
+    stack_size_ = cfg.stack_size;
+    stack_bytes_ = stack_pool::rounded(cfg.stack_size);
+  }
+  spurious_left_ = cfg.spurious_wakeups;
+  serial_ = ++g_serial;
   if (t_arena.busy) {
-    own_arena_ = std::make_unique<execution_arena>();
+    if (!own_arena_) own_arena_ = std::make_unique<execution_arena>();
     arena_ = own_arena_.get();
   } else {
     arena_ = &t_arena;
@@ -71,15 +84,33 @@ execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
     arena_->pool = pool_.id();
   }
   threads_ = arena_->recs.data();
-  per_step_ = chooser_.per_step();
+  nthreads_ = 0;
+  per_step_ = ch.per_step();
   direct_ = !per_step_ && !graph_ && !cfg_.trace;
   plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
+  ready_bits_ = wait_bits_ = special_bits_ = 0;
+  cur_ = -1;
+  now_ = 0;
+  yielded_count_ = 0;
+  last_tid_ = -1;
+  preemptions_ = 0;
+  blocked_ = false;
+  next_object_ = 0;
+  next_var_ = 1;
+  // (A failure taken by take_result keeps its kind: reset then, and only then.)
+  if (failure_.kind != failure_kind::none || failure_.race || failure_.outside_model)
+    failure_ = failure{};
+  trace_.clear();
   if (cfg_.trace) trace_.reserve(256);
+  last_store_.clear();
   choices_.clear();
   if (choices_.capacity() < 64) choices_.reserve(64);
+  var_steps_.clear();
+  sc_fence_view_.clear();
+  mo_sizes_.clear();
 }
 
-execution::~execution() {
+void execution::end() noexcept {
   // Stacks of threads that did not finish (the execution failed) are abandoned, not
   // unwound: unwinding would run destructors that perform visible operations, possibly
   // inside noexcept destructors. Their heap objects leak; failed executions are rare.
@@ -92,11 +123,7 @@ execution::~execution() {
     th.stk = {};
     th.ctx = nullptr;
   }
-  if (own_arena_)  // (a nested execution's arena goes with it)
-    for (auto& r : own_arena_->recs)
-      if (r->idle) pool_.give_back(r->stk);
   arena_->busy = false;
-  if (active_ == this) active_ = nullptr;
 }
 
 bool execution::new_thread(source_loc loc) {
@@ -352,9 +379,9 @@ void execution::park_current() {
 
 int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
-  int c = chooser_.pick(n);
-  if (!chooser_.error.empty())
-    fail(failure_kind::misuse, chooser_.error, threads_[cur_]->pending.loc);
+  int c = chooser_->pick(n);
+  if (!chooser_->error.empty())
+    fail(failure_kind::misuse, chooser_->error, threads_[cur_]->pending.loc);
   choices_.push_back(static_cast<std::uint16_t>(c));
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
@@ -385,7 +412,8 @@ void execution::record(int tid, const point_desc& d, wake how) {
   trace_.push_back(std::move(e));
 }
 
-void execution::run(const std::function<void()>& body) {
+void execution::run(const execution_config& cfg, chooser& ch, const std::function<void()>& body) {
+  begin(cfg, ch);
   active_ = this;
   t_scheduler_thread = true;
   runtime_scope::depth = 0;  // a failed execution may have left a scope open
@@ -408,6 +436,7 @@ void execution::run(const std::function<void()>& body) {
   if (own_arena_) g_steps.store(step_base_, std::memory_order_relaxed);
   cur_ = -1;
   active_ = nullptr;
+  end();
 }
 
 namespace {
@@ -449,10 +478,10 @@ inline void execution::note_gone(int tid) noexcept {
     if (run != 0) {  // (else the general loop below says why nothing can run)
       int pick = 0;
       if (run & (run - 1)) {
-        pick = chooser_.pick(count_bits(run));
-        if (!chooser_.error.empty()) {
+        pick = chooser_->pick(count_bits(run));
+        if (!chooser_->error.empty()) {
           failure_.kind = failure_kind::misuse;
-          failure_.message = chooser_.error;
+          failure_.message = chooser_->error;
           return -1;
         }
         choices_.push_back(static_cast<std::uint16_t>(pick));
@@ -557,10 +586,10 @@ inline void execution::note_gone(int tid) noexcept {
       for (int i = 0; i < nthreads_; ++i)
         pending[i] =
             threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
-    pick = chooser_.pick_step(cand, n, pending);
-    if (!chooser_.error.empty()) {
+    pick = chooser_->pick_step(cand, n, pending);
+    if (!chooser_->error.empty()) {
       failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_.error;
+      failure_.message = chooser_->error;
       return -1;
     }
     if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
@@ -574,10 +603,10 @@ inline void execution::note_gone(int tid) noexcept {
     for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
     if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
   } else if (n > 1) {
-    pick = chooser_.pick(n);
-    if (!chooser_.error.empty()) {
+    pick = chooser_->pick(n);
+    if (!chooser_->error.empty()) {
       failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_.error;
+      failure_.message = chooser_->error;
       return -1;
     }
     choices_.push_back(static_cast<std::uint16_t>(pick));
@@ -648,7 +677,7 @@ void execution::exceed_step_bound(int tid) {
   if (th.finished)
     done[ndone++] =
         access{kThreadKeyBase + static_cast<std::uint32_t>(tid), true, access::order_only};
-  chooser_.on_step(tid, done, ndone);
+  chooser_->on_step(tid, done, ndone);
   return true;
 }
 

@@ -188,16 +188,19 @@ struct execution_arena {
   bool busy = false;       // an execution is using it (a nested one makes its own)
 };
 
+// Runs executions one after the other: a search keeps one execution object and runs every
+// execution in it, which reuses its storage (choices, trace, weak-memory tables) and skips a
+// construction and destruction per execution.
 class execution {
  public:
-  // `choices`: storage for the choices (its capacity is reused: take_choices() of an earlier
-  // execution).
-  execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
-            std::vector<std::uint16_t> choices = {});
+  explicit execution(stack_pool& pool);
   ~execution();
+  execution(const execution&) = delete;
+  execution& operator=(const execution&) = delete;
 
-  // Runs `body` as thread 0 to completion or to the first failure.
-  void run(const std::function<void()>& body);
+  // Runs one execution of `body` as thread 0, to completion or to the first failure, with
+  // the choices of `ch`. The results below are this execution's until the next run().
+  void run(const execution_config& cfg, chooser& ch, const std::function<void()>& body);
 
   const failure& result() const noexcept { return failure_; }
   // After run(): the verdict, moved out (the execution is done with it).
@@ -212,8 +215,8 @@ class execution {
   int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
   const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
-  // After run(): the choices, moved out (the execution is done with them).
-  std::vector<std::uint16_t> take_choices() noexcept { return std::move(choices_); }
+  // After run(): the choices, exchanged with `v` (whose storage the next run() reuses).
+  void swap_choices(std::vector<std::uint16_t>& v) noexcept { choices_.swap(v); }
 
   // --- called from simulated threads (through the rt:: functions) ---
   wake point(const point_desc& d);
@@ -347,16 +350,22 @@ class execution {
   std::string describe_waits(bool only_blocked) const;
   void check_end();
 
+  // run()'s start and end: the state of a new execution, and the stacks of threads that did
+  // not finish back to the pool (the arena is free again).
+  void begin(const execution_config& cfg, chooser& ch);
+  void end() noexcept;
+
   execution_config cfg_;
-  chooser& chooser_;
-  graph::engine_hooks* graph_;
+  chooser* chooser_ = nullptr;
+  graph::engine_hooks* graph_ = nullptr;
   stack_pool& pool_;
-  std::size_t stack_bytes_;  // stack_pool::rounded(cfg_.stack_size)
-  execution_arena* arena_;
+  std::size_t stack_size_ = 0;   // the cfg_.stack_size stack_bytes_ was computed for
+  std::size_t stack_bytes_ = 0;  // stack_pool::rounded(cfg_.stack_size)
+  execution_arena* arena_ = nullptr;
   std::unique_ptr<execution_arena> own_arena_;      // when the thread's arena is busy
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
-  bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
+  bool per_step_ = false;  // chooser_->per_step(), asked once per execution
   // The plain step (next_step): while no thread's pending operation is a yield or may time
   // out or wake spuriously, no thread waits after a yield, there is no preemption bound, no
   // per-step chooser, no graph engine and at most 64 threads, the candidates are the set bits
@@ -398,7 +407,7 @@ class execution {
   bool blocked_ = false;
   std::uint32_t next_object_ = 0;
   std::uint32_t next_var_ = 1;
-  std::uint32_t serial_;
+  std::uint32_t serial_ = 0;
   failure failure_;
   std::vector<trace_event> trace_;
   struct store_ref {
