@@ -88,7 +88,7 @@ void execution::begin(const execution_config& cfg, chooser& ch) {
   per_step_ = ch.per_step();
   direct_ = !per_step_ && !graph_ && !cfg_.trace;
   plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
-  ready_bits_ = wait_bits_ = special_bits_ = 0;
+  ready_bits_ = wait_bits_ = join_bits_ = special_bits_ = 0;
   cur_ = -1;
   now_ = 0;
   yielded_count_ = 0;
@@ -451,10 +451,18 @@ inline int count_bits(std::uint64_t m) noexcept {
 
 inline void execution::note_pending(int tid, const point_desc& d) noexcept {
   const std::uint64_t b = std::uint64_t{1} << tid;
-  const std::uint64_t blocked = d.blocker ? b : 0;
+  std::uint64_t blocked = d.blocker ? b : 0;
+  // A join waits for its thread's record, ready once that thread has finished (note_gone
+  // moves the joiners to ready_bits_ then): no ready() call per step while it runs.
+  std::uint64_t joins = 0;
+  if (blocked && d.kind == op::thread_join) {
+    joins = static_cast<const thread_rec*>(d.blocker)->finished ? 0 : b;
+    blocked = 0;
+  }
   const bool special = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
-  ready_bits_ = (ready_bits_ & ~b) | (b ^ blocked);
+  ready_bits_ = (ready_bits_ & ~b) | (b ^ (blocked | joins));
   wait_bits_ = (wait_bits_ & ~b) | blocked;
+  join_bits_ = (join_bits_ & ~b) | joins;
   special_bits_ = (special_bits_ & ~b) | (special ? b : 0);
 }
 
@@ -462,7 +470,17 @@ inline void execution::note_gone(int tid) noexcept {
   const std::uint64_t b = ~(std::uint64_t{1} << tid);
   ready_bits_ &= b;
   wait_bits_ &= b;
+  join_bits_ &= b;
   special_bits_ &= b;
+  if (!threads_[tid]->finished) return;  // (parked: its joiners wait for good)
+  const waitable* const rec = threads_[tid].get();
+  for (std::uint64_t w = join_bits_; w != 0; w &= w - 1) {
+    const int i = __builtin_ctzll(w);
+    if (threads_[i]->pending.blocker == rec) {
+      join_bits_ &= ~(std::uint64_t{1} << i);
+      ready_bits_ |= std::uint64_t{1} << i;
+    }
+  }
 }
 
 // (Inlined into both drivers, run() and step_on(): it is the step loop.)

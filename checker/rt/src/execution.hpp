@@ -369,14 +369,17 @@ class execution {
   // The plain step (next_step): while no thread's pending operation is a yield or may time
   // out or wake spuriously, no thread waits after a yield, there is no preemption bound, no
   // per-step chooser, no graph engine and at most 64 threads, the candidates are the set bits
-  // of one word — the threads whose pending operation has no blocker, plus those whose
-  // blocker is ready — in thread order, as the general loop lists them: the same candidates,
-  // so the same choice for the same pick. The words are kept up to date where a pending
-  // operation is set (spawn, point) and where a thread leaves (note_pending, note_gone).
-  // plain_ is fixed per execution, except that a 65th thread clears it for good.
+  // of one word — the threads whose pending operation has no blocker or joins a finished
+  // thread, plus those whose blocker is ready — in thread order, as the general loop lists
+  // them: the same candidates, so the same choice for the same pick. The words are kept up to
+  // date where a pending operation is set (spawn, point) and where a thread leaves
+  // (note_pending, note_gone: a finished thread's joiners become ready there, so a join costs
+  // no ready() call per step). plain_ is fixed per execution, except that a 65th thread clears
+  // it for good.
   bool plain_ = false;
-  std::uint64_t ready_bits_ = 0;    // threads whose pending operation has no blocker
-  std::uint64_t wait_bits_ = 0;     // threads whose pending operation has a blocker
+  std::uint64_t ready_bits_ = 0;    // no blocker, or the join of a finished thread
+  std::uint64_t wait_bits_ = 0;     // a blocker other than a join's: asked (ready()) per step
+  std::uint64_t join_bits_ = 0;     // the join of a thread that has not finished yet
   std::uint64_t special_bits_ = 0;  // ... is a yield, or has a deadline or spurious wake-ups
   // Direct mode (no per-step chooser, no graph engine, no trace): the step loop runs on the
   // fiber that reached the scheduling point, which switches straight to the next thread (one
