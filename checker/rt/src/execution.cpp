@@ -60,6 +60,7 @@ execution::~execution() {
 void execution::begin(const execution_config& cfg, chooser& ch) {
   cfg_ = cfg;
   chooser_ = &ch;
+  rng_ = ch.random_state();
   graph_ = ch.graph_hooks();
   if (cfg.stack_size != stack_size_) {
     stack_size_ = cfg.stack_size;
@@ -103,14 +104,20 @@ void execution::begin(const execution_config& cfg, chooser& ch) {
   trace_.clear();
   if (cfg_.trace) trace_.reserve(256);
   last_store_.clear();
-  choices_.clear();
-  if (choices_.capacity() < 64) choices_.reserve(64);
+  nchoices_ = 0;  // (choices_ keeps the size end() cut it to: push_choice may write that far)
   var_steps_.clear();
   sc_fence_view_.clear();
   mo_sizes_.clear();
 }
 
+void execution::grow_choices() {
+  runtime_scope own;  // (the checker's memory)
+  const std::size_t n = choices_.size();
+  choices_.resize(n < choices_.capacity() ? choices_.capacity() : std::max<std::size_t>(64, 2 * n));
+}
+
 void execution::end() noexcept {
+  choices_.resize(nchoices_);  // (smaller: writes nothing)
   // Stacks of threads that did not finish (the execution failed) are abandoned, not
   // unwound: unwinding would run destructors that perform visible operations, possibly
   // inside noexcept destructors. Their heap objects leak; failed executions are rare.
@@ -379,10 +386,8 @@ void execution::park_current() {
 
 int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
-  int c = chooser_->pick(n);
-  if (!chooser_->error.empty())
-    fail(failure_kind::misuse, chooser_->error, threads_[cur_]->pending.loc);
-  choices_.push_back(static_cast<std::uint16_t>(c));
+  int c = 0;
+  if (!draw(n, c)) fail(failure_kind::misuse, chooser_->error, threads_[cur_]->pending.loc);
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
 }
@@ -496,13 +501,7 @@ inline void execution::note_gone(int tid) noexcept {
     if (run != 0) {  // (else the general loop below says why nothing can run)
       int pick = 0;
       if (run & (run - 1)) {
-        pick = chooser_->pick(count_bits(run));
-        if (!chooser_->error.empty()) {
-          failure_.kind = failure_kind::misuse;
-          failure_.message = chooser_->error;
-          return -1;
-        }
-        choices_.push_back(static_cast<std::uint16_t>(pick));
+        if (!draw(count_bits(run), pick)) return chooser_failed();
       }
       std::uint64_t m = run;
       for (int k = pick; k > 0; --k) m &= m - 1;  // the pick-th candidate in thread order
@@ -605,11 +604,7 @@ inline void execution::note_gone(int tid) noexcept {
         pending[i] =
             threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
     pick = chooser_->pick_step(cand, n, pending);
-    if (!chooser_->error.empty()) {
-      failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_->error;
-      return -1;
-    }
+    if (!chooser_->error.empty()) return chooser_failed();
     if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
       report_deadlock();
       return -1;
@@ -619,15 +614,9 @@ inline void execution::note_gone(int tid) noexcept {
     // wake-up — is recorded by the engine: graph/replay.hpp.)
     bool normal = !graph_;
     for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
-    if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
+    if (n > 1 && normal) push_choice(static_cast<std::uint16_t>(pick));
   } else if (n > 1) {
-    pick = chooser_->pick(n);
-    if (!chooser_->error.empty()) {
-      failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_->error;
-      return -1;
-    }
-    choices_.push_back(static_cast<std::uint16_t>(pick));
+    if (!draw(n, pick)) return chooser_failed();
   }
   const candidate c = cand[pick];
   thread_rec& th = *threads_[c.tid];
@@ -665,6 +654,12 @@ inline void execution::note_gone(int tid) noexcept {
   }
   th.step_read_only = false;
   return c.tid;
+}
+
+int execution::chooser_failed() {
+  failure_.kind = failure_kind::misuse;
+  failure_.message = chooser_->error;
+  return -1;
 }
 
 void execution::exceed_step_bound(int tid) {

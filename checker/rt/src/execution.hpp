@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,15 @@ struct step_candidate {
   wake how;
 };
 
+// splitmix64's step: random mode's generator (random_chooser), also drawn from inline by the
+// step loop (chooser::random_state).
+inline std::uint64_t splitmix_next(std::uint64_t& s) noexcept {
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 // Where the choices of an execution come from: DFS prefix, seeded RNG, or a replay token.
 class chooser {
  public:
@@ -56,6 +66,9 @@ class chooser {
   // Returns a choice in [0, n). n >= 2. Sets `error` (and returns 0) when a replayed choice
   // does not fit: the test is nondeterministic or the token belongs to other code.
   virtual int pick(int n) = 0;
+  // A chooser whose pick(n) is splitmix_next(state) % n and never fails returns its state:
+  // the step loop then draws from it without a virtual call (the same choices).
+  virtual std::uint64_t* random_state() noexcept { return nullptr; }
   // Strategies that reason about every step (DPOR) return true; the execution then calls
   // pick_step for every scheduling decision (also n == 1) and on_step after every step.
   virtual bool per_step() const noexcept { return false; }
@@ -214,7 +227,7 @@ class execution {
   // Steps at which another thread was scheduled while the previous one could have gone on.
   int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
-  const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
+  std::span<const std::uint16_t> choices() const noexcept { return {choices_.data(), nchoices_}; }
   // After run(): the choices, exchanged with `v` (whose storage the next run() reuses).
   void swap_choices(std::vector<std::uint16_t>& v) noexcept { choices_.swap(v); }
 
@@ -274,7 +287,7 @@ class execution {
   // The interleaving engines' budget of spurious events (cv wake-ups, weak CAS failures).
   bool spurious_left() const noexcept { return spurious_left_ > 0; }
   void spend_spurious() noexcept { --spurious_left_; }
-  void record_choice(std::uint16_t c) { choices_.push_back(c); }
+  void record_choice(std::uint16_t c) { push_choice(c); }
   // The graph engine met an operation it does not model (called from the scheduler: records
   // the failure; the step loop stops).
   void fail_unsupported(const std::string& what);
@@ -354,9 +367,35 @@ class execution {
   // not finish back to the pool (the arena is free again).
   void begin(const execution_config& cfg, chooser& ch);
   void end() noexcept;
+  // A choice among n >= 2 (the chooser's pick; inline for random mode, random_state), which
+  // is recorded; false when the chooser failed (its error says why).
+  [[gnu::always_inline]] bool draw(int n, int& c) {
+    if (rng_) [[likely]] {
+      c = static_cast<int>(splitmix_next(*rng_) % static_cast<std::uint64_t>(n));
+    } else {
+      c = chooser_->pick(n);
+      if (!chooser_->error.empty()) [[unlikely]]
+        return false;
+    }
+    push_choice(static_cast<std::uint16_t>(c));
+    return true;
+  }
+  // The step loop's verdict on a failed chooser (its error); returns -1 (no next step).
+  [[gnu::cold]] int chooser_failed();
+  // (Small enough for vector::push_back to be inlined here, unlike into the step loop.)
+  // Records a choice: choices_ is the buffer (its size, not nchoices_, is how far it may be
+  // written; grow_choices makes more room), cut to nchoices_ by end(). (No vector::push_back
+  // call: not inlined into the step loop.)
+  [[gnu::always_inline]] void push_choice(std::uint16_t c) {
+    if (nchoices_ == choices_.size()) [[unlikely]]
+      grow_choices();
+    choices_[nchoices_++] = c;
+  }
+  void grow_choices();
 
   execution_config cfg_;
   chooser* chooser_ = nullptr;
+  std::uint64_t* rng_ = nullptr;  // chooser_->random_state()
   graph::engine_hooks* graph_ = nullptr;
   stack_pool& pool_;
   std::size_t stack_size_ = 0;   // the cfg_.stack_size stack_bytes_ was computed for
@@ -419,6 +458,7 @@ class execution {
   };
   std::vector<store_ref> last_store_;  // tracing, SC interleavings: per object id
   std::vector<std::uint16_t> choices_;
+  std::size_t nchoices_ = 0;                  // the choices so far (push_choice)
   std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
   std::vector<std::uint32_t> mo_sizes_;       // weak memory: stores per location (by id)
