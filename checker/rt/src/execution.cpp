@@ -332,7 +332,18 @@ void execution::join(int tid, source_loc loc) {
   if (cfg_.trace) note("joined thread " + std::to_string(tid));
 }
 
-wake execution::point(const point_desc& d) {
+wake execution::point(const point_desc& d) { return point_inline(d); }
+
+// The model objects' entry: the scheduling point and the step loop inlined into it (one call
+// per operation, no layer between the object and the step loop).
+wake point(const point_desc& d) {
+  execution* e = execution::active();
+  if (e && e->current_id() >= 0) [[likely]]
+    return e->point_inline(d);
+  outside_execution("operation");
+}
+
+[[gnu::always_inline]] inline wake execution::point_inline(const point_desc& d) {
   // One test on the hot path for both ends of a foreign OS thread's model operation
   // (escape.hpp): on that thread, park it before it touches anything; on a simulated thread,
   // report the recorded operation.

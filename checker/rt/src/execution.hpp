@@ -82,6 +82,10 @@ class chooser {
   std::string error;
 };
 
+// A model operation outside a running execution (or on a foreign OS thread between two
+// steps, escape.hpp): throws std::logic_error naming `what` (or parks the foreign thread).
+[[noreturn, gnu::cold]] void outside_execution(const char* what);
+
 struct execution_config {
   std::uint64_t max_steps = 2000;
   int spurious_wakeups = 1;
@@ -233,6 +237,8 @@ class execution {
 
   // --- called from simulated threads (through the rt:: functions) ---
   wake point(const point_desc& d);
+  // point(), inline (execution.cpp only: rt::point and point() are it).
+  wake point_inline(const point_desc& d);
   [[noreturn]] void fail(failure_kind k, std::string msg, source_loc where);
   [[noreturn]] void park_current();  // lockstep::assume failed
   int choose(int n, const char* what);
