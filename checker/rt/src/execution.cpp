@@ -456,17 +456,24 @@ void execution::run(const execution_config& cfg, chooser& ch, const std::functio
 }
 
 namespace {
-// (Without -mpopcnt __builtin_popcountll is a library call.)
+// (Without -mpopcnt __builtin_popcountll is a library call; the candidates are few, so a loop
+// per set bit costs less than the word-parallel count.)
 inline int count_bits(std::uint64_t m) noexcept {
-  m = m - ((m >> 1) & 0x5555555555555555ull);
-  m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
-  m = (m + (m >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return static_cast<int>((m * 0x0101010101010101ull) >> 56);
+  int n = 0;
+  for (; m != 0; m &= m - 1) ++n;
+  return n;
 }
 }  // namespace
 
 inline void execution::note_pending(int tid, const point_desc& d) noexcept {
   const std::uint64_t b = std::uint64_t{1} << tid;
+  // The common case: an operation without blocker or special wake-up by a thread that had
+  // none either (only its ready bit can change).
+  if (!d.blocker && d.kind != op::yield && d.deadline < 0 && !d.may_wake_spuriously &&
+      ((wait_bits_ | join_bits_ | special_bits_) & b) == 0) [[likely]] {
+    ready_bits_ |= b;
+    return;
+  }
   std::uint64_t blocked = d.blocker ? b : 0;
   // A join waits for its thread's record, ready once that thread has finished (note_gone
   // moves the joiners to ready_bits_ then): no ready() call per step while it runs.
