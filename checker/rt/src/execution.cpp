@@ -465,15 +465,11 @@ inline int count_bits(std::uint64_t m) noexcept {
 }
 }  // namespace
 
-inline void execution::note_pending(int tid, const point_desc& d) noexcept {
-  const std::uint64_t b = std::uint64_t{1} << tid;
-  // The common case: an operation without blocker or special wake-up by a thread that had
-  // none either (only its ready bit can change).
-  if (!d.blocker && d.kind != op::yield && d.deadline < 0 && !d.may_wake_spuriously &&
-      ((wait_bits_ | join_bits_ | special_bits_) & b) == 0) [[likely]] {
-    ready_bits_ |= b;
-    return;
-  }
+namespace {
+// note_pending's general case (out of line: the step loop inlines only the common one).
+[[gnu::noinline]] void note_pending_bits(std::uint64_t b, const point_desc& d, std::uint64_t& ready,
+                                         std::uint64_t& wait, std::uint64_t& join,
+                                         std::uint64_t& special) noexcept {
   std::uint64_t blocked = d.blocker ? b : 0;
   // A join waits for its thread's record, ready once that thread has finished (note_gone
   // moves the joiners to ready_bits_ then): no ready() call per step while it runs.
@@ -482,11 +478,24 @@ inline void execution::note_pending(int tid, const point_desc& d) noexcept {
     joins = static_cast<const thread_rec*>(d.blocker)->finished ? 0 : b;
     blocked = 0;
   }
-  const bool special = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
-  ready_bits_ = (ready_bits_ & ~b) | (b ^ (blocked | joins));
-  wait_bits_ = (wait_bits_ & ~b) | blocked;
-  join_bits_ = (join_bits_ & ~b) | joins;
-  special_bits_ = (special_bits_ & ~b) | (special ? b : 0);
+  const bool sp = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
+  ready = (ready & ~b) | (b ^ (blocked | joins));
+  wait = (wait & ~b) | blocked;
+  join = (join & ~b) | joins;
+  special = (special & ~b) | (sp ? b : 0);
+}
+}  // namespace
+
+[[gnu::always_inline]] inline void execution::note_pending(int tid, const point_desc& d) noexcept {
+  const std::uint64_t b = std::uint64_t{1} << tid;
+  // The common case: an operation without blocker or special wake-up by a thread that had
+  // none either (only its ready bit can change).
+  if (!d.blocker && d.kind != op::yield && d.deadline < 0 && !d.may_wake_spuriously &&
+      ((wait_bits_ | join_bits_ | special_bits_) & b) == 0) [[likely]] {
+    ready_bits_ |= b;
+    return;
+  }
+  note_pending_bits(b, d, ready_bits_, wait_bits_, join_bits_, special_bits_);
 }
 
 inline void execution::note_gone(int tid) noexcept {
