@@ -27,25 +27,33 @@ struct outcome {
   std::uint64_t steps = 0;
   int preemptions = 0;
   lockstep::failure_kind kind = lockstep::failure_kind::none;
+  std::string message;
   bool blocked = false;
   bool operator==(const outcome&) const = default;
 };
 
-outcome run(const std::function<void()>& body, std::uint64_t seed, bool plain,
-            rt::stack_pool& pool) {
+// One random execution in `e` (an execution object runs any number of them in turn).
+outcome run_in(rt::execution& e, const std::function<void()>& body, std::uint64_t seed,
+               bool plain) {
   rt::execution_config cfg;
   cfg.plain_steps = plain;
   cfg.max_steps = 5000;
   rt::random_chooser ch(seed);
-  rt::execution e(cfg, ch, pool);
-  e.run(body);
+  e.run(cfg, ch, body);
   outcome o;
   o.steps = e.steps();
   o.preemptions = e.preemptions();
   o.kind = e.result().kind;
+  o.message = e.result().message;
   o.blocked = e.blocked();
-  o.choices = e.take_choices();
+  e.swap_choices(o.choices);
   return o;
+}
+
+outcome run(const std::function<void()>& body, std::uint64_t seed, bool plain,
+            rt::stack_pool& pool) {
+  rt::execution e(pool);
+  return run_in(e, body, seed, plain);
 }
 
 // Runs `body` for `seeds` seeds with the plain step on and off; returns the first seed whose
@@ -121,7 +129,50 @@ void many_threads() {
   for (auto& t : ts) t.join();
 }
 
+// Fails in some interleavings: a lost update (assertion), or a lock-order deadlock.
+void lost_update() {
+  P::atomic<int> n{0};
+  auto add = [&] { n.store(n.load() + 1); };
+  P::thread a(add), b(add);
+  a.join();
+  b.join();
+  if (n.load() != 2) lockstep::report_failure(lockstep::failure_kind::assertion, "lost update");
+}
+void lock_order() {
+  P::mutex m1, m2;
+  P::thread a([&] {
+    std::lock_guard<P::mutex> g1(m1);
+    std::lock_guard<P::mutex> g2(m2);
+  });
+  P::thread b([&] {
+    std::lock_guard<P::mutex> g2(m2);
+    std::lock_guard<P::mutex> g1(m1);
+  });
+  a.join();
+  b.join();
+}
+
 }  // namespace
+
+// A search runs all its executions in one execution object (execution.hpp): an execution run
+// after others — passing, failing, cut by assume, with more threads or fewer — ends exactly
+// as in a fresh object.
+LOCKSTEP_UNIT_TEST(an_execution_object_reused_runs_as_a_fresh_one) {
+  const std::vector<std::function<void()>> bodies = {store_buffering, lost_update,   lock_order,
+                                                     parked_thread,   timed_handoff, many_threads};
+  rt::stack_pool pool;
+  rt::execution reused(pool);
+  int failed = 0, passed = 0;
+  for (int s = 1; s <= 60; ++s) {
+    const auto seed = rt::random_chooser::nth(11, static_cast<std::uint64_t>(s));
+    const auto& body = bodies[static_cast<std::size_t>(s) % bodies.size()];
+    const bool plain = s % 5 != 0;
+    const outcome fresh = run(body, seed, plain, pool);
+    LOCKSTEP_ASSERT(run_in(reused, body, seed, plain) == fresh) << "seed " << s;
+    (fresh.kind == lockstep::failure_kind::none ? passed : failed)++;
+  }
+  LOCKSTEP_ASSERT(failed > 0 && passed > 0) << failed << " failed, " << passed << " passed";
+}
 
 LOCKSTEP_UNIT_TEST(plain_step_takes_the_general_loops_steps) {
   LOCKSTEP_ASSERT(first_difference(store_buffering, 300) == -1) << "store buffering";

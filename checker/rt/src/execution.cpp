@@ -4,7 +4,8 @@
 // point, which goes on or jumps straight into the chosen thread; otherwise the thread jumps
 // back to the scheduler's stack for it. In the plain case (execution.hpp, plain_) the
 // candidates are the bits of one word. Kept lean: no allocation per step unless tracing, and
-// once warm none per execution either (fibers, records and the choices' storage are reused).
+// once warm none per execution either (fibers, records, the execution object and its storage
+// are reused: a search runs all its executions in one execution object).
 #include "execution.hpp"
 
 #include <algorithm>
@@ -44,18 +45,31 @@ void thread_rec::reset(int tid) noexcept {
   has_rel_fence = false;
 }
 
-execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
-                     std::vector<std::uint16_t> choices)
-    : cfg_(cfg),
-      chooser_(ch),
-      graph_(ch.graph_hooks()),
-      pool_(pool),
-      stack_bytes_(stack_pool::rounded(cfg.stack_size)),
-      spurious_left_(cfg.spurious_wakeups),
-      serial_(++g_serial),
-      choices_(std::move(choices)) {
+execution::execution(stack_pool& pool) : pool_(pool) {}
+
+execution::~execution() {
+  if (active_ == this) {  // (run() left by an exception)
+    active_ = nullptr;
+    end();
+  }
+  if (own_arena_)  // (a nested execution's arena goes with it)
+    for (auto& r : own_arena_->recs)
+      if (r->idle) pool_.give_back(r->stk);
+}
+
+void execution::begin(const execution_config& cfg, chooser& ch) {
+  cfg_ = cfg;
+  chooser_ = &ch;
+  rng_ = ch.random_state();
+  graph_ = ch.graph_hooks();
+  if (cfg.stack_size != stack_size_) {
+    stack_size_ = cfg.stack_size;
+    stack_bytes_ = stack_pool::rounded(cfg.stack_size);
+  }
+  spurious_left_ = cfg.spurious_wakeups;
+  serial_ = ++g_serial;
   if (t_arena.busy) {
-    own_arena_ = std::make_unique<execution_arena>();
+    if (!own_arena_) own_arena_ = std::make_unique<execution_arena>();
     arena_ = own_arena_.get();
   } else {
     arena_ = &t_arena;
@@ -71,15 +85,39 @@ execution::execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
     arena_->pool = pool_.id();
   }
   threads_ = arena_->recs.data();
-  per_step_ = chooser_.per_step();
+  nthreads_ = 0;
+  per_step_ = ch.per_step();
   direct_ = !per_step_ && !graph_ && !cfg_.trace;
   plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
+  ready_bits_ = wait_bits_ = join_bits_ = special_bits_ = 0;
+  cur_ = -1;
+  now_ = 0;
+  yielded_count_ = 0;
+  last_tid_ = -1;
+  preemptions_ = 0;
+  blocked_ = false;
+  next_object_ = 0;
+  next_var_ = 1;
+  // (A failure taken by take_result keeps its kind: reset then, and only then.)
+  if (failure_.kind != failure_kind::none || failure_.race || failure_.outside_model)
+    failure_ = failure{};
+  trace_.clear();
   if (cfg_.trace) trace_.reserve(256);
-  choices_.clear();
-  if (choices_.capacity() < 64) choices_.reserve(64);
+  last_store_.clear();
+  nchoices_ = 0;  // (choices_ keeps the size end() cut it to: push_choice may write that far)
+  var_steps_.clear();
+  sc_fence_view_.clear();
+  mo_sizes_.clear();
 }
 
-execution::~execution() {
+void execution::grow_choices() {
+  runtime_scope own;  // (the checker's memory)
+  const std::size_t n = choices_.size();
+  choices_.resize(n < choices_.capacity() ? choices_.capacity() : std::max<std::size_t>(64, 2 * n));
+}
+
+void execution::end() noexcept {
+  choices_.resize(nchoices_);  // (smaller: writes nothing)
   // Stacks of threads that did not finish (the execution failed) are abandoned, not
   // unwound: unwinding would run destructors that perform visible operations, possibly
   // inside noexcept destructors. Their heap objects leak; failed executions are rare.
@@ -92,11 +130,7 @@ execution::~execution() {
     th.stk = {};
     th.ctx = nullptr;
   }
-  if (own_arena_)  // (a nested execution's arena goes with it)
-    for (auto& r : own_arena_->recs)
-      if (r->idle) pool_.give_back(r->stk);
   arena_->busy = false;
-  if (active_ == this) active_ = nullptr;
 }
 
 bool execution::new_thread(source_loc loc) {
@@ -298,7 +332,18 @@ void execution::join(int tid, source_loc loc) {
   if (cfg_.trace) note("joined thread " + std::to_string(tid));
 }
 
-wake execution::point(const point_desc& d) {
+wake execution::point(const point_desc& d) { return point_inline(d); }
+
+// The model objects' entry: the scheduling point and the step loop inlined into it (one call
+// per operation, no layer between the object and the step loop).
+wake point(const point_desc& d) {
+  execution* e = execution::active();
+  if (e && e->current_id() >= 0) [[likely]]
+    return e->point_inline(d);
+  outside_execution("operation");
+}
+
+[[gnu::always_inline]] inline wake execution::point_inline(const point_desc& d) {
   // One test on the hot path for both ends of a foreign OS thread's model operation
   // (escape.hpp): on that thread, park it before it touches anything; on a simulated thread,
   // report the recorded operation.
@@ -352,10 +397,8 @@ void execution::park_current() {
 
 int execution::choose(int n, const char* what) {
   if (n <= 1) return 0;
-  int c = chooser_.pick(n);
-  if (!chooser_.error.empty())
-    fail(failure_kind::misuse, chooser_.error, threads_[cur_]->pending.loc);
-  choices_.push_back(static_cast<std::uint16_t>(c));
+  int c = 0;
+  if (!draw(n, c)) fail(failure_kind::misuse, chooser_->error, threads_[cur_]->pending.loc);
   if (cfg_.trace) note(std::string(what) + " -> " + std::to_string(c) + " of " + std::to_string(n));
   return c;
 }
@@ -385,7 +428,8 @@ void execution::record(int tid, const point_desc& d, wake how) {
   trace_.push_back(std::move(e));
 }
 
-void execution::run(const std::function<void()>& body) {
+void execution::run(const execution_config& cfg, chooser& ch, const std::function<void()>& body) {
+  begin(cfg, ch);
   active_ = this;
   t_scheduler_thread = true;
   runtime_scope::depth = 0;  // a failed execution may have left a scope open
@@ -408,32 +452,67 @@ void execution::run(const std::function<void()>& body) {
   if (own_arena_) g_steps.store(step_base_, std::memory_order_relaxed);
   cur_ = -1;
   active_ = nullptr;
+  end();
 }
 
 namespace {
-// (Without -mpopcnt __builtin_popcountll is a library call.)
+// (Without -mpopcnt __builtin_popcountll is a library call; the candidates are few, so a loop
+// per set bit costs less than the word-parallel count.)
 inline int count_bits(std::uint64_t m) noexcept {
-  m = m - ((m >> 1) & 0x5555555555555555ull);
-  m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
-  m = (m + (m >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return static_cast<int>((m * 0x0101010101010101ull) >> 56);
+  int n = 0;
+  for (; m != 0; m &= m - 1) ++n;
+  return n;
 }
 }  // namespace
 
-inline void execution::note_pending(int tid, const point_desc& d) noexcept {
+namespace {
+// note_pending's general case (out of line: the step loop inlines only the common one).
+[[gnu::noinline]] void note_pending_bits(std::uint64_t b, const point_desc& d, std::uint64_t& ready,
+                                         std::uint64_t& wait, std::uint64_t& join,
+                                         std::uint64_t& special) noexcept {
+  std::uint64_t blocked = d.blocker ? b : 0;
+  // A join waits for its thread's record, ready once that thread has finished (note_gone
+  // moves the joiners to ready_bits_ then): no ready() call per step while it runs.
+  std::uint64_t joins = 0;
+  if (blocked && d.kind == op::thread_join) {
+    joins = static_cast<const thread_rec*>(d.blocker)->finished ? 0 : b;
+    blocked = 0;
+  }
+  const bool sp = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
+  ready = (ready & ~b) | (b ^ (blocked | joins));
+  wait = (wait & ~b) | blocked;
+  join = (join & ~b) | joins;
+  special = (special & ~b) | (sp ? b : 0);
+}
+}  // namespace
+
+[[gnu::always_inline]] inline void execution::note_pending(int tid, const point_desc& d) noexcept {
   const std::uint64_t b = std::uint64_t{1} << tid;
-  const std::uint64_t blocked = d.blocker ? b : 0;
-  const bool special = d.kind == op::yield || d.deadline >= 0 || d.may_wake_spuriously;
-  ready_bits_ = (ready_bits_ & ~b) | (b ^ blocked);
-  wait_bits_ = (wait_bits_ & ~b) | blocked;
-  special_bits_ = (special_bits_ & ~b) | (special ? b : 0);
+  // The common case: an operation without blocker or special wake-up by a thread that had
+  // none either (only its ready bit can change).
+  if (!d.blocker && d.kind != op::yield && d.deadline < 0 && !d.may_wake_spuriously &&
+      ((wait_bits_ | join_bits_ | special_bits_) & b) == 0) [[likely]] {
+    ready_bits_ |= b;
+    return;
+  }
+  note_pending_bits(b, d, ready_bits_, wait_bits_, join_bits_, special_bits_);
 }
 
 inline void execution::note_gone(int tid) noexcept {
   const std::uint64_t b = ~(std::uint64_t{1} << tid);
   ready_bits_ &= b;
   wait_bits_ &= b;
+  join_bits_ &= b;
   special_bits_ &= b;
+  if (!threads_[tid]->finished) return;  // (parked: its joiners wait for good)
+  const waitable* const rec = threads_[tid].get();
+  for (std::uint64_t w = join_bits_; w != 0; w &= w - 1) {
+    const int i = __builtin_ctzll(w);
+    if (threads_[i]->pending.blocker == rec) {
+      join_bits_ &= ~(std::uint64_t{1} << i);
+      ready_bits_ |= std::uint64_t{1} << i;
+    }
+  }
 }
 
 // (Inlined into both drivers, run() and step_on(): it is the step loop.)
@@ -449,13 +528,7 @@ inline void execution::note_gone(int tid) noexcept {
     if (run != 0) {  // (else the general loop below says why nothing can run)
       int pick = 0;
       if (run & (run - 1)) {
-        pick = chooser_.pick(count_bits(run));
-        if (!chooser_.error.empty()) {
-          failure_.kind = failure_kind::misuse;
-          failure_.message = chooser_.error;
-          return -1;
-        }
-        choices_.push_back(static_cast<std::uint16_t>(pick));
+        if (!draw(count_bits(run), pick)) return chooser_failed();
       }
       std::uint64_t m = run;
       for (int k = pick; k > 0; --k) m &= m - 1;  // the pick-th candidate in thread order
@@ -557,12 +630,8 @@ inline void execution::note_gone(int tid) noexcept {
       for (int i = 0; i < nthreads_; ++i)
         pending[i] =
             threads_[i]->finished ? access{} : access_of(threads_[i]->pending, i, wake::normal);
-    pick = chooser_.pick_step(cand, n, pending);
-    if (!chooser_.error.empty()) {
-      failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_.error;
-      return -1;
-    }
+    pick = chooser_->pick_step(cand, n, pending);
+    if (!chooser_->error.empty()) return chooser_failed();
     if (pick == -2) {  // the graph engine: nothing can go on but by a spurious wake-up
       report_deadlock();
       return -1;
@@ -572,15 +641,9 @@ inline void execution::note_gone(int tid) noexcept {
     // wake-up — is recorded by the engine: graph/replay.hpp.)
     bool normal = !graph_;
     for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
-    if (n > 1 && normal) choices_.push_back(static_cast<std::uint16_t>(pick));
+    if (n > 1 && normal) push_choice(static_cast<std::uint16_t>(pick));
   } else if (n > 1) {
-    pick = chooser_.pick(n);
-    if (!chooser_.error.empty()) {
-      failure_.kind = failure_kind::misuse;
-      failure_.message = chooser_.error;
-      return -1;
-    }
-    choices_.push_back(static_cast<std::uint16_t>(pick));
+    if (!draw(n, pick)) return chooser_failed();
   }
   const candidate c = cand[pick];
   thread_rec& th = *threads_[c.tid];
@@ -620,6 +683,12 @@ inline void execution::note_gone(int tid) noexcept {
   return c.tid;
 }
 
+int execution::chooser_failed() {
+  failure_.kind = failure_kind::misuse;
+  failure_.message = chooser_->error;
+  return -1;
+}
+
 void execution::exceed_step_bound(int tid) {
   if (graph_ && graph_->excuses_step_bound(*this)) {
     blocked_ = true;
@@ -648,7 +717,7 @@ void execution::exceed_step_bound(int tid) {
   if (th.finished)
     done[ndone++] =
         access{kThreadKeyBase + static_cast<std::uint32_t>(tid), true, access::order_only};
-  chooser_.on_step(tid, done, ndone);
+  chooser_->on_step(tid, done, ndone);
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,15 @@ struct step_candidate {
   wake how;
 };
 
+// splitmix64's step: random mode's generator (random_chooser), also drawn from inline by the
+// step loop (chooser::random_state).
+inline std::uint64_t splitmix_next(std::uint64_t& s) noexcept {
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 // Where the choices of an execution come from: DFS prefix, seeded RNG, or a replay token.
 class chooser {
  public:
@@ -56,6 +66,9 @@ class chooser {
   // Returns a choice in [0, n). n >= 2. Sets `error` (and returns 0) when a replayed choice
   // does not fit: the test is nondeterministic or the token belongs to other code.
   virtual int pick(int n) = 0;
+  // A chooser whose pick(n) is splitmix_next(state) % n and never fails returns its state:
+  // the step loop then draws from it without a virtual call (the same choices).
+  virtual std::uint64_t* random_state() noexcept { return nullptr; }
   // Strategies that reason about every step (DPOR) return true; the execution then calls
   // pick_step for every scheduling decision (also n == 1) and on_step after every step.
   virtual bool per_step() const noexcept { return false; }
@@ -68,6 +81,10 @@ class chooser {
   virtual graph::engine_hooks* graph_hooks() noexcept { return nullptr; }
   std::string error;
 };
+
+// A model operation outside a running execution (or on a foreign OS thread between two
+// steps, escape.hpp): throws std::logic_error naming `what` (or parks the foreign thread).
+[[noreturn, gnu::cold]] void outside_execution(const char* what);
 
 struct execution_config {
   std::uint64_t max_steps = 2000;
@@ -188,16 +205,19 @@ struct execution_arena {
   bool busy = false;       // an execution is using it (a nested one makes its own)
 };
 
+// Runs executions one after the other: a search keeps one execution object and runs every
+// execution in it, which reuses its storage (choices, trace, weak-memory tables) and skips a
+// construction and destruction per execution.
 class execution {
  public:
-  // `choices`: storage for the choices (its capacity is reused: take_choices() of an earlier
-  // execution).
-  execution(const execution_config& cfg, chooser& ch, stack_pool& pool,
-            std::vector<std::uint16_t> choices = {});
+  explicit execution(stack_pool& pool);
   ~execution();
+  execution(const execution&) = delete;
+  execution& operator=(const execution&) = delete;
 
-  // Runs `body` as thread 0 to completion or to the first failure.
-  void run(const std::function<void()>& body);
+  // Runs one execution of `body` as thread 0, to completion or to the first failure, with
+  // the choices of `ch`. The results below are this execution's until the next run().
+  void run(const execution_config& cfg, chooser& ch, const std::function<void()>& body);
 
   const failure& result() const noexcept { return failure_; }
   // After run(): the verdict, moved out (the execution is done with it).
@@ -211,12 +231,14 @@ class execution {
   // Steps at which another thread was scheduled while the previous one could have gone on.
   int preemptions() const noexcept { return preemptions_; }
   const std::vector<trace_event>& trace() const noexcept { return trace_; }
-  const std::vector<std::uint16_t>& choices() const noexcept { return choices_; }
-  // After run(): the choices, moved out (the execution is done with them).
-  std::vector<std::uint16_t> take_choices() noexcept { return std::move(choices_); }
+  std::span<const std::uint16_t> choices() const noexcept { return {choices_.data(), nchoices_}; }
+  // After run(): the choices, exchanged with `v` (whose storage the next run() reuses).
+  void swap_choices(std::vector<std::uint16_t>& v) noexcept { choices_.swap(v); }
 
   // --- called from simulated threads (through the rt:: functions) ---
   wake point(const point_desc& d);
+  // point(), inline (execution.cpp only: rt::point and point() are it).
+  wake point_inline(const point_desc& d);
   [[noreturn]] void fail(failure_kind k, std::string msg, source_loc where);
   [[noreturn]] void park_current();  // lockstep::assume failed
   int choose(int n, const char* what);
@@ -271,7 +293,7 @@ class execution {
   // The interleaving engines' budget of spurious events (cv wake-ups, weak CAS failures).
   bool spurious_left() const noexcept { return spurious_left_ > 0; }
   void spend_spurious() noexcept { --spurious_left_; }
-  void record_choice(std::uint16_t c) { choices_.push_back(c); }
+  void record_choice(std::uint16_t c) { push_choice(c); }
   // The graph engine met an operation it does not model (called from the scheduler: records
   // the failure; the step loop stops).
   void fail_unsupported(const std::string& what);
@@ -347,27 +369,62 @@ class execution {
   std::string describe_waits(bool only_blocked) const;
   void check_end();
 
+  // run()'s start and end: the state of a new execution, and the stacks of threads that did
+  // not finish back to the pool (the arena is free again).
+  void begin(const execution_config& cfg, chooser& ch);
+  void end() noexcept;
+  // A choice among n >= 2 (the chooser's pick; inline for random mode, random_state), which
+  // is recorded; false when the chooser failed (its error says why).
+  [[gnu::always_inline]] bool draw(int n, int& c) {
+    if (rng_) [[likely]] {
+      c = static_cast<int>(splitmix_next(*rng_) % static_cast<std::uint64_t>(n));
+    } else {
+      c = chooser_->pick(n);
+      if (!chooser_->error.empty()) [[unlikely]]
+        return false;
+    }
+    push_choice(static_cast<std::uint16_t>(c));
+    return true;
+  }
+  // The step loop's verdict on a failed chooser (its error); returns -1 (no next step).
+  [[gnu::cold]] int chooser_failed();
+  // (Small enough for vector::push_back to be inlined here, unlike into the step loop.)
+  // Records a choice: choices_ is the buffer (its size, not nchoices_, is how far it may be
+  // written; grow_choices makes more room), cut to nchoices_ by end(). (No vector::push_back
+  // call: not inlined into the step loop.)
+  [[gnu::always_inline]] void push_choice(std::uint16_t c) {
+    if (nchoices_ == choices_.size()) [[unlikely]]
+      grow_choices();
+    choices_[nchoices_++] = c;
+  }
+  void grow_choices();
+
   execution_config cfg_;
-  chooser& chooser_;
-  graph::engine_hooks* graph_;
+  chooser* chooser_ = nullptr;
+  std::uint64_t* rng_ = nullptr;  // chooser_->random_state()
+  graph::engine_hooks* graph_ = nullptr;
   stack_pool& pool_;
-  std::size_t stack_bytes_;  // stack_pool::rounded(cfg_.stack_size)
-  execution_arena* arena_;
+  std::size_t stack_size_ = 0;   // the cfg_.stack_size stack_bytes_ was computed for
+  std::size_t stack_bytes_ = 0;  // stack_pool::rounded(cfg_.stack_size)
+  execution_arena* arena_ = nullptr;
   std::unique_ptr<execution_arena> own_arena_;      // when the thread's arena is busy
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
-  bool per_step_ = false;  // chooser_.per_step(), fixed for a chooser: asked once
+  bool per_step_ = false;  // chooser_->per_step(), asked once per execution
   // The plain step (next_step): while no thread's pending operation is a yield or may time
   // out or wake spuriously, no thread waits after a yield, there is no preemption bound, no
   // per-step chooser, no graph engine and at most 64 threads, the candidates are the set bits
-  // of one word — the threads whose pending operation has no blocker, plus those whose
-  // blocker is ready — in thread order, as the general loop lists them: the same candidates,
-  // so the same choice for the same pick. The words are kept up to date where a pending
-  // operation is set (spawn, point) and where a thread leaves (note_pending, note_gone).
-  // plain_ is fixed per execution, except that a 65th thread clears it for good.
+  // of one word — the threads whose pending operation has no blocker or joins a finished
+  // thread, plus those whose blocker is ready — in thread order, as the general loop lists
+  // them: the same candidates, so the same choice for the same pick. The words are kept up to
+  // date where a pending operation is set (spawn, point) and where a thread leaves
+  // (note_pending, note_gone: a finished thread's joiners become ready there, so a join costs
+  // no ready() call per step). plain_ is fixed per execution, except that a 65th thread clears
+  // it for good.
   bool plain_ = false;
-  std::uint64_t ready_bits_ = 0;    // threads whose pending operation has no blocker
-  std::uint64_t wait_bits_ = 0;     // threads whose pending operation has a blocker
+  std::uint64_t ready_bits_ = 0;    // no blocker, or the join of a finished thread
+  std::uint64_t wait_bits_ = 0;     // a blocker other than a join's: asked (ready()) per step
+  std::uint64_t join_bits_ = 0;     // the join of a thread that has not finished yet
   std::uint64_t special_bits_ = 0;  // ... is a yield, or has a deadline or spurious wake-ups
   // Direct mode (no per-step chooser, no graph engine, no trace): the step loop runs on the
   // fiber that reached the scheduling point, which switches straight to the next thread (one
@@ -398,7 +455,7 @@ class execution {
   bool blocked_ = false;
   std::uint32_t next_object_ = 0;
   std::uint32_t next_var_ = 1;
-  std::uint32_t serial_;
+  std::uint32_t serial_ = 0;
   failure failure_;
   std::vector<trace_event> trace_;
   struct store_ref {
@@ -407,6 +464,7 @@ class execution {
   };
   std::vector<store_ref> last_store_;  // tracing, SC interleavings: per object id
   std::vector<std::uint16_t> choices_;
+  std::size_t nchoices_ = 0;                  // the choices so far (push_choice)
   std::vector<var_steps> var_steps_;          // tracing only
   std::vector<std::uint32_t> sc_fence_view_;  // weak memory: what seq_cst fences published
   std::vector<std::uint32_t> mo_sizes_;       // weak memory: stores per location (by id)

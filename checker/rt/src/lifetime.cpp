@@ -102,25 +102,34 @@ const dead_record* find(const execution& e, const void* addr) {
 }
 
 void record(execution& e, const dead_record& r) {
-  runtime_scope own;  // the checker's memory, also with lockstep/model_new.hpp linked
-  g_dead.of(e).push_back(r);
+  std::vector<dead_record>& rs = g_dead.of(e);
+  if (rs.size() == rs.capacity()) [[unlikely]] {
+    runtime_scope own;  // the checker's memory, also with lockstep/model_new.hpp linked
+    rs.reserve(rs.size() < 16 ? 16 : 2 * rs.size());
+  }
+  rs.push_back(r);  // (no allocation: the capacity is there)
 }
 
 }  // namespace
 
 namespace {
-// " while thread N waits for it in lock at X" for the first thread (not the current one)
-// whose next operation is on `o`; "" if there is none.
-std::string waiter_of(const execution& e, const object* o) {
+// The first thread (not the current one) whose next operation is on `o`, or -1.
+int waiter_on(const execution& e, const object* o) noexcept {
   for (int t = 0; t < e.thread_count(); ++t) {
     const thread_rec& th = e.thread(t);
-    if (t == e.current_id() || th.finished || th.parked || th.pending.obj != o) continue;
-    std::string s =
-        " while thread " + std::to_string(t) + " waits for it in " + to_string(th.pending.kind);
-    if (is_user_location(th.pending.loc)) s += " at " + to_string(th.pending.loc);
-    return s;
+    if (th.pending.obj == o && t != e.current_id() && !th.finished && !th.parked) return t;
   }
-  return {};
+  return -1;
+}
+// " while thread N waits for it in lock at X" for waiter_on's thread; "" if there is none.
+std::string waiter_of(const execution& e, const object* o) {
+  const int t = waiter_on(e, o);
+  if (t < 0) return {};
+  const thread_rec& th = e.thread(t);
+  std::string s =
+      " while thread " + std::to_string(t) + " waits for it in " + to_string(th.pending.kind);
+  if (is_user_location(th.pending.loc)) s += " at " + to_string(th.pending.loc);
+  return s;
 }
 }  // namespace
 
@@ -132,9 +141,11 @@ void object::destroyed(const void* pc) noexcept {
   record(*e, {this, kind_, id_, created_, created_pc_, pc, e->current_id()});
   // Another thread whose next operation is on this object (it waits for it, or is about to
   // use it) would run on a destroyed object: report it here, before anyone dereferences it.
+  // (The message is built only then.)
+  if (waiter_on(*e, this) < 0) [[likely]]
+    return;
   runtime_scope own;
   const std::string waiter = waiter_of(*e, this);
-  if (waiter.empty()) return;
   const source_loc at = destruction_line(pc, here(source_loc{nullptr, 0}));
   e->fail(failure_kind::misuse,
           name() + " (created at " + line(creation(created_, created_pc_)) + ") destroyed at " +

@@ -54,17 +54,20 @@ void report_failure(failure_kind kind, const std::string& message, source_loc wh
 
 namespace rt {
 
+void outside_execution(const char* what) {
+  // Another OS thread between two steps (escape.hpp): parked for good. During a step it is
+  // caught at the scheduling point every operation starts with (execution::point).
+  if (execution::active() && !t_scheduler_thread) foreign_operation();
+  throw std::logic_error(std::string("lockstep: ") + what +
+                         " of a model_platform object outside a model execution (model "
+                         "operations run inside a LOCKSTEP_TEST body)");
+}
+
 namespace {
-execution& exec(const char* what) {
+inline execution& exec(const char* what) {
   execution* e = execution::active();
-  if (!e || e->current_id() < 0) {
-    // Another OS thread between two steps (escape.hpp): parked for good. During a step it is
-    // caught at the scheduling point every operation starts with (execution::point).
-    if (e && !t_scheduler_thread) foreign_operation();
-    throw std::logic_error(std::string("lockstep: ") + what +
-                           " of a model_platform object outside a model execution (model "
-                           "operations run inside a LOCKSTEP_TEST body)");
-  }
+  if (!e || e->current_id() < 0) [[unlikely]]
+    outside_execution(what);
   return *e;
 }
 
@@ -191,12 +194,7 @@ std::string object::name() const {
   return label_ ? std::string(label_) + " (" + n + ")" : n;
 }
 
-wake point(const point_desc& d) {
-  execution* e = execution::active();
-  if (e && e->current_id() >= 0) [[likely]]
-    return e->point(d);
-  return exec("operation").point(d);
-}
+// (rt::point is in execution.cpp, with the step loop it enters.)
 bool in_execution() noexcept {
   auto* e = execution::active();
   return e && e->current_id() >= 0;

@@ -57,21 +57,26 @@ std::uint64_t hash_of(const std::vector<std::uint16_t>& choices) noexcept {
   return h;
 }
 
-// Runs one execution into r, reusing the storage of r.choices (no allocation per execution
-// once warm).
-void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch, one_result& r) {
-  rt::execution e(cfg, ch, pool(), std::move(r.choices));
+// Runs one execution in `e` into r, reusing the storage of e and of r.choices (no allocation
+// per execution once warm).
+void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch,
+              rt::execution& e, one_result& r) {
   detail::set_assert_hook([](const std::string& msg, source_loc where) {
     if (auto* ex = rt::execution::active(); ex && ex->current_id() >= 0)
       ex->fail(failure_kind::assertion, msg, where);
   });
-  e.run(t.body);
+  e.run(cfg, ch, t.body);
   detail::set_assert_hook(nullptr);
-  r.fail = e.take_result();
+  // (r.fail is a default failure whenever its kind is none: it is only ever assigned a
+  // failure taken from an execution that failed, or {}.)
+  if (e.result().kind != failure_kind::none)
+    r.fail = e.take_result();
+  else if (r.fail.kind != failure_kind::none)
+    r.fail = {};
   r.steps = e.steps();
   r.preemptions = e.preemptions();
   r.blocked = e.blocked();
-  r.choices = e.take_choices();
+  e.swap_choices(r.choices);
   if (cfg.trace) {
     r.trace = e.trace();
     rt::number_pointers(r.trace);
@@ -82,7 +87,8 @@ void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& 
 
 one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
   one_result r;
-  run_into(t, cfg, ch, r);
+  rt::execution e(pool());
+  run_into(t, cfg, ch, e, r);
   return r;
 }
 
@@ -497,9 +503,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   // execute()'s and the graph engine loop's: its storage is reused from one execution to the
   // next.
   one_result scratch;
+  rt::execution exec(pool());  // runs every execution of the loops below
   auto execute = [&](rt::chooser& ch, auto&& mine) {
     one_result& r = scratch;
-    run_into(t, mcfg, ch, r);
+    run_into(t, mcfg, ch, exec, r);
     counted_last = mine();
     if (!counted_last) return !(workers && unit > workers->stop_key());
     if (!book(unit)) return false;
@@ -561,7 +568,7 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
     for (;;) {
       one_result& r = scratch;
-      run_into(t, mcfg, ge, r);
+      run_into(t, mcfg, ge, exec, r);
       unit = ge.unit();
       if (workers && unit > workers->stop_key()) break;  // past a failure another worker found
       if (!ge.counted()) {  // the shared prefix, another part's execution

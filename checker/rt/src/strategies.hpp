@@ -102,12 +102,8 @@ class random_chooser final : public chooser {
     return r.next();
   }
   int pick(int n) override { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += kGamma);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
+  std::uint64_t* random_state() noexcept override { return &s_; }
+  std::uint64_t next() { return splitmix_next(s_); }
 
  private:
   static constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15ull;

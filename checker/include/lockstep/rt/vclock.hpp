@@ -83,7 +83,13 @@ class vclock {
     n_ = 0;
     if (o.n_ > cap_) grow(o.n_);
     n_ = o.n_;
-    std::memcpy(data(), o.data(), n_ * sizeof(std::uint32_t));
+    std::uint32_t* d = data();
+    const std::uint32_t* s = o.data();
+    if (n_ <= kInline) {  // (a few components: no memcpy call)
+      for (std::uint32_t i = 0; i < n_; ++i) d[i] = s[i];
+    } else {
+      std::memcpy(d, s, n_ * sizeof(std::uint32_t));
+    }
   }
   void take(vclock& o) noexcept {
     n_ = o.n_;
