@@ -64,6 +64,8 @@ constexpr const char* kUsage =
     "                            replay a generated scenario's failing execution, traced\n"
     "  LOCKSTEP_DEBUG_EXPLORE=1  print every explored execution's token on stderr\n"
     "  LOCKSTEP_DEBUG_GRAPH=1    graph engine: print its exploration steps on stderr\n"
+    "  LOCKSTEP_GRAPH_CROSS_CHECK=1  graph engine: take every incremental consistency\n"
+    "                            decision the full way too; abort on a difference\n"
     "  LOCKSTEP_DEBUG_UNITS=1    with --jobs: print the unit (subtree) of every counted\n"
     "                            execution on stderr (bench/checker/simulate_workers.py)\n"
     "  TEST_SHARD_INDEX, TEST_TOTAL_SHARDS (Bazel), GTEST_SHARD_INDEX, GTEST_TOTAL_SHARDS:\n"

@@ -1,7 +1,10 @@
 #include "consistency.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace lockstep::rt::graph {
@@ -23,6 +26,7 @@ struct scratch {
   std::vector<event_ref> spawn;                        // per thread: the spawn that created it
   std::vector<std::int32_t> cursor;
   std::vector<event_ref> order;
+  bool readers_taken = false;  // linearize_into used up the reader counts of the reads ordered
   // hb
   std::vector<std::uint32_t> clk, cur, relf, acqp, rel;
   std::vector<std::uint8_t> has_rel, has_relf;
@@ -33,6 +37,13 @@ struct scratch {
   std::vector<std::size_t> by_loc_start;
   std::vector<event_ref> by_loc;
   std::vector<event_ref> accesses;
+  // sc_ancestors: per thread, how many of its events are ordered before the event asked
+  // about; the reads of each write (CSR over event ids, then one slot per location's initial
+  // write); the work list.
+  std::vector<std::int32_t> anc;
+  std::vector<std::int32_t> rd_start;
+  std::vector<event_ref> rd;
+  std::vector<event_ref> todo;
 };
 thread_local scratch t_scratch;
 
@@ -50,6 +61,7 @@ std::size_t prepare(const exec_graph& g, scratch& s, model m) {
   const std::size_t n = s.offset[nt];
   s.pos.assign(n, -1);
   s.readers.assign(n, 0);
+  s.readers_taken = false;
   s.init_readers.assign(g.locs.size(), 0);
   s.loc_index.assign(n, -1);
   s.spawn.assign(nt, event_ref{});
@@ -212,11 +224,24 @@ bool order_step(const exec_graph& g, scratch& s, bool sc_everywhere, std::size_t
   return true;
 }
 
+// Gives back the reader counts that linearize_into used up ordering the reads of s.order: a
+// graph prepared once and linearised again (consistent_rfs per candidate, consistent's replay
+// order) needs them. (Before, the next candidate's order saw no read but the new one — fr
+// missing for every other read — and candidates that are not consistent were pushed, to be
+// rejected when applied.)
+void give_back_readers(const exec_graph& g, scratch& s) {
+  if (!s.readers_taken) return;  // (no linearisation since the last time)
+  s.readers_taken = false;
+  for (event_ref e : s.order)
+    if (g.at(e).has_read()) ++readers_of(g, s, static_cast<std::size_t>(e.tid), e.idx);
+}
+
 // A topological order of po ∪ rf ∪ thread edges (∪ co ∪ fr where they count) into s.order.
 bool linearize_into(const exec_graph& g, scratch& s, std::size_t n, bool sc_everywhere) {
   const std::size_t nt = g.threads.size();
   s.cursor.assign(nt, 0);
   s.order.clear();
+  s.readers_taken = true;
   std::size_t t = 0;
   // A thread's last step when the thread has not finished goes as late as it can: the
   // execution may go on inside that step with new events, which then see every write.
@@ -513,6 +538,108 @@ bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r
   return true;
 }
 
+std::atomic<bool> g_cross_check{std::getenv("LOCKSTEP_GRAPH_CROSS_CHECK") != nullptr};
+std::atomic<std::uint64_t> g_cross_checks{0};
+
+// A decision of the incremental checks below against the full check's: they must agree.
+void cross_checked(bool full, bool incremental, const exec_graph& g, const char* what, event_ref e,
+                   event_ref alt) {
+  g_cross_checks.fetch_add(1, std::memory_order_relaxed);
+  if (full == incremental) return;
+  std::fprintf(stderr,
+               "lockstep: graph engine internal error: the incremental consistency check of %s "
+               "%d.%d (%d.%d) says %s, the full check %s, on\n%s",
+               what, e.tid, e.idx, alt.tid, alt.idx, incremental ? "consistent" : "inconsistent",
+               full ? "consistent" : "inconsistent", g.describe().c_str());
+  std::abort();
+}
+
+// SC without a linearisation per candidate (Lamport's SC as acyclicity of po ∪ rf ∪ co ∪ fr,
+// PLDI'19 §3; here over the program's atomic steps, as linearize_into orders them). e is the
+// last event of its thread, the first of a step of its own, and the graph without e is
+// consistent. Then the steps that must come before e's are the closure of the thread's earlier
+// events under the predecessors of linearize_into's readiness — po, rf, spawn -> start,
+// finish -> join, and for a write (co counting at its location) its co-predecessor and that
+// one's reads (fr) — where a step that has one event in the closure is in it whole (atomic).
+// Fills s.anc: per thread, the length of the prefix in the closure. e itself (a read of a
+// write, say) is not followed. On a prepared graph.
+void sc_ancestors(const exec_graph& g, scratch& s, std::size_t n, bool sc_everywhere, event_ref e) {
+  const std::size_t nt = g.threads.size();
+  const std::size_t nl = g.locs.size();
+  // The reads of each write: s.rd[s.rd_start[id] .. s.rd_start[id + 1]], the initial write of
+  // location li at id n + li.
+  s.rd_start.assign(n + nl + 2, 0);
+  auto slot = [&](const event& x, std::size_t id) {
+    return x.rf.is_init() ? n + static_cast<std::size_t>(s.loc_index[id]) : id_of(s, x.rf);
+  };
+  for (std::size_t t = 0; t < nt; ++t)
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const event& x = g.threads[t][k];
+      if (!x.has_read() ||
+          event_ref{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)} == e)
+        continue;
+      ++s.rd_start[slot(x, s.offset[t] + k) + 2];
+    }
+  for (std::size_t i = 2; i < s.rd_start.size(); ++i) s.rd_start[i] += s.rd_start[i - 1];
+  s.rd.assign(static_cast<std::size_t>(s.rd_start.back()), event_ref{});
+  for (std::size_t t = 0; t < nt; ++t)
+    for (std::size_t k = 0; k < g.threads[t].size(); ++k) {
+      const event& x = g.threads[t][k];
+      const event_ref me{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
+      if (!x.has_read() || me == e) continue;
+      s.rd[static_cast<std::size_t>(s.rd_start[slot(x, s.offset[t] + k) + 1]++)] = me;
+    }
+  // Now the reads of slot i are s.rd[s.rd_start[i] .. s.rd_start[i + 1]].
+  s.anc.assign(nt, 0);
+  s.todo.clear();
+  if (e.idx > 0) s.todo.push_back(event_ref{e.tid, e.idx - 1});
+  while (!s.todo.empty()) {
+    const event_ref x = s.todo.back();
+    s.todo.pop_back();
+    if (x.is_init()) continue;
+    const std::size_t u = static_cast<std::size_t>(x.tid);
+    const auto& th = g.threads[u];
+    if (x.idx < s.anc[u]) continue;
+    std::int32_t to = x.idx + 1;  // to the end of x's step
+    while (static_cast<std::size_t>(to) < th.size() && !th[static_cast<std::size_t>(to)].step_start)
+      ++to;
+    for (std::int32_t k = s.anc[u]; k < to; ++k) {
+      const event& ev = th[static_cast<std::size_t>(k)];
+      if (ev.has_read()) s.todo.push_back(ev.rf);
+      if (ev.kind == ev_kind::start && u > 0) s.todo.push_back(s.spawn[u]);
+      if (ev.kind == ev_kind::join && !g.threads[ev.aux].empty())
+        s.todo.push_back(event_ref{static_cast<std::int32_t>(ev.aux),
+                                   static_cast<std::int32_t>(g.threads[ev.aux].size() - 1)});
+      if (!ev.has_write()) continue;
+      const std::size_t me = s.offset[u] + static_cast<std::size_t>(k);
+      const std::size_t li = static_cast<std::size_t>(s.loc_index[me]);
+      const location& l = g.locs[li];
+      if (!sc_everywhere && !l.sync_object) continue;
+      const std::size_t p = static_cast<std::size_t>(s.pos[me]);
+      if (p == 0) continue;  // (every write is in co)
+      std::size_t from_slot = n + li;
+      if (p > 1) {
+        s.todo.push_back(l.co[p - 2]);
+        from_slot = id_of(s, l.co[p - 2]);
+      }
+      for (std::int32_t j = s.rd_start[from_slot]; j < s.rd_start[from_slot + 1]; ++j)
+        s.todo.push_back(s.rd[static_cast<std::size_t>(j)]);
+    }
+    s.anc[u] = to;
+  }
+}
+
+// Whether x is in the closure sc_ancestors computed.
+bool in_ancestors(const scratch& s, event_ref x) {
+  return !x.is_init() && x.idx < s.anc[static_cast<std::size_t>(x.tid)];
+}
+
+// The step of thread t that event index k belongs to: the index of its first event.
+std::int32_t step_of(const exec_graph& g, std::size_t t, std::int32_t k) {
+  while (k > 0 && !g.threads[t][static_cast<std::size_t>(k)].step_start) --k;
+  return k;
+}
+
 std::int32_t& readers_of_write(scratch& s, event_ref r, event_ref w) {
   if (w.is_init()) return s.init_readers[static_cast<std::size_t>(s.loc_index[id_of(s, r)])];
   return s.readers[id_of(s, w)];
@@ -546,7 +673,10 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o,
   if (replay_order) {
     // The check's own order is linearize's when it had the same relation: co and fr for every
     // location under SC, for synchronization objects only under RC11 (not when all is seq_cst).
-    if (m == model::rc11 && s.all_sc) linearize_into(g, s, n, false);
+    if (m == model::rc11 && s.all_sc) {
+      give_back_readers(g, s);
+      linearize_into(g, s, n, false);
+    }
     *replay_order = s.order;
   }
   return true;
@@ -562,6 +692,41 @@ void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event
   const auto& th = g.threads[static_cast<std::size_t>(r.tid)];
   const bool last_read = m == model::rc11 && !s.all_sc && !s.any_sc && r.idx > 0 &&
                          static_cast<std::size_t>(r.idx) + 1 == th.size();
+  if ((m == model::sc || s.all_sc) && e.step_start && r.idx > 0 &&
+      static_cast<std::size_t>(r.idx) + 1 == th.size()) {
+    // SC, a read that is a step of its own and last in its thread: with rf(r) = w the new
+    // edges are w -> r and, fr, r -> w+ (w's co-successor; the later ones follow through co).
+    // The graph without r is consistent, so a cycle goes through r: w+ comes before r's
+    // predecessors — is in the closure of the thread's earlier events — or w+ is in w's step
+    // (r cannot go between them). One closure for all candidates.
+    sc_ancestors(g, s, n, true, r);
+    const location& l = g.locs[static_cast<std::size_t>(s.loc_index[id_of(s, r)])];
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      const std::size_t p = ws[i].is_init() ? 0 : static_cast<std::size_t>(s.pos[id_of(s, ws[i])]);
+      if (p >= l.co.size()) {  // the co-latest write: nothing to come after r
+        ok[i] = 1;
+        continue;
+      }
+      const event_ref next = l.co[p];
+      const bool same_step = !ws[i].is_init() && next.tid == ws[i].tid &&
+                             step_of(g, static_cast<std::size_t>(next.tid), next.idx) ==
+                                 step_of(g, static_cast<std::size_t>(next.tid), ws[i].idx);
+      ok[i] = !in_ancestors(s, next) && !same_step ? 1 : 0;
+    }
+    if (g_cross_check.load(std::memory_order_relaxed)) {
+      for (std::size_t i = 0; i < ws.size(); ++i) {
+        --readers_of_write(s, r, e.rf);
+        e.rf = ws[i];
+        ++readers_of_write(s, r, e.rf);
+        cross_checked(check_prepared(g, m, s, n), ok[i] == 1, g, "rf", r, ws[i]);
+        give_back_readers(g, s);
+      }
+      --readers_of_write(s, r, e.rf);
+      e.rf = saved;
+      ++readers_of_write(s, r, e.rf);
+    }
+    return;
+  }
   last_read_state st;
   st.fixed_order =
       e.step_start && !g.locs[static_cast<std::size_t>(s.loc_index[id_of(s, r)])].sync_object;
@@ -572,8 +737,101 @@ void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event
     ++readers_of_write(s, r, e.rf);
     const bool c = last_read ? check_last_read(g, s, n, r, st) : check_prepared(g, m, s, n);
     ok[i] = c ? 1 : 0;
+    if (i + 1 < ws.size()) give_back_readers(g, s);
   }
   e.rf = saved;
+}
+
+void set_cross_check(bool on) noexcept { g_cross_check.store(on, std::memory_order_relaxed); }
+bool cross_check() noexcept { return g_cross_check.load(std::memory_order_relaxed); }
+std::uint64_t cross_checks() noexcept { return g_cross_checks.load(std::memory_order_relaxed); }
+
+void consistent_co_positions(exec_graph& g, model m, event_ref w, std::vector<std::uint8_t>& ok) {
+  scratch& s = t_scratch;
+  const std::size_t n = prepare(g, s, m);
+  const event& e = g.at(w);
+  const std::size_t li = static_cast<std::size_t>(s.loc_index[id_of(s, w)]);
+  location& l = g.locs[li];
+  const std::size_t last = l.co.size();  // w is co[last - 1]
+  ok.assign(last, 0);
+  // The full check of position p, for what the cases below do not decide.
+  auto full = [&](std::size_t p) {
+    std::vector<event_ref> co = l.co;
+    co.pop_back();
+    co.insert(co.begin() + static_cast<std::ptrdiff_t>(p - 1), w);
+    std::swap(l.co, co);
+    const bool c = consistent(g, m);
+    std::swap(l.co, co);
+    return c;
+  };
+  // Atomicity (RC11, PLDI'17 §3): w right before an RMW's write b separates b from the write
+  // its read read (the one before it in co, and not w, which nothing has read yet).
+  auto splits_rmw = [&](std::size_t p) { return g.at(l.co[p - 1]).rmw_write; };
+  auto cross_check = [&] {
+    if (!g_cross_check.load(std::memory_order_relaxed)) return;
+    for (std::size_t p = 1; p < last; ++p)
+      cross_checked(full(p), ok[p] == 1, g, "co position", w,
+                    event_ref{-1, static_cast<std::int32_t>(p)});
+  };
+  const auto& th = g.threads[static_cast<std::size_t>(w.tid)];
+  const bool own_step = e.step_start && static_cast<std::size_t>(w.idx) + 1 == th.size();
+  if ((m == model::sc || s.all_sc) && own_step) {
+    // SC: w before b = co[p - 1] adds a -> w -> b (a = co[p - 2] or the initial write) and
+    // fr from a's reads to w, where w (co-last, a step of its own) had only its in-edges: the
+    // graph with w last is consistent, so a cycle goes b ->* w's predecessors — b is in the
+    // closure of w's thread's earlier events (sc_ancestors). b ->* a or ->* a read of a would
+    // have been a cycle already (a -> b, fr), unless they share b's step: then the full check.
+    sc_ancestors(g, s, n, true, w);
+    for (std::size_t p = 1; p < last; ++p) {
+      if (splits_rmw(p)) continue;
+      const event_ref b = l.co[p - 1];
+      const std::int32_t bstep = step_of(g, static_cast<std::size_t>(b.tid), b.idx);
+      auto in_bstep = [&](event_ref x) {
+        return !x.is_init() && x.tid == b.tid &&
+               step_of(g, static_cast<std::size_t>(x.tid), x.idx) == bstep;
+      };
+      const event_ref a = p == 1 ? event_ref{} : l.co[p - 2];
+      const std::size_t from_slot = a.is_init() ? n + li : id_of(s, a);
+      bool shared = in_bstep(a);
+      for (std::int32_t j = s.rd_start[from_slot]; j < s.rd_start[from_slot + 1] && !shared; ++j)
+        shared = in_bstep(s.rd[static_cast<std::size_t>(j)]);
+      ok[p] = shared ? 2 : (in_ancestors(s, b) ? 0 : 1);
+    }
+    // (After the loop: the full check numbers the graph anew.)
+    for (std::size_t p = 1; p < last; ++p)
+      if (ok[p] == 2) ok[p] = full(p) ? 1 : 0;
+    cross_check();
+    return;
+  }
+  if (m == model::rc11 && !s.all_sc && !l.sync_object && own_step) {
+    // RC11 on a location whose co the replay order does not follow: neither that order nor hb
+    // (po ∪ sw; sw through rf and release sequences, RC11 §3) depends on where w is in co. The
+    // graph with w last is consistent, so what a position can break is coherence at w's
+    // location and psc: the order and hb are computed once, then per position w's location's
+    // co positions are renumbered and only those two checked.
+    if (!linearize_into(g, s, n, false)) return;  // (consistent: there is an order)
+    const std::size_t nt = g.threads.size();
+    compute_hb(g, s, n);
+    auto number = [&](std::size_t p) {  // co positions with w at p
+      for (std::size_t i = 0, at = 1; i + 1 < last; ++i, ++at) {
+        if (at == p) ++at;
+        s.pos[id_of(s, l.co[i])] = static_cast<std::int32_t>(at);
+      }
+      s.pos[id_of(s, w)] = static_cast<std::int32_t>(p);
+    };
+    for (std::size_t p = 1; p < last; ++p) {
+      if (splits_rmw(p)) continue;
+      number(p);
+      ok[p] =
+          coherent(g, s, li, event_ref{-2, 0}) && (!s.any_sc || psc_acyclic(g, s, nt, s.accesses))
+              ? 1
+              : 0;
+    }
+    number(last);
+    cross_check();
+    return;
+  }
+  for (std::size_t p = 1; p < last; ++p) ok[p] = full(p) ? 1 : 0;
 }
 
 }  // namespace lockstep::rt::graph

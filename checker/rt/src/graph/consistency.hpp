@@ -42,8 +42,26 @@ bool consistent(const exec_graph& g, model m, const consistency_options& o = {},
 // Which of the writes ws the read r may read, each without the atomicity axiom (the
 // candidates of a read just added, trust.hpp): ok[i] = consistent(g with rf(r) = ws[i], m,
 // {.atomicity = false}). The graph is numbered once for all of them, not once per candidate;
-// r's rf is left as it was.
+// r's rf is left as it was. r is the read just added (last in its thread; the graph without it
+// consistent).
 void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event_ref>& ws,
                     std::vector<std::uint8_t>& ok);
+
+// The incremental checks (consistent_rfs and consistent_co_positions decide some candidates
+// without the full check: see consistency.cpp) can be made against the full check as well: on,
+// every decision is also taken the full way, and a difference aborts (both verdicts and the
+// graph on stderr).
+// Off by default; on from the start with LOCKSTEP_GRAPH_CROSS_CHECK set in the environment.
+// cross_checks() counts the decisions compared. (The engine also treats a forward alternative
+// that the full check rejects when it is applied as an internal error then: trust.cpp.)
+void set_cross_check(bool on) noexcept;
+bool cross_check() noexcept;
+std::uint64_t cross_checks() noexcept;
+
+// The co positions of a write just added (w last in co, the graph consistent): ok[p] =
+// consistent(g with w moved to position p, m) for p = 1 .. co.size() - 1 (1 = right after the
+// initial write; ok[0] unused). The graph is numbered once for all of them; co is left as it
+// was.
+void consistent_co_positions(exec_graph& g, model m, event_ref w, std::vector<std::uint8_t>& ok);
 
 }  // namespace lockstep::rt::graph

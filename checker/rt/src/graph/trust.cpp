@@ -767,18 +767,14 @@ void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint6
 void trust_engine::add_write_alternatives(event_ref w) {
   exec_graph& G = g();
   location& l = *G.find_loc(G.at(w).loc);
-  // w is last; try every earlier position (1 = right after the initial write).
+  // w is last; try every earlier position (1 = right after the initial write), checked
+  // together (consistent_co_positions numbers the graph once).
   const std::size_t last = l.co.size();
-  for (std::size_t p = 1; p < last; ++p) {
-    std::vector<event_ref> co = l.co;
-    co.pop_back();
-    co.insert(co.begin() + static_cast<std::ptrdiff_t>(p - 1), w);
-    std::swap(l.co, co);
-    const bool ok = consistent(G, model_);
-    std::swap(l.co, co);
-    if (ok)
+  std::vector<std::uint8_t>& ok = cand_ok_;
+  consistent_co_positions(G, model_, w, ok);
+  for (std::size_t p = 1; p < last; ++p)
+    if (ok[p])
       push(item{item_kind::write_co, G.at(w).stamp, w, {}, static_cast<std::uint32_t>(p), {}});
-  }
 }
 
 void trust_engine::calc_revisits(event_ref w) {
@@ -952,7 +948,17 @@ bool trust_engine::apply(item& it) {
       G.at(it.e).rf = it.w;
       G.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       G.at(it.e).added_max = false;
-      return consistent(G, model_, {}, &order_);
+      const bool ok = consistent(G, model_, {}, &order_);
+      // consistent_rfs found it consistent on this graph (the events up to r's stamp) when it
+      // was pushed; with the cross-check on, a rejection here is an internal error.
+      if (!ok && cross_check()) {
+        std::fprintf(stderr,
+                     "lockstep: graph engine internal error: read %d.%d's alternative "
+                     "%d.%d, found consistent when pushed, is not when applied, on\n%s",
+                     it.e.tid, it.e.idx, it.w.tid, it.w.idx, G.describe().c_str());
+        std::abort();
+      }
+      return ok;
     }
     case item_kind::write_co: {
       G.cut_to_stamp(it.stamp);
