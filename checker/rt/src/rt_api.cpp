@@ -812,24 +812,6 @@ void model_platform::this_thread::sleep_until_ns(std::int64_t deadline, source_l
   rt::point({rt::op::sleep, nullptr, loc, &rt::g_never, deadline});
 }
 
-model_platform::thread& model_platform::thread::operator=(thread&& o) noexcept {
-  if (tid_ >= 0)
-    report_failure(failure_kind::misuse, "assigning to a joinable thread (std::terminate)",
-                   source_loc::current());
-  tid_ = std::exchange(o.tid_, -1);
-  return *this;
-}
-
-model_platform::thread::~thread() {
-  if (tid_ >= 0 && rt::in_execution()) {
-    rt::forget_thread(tid_);
-    report_failure(failure_kind::misuse,
-                   "thread " + std::to_string(tid_) +
-                       " destroyed while joinable (std::terminate in production)",
-                   source_loc::current());
-  }
-}
-
 // shared_mutex
 void model_platform::shared_mutex::destroyed_while_locked(const void* pc) const noexcept {
   if (rt::in_execution())
