@@ -120,12 +120,11 @@ LOCKSTEP_UNIT_TEST(thread_handle_race_names_both_accesses) {
       const auto r = lockstep::replay("two_joiners", two_joiners, o, x.token);
       LOCKSTEP_ASSERT(r.verdict == "FAIL: data race") << r.verdict;
 
-      const auto y = lockstep::explore("joinable_while_joined", joinable_while_joined, o,
-                                       exhaustive);
+      const auto y =
+          lockstep::explore("joinable_while_joined", joinable_while_joined, o, exhaustive);
       LOCKSTEP_ASSERT(y.verdict == "FAIL: data race") << y.verdict;
       LOCKSTEP_ASSERT(has(y.report, "a read by thread 3 at " + at(joinable_line))) << y.report;
-      LOCKSTEP_ASSERT(has(y.report, "a write by thread 2 at " + at(first_join_line)))
-          << y.report;
+      LOCKSTEP_ASSERT(has(y.report, "a write by thread 2 at " + at(first_join_line))) << y.report;
     }
   }
 }

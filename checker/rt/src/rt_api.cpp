@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "deferred_loc.hpp"
 #include "escape.hpp"
 #include "execution.hpp"
 #include "graph/hooks.hpp"
@@ -593,6 +594,8 @@ std::string var_name(const var_state& v) {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        std::uint64_t first_step, const char* second_kind, source_loc second_loc,
                        const var_state& v, const std::string& note = {}) {
+  first_loc = resolve(first_loc);  // (deferred locations: a P::thread handle's destructor)
+  second_loc = resolve(second_loc);
   // Structured, for the reports and the HTML view: both accesses and the steps they followed.
   const std::string_view read = "a read";
   e.set_race(race_site{first_tid, first_kind != read, first_loc, first_step},
@@ -625,14 +628,14 @@ bool fresh(var_state& v, execution& e) {
 }
 // Replay traces show var accesses between the steps of their thread.
 void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
-  e.trace_access(kind, var_name(v), loc, v.declared);
+  e.trace_access(kind, var_name(v), resolve(loc), v.declared);
 }
 }  // namespace
 
 void var_read(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // outside an execution: plain data
-  if (v.life != kLive) var_used_dead(v, loc);
+  if (v.life != kLive) var_used_dead(v, resolve(loc));
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_read, v, loc);
   thread_rec& th = e->current();
@@ -662,7 +665,7 @@ void var_init(var_state& v) noexcept {
 void var_write(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;
-  if (v.life != kLive) var_used_dead(v, loc);
+  if (v.life != kLive) var_used_dead(v, resolve(loc));
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_write, v, loc);
   thread_rec& th = e->current();
