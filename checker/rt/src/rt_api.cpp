@@ -628,6 +628,7 @@ bool fresh(var_state& v, execution& e) {
 }
 // Replay traces show var accesses between the steps of their thread.
 void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
+  runtime_scope own;  // (the trace's strings and the symbolizer's memory are the checker's)
   e.trace_access(kind, var_name(v), resolve(loc), v.declared);
 }
 }  // namespace
@@ -641,7 +642,10 @@ void var_read(var_state& v, source_loc loc) {
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock[v.write_tid])
     race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a read", loc, v);
-  if (e->tracing()) e->steps_of_var(v.id).read(th.id) = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;  // (the bookkeeping's memory is the checker's: lockstep/model_new.hpp)
+    e->steps_of_var(v.id).read(th.id) = e->steps();
+  }
   for (auto& r : v.reads)
     if (r.tid == th.id) {
       r.clock = th.clock[th.id];
@@ -659,7 +663,10 @@ void var_init(var_state& v) noexcept {
   v.write_tid = th.id;
   v.write_clock = th.clock[th.id];
   v.write_loc = source_loc{nullptr, 0};
-  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;
+    e->steps_of_var(v.id).write = e->steps();
+  }
 }
 
 void var_write(var_state& v, source_loc loc) {
@@ -678,7 +685,10 @@ void var_write(var_state& v, source_loc loc) {
   v.write_tid = th.id;
   v.write_clock = th.clock[th.id];
   v.write_loc = loc;
-  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;
+    e->steps_of_var(v.id).write = e->steps();
+  }
   v.reads.clear();
 }
 
