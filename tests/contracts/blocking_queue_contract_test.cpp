@@ -5,7 +5,8 @@
 // try_put/try_get while another thread holds the only slot, and racing each other; close() wakes
 // two blocked getters and two blocked putters; join() waits for two task_done() calls, task_done()
 // without an item throws; capacity 1 at its boundary; size() read concurrently; the
-// BoundedBuffer with one slot and two consumers. Broken twins: a copy of the queue's blocking
+// BoundedBuffer with one slot and two consumers; join() from two threads; closed() read while
+// another thread closes. Broken twins: a copy of the queue's blocking
 // core with one line changed.
 #include <lockstep/blocking_queue.hpp>
 #include <lockstep/bounded_buffer.hpp>
@@ -237,6 +238,33 @@ LOCKSTEP_TEST(queue_size_read_concurrently) {
   p.join();
   c.join();
   LOCKSTEP_ASSERT(q.size() == 1 && !q.empty());
+}
+
+// join() from two threads at once: the last task_done() wakes both (all of them, not one).
+LOCKSTEP_TEST(queue_join_wakes_two_joiners) {
+  Queue q(1);
+  LOCKSTEP_ASSERT(q.put(1));
+  P::atomic<bool> done{false};
+  auto joiner = [&] {
+    q.join();
+    LOCKSTEP_ASSERT(done.load()) << "join() returned before task_done()";
+  };
+  P::thread a(joiner), b(joiner);
+  LOCKSTEP_ASSERT(q.get() == std::optional<int>(1));
+  done.store(true);
+  q.task_done();
+  a.join();
+  b.join();
+}
+
+// closed() read while another thread closes the queue (under the lock: no data race), and
+// true once the close is joined; a put after a close that closed() saw fails.
+LOCKSTEP_TEST(queue_closed_read_concurrently) {
+  Queue q(1);
+  P::thread t([&] { q.close(); });
+  if (q.closed()) LOCKSTEP_ASSERT(!q.try_put(1)) << "a put after closed() said closed";
+  t.join();
+  LOCKSTEP_ASSERT(q.closed());
 }
 
 // Boundaries: capacity 0 is refused; task_done() with nothing outstanding throws; close() is

@@ -714,11 +714,18 @@ struct model_platform {
     int value = -1;
     friend bool operator==(thread_id, thread_id) = default;
   };
+  // The handle is plain shared data for the race detector, as a std::thread object is (two
+  // threads calling members of one std::thread without synchronisation is a data race): a
+  // join, detach, move (both sides) and the destructor write it, joinable() and get_id() read
+  // it — an unordered pair is a data_race verdict naming both lines (rt::var_state, labelled
+  // "P::thread handle"). Members that cannot take a source_loc (constructors, the destructor,
+  // move assignment) name their caller's line (rt::caller_location).
   class thread {
    public:
-    thread() noexcept = default;
+    [[gnu::noinline]] thread() noexcept { created(__builtin_return_address(0)); }
     template <class F, class... Args>
-    explicit thread(F&& f, Args&&... args) {
+    [[gnu::noinline]] explicit thread(F&& f, Args&&... args) {
+      created(__builtin_return_address(0));
       using state = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
       // (No malloc per thread: rt::thread_state_allocate reuses blocks.)
       constexpr bool pooled = alignof(state) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__;
@@ -748,22 +755,30 @@ struct model_platform {
           },
           source_loc{nullptr, 0});
     }
-    thread(thread&& o) noexcept : tid_(std::exchange(o.tid_, -1)) {}
+    thread(thread&& o) noexcept;
     thread& operator=(thread&& o) noexcept;
     ~thread();
-    bool joinable() const noexcept { return tid_ >= 0; }
+    bool joinable(source_loc loc = source_loc::current()) const noexcept {
+      rt::var_read(s_, loc);
+      return tid_ >= 0;
+    }
     void join(source_loc loc = source_loc::current()) {
+      rt::var_write(s_, loc);
       if (tid_ < 0)
         report_failure(failure_kind::misuse, "join() of a thread that is not joinable", loc);
       rt::join_thread(std::exchange(tid_, -1), loc);
     }
-    thread_id get_id() const noexcept { return thread_id{tid_}; }
+    thread_id get_id(source_loc loc = source_loc::current()) const noexcept {
+      rt::var_read(s_, loc);
+      return thread_id{tid_};
+    }
     // The thread runs on without a handle. The rule under the checker: an execution ends
     // when every simulated thread has finished, detached ones included, so a detached
     // thread is always run to completion (a detached thread that can never finish is a
     // deadlock, and its failures are the execution's). It must only use objects that
     // outlive it (static or heap ones), as in production.
     void detach(source_loc loc = source_loc::current()) {
+      rt::var_write(s_, loc);
       if (tid_ < 0)
         report_failure(failure_kind::misuse, "detach() of a thread that is not joinable", loc);
       rt::forget_thread(std::exchange(tid_, -1));
@@ -772,7 +787,9 @@ struct model_platform {
     static unsigned hardware_concurrency() noexcept { return 4; }
 
    private:
+    void created(const void* pc) noexcept;  // the construction: the handle's first write
     int tid_ = -1;
+    mutable rt::var_state s_;
   };
   class stop_token;  // lockstep/rt/model_stop.hpp
   class stop_source;

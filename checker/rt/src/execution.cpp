@@ -15,6 +15,7 @@
 #include "graph/hooks.hpp"
 #include "heap.hpp"
 #include "sanitizer_fiber.hpp"
+#include "tls_watch.hpp"
 
 namespace lockstep::rt {
 
@@ -87,7 +88,8 @@ void execution::begin(const execution_config& cfg, chooser& ch) {
   threads_ = arena_->recs.data();
   nthreads_ = 0;
   per_step_ = ch.per_step();
-  direct_ = !per_step_ && !graph_ && !cfg_.trace;
+  // (A program with thread_locals of its own is watched between steps: tls_watch.hpp.)
+  direct_ = !per_step_ && !graph_ && !cfg_.trace && !tls_watch::any();
   plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
   ready_bits_ = wait_bits_ = join_bits_ = special_bits_ = 0;
   cur_ = -1;
@@ -441,9 +443,18 @@ void execution::run(const execution_config& cfg, chooser& ch, const std::functio
             source_loc{nullptr, 0}) >= 0) {
     // Direct mode: the fibers schedule each other (execution::step_on) and come back here
     // only when the execution is over. Scheduler mode: back here after every step.
-    for (int tid = next_step(); tid >= 0; tid = next_step()) {
-      switch_to(tid);
-      if (direct_ || !finish_step(tid)) break;
+    if (!direct_ && tls_watch::any()) tls_ = std::make_unique<tls_watch::session>();
+    if (!tls_) {
+      for (int tid = next_step(); tid >= 0; tid = next_step()) {
+        switch_to(tid);
+        if (direct_ || !finish_step(tid)) break;
+      }
+    } else {  // (the same loop, in scheduler mode, with the watch after each step)
+      for (int tid = next_step(); tid >= 0; tid = next_step()) {
+        switch_to(tid);
+        check_thread_locals(tid);
+        if (!finish_step(tid)) break;
+      }
     }
   }
   steps_ = steps();
@@ -719,6 +730,19 @@ void execution::exceed_step_bound(int tid) {
         access{kThreadKeyBase + static_cast<std::uint32_t>(tid), true, access::order_only};
   chooser_->on_step(tid, done, ndone);
   return true;
+}
+
+void execution::check_thread_locals(int tid) {
+  if (failure_.kind != failure_kind::none) return;
+  runtime_scope own;
+  const thread_rec& th = *threads_[tid];
+  std::string msg = tls_->check(tid, th.pending.loc, th.finished);
+  if (msg.empty()) return;
+  failure_.kind = failure_kind::misuse;
+  failure_.message = std::move(msg);
+  failure_.tid = tid;
+  failure_.where = th.pending.loc;
+  failure_.step = steps();
 }
 
 void execution::fail_unsupported(const std::string& what) {

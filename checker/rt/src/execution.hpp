@@ -21,6 +21,9 @@ namespace ctx = boost::context::detail;
 namespace graph {
 class engine_hooks;
 }
+namespace tls_watch {
+class session;
+}
 
 // What a step touches, for partial-order reduction: two steps of different threads are
 // dependent when they touch the same key and at least one writes.
@@ -337,6 +340,9 @@ class execution {
   // bookkeeping after a step (scheduler mode only: the graph engine, DPOR).
   int next_step();
   bool finish_step(int tid);
+  // Scheduler mode, when the program has thread_locals of its own (tls_watch.hpp): after the
+  // step of thread tid, a misuse verdict if it wrote one that another thread wrote.
+  void check_thread_locals(int tid);
   // The step bound is exceeded by the step thread `tid` would take: the failure (or, under
   // the graph engine, a blocked execution).
   [[gnu::cold]] void exceed_step_bound(int tid);
@@ -408,6 +414,7 @@ class execution {
   std::size_t stack_bytes_ = 0;  // stack_pool::rounded(cfg_.stack_size)
   execution_arena* arena_ = nullptr;
   std::unique_ptr<execution_arena> own_arena_;      // when the thread's arena is busy
+  std::unique_ptr<tls_watch::session> tls_;         // the program has thread_locals
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
   bool per_step_ = false;  // chooser_->per_step(), asked once per execution

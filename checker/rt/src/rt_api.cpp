@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "deferred_loc.hpp"
 #include "escape.hpp"
 #include "execution.hpp"
 #include "graph/hooks.hpp"
@@ -591,6 +592,8 @@ std::string var_name(const var_state& v) {
 [[noreturn]] void race(execution& e, const char* first_kind, int first_tid, source_loc first_loc,
                        std::uint64_t first_step, const char* second_kind, source_loc second_loc,
                        const var_state& v, const std::string& note = {}) {
+  first_loc = resolve(first_loc);  // (deferred locations: a P::thread handle's destructor)
+  second_loc = resolve(second_loc);
   // Structured, for the reports and the HTML view: both accesses and the steps they followed.
   const std::string_view read = "a read";
   e.set_race(race_site{first_tid, first_kind != read, first_loc, first_step},
@@ -623,20 +626,24 @@ bool fresh(var_state& v, execution& e) {
 }
 // Replay traces show var accesses between the steps of their thread.
 void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
-  e.trace_access(kind, var_name(v), loc, v.declared);
+  runtime_scope own;  // (the trace's strings and the symbolizer's memory are the checker's)
+  e.trace_access(kind, var_name(v), resolve(loc), v.declared);
 }
 }  // namespace
 
 void var_read(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;  // outside an execution: plain data
-  if (v.life != kLive) var_used_dead(v, loc);
+  if (v.life != kLive) var_used_dead(v, resolve(loc));
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_read, v, loc);
   thread_rec& th = e->current();
   if (v.write_tid >= 0 && v.write_tid != th.id && v.write_clock > th.clock[v.write_tid])
     race(*e, "a write", v.write_tid, v.write_loc, write_step(*e, v), "a read", loc, v);
-  if (e->tracing()) e->steps_of_var(v.id).read(th.id) = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;  // (the bookkeeping's memory is the checker's: lockstep/model_new.hpp)
+    e->steps_of_var(v.id).read(th.id) = e->steps();
+  }
   for (auto& r : v.reads)
     if (r.tid == th.id) {
       r.clock = th.clock[th.id];
@@ -654,13 +661,16 @@ void var_init(var_state& v) noexcept {
   v.write_tid = th.id;
   v.write_clock = th.clock[th.id];
   v.write_loc = source_loc{nullptr, 0};
-  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;
+    e->steps_of_var(v.id).write = e->steps();
+  }
 }
 
 void var_write(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;
-  if (v.life != kLive) var_used_dead(v, loc);
+  if (v.life != kLive) var_used_dead(v, resolve(loc));
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_write, v, loc);
   thread_rec& th = e->current();
@@ -673,7 +683,10 @@ void var_write(var_state& v, source_loc loc) {
   v.write_tid = th.id;
   v.write_clock = th.clock[th.id];
   v.write_loc = loc;
-  if (e->tracing()) e->steps_of_var(v.id).write = e->steps();
+  if (e->tracing()) {
+    runtime_scope own;
+    e->steps_of_var(v.id).write = e->steps();
+  }
   v.reads.clear();
 }
 
@@ -808,24 +821,6 @@ void model_platform::this_thread::sleep_until_ns(std::int64_t deadline, source_l
     return;
   }
   rt::point({rt::op::sleep, nullptr, loc, &rt::g_never, deadline});
-}
-
-model_platform::thread& model_platform::thread::operator=(thread&& o) noexcept {
-  if (tid_ >= 0)
-    report_failure(failure_kind::misuse, "assigning to a joinable thread (std::terminate)",
-                   source_loc::current());
-  tid_ = std::exchange(o.tid_, -1);
-  return *this;
-}
-
-model_platform::thread::~thread() {
-  if (tid_ >= 0 && rt::in_execution()) {
-    rt::forget_thread(tid_);
-    report_failure(failure_kind::misuse,
-                   "thread " + std::to_string(tid_) +
-                       " destroyed while joinable (std::terminate in production)",
-                   source_loc::current());
-  }
 }
 
 // shared_mutex

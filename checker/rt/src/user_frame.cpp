@@ -1,9 +1,12 @@
 #include "user_frame.hpp"
 
+#include "deferred_loc.hpp"
+
 #include "lockstep/rt/located.hpp"
 
 #include <cxxabi.h>
 #include <execinfo.h>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -151,5 +154,35 @@ std::string describe_stack(void* const* pcs, int n) {
 }
 source_loc user_frame_at(const void*, source_loc fallback) { return fallback; }
 #endif
+
+}  // namespace lockstep::rt
+
+namespace lockstep::rt {
+
+namespace {
+// (A file name no source has: resolve() tells deferred locations by this address.)
+constexpr char kDeferred[] = "<deferred>";
+constexpr int kSlots = 4096;
+std::atomic<const void*> g_deferred[kSlots];
+}  // namespace
+
+source_loc deferred(const void* pc) noexcept {
+  const auto h = static_cast<int>((reinterpret_cast<std::uintptr_t>(pc) >> 2) % kSlots);
+  for (int i = 0; i < 16; ++i) {  // open addressing, a short probe; a full table: eagerly
+    const int slot = (h + i) % kSlots;
+    const void* cur = g_deferred[slot].load(std::memory_order_acquire);
+    if (cur == pc) return source_loc{kDeferred, slot};
+    if (!cur && g_deferred[slot].compare_exchange_strong(cur, pc, std::memory_order_acq_rel))
+      return source_loc{kDeferred, slot};
+    if (cur == pc) return source_loc{kDeferred, slot};
+  }
+  return caller_location(pc, source_loc{nullptr, 0});
+}
+
+source_loc resolve(source_loc loc) noexcept {
+  if (loc.file != kDeferred || loc.line < 0 || loc.line >= kSlots) return loc;
+  return caller_location(g_deferred[loc.line].load(std::memory_order_acquire),
+                         source_loc{"(no line: built without debug information)", 0});
+}
 
 }  // namespace lockstep::rt

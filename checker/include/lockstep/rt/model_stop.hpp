@@ -198,28 +198,32 @@ class model_platform::jthread {
       t_ = thread(std::forward<F>(f), std::forward<Args>(args)...);
   }
   jthread(jthread&&) noexcept = default;
-  jthread& operator=(jthread&& o) noexcept {
-    stop_and_join();
+  // (Not inlined: the handle accesses name the caller's line, rt::caller_location.)
+  [[gnu::noinline]] jthread& operator=(jthread&& o) noexcept {
+    stop_and_join(rt::caller_location(__builtin_return_address(0), source_loc::current()));
     t_ = std::move(o.t_);
     ss_ = std::move(o.ss_);
     return *this;
   }
-  ~jthread() { stop_and_join(); }
+  [[gnu::noinline]] ~jthread() {
+    stop_and_join(rt::caller_location(__builtin_return_address(0), source_loc::current()));
+  }
 
-  bool joinable() const noexcept { return t_.joinable(); }
+  // The handle is t_'s (model_platform::thread): racing calls are a data race on it.
+  bool joinable(source_loc loc = source_loc::current()) const noexcept { return t_.joinable(loc); }
   void join(source_loc loc = source_loc::current()) { t_.join(loc); }
   void detach(source_loc loc = source_loc::current()) { t_.detach(loc); }
-  thread_id get_id() const noexcept { return t_.get_id(); }
+  thread_id get_id(source_loc loc = source_loc::current()) const noexcept { return t_.get_id(loc); }
   stop_source get_stop_source() noexcept { return ss_; }
   stop_token get_stop_token() const noexcept { return ss_.get_token(); }
   bool request_stop(source_loc loc = source_loc::current()) { return ss_.request_stop(loc); }
   static unsigned hardware_concurrency() noexcept { return thread::hardware_concurrency(); }
 
  private:
-  void stop_and_join() {
-    if (!t_.joinable()) return;
-    ss_.request_stop();
-    t_.join();
+  void stop_and_join(source_loc loc) {
+    if (!t_.joinable(loc)) return;
+    ss_.request_stop(loc);
+    t_.join(loc);
   }
   stop_source ss_{std::nostopstate};
   thread t_;
