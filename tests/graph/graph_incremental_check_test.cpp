@@ -7,8 +7,17 @@
 // every path: seq_cst RMWs (SC everywhere), stores of several threads to one location
 // (relaxed: RC11's path; seq_cst: SC's; seq_cst fences: psc), one thread's stores (positions
 // that po forbids), mutexes (synchronization objects, the full check). The counts with and
-// without the cross-check are the same, and are GenMC's where the reference gives them.
+// without the cross-check are the same, and are GenMC's where the reference gives them. The
+// cross-check also takes the full check of every forward item applied (trusted otherwise:
+// replay_order_of_decided) and of the coherence pairs a new read's RC11 check takes as known;
+// graph_trusted_forward_item_is_caught_by_the_cross_check is the broken twin of the former.
 #include "graph/consistency.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
 
 #include "../support/cross_check.hpp"
 #include "../support/litmus_programs.hpp"
@@ -78,4 +87,60 @@ LOCKSTEP_UNIT_TEST(graph_incremental_checks_agree_with_the_full_check) {
     // decision: their candidates take the RC11 path of consistent_rfs, not compared here.)
     LOCKSTEP_ASSERT(n > 0) << "no incremental decision was made";
   }
+}
+
+// An applied forward item (a read's other write, a write's other co position, a choice's other
+// value) is trusted: the graph it restores is the one it was decided consistent on when it was
+// pushed, so `apply` only computes its replay order (replay_order_of_decided). The broken twin:
+// a graph that a wrong push decision would have let through — thread 0 writes x and then reads
+// x's initial value (CoWR under RC11; po ∪ fr cyclic under SC), which still has a replay order
+// under RC11 (co is not in it for a plain location). Trusted, it is replayed; with the
+// cross-check on, the full check rejects it and the engine aborts.
+LOCKSTEP_UNIT_TEST(graph_trusted_forward_item_is_caught_by_the_cross_check) {
+  graph::exec_graph g;
+  graph::location& x = g.loc(7, 0, false);
+  graph::event st;
+  st.kind = graph::ev_kind::start;
+  st.step_start = true;
+  g.append(0, st);
+  graph::event w;
+  w.kind = graph::ev_kind::write;
+  w.mo = std::memory_order_relaxed;
+  w.loc = 7;
+  w.bits = 1;
+  w.step_start = true;
+  x.co.push_back(g.append(0, w));
+  graph::event r;
+  r.kind = graph::ev_kind::read;
+  r.mo = std::memory_order_relaxed;
+  r.loc = 7;
+  r.rf = graph::event_ref{};  // the initial write, co-before w
+  r.step_start = true;
+  const graph::event_ref rr = g.append(0, r);
+  graph::event fin;
+  fin.kind = graph::ev_kind::finish;
+  fin.step_start = true;
+  g.append(0, fin);
+  LOCKSTEP_ASSERT(!graph::consistent(g, graph::model::rc11));
+  LOCKSTEP_ASSERT(!graph::consistent(g, graph::model::sc));
+  std::vector<graph::event_ref> order;
+  graph::set_cross_check(false);
+  LOCKSTEP_ASSERT(graph::replay_order_of_decided(g, graph::model::rc11, "test", rr, &order))
+      << "the trusted path should only order the graph";
+  LOCKSTEP_ASSERT(order.size() == 4) << order.size();
+  // SC's replay order contains fr: no order, whatever the decision.
+  LOCKSTEP_ASSERT(!graph::replay_order_of_decided(g, graph::model::sc, "test", rr, &order));
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  LOCKSTEP_ASSERT(child >= 0);
+  if (child == 0) {
+    graph::set_cross_check(true);
+    std::vector<graph::event_ref> o;
+    graph::replay_order_of_decided(g, graph::model::rc11, "test", rr, &o);
+    _exit(0);  // not caught
+  }
+  int status = 0;
+  LOCKSTEP_ASSERT(waitpid(child, &status, 0) == child);
+  LOCKSTEP_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT)
+      << "the cross-check let an inconsistent applied item through (status " << status << ")";
 }

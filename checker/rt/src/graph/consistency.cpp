@@ -44,6 +44,10 @@ struct scratch {
   std::vector<std::int32_t> rd_start;
   std::vector<event_ref> rd;
   std::vector<event_ref> todo;
+  // coherent: per event of the location checked, its thread, index, val and whether a write.
+  std::vector<std::uint32_t> coh_tid, coh_idx;
+  std::vector<std::int32_t> coh_val;
+  std::vector<std::uint8_t> coh_write;
 };
 thread_local scratch t_scratch;
 
@@ -449,26 +453,38 @@ bool psc_acyclic(const exec_graph& g, const scratch& s, std::size_t nt,
 }
 
 // Coherence over the hb-ordered pairs of location li's events; with `but`, only the pairs
-// without it (and none with it).
-bool coherent(const exec_graph& g, const scratch& s, std::size_t li, event_ref but) {
+// without it (and none with it). With val(a) = a's co position for a write and its rf's for a
+// read, the four axioms (CoWW, CoWR, CoRW, CoRR) say the same per event b: the largest val of
+// the events hb-before b is below val(b) when b is a write, at most val(b) when b is a read (a
+// write hb-before a read with the same val is the write it reads). So one maximum per b, over
+// arrays filled once per location (not the events looked up per pair).
+bool coherent(const exec_graph& g, scratch& s, std::size_t li, event_ref but) {
   const std::size_t nt = g.threads.size();
-  auto pos_of_write = [&](event_ref w) -> std::int32_t {
-    return w.is_init() ? 0 : s.pos[id_of(s, w)];
-  };
-  const std::vector<std::size_t>& start = s.by_loc_start;
-  for (std::size_t ia = start[li]; ia < start[li + 1]; ++ia)
-    for (std::size_t ib = start[li]; ib < start[li + 1]; ++ib) {
-      const event_ref a = s.by_loc[ia], b = s.by_loc[ib];
-      if (a == but || b == but || !hb(s, nt, a, b)) continue;
-      const event& ea = g.at(a);
-      const event& eb = g.at(b);
-      if (ea.has_write() && eb.has_write() && !(pos_of_write(a) < pos_of_write(b))) return false;
-      if (ea.has_write() && eb.has_read() && !(eb.rf == a || pos_of_write(a) < pos_of_write(eb.rf)))
-        return false;
-      if (ea.has_read() && eb.has_write() && !(pos_of_write(ea.rf) < pos_of_write(b))) return false;
-      if (ea.has_read() && eb.has_read() && !(pos_of_write(ea.rf) <= pos_of_write(eb.rf)))
-        return false;
-    }
+  const std::size_t from = s.by_loc_start[li], to = s.by_loc_start[li + 1];
+  const std::size_t k = to - from;
+  s.coh_tid.resize(k);
+  s.coh_idx.resize(k);
+  s.coh_val.resize(k);
+  s.coh_write.resize(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const event_ref a = s.by_loc[from + i];
+    const event& ea = g.at(a);
+    const bool w = ea.has_write();
+    const event_ref of = w ? a : ea.rf;
+    s.coh_tid[i] = static_cast<std::uint32_t>(a.tid);
+    s.coh_idx[i] = a == but ? ~0u : static_cast<std::uint32_t>(a.idx);  // ~0u: never hb-before
+    s.coh_val[i] = of.is_init() ? 0 : s.pos[id_of(s, of)];
+    s.coh_write[i] = w ? 1 : 0;
+  }
+  for (std::size_t ib = 0; ib < k; ++ib) {
+    const event_ref b = s.by_loc[from + ib];
+    if (b == but) continue;
+    const std::uint32_t* cb = &s.clk[id_of(s, b) * nt];
+    std::int32_t m = -1;
+    for (std::size_t ia = 0; ia < k; ++ia)
+      if (ia != ib && cb[s.coh_tid[ia]] > s.coh_idx[ia]) m = std::max(m, s.coh_val[ia]);
+    if (s.coh_write[ib] ? m >= s.coh_val[ib] : m > s.coh_val[ib]) return false;
+  }
   return true;
 }
 
@@ -485,6 +501,22 @@ bool check_prepared(const exec_graph& g, model m, scratch& s, std::size_t n) {
   return !s.any_sc || psc_acyclic(g, s, nt, s.accesses);
 }
 
+std::atomic<bool> g_cross_check{std::getenv("LOCKSTEP_GRAPH_CROSS_CHECK") != nullptr};
+std::atomic<std::uint64_t> g_cross_checks{0};
+
+// A decision of the incremental checks below against the full check's: they must agree.
+void cross_checked(bool full, bool incremental, const exec_graph& g, const char* what, event_ref e,
+                   event_ref alt) {
+  g_cross_checks.fetch_add(1, std::memory_order_relaxed);
+  if (full == incremental) return;
+  std::fprintf(stderr,
+               "lockstep: graph engine internal error: the incremental consistency check of %s "
+               "%d.%d (%d.%d) says %s, the full check %s, on\n%s",
+               what, e.tid, e.idx, alt.tid, alt.idx, incremental ? "consistent" : "inconsistent",
+               full ? "consistent" : "inconsistent", g.describe().c_str());
+  std::abort();
+}
+
 // RC11 without seq_cst events, for a read r that nothing follows in po (nor, therefore, in hb):
 // what r reads changes only r's own clock and the coherence pairs ending in r. hb and the
 // other pairs are computed once; then r's clock is its po-predecessor's joined, if r acquires,
@@ -492,7 +524,8 @@ bool check_prepared(const exec_graph& g, model m, scratch& s, std::size_t n) {
 // that is not a synchronization object, no edge of the replay order leaves r: the graph has a
 // replay order with r last iff it has one without r, whatever r reads (linearize_into finds
 // an order whenever there is one: every condition of readiness only grows with the events
-// ordered), so that too is decided once.
+// ordered), so that too is decided once. The coherence pairs without r hold: the graph without
+// r is consistent.
 struct last_read_state {
   bool fixed_order = false;  // the replay order does not depend on what r reads
   int order_ok = -1;         // fixed_order: whether there is one (-1: not known yet)
@@ -513,7 +546,15 @@ bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r
   if (!st.hb_done) {  // s.order is the order just found
     st.hb_done = true;
     compute_hb(g, s, n);
-    for (std::size_t l = 0; l < g.locs.size() && st.rest_ok; ++l) st.rest_ok = coherent(g, s, l, r);
+    // The graph without r is consistent (consistent_rfs' contract), so are its coherence pairs
+    // — unless r is an atomic wait's registration: what it reads is in its comparison's clock
+    // (compute_hb), and that pair is checked.
+    const bool known = !g.at(event_ref{r.tid, r.idx - 1}).wait_compare;
+    if (!known || g_cross_check.load(std::memory_order_relaxed)) {
+      for (std::size_t l = 0; l < g.locs.size() && st.rest_ok; ++l)
+        st.rest_ok = coherent(g, s, l, r);
+      if (known) cross_checked(st.rest_ok, true, g, "coherence without the new read", r, r);
+    }
   }
   if (!st.rest_ok) return false;
   const event& e = g.at(r);
@@ -536,22 +577,6 @@ bool check_last_read(const exec_graph& g, scratch& s, std::size_t n, event_ref r
     if (ea.has_read() && !((ea.rf.is_init() ? 0 : s.pos[id_of(s, ea.rf)]) <= mine)) return false;
   }
   return true;
-}
-
-std::atomic<bool> g_cross_check{std::getenv("LOCKSTEP_GRAPH_CROSS_CHECK") != nullptr};
-std::atomic<std::uint64_t> g_cross_checks{0};
-
-// A decision of the incremental checks below against the full check's: they must agree.
-void cross_checked(bool full, bool incremental, const exec_graph& g, const char* what, event_ref e,
-                   event_ref alt) {
-  g_cross_checks.fetch_add(1, std::memory_order_relaxed);
-  if (full == incremental) return;
-  std::fprintf(stderr,
-               "lockstep: graph engine internal error: the incremental consistency check of %s "
-               "%d.%d (%d.%d) says %s, the full check %s, on\n%s",
-               what, e.tid, e.idx, alt.tid, alt.idx, incremental ? "consistent" : "inconsistent",
-               full ? "consistent" : "inconsistent", g.describe().c_str());
-  std::abort();
 }
 
 // SC without a linearisation per candidate (Lamport's SC as acyclicity of po ∪ rf ∪ co ∪ fr,
@@ -740,6 +765,18 @@ void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event
     if (i + 1 < ws.size()) give_back_readers(g, s);
   }
   e.rf = saved;
+}
+
+bool replay_order_of_decided(const exec_graph& g, model m, const char* what, event_ref e,
+                             std::vector<event_ref>* order) {
+  if (!g_cross_check.load(std::memory_order_relaxed)) return linearize(g, m == model::sc, order);
+  g_cross_checks.fetch_add(1, std::memory_order_relaxed);
+  if (consistent(g, m, {}, order)) return true;
+  std::fprintf(stderr,
+               "lockstep: graph engine internal error: the %s of %d.%d, found consistent when "
+               "pushed, is not when applied, on\n%s",
+               what, e.tid, e.idx, g.describe().c_str());
+  std::abort();
 }
 
 void set_cross_check(bool on) noexcept { g_cross_check.store(on, std::memory_order_relaxed); }

@@ -52,11 +52,21 @@ void consistent_rfs(exec_graph& g, model m, event_ref r, const std::vector<event
 // every decision is also taken the full way, and a difference aborts (both verdicts and the
 // graph on stderr).
 // Off by default; on from the start with LOCKSTEP_GRAPH_CROSS_CHECK set in the environment.
-// cross_checks() counts the decisions compared. (The engine also treats a forward alternative
-// that the full check rejects when it is applied as an internal error then: trust.cpp.)
+// cross_checks() counts the decisions compared (replay_order_of_decided's full checks
+// included).
 void set_cross_check(bool on) noexcept;
 bool cross_check() noexcept;
 std::uint64_t cross_checks() noexcept;
+
+// The replay order (as linearize gives it) of a graph that an applied forward item restores:
+// a read's other write, a write's other co position, a choice's other value. The graph cut to
+// the item's stamp is the graph the item was decided consistent on when it was pushed
+// (consistent_rfs, consistent_co_positions; a choice's value changes no relation), which no
+// other item changes (trust.hpp), so only the order is computed, not coherence, hb and psc
+// again. With the cross-check on, the full check instead, and a graph it rejects aborts (the
+// push decision was wrong): `what` names the item. False only when there is no order.
+bool replay_order_of_decided(const exec_graph& g, model m, const char* what, event_ref e,
+                             std::vector<event_ref>* order);
 
 // The co positions of a write just added (w last in co, the graph consistent): ok[p] =
 // consistent(g with w moved to position p, m) for p = 1 .. co.size() - 1 (1 = right after the
