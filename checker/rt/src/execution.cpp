@@ -151,14 +151,12 @@ bool execution::new_thread(source_loc loc) {
     thread_rec& th = *threads_[id];
     th.reset(id);
     what = "a fiber stack";
-    // An idle fiber of the record (execution_arena) is reused when its stack has the size.
-    if (!th.idle || th.stk.size != stack_bytes_) {
-      if (th.idle) pool_.give_back(th.stk);
-      th.idle = false;
-      th.ctx = nullptr;
-      th.stk = {};
-      th.stk = pool_.take(cfg_.stack_size);
-    }
+    // (An idle fiber of another stack size: spawn reuses only one of this size.)
+    if (th.idle) pool_.give_back(th.stk);
+    th.idle = false;
+    th.ctx = nullptr;
+    th.stk = {};
+    th.stk = pool_.take(cfg_.stack_size);
   } catch (const std::exception&) {
     failed = true;  // (reported below: fail() leaves this fiber, which must not be in a catch)
   }
@@ -302,17 +300,25 @@ void execution::leave() {
 }
 
 int execution::spawn(thread_fn fn, void* arg, void (*destroy)(void*), source_loc loc) {
-  if (!new_thread(loc)) return -1;  // (thread 0 only: the others fail in new_thread)
-  const int id = nthreads_ - 1;
-  thread_rec& th = *threads_[id];
+  const int id = nthreads_;
+  // The common case, inline: the arena has the record, and its fiber is idle on a stack of
+  // this size (it waits in retire(), resumed by the first jump into this thread).
+  thread_rec* rec =
+      static_cast<std::size_t>(id) < arena_->recs.size() ? threads_[id].get() : nullptr;
+  if (rec && rec->idle && rec->stk.size == stack_bytes_) [[likely]] {
+    rec->reset(id);
+    rec->idle = false;
+    if (++nthreads_ > 64) plain_ = false;  // (the plain step's words hold 64 threads)
+  } else {
+    if (!new_thread(loc)) return -1;  // (thread 0 only: the others fail in new_thread)
+    rec = threads_[id].get();
+    rec->ctx = ctx::make_fcontext(rec->stk.top(), rec->stk.size, &execution::fiber_entry);
+  }
+  thread_rec& th = *rec;
   th.fn = fn;
   th.arg = arg;
   th.destroy = destroy;
   th.spawned_at = loc;
-  if (th.idle)
-    th.idle = false;  // its fiber waits in retire()
-  else
-    th.ctx = ctx::make_fcontext(th.stk.top(), th.stk.size, &execution::fiber_entry);
   th.pending = point_desc{op::thread_start, nullptr, loc};
   if (plain_) note_pending(id, th.pending);
   if (id > 0) {

@@ -367,8 +367,10 @@ class execution {
   ctx::transfer_t run_thread();
   ctx::transfer_t retire();
   void record(int tid, const point_desc& d, wake how);
-  // A new thread record and its stack; false (failure_ set) when memory is exhausted.
-  bool new_thread(source_loc loc);
+  // spawn's uncommon case (it reuses a record with an idle fiber itself): the next record,
+  // made if the arena has none, reset, with a stack from the pool; false (failure_ set) when
+  // memory is exhausted.
+  [[gnu::noinline]] bool new_thread(source_loc loc);
   void report_deadlock();
   // "thread N blocked in <op> <object> at <line>, waiting for ..." per unfinished thread
   // (only_blocked: only those whose wait is not satisfied).

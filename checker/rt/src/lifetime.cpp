@@ -101,13 +101,18 @@ const dead_record* find(const execution& e, const void* addr) {
   e.fail(failure_kind::misuse, msg, use);
 }
 
-void record(execution& e, const dead_record& r) {
+// (Inline, the record written in place: a destruction of every model object of every
+// execution comes here.)
+[[gnu::always_inline]] inline void record(execution& e, const void* addr, const char* kind,
+                                          std::uint32_t id, source_loc created,
+                                          const void* created_pc, const void* pc) {
   std::vector<dead_record>& rs = g_dead.of(e);
   if (rs.size() == rs.capacity()) [[unlikely]] {
     runtime_scope own;  // the checker's memory, also with lockstep/model_new.hpp linked
     rs.reserve(rs.size() < 16 ? 16 : 2 * rs.size());
   }
-  rs.push_back(r);  // (no allocation: the capacity is there)
+  // (no allocation: the capacity is there)
+  rs.push_back(dead_record{addr, kind, id, created, created_pc, pc, e.current_id()});
 }
 
 }  // namespace
@@ -138,7 +143,7 @@ void object::destroyed(const void* pc) noexcept {
   life_ = kDead;
   execution* e = running();
   if (!e || !was_live) return;
-  record(*e, {this, kind_, id_, created_, created_pc_, pc, e->current_id()});
+  record(*e, this, kind_, id_, created_, created_pc_, pc);
   // Another thread whose next operation is on this object (it waits for it, or is about to
   // use it) would run on a destroyed object: report it here, before anyone dereferences it.
   // (The message is built only then.)
@@ -162,7 +167,7 @@ void var_destroyed(var_state& v, const void* pc) noexcept {
   execution* e = running();
   if (e && v.life == kLive) var_destruction(v, pc);  // does not return on a race
   if (e && v.life == kLive && v.execution != 0)
-    record(*e, {&v, "var", v.id, source_loc{nullptr, 0}, v.created_pc, pc, e->current_id()});
+    record(*e, &v, "var", v.id, source_loc{nullptr, 0}, v.created_pc, pc);
   v.life = kDead;
 }
 

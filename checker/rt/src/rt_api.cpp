@@ -670,6 +670,16 @@ void var_init(var_state& v) noexcept {
 void var_write(var_state& v, source_loc loc) {
   execution* e = execution::active();
   if (!e || e->current_id() < 0) return;
+  // The common case, before anything else: a live var whose last write in this execution is
+  // this thread's, with no read since, cannot race with this write (a P::thread handle's
+  // join after its construction): only the write's epoch and line change.
+  if (v.execution == e->serial() && v.write_tid == e->current_id() && v.reads.empty() &&
+      v.life == kLive && !e->tracing()) [[likely]] {
+    const thread_rec& th = e->current();
+    v.write_clock = th.clock[th.id];
+    v.write_loc = loc;
+    return;
+  }
   if (v.life != kLive) var_used_dead(v, resolve(loc));
   fresh(v, *e);
   if (e->tracing()) trace_access(*e, op::var_write, v, loc);
