@@ -74,6 +74,10 @@ struct event {
   event_ref rf;            // read role: the write read from
   std::uint64_t bits = 0;  // write role: the value written; choice: the value chosen
   std::uint64_t expected = 0;  // cas: the expected value; guarded reads: the guard's argument
+  // The execution (trust_engine's serial) whose values bits and expected are: set when the
+  // event is added and each time it is replayed. Values of two executions are never compared
+  // (addresses differ between executions; README, "Values from other executions").
+  std::uint32_t values_of = 0;
   rt::rmw_guard guard = nullptr;
   const char* file = nullptr;  // source location (for traces and reports)
   int line = 0;

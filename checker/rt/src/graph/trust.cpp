@@ -36,6 +36,7 @@ trust_engine::trust_engine(model m, int stale_spins, bool prune_loops, int spuri
 
 void trust_engine::begin_execution(bool ordered) {
   exec_graph& G = g();
+  ++serial_;
   pos_.assign(static_cast<std::size_t>(G.nthreads()), 0);  // (grown by pick_step)
   // The graph is consistent (checked when it was made), so a replay order exists.
   if (!ordered && !linearize(G, model_ == model::sc, &order_)) {
@@ -388,6 +389,7 @@ event_ref trust_engine::add(int tid, event e) {
   exec_graph& G = g();
   e.step_start = new_step_;
   new_step_ = false;
+  e.values_of = serial_;
   const event_ref r = G.append(tid, e);
   pos_[static_cast<std::size_t>(tid)] = r.idx + 1;
   turn_ = tid;
@@ -594,6 +596,11 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     r = event_ref{tid, pos_[static_cast<std::size_t>(tid)]};
     event& e = next_event(x, tid, ev_kind::read, "a thread read where it did something else");
     if (e.loc != k || e.rmw != op.kind) mismatch(x, "a read of a different object or kind");
+    // This execution's expected value, as a replayed write's bits: the graph's copy came from
+    // an earlier execution, and a pointer of that one compared with one of this (loop
+    // pruning's same-line CAS retry) made the search depend on the allocator's history.
+    e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
+    e.values_of = serial_;
   } else {
     event e;
     e.kind = ev_kind::read;
@@ -638,6 +645,9 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
   // pointers to objects of that execution, say).
   res.old = executed_value(e.rf, k);
   res.wrote = rmw_writes(op, res.old) && !e.spurious_fail;
+  // A spurious failure where this execution's values do not match (pushed by calc_revisits
+  // before they were known) is the ordinary failure, another graph's: not counted.
+  if (e.spurious_fail && res.old != e.expected) moot_ = true;
   // The read side: hb and the token (a weak CAS that could succeed: whether it failed).
   record_rf(x, r);
   if (e.weak_cas && res.old == e.expected)
@@ -664,6 +674,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     if (n > 1) x.record_choice(static_cast<std::uint16_t>(ew.aux));
     res.choice = static_cast<int>(ew.aux);
     ew.bits = op.apply ? op.apply(op.ctx, res.old, static_cast<int>(ew.aux)) : res.old;
+    ew.values_of = serial_;
   } else {
     const std::uint64_t bits = op.apply ? op.apply(op.ctx, res.old, 0) : res.old;
     if (n > 1) x.record_choice(0);
@@ -744,6 +755,7 @@ void trust_engine::store(execution& x, loc_key k, std::uint64_t init, std::uint6
     event& e = next_event(x, tid, ev_kind::write, "a thread wrote where it did something else");
     if (e.loc != k || e.rmw_write) mismatch(x, "a write of a different object");
     e.bits = bits;  // this execution's value (addresses differ between executions)
+    e.values_of = serial_;
   } else {
     event e;
     e.kind = ev_kind::write;
@@ -805,8 +817,12 @@ void trust_engine::calc_revisits(event_ref w) {
     if (!is_maximal(r, w, keep)) continue;
     const event& er = G.at(r);
     // A weak CAS that would succeed on w may also fail spuriously (budget counted over the
-    // events kept).
-    if (er.weak_cas && ew.bits == er.expected && spurious_in(G, keep, r) < spurious_budget_)
+    // events kept). Whether it would succeed compares two values of one execution: a read
+    // that holds an older execution's expected value (one still to be replayed in this
+    // execution, or that the last one on this graph did not reach) gets its variant, and its
+    // replay drops the variant where the values differ (rmw()).
+    if (er.weak_cas && (er.values_of != ew.values_of || ew.bits == er.expected) &&
+        spurious_in(G, keep, r) < spurious_budget_)
       push(item{item_kind::backward, ew.stamp, r, w, 1, keep});
     push(item{item_kind::backward, ew.stamp, r, w, 0, std::move(keep)});
   }
@@ -983,7 +999,7 @@ bool trust_engine::apply(item& it) {
       copy.at(it.e).rf = it.w;
       copy.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       const event& er = copy.at(it.e);
-      copy.at(it.e).added_max = it.w == copy.co_max(*copy.find_loc(er.loc));
+      copy.at(it.e).added_max = it.w == copy.co_max(*copy.find_loc(er.loc)) && it.value != 1;
       for (int t = 0; t < copy.nthreads(); ++t)
         for (std::int32_t k = 0; k < pre[static_cast<std::size_t>(t)]; ++k)
           copy.threads[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)].revisitable =

@@ -202,6 +202,7 @@ class trust_engine final : public chooser, public engine_hooks {
   std::vector<state> states_;
   bool first_ = true;
   // Per execution.
+  std::uint32_t serial_ = 0;       // this execution's number (event::values_of)
   std::vector<std::int32_t> pos_;  // events of each thread consumed so far
   std::vector<event_ref> order_;   // the replay schedule
   std::size_t order_pos_ = 0;
