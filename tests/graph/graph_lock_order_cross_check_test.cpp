@@ -202,9 +202,11 @@ LOCKSTEP_UNIT_TEST(graph_lock_across_join_matches_full_search) {
     const auto join = cross_check_blocking("lock across join", lock_across_join, m, 0);
     LOCKSTEP_ASSERT(join.deadlocks.count("l|||") && join.outcomes.count("lu|lu||"))
         << "main first deadlocks, a first passes";
-    const auto rec = cross_check_blocking("recursive lock across join", recursive_across_join, m, 0);
+    const auto rec =
+        cross_check_blocking("recursive lock across join", recursive_across_join, m, 0);
     LOCKSTEP_ASSERT(rec.deadlocks.count("l|||") && rec.outcomes.count("lu|lu||"));
-    const auto two = cross_check_blocking("two mutexes across joins", two_mutexes_across_joins, m, 0);
+    const auto two =
+        cross_check_blocking("two mutexes across joins", two_mutexes_across_joins, m, 0);
     LOCKSTEP_ASSERT(two.outcomes.count("lu|lu|llu|")) << "b first, then a, then main";
   }
 }
@@ -225,7 +227,8 @@ LOCKSTEP_UNIT_TEST(graph_lock_behind_a_wait_matches_full_search) {
 LOCKSTEP_UNIT_TEST(graph_timed_lock_against_holder_matches_full_search) {
   for (const mm m : {mm::sequential, mm::c11}) {
     const auto t = cross_check_blocking("timed lock against holder", timed_against_holder, m, 0);
-    LOCKSTEP_ASSERT(t.deadlocks.empty() && t.outcomes.count("lu|l||") && t.outcomes.count("lu|t||"));
+    LOCKSTEP_ASSERT(t.deadlocks.empty() && t.outcomes.count("lu|l||") &&
+                    t.outcomes.count("lu|t||"));
   }
 }
 
@@ -278,14 +281,16 @@ lockstep::model_test_options twin_options(mm m) {
 LOCKSTEP_UNIT_TEST(graph_lock_order_bug_is_caught_with_a_replayable_token) {
   for (const mm m : {mm::sequential, mm::c11}) {
     const auto o = twin_options(m);
-    const auto x = lockstep::explore("graph_lock_order_twin", [] { lock_order_twin(true); }, o);
+    const auto x = lockstep::explore(
+        "graph_lock_order_twin", [] { lock_order_twin(true); }, o);
     LOCKSTEP_ASSERT(!x.passed && x.verdict == "FAIL: assertion" && !x.token.empty())
         << x.verdict << "\n"
         << x.report;
-    const auto r =
-        lockstep::replay("graph_lock_order_twin", [] { lock_order_twin(true); }, o, x.token);
+    const auto r = lockstep::replay(
+        "graph_lock_order_twin", [] { lock_order_twin(true); }, o, x.token);
     LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.verdict << "\n" << r.report;
-    const auto ok = lockstep::explore("graph_lock_order_ok", [] { lock_order_twin(false); }, o);
+    const auto ok = lockstep::explore(
+        "graph_lock_order_ok", [] { lock_order_twin(false); }, o);
     LOCKSTEP_ASSERT(ok.passed) << ok.verdict << "\n" << ok.report;
   }
 }
