@@ -72,6 +72,9 @@ class mutex_core : public rt::object, public rt::waitable {
     return owner_ < 0 || (recursive_ && owner_ == tid);
   }
   std::string waiting_for(int tid) const override;
+  // A lock() blocked on the mutex: its await of the state (graph engine).
+  const rt::object* graph_blocked_read(int tid, rt::rmw_request& r,
+                                       std::uint64_t& init) const noexcept override;
 
   void lock(source_loc loc) {
     fresh();

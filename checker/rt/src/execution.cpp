@@ -597,6 +597,7 @@ inline void execution::note_gone(int tid) noexcept {
   // own rule (pick_step returning -2) this leaves alone.
   if (n > 0 && !any_progress && !any_parked && !graph_) n = 0;
   if (n == 0) {
+    if (graph_ && any_unfinished) graph_->stuck(*this);
     if (any_parked)
       blocked_ = true;  // what waits for a parked thread is cut with it
     else if (any_unfinished)

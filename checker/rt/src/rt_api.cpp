@@ -757,7 +757,26 @@ std::uint64_t mutex_after(const void* ctx, std::uint64_t old, int) {
   return (static_cast<std::uint64_t>(old == 0 ? 1 : depth + 1) << 32) |
          static_cast<std::uint32_t>(me + 1);
 }
+// The event of a lock (k = await/attempt) or an unlock (k = always) by thread me, but for the
+// state it writes (graph_step's mutex_after).
+rt::rmw_request mutex_request(rt::rmw_kind k, std::uint64_t me, bool recursive) {
+  rt::rmw_request r;
+  r.kind = k;
+  r.mo = k == rt::rmw_kind::always ? std::memory_order_release : std::memory_order_acquire;
+  r.mo_fail = std::memory_order_relaxed;
+  r.guard = k == rt::rmw_kind::always ? &rt::graph_state::mutex_held_by
+                                      : &rt::graph_state::mutex_available;
+  r.guard_arg = k == rt::rmw_kind::always ? me : me | (std::uint64_t{recursive} << 32);
+  return r;
+}
 }  // namespace
+
+const rt::object* mutex_core::graph_blocked_read(int tid, rt::rmw_request& r,
+                                                 std::uint64_t& init) const noexcept {
+  r = mutex_request(rt::rmw_kind::await, static_cast<std::uint64_t>(tid), recursive_);
+  init = 0;
+  return this;
+}
 
 bool mutex_core::graph_step(rt::rmw_kind k, source_loc loc) {
   if (!rt::graph_engine()) return true;
@@ -765,13 +784,7 @@ bool mutex_core::graph_step(rt::rmw_kind k, source_loc loc) {
                                          : (static_cast<std::uint64_t>(depth_) << 32) |
                                                static_cast<std::uint32_t>(owner_ + 1);
   const auto me = static_cast<std::uint64_t>(rt::current_thread());
-  rt::rmw_request r;
-  r.kind = k;
-  r.mo = k == rt::rmw_kind::always ? std::memory_order_release : std::memory_order_acquire;
-  r.mo_fail = std::memory_order_relaxed;
-  r.guard = k == rt::rmw_kind::always ? &rt::graph_state::mutex_held_by
-                                      : &rt::graph_state::mutex_available;
-  r.guard_arg = k == rt::rmw_kind::always ? me : me | (std::uint64_t{recursive_} << 32);
+  rt::rmw_request r = mutex_request(k, me, recursive_);
   r.apply = &mutex_after;
   r.ctx = &k;
   const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);
@@ -889,12 +902,8 @@ std::uint64_t rw_after(const void* ctx, std::uint64_t v, int) {
   }
   return rt::graph::rw_value(writer, readers);
 }
-}  // namespace
-
-bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
-  if (!rt::graph_engine()) return true;
-  const int me = rt::current_thread();
-  rw_request req{o, me};
+// The event of operation o by thread me, but for the state it writes (rw_after).
+rt::rmw_request rw_event(rt::op o, int me) {
   rt::rmw_request r;
   const bool exclusive = o == rt::op::lock || o == rt::op::try_lock;
   const bool shared = o == rt::op::lock_shared || o == rt::op::try_lock_shared;
@@ -908,6 +917,28 @@ bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
             : o == rt::op::unlock ? &rw_writer_is
                                   : &rw_reader_is;
   r.guard_arg = static_cast<std::uint64_t>(me);
+  return r;
+}
+}  // namespace
+
+const rt::object* model_platform::shared_mutex::exclusive_gate::graph_blocked_read(
+    int tid, rt::rmw_request& r, std::uint64_t& init) const noexcept {
+  r = rw_event(rt::op::lock, tid);
+  init = 0;
+  return m;
+}
+const rt::object* model_platform::shared_mutex::shared_gate::graph_blocked_read(
+    int tid, rt::rmw_request& r, std::uint64_t& init) const noexcept {
+  r = rw_event(rt::op::lock_shared, tid);
+  init = 0;
+  return m;
+}
+
+bool model_platform::shared_mutex::graph_step(rt::op o, source_loc loc) {
+  if (!rt::graph_engine()) return true;
+  const int me = rt::current_thread();
+  rw_request req{o, me};
+  rt::rmw_request r = rw_event(o, me);
   r.apply = &rw_after;
   r.ctx = &req;
   const rt::rmw_result res = rt::graph_rmw(*this, 0, true, r, loc);

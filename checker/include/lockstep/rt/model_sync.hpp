@@ -120,12 +120,16 @@ class model_platform::shared_mutex : public rt::object {
     const shared_mutex* m;
     bool ready(int) const noexcept override { return m->writer_ < 0 && m->readers_.empty(); }
     std::string waiting_for(int) const override;
+    const rt::object* graph_blocked_read(int tid, rt::rmw_request& r,
+                                         std::uint64_t& init) const noexcept override;
   };
   struct shared_gate final : rt::waitable {
     explicit shared_gate(const shared_mutex* mm) : m(mm) {}
     const shared_mutex* m;
     bool ready(int) const noexcept override { return m->writer_ < 0; }
     std::string waiting_for(int) const override;
+    const rt::object* graph_blocked_read(int tid, rt::rmw_request& r,
+                                         std::uint64_t& init) const noexcept override;
   };
   static bool note(bool b) {
     if (rt::tracing()) rt::trace_note(b ? "true" : "false");
@@ -256,6 +260,13 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
 
   bool ready(int) const noexcept override { return count_ > 0; }
   std::string waiting_for(int) const override { return name() + " to be released (count 0)"; }
+  // An acquire() blocked on the semaphore: its await of the count (graph engine).
+  const rt::object* graph_blocked_read(int, rt::rmw_request& r,
+                                       std::uint64_t& init) const noexcept override {
+    r = count_request(rt::rmw_kind::await);
+    init = static_cast<std::uint64_t>(initial_);
+    return this;
+  }
 
   void acquire(source_loc loc = source_loc::current()) {
     fresh();
@@ -314,15 +325,21 @@ class model_platform::counting_semaphore : public rt::object, public rt::waitabl
     take();
     return true;
   }
-  // Under the graph engine: the operation's event on the count (acquire kinds take one,
-  // always adds `update`). Returns whether it wrote.
-  bool graph_step(rt::rmw_kind k, std::ptrdiff_t update, source_loc loc) {
-    if (!rt::graph_engine()) return true;
+  // The event of an acquire (await, attempt) or a release (always), but for the count it
+  // writes (graph_step).
+  static rt::rmw_request count_request(rt::rmw_kind k) noexcept {
     rt::rmw_request r;
     r.kind = k;
     r.mo = k == rt::rmw_kind::always ? std::memory_order_release : std::memory_order_acquire;
     r.mo_fail = std::memory_order_relaxed;
     if (k != rt::rmw_kind::always) r.guard = &rt::graph_state::positive;
+    return r;
+  }
+  // Under the graph engine: the operation's event on the count (acquire kinds take one,
+  // always adds `update`). Returns whether it wrote.
+  bool graph_step(rt::rmw_kind k, std::ptrdiff_t update, source_loc loc) {
+    if (!rt::graph_engine()) return true;
+    rt::rmw_request r = count_request(k);
     r.apply = [](const void* ctx, std::uint64_t old, int) {
       return static_cast<std::uint64_t>(static_cast<std::int64_t>(old) +
                                         *static_cast<const std::ptrdiff_t*>(ctx));

@@ -164,6 +164,8 @@ class object {
   mutable vclock sync_;
 };
 
+struct rmw_request;
+
 // Something a thread can be blocked on. The scheduler only picks a blocked thread when
 // ready(tid) is true (or when its deadline may fire / a spurious wake-up is allowed).
 class waitable {
@@ -171,6 +173,14 @@ class waitable {
   virtual bool ready(int tid) const noexcept = 0;
   // For deadlock reports: "mutex#0 held by thread 2".
   virtual std::string waiting_for(int tid) const = 0;
+  // Graph engine: the read that thread tid's operation blocked on this (a lock, an acquire)
+  // makes of its object's state, GenMC's blocked lock read (checker/rt/src/graph/README.md):
+  // fills `r` (an await) and `init` (the state's initial value) and returns the object whose
+  // state it reads; null: a thread blocked on this has no such read.
+  virtual const object* graph_blocked_read(int /*tid*/, rmw_request& /*r*/,
+                                           std::uint64_t& /*init*/) const noexcept {
+    return nullptr;
+  }
   virtual ~waitable() = default;
 };
 

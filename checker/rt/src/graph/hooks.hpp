@@ -40,6 +40,9 @@ class engine_hooks {
   virtual std::uint64_t latest(loc_key k, std::uint64_t init) = 0;
   // A thread the graph holds back (a lock that reads a held state): never scheduled.
   virtual bool held_back(int tid) const noexcept = 0;
+  // No thread can go on: before the execution ends, the engine gives every thread blocked in
+  // the runtime on a lock its read of the held state (trust.hpp, blocked lock reads).
+  virtual void stuck(execution&) {}
   // The current thread is at the head of a retry loop (model_platform::loop_head).
   virtual void loop_head(execution&, source_loc) noexcept {}
 };

@@ -256,16 +256,19 @@ void trust_engine::note_round(const step_candidate* c, int n, int pick) {
   }
 }
 
-int trust_engine::pick_next(const step_candidate* c, int n) {
+void trust_engine::track_threads(const execution& x) {
   // Threads the graph does not have yet start with nothing consumed and nothing held.
-  if (const auto nt = static_cast<std::size_t>(execution::active()->thread_count());
-      nt > pos_.size()) {
+  if (const auto nt = static_cast<std::size_t>(x.thread_count()); nt > pos_.size()) {
     pos_.resize(nt, 0);
     held_.resize(nt, hold::none);
     unprunable_.resize(nt, false);
     marks_.resize(nt);
     cut_.resize(nt, false);
   }
+}
+
+int trust_engine::pick_next(const step_candidate* c, int n) {
+  track_threads(*execution::active());
   // A springboard graph (an RMW shares its write with another): its revisits are computed;
   // the rest of it is no execution of the program.
   if (moot_) return -1;
@@ -315,8 +318,10 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
   bool any = false, held_any = false;
   for (int k = 0; k < n; ++k)
     if (c[k].how == wake::normal) (held_back(c[k].tid) ? held_any : any) = true;
-  // Nothing can go on, or only by spurious wake-ups: a program that needs one to progress is
-  // deadlocked (they are not guaranteed to happen).
+  // Nothing can go on (locks blocked in the runtime get their reads first), or only by
+  // spurious wake-ups: a program that needs one to progress is deadlocked (they are not
+  // guaranteed to happen).
+  if (!any) stuck(x);
   if (!any && !held_any) return -2;
   if (!any) {
     // Only held-back threads could go on. A spin that read the latest writes while nothing
@@ -573,6 +578,7 @@ std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   }
   std::vector<std::uint8_t>& ok = cand_ok_;
   consistent_rfs(G, model_, r, ws, ok);
+
   std::vector<rf_choice> out;
   for (std::size_t i = first, k = 0; i < count; ++i) {
     if (!want[i]) continue;
@@ -584,6 +590,63 @@ std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
 }
 
 void trust_engine::set_rf(event_ref r, event_ref w) { g().at(r).rf = w; }
+
+event trust_engine::read_event(loc_key k, std::uint32_t hint, const rmw_request& op,
+                               source_loc at) const {
+  event e;
+  e.kind = ev_kind::read;
+  e.rmw = op.kind;
+  e.mo = op.mo;
+  e.mo_fail = op.mo_fail;
+  e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
+  e.guard = op.guard;
+  e.spurious_ok = op.spurious && spurious_budget_ > 0;
+  e.weak_cas = op.weak && op.kind == rmw_kind::cas && spurious_budget_ > 0;
+  e.loc = k;
+  e.loc_hint = hint;
+  e.file = at.file;
+  e.line = at.line;
+  return e;
+}
+
+// GenMC's blocked lock read (a LockCasRead that reads a held state, then LockNotAcqBlock):
+// a thread blocked in the runtime on a lock gets the lock's read, of the co-latest (held)
+// state, when nothing can go on any more — before, it got no event, and when its holder never
+// unlocked (a lock held across a join of the blocked thread) no revisit ever created the order
+// in which the blocked thread locks first. Its alternatives are the free states it may read
+// instead (forward revisits, as for any read: an earlier free state another lock read is a
+// springboard, whose write revisits that lock); held by it, the thread stays back in the
+// executions that replay the graph (begin_execution), and an unlock added later revisits it.
+// Added only at the end (a next_P that takes the other threads' events first): a lock that
+// would be freed in this execution is added the ordinary way, reading the unlock.
+void trust_engine::stuck(execution& x) {
+  if (moot_ || showing_livelock_ || replay_pending()) return;
+  track_threads(x);
+  exec_graph& G = g();
+  for (int t = 0; t < x.thread_count(); ++t) {
+    const thread_rec& th = x.thread(t);
+    const point_desc& d = th.pending;
+    if (th.finished || th.parked || !d.blocker || d.blocker->ready(t) || replaying(t)) continue;
+    rmw_request op;
+    std::uint64_t init = 0;
+    const object* o = d.blocker->graph_blocked_read(t, op, init);
+    if (!o) continue;
+    location& l = G.loc(o->key(), init, true);
+    const std::uint32_t hint = G.index_of(l);
+    writes_.of(l.key, init);
+    const event_ref held = G.co_max(l);
+    if (op.guard(G.value_of(held, l.key), op.guard_arg)) continue;  // (the runtime disagrees)
+    event e = read_event(l.key, hint, op, d.loc);
+    e.step_start = true;
+    const event_ref r = G.append(t, e);
+    pos_[static_cast<std::size_t>(t)] = r.idx + 1;
+    held_[static_cast<std::size_t>(t)] = hold::lock;
+    // (Its candidates before its rf is set: rf_candidates takes the read's porf-prefix.)
+    for (const rf_choice& c : rf_candidates(r))
+      push(item{item_kind::read_rf, G.at(r).stamp, r, c.w, c.spurious ? 1u : 0u, {}});
+    set_rf(r, held);
+  }
+}
 
 rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool sync_object,
                              const rmw_request& op, source_loc at) {
@@ -602,20 +665,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
     e.values_of = serial_;
   } else {
-    event e;
-    e.kind = ev_kind::read;
-    e.rmw = op.kind;
-    e.mo = op.mo;
-    e.mo_fail = op.mo_fail;
-    e.expected = op.kind == rmw_kind::cas ? op.expected : op.guard_arg;
-    e.guard = op.guard;
-    e.spurious_ok = op.spurious && spurious_budget_ > 0;
-    e.weak_cas = op.weak && op.kind == rmw_kind::cas && spurious_budget_ > 0;
-    e.loc = k;
-    e.loc_hint = hint;
-    e.file = at.file;
-    e.line = at.line;
-    r = add(tid, e);
+    r = add(tid, read_event(k, hint, op, at));
     // An atomic wait's registration: the comparison just before it happens after what it reads.
     if (op.after_compare && r.idx > 0 && !G.at(r).step_start)
       G.at(event_ref{tid, r.idx - 1}).wait_compare = true;

@@ -23,6 +23,10 @@
 // apart: its completion is explored by the revisit of the unlock). If the lock is still held
 // — its holder asleep for good, itself held back on another such lock, joining a stuck
 // thread — and no thread can go on, no unlock will come: a deadlock, reported as such.
+// A lock that blocks in the runtime (GenMC's blocked lock read): when no thread can go on,
+// each thread blocked on a lock gets the lock's read of the held state (stuck()), with the
+// free states it could read instead as alternatives, so the order in which it locks first is
+// explored even when its holder never unlocks (a lock held across a join of that thread).
 // next_P: the thread of the last added event goes on until it yields, blocks or ends; then
 // the next thread in cyclic order. Spin loops and fairness: after a yield, a thread's read may
 // not read a write that a newer write to the same location by a thread that had its turn since
@@ -108,6 +112,7 @@ class trust_engine final : public chooser, public engine_hooks {
   void fence(execution& x, std::memory_order mo, source_loc at) override;
   std::uint64_t latest(loc_key k, std::uint64_t init) override;
   bool held_back(int tid) const noexcept override;
+  void stuck(execution& x) override;
   void loop_head(execution& x, source_loc at) noexcept override;
   bool excuses_step_bound(const execution& x) const noexcept override;
 
@@ -187,6 +192,8 @@ class trust_engine final : public chooser, public engine_hooks {
   int spurious_in(const exec_graph& G, const view& keep, event_ref but) const;
   bool allowed_after_yield(event_ref r, event_ref w) const;
   void set_rf(event_ref r, event_ref w);
+  event read_event(loc_key k, std::uint32_t hint, const rmw_request& op, source_loc at) const;
+  void track_threads(const execution& x);
   bool apply(item& it);
   void begin_execution(bool ordered = false);  // ordered: order_ is the graph's replay order
   std::uint64_t read_value(execution& x, event_ref r, bool sync_object, std::memory_order mo);
