@@ -7,6 +7,8 @@
 
 #include <lockstep/check.hpp>
 
+#include <mutex>
+
 #include "reference_programs.hpp"
 
 namespace {
@@ -15,11 +17,12 @@ using lockstep::engine;
 using lockstep::memory_model;
 
 template <class Body>
-void explore_program(benchmark::State& state, Body body, engine eng, memory_model mm) {
+void explore_program(benchmark::State& state, Body body, engine eng, memory_model mm,
+                     int spurious_wakeups = 0) {
   lockstep::model_test_options o;
   o.engine = eng;
   o.memory = mm;
-  o.spurious_wakeups = 0;
+  o.spurious_wakeups = spurious_wakeups;
   o.max_executions = 300'000;
   std::uint64_t execs = 0, blocked = 0;
   bool capped = false;
@@ -73,6 +76,45 @@ LOCKSTEP_ENGINE_BENCH(mutex_counter_4,
                       [](std::string& o) { lockstep_test::mutex_counter_n(o, 4); });
 LOCKSTEP_ENGINE_BENCH(ticket_3, [](std::string& o) { lockstep_test::ticket(o, 3); });
 
+// Wait-heavy: two consumers wait on a condition variable (predicate loops) for the items a
+// producer publishes with notify_one, and the producer waits on an atomic until both are done;
+// with one spurious wake-up per execution (the waits' default budget).
+void cv_handoff(std::string& out) {
+  using P = lockstep::model_platform;
+  P::mutex m;
+  P::condition_variable cv;
+  int items = 0;  // guarded by m
+  P::atomic<int> done{0};
+  auto consumer = [&] {
+    {
+      std::unique_lock<P::mutex> lk(m);
+      while (items == 0) cv.wait(lk);
+      --items;
+    }
+    done.fetch_add(1);
+    done.notify_one();
+  };
+  P::thread a(consumer), b(consumer);
+  for (int i = 0; i < 2; ++i) {
+    {
+      std::lock_guard<P::mutex> g(m);
+      ++items;
+    }
+    cv.notify_one();
+  }
+  for (int d = done.load(); d != 2; d = done.load()) done.wait(d);
+  a.join();
+  b.join();
+  out = "ok";
+}
+void BM_cv_handoff_spurious_graph_sc(benchmark::State& s) {
+  explore_program(s, cv_handoff, engine::graph, memory_model::sequential, 1);
+}
+void BM_cv_handoff_spurious_graph_rc11(benchmark::State& s) {
+  explore_program(s, cv_handoff, engine::graph, memory_model::c11, 1);
+}
+BENCHMARK(BM_cv_handoff_spurious_graph_sc)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_cv_handoff_spurious_graph_rc11)->Unit(benchmark::kMillisecond)->Iterations(1);
 }  // namespace
 
 BENCHMARK_MAIN();

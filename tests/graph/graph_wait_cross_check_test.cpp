@@ -1,6 +1,6 @@
 // Atomic waiting (atomic<T>::wait / notify_one / notify_all, atomic_flag), alone and mixed with
-// mutexes (and a condition variable), under the graph engine against the interleaving engine's
-// full search (no DPOR): the same complete outcomes and the same deadlocks
+// mutexes (and condition variables, notified or not), under the graph engine against the
+// interleaving engine's full search (no DPOR): the same complete outcomes and the same deadlocks
 // (tests/support/cross_check.hpp, cross_check_blocking), no graph twice, under SC and C11, with
 // spurious wake-ups off and on (issue 12). Each thread records in its
 // own slot what it did: 'w' for a wait called, 'r' for a wait returned (or the wait loop
@@ -60,6 +60,55 @@ void store_without_notify(thread_records& rec) {
   });
   w.store(1);
   t.join();
+}
+
+// A condition variable nobody notifies: main sets the flag under the mutex and never
+// notifies. The waiter's predicate loop ends if it saw the flag before waiting, or wakes
+// spuriously while main can still run and then sees it (or waits again, for good: a deadlock,
+// as when it sleeps first and main only joins).
+void cv_without_notify(thread_records& rec) {
+  P::mutex m;
+  P::condition_variable cv;
+  bool ready = false;  // guarded by m
+  P::thread a([&] {
+    std::unique_lock<P::mutex> lk(m);
+    while (!ready) {
+      rec.slot[1] += 'w';
+      cv.wait(lk);
+    }
+    rec.slot[1] += 'r';
+  });
+  {
+    std::lock_guard<P::mutex> g(m);
+    ready = true;
+  }
+  rec.slot[0] += 's';
+  a.join();
+}
+
+// The same with a timed wait: a wait_for that nobody notifies times out (or, within the
+// budget, returns spuriously and waits again); the waiter gives up after a timeout.
+void cv_wait_for_without_notify(thread_records& rec) {
+  P::mutex m;
+  P::condition_variable cv;
+  bool ready = false;  // guarded by m
+  P::thread a([&] {
+    std::unique_lock<P::mutex> lk(m);
+    while (!ready) {
+      rec.slot[1] += 'w';
+      if (cv.wait_for(lk, std::chrono::milliseconds(5)) == std::cv_status::timeout) {
+        rec.slot[1] += 't';
+        break;
+      }
+    }
+    rec.slot[1] += ready ? 'r' : 'n';
+  });
+  {
+    std::lock_guard<P::mutex> g(m);
+    ready = true;
+  }
+  rec.slot[0] += 's';
+  a.join();
 }
 
 // The notify comes first, then the store: a waiter registered before the notify is woken (and
@@ -295,16 +344,20 @@ LOCKSTEP_UNIT_TEST(graph_wait_notify_all_matches_full_search) {
     }
 }
 
-// Spurious wake-ups off only: with them on, the full search also returns from the wait
-// spuriously before the store (|wr0||), which the graph engine does not explore — a wake-up
-// event is only added once a notify has made its thread ready (graph/README.md, "Not done
-// yet"). A wait that nothing ends is a deadlock with spurious wake-ups on or off: nothing else
-// can go on, and a spurious wake-up is not guaranteed.
+// With spurious wake-ups on, a wait nobody notifies may return spuriously while another
+// thread can still run (store without notify: before the store, |wr0||). A wait that nothing
+// ends is a deadlock with spurious wake-ups on or off: nothing else can go on, and a spurious
+// wake-up is not guaranteed.
 LOCKSTEP_UNIT_TEST(graph_wait_without_notify_matches_full_search) {
   for (const mm m : {mm::sequential, mm::c11}) {
-    const auto s = cross_check_blocking("store without notify", store_without_notify, m, 0);
-    // The comparison saw 0 before the store: asleep for good.
-    LOCKSTEP_ASSERT(s.deadlocks.count("|w||") && s.outcomes.count("|wr1||"));
+    for (const int spurious : {0, 1}) {
+      const auto s =
+          cross_check_blocking("store without notify", store_without_notify, m, spurious);
+      // The comparison saw 0 before the store: asleep for good.
+      LOCKSTEP_ASSERT(s.deadlocks.count("|w||") && s.outcomes.count("|wr1||"));
+      LOCKSTEP_ASSERT(s.outcomes.count("|wr0||") == static_cast<std::size_t>(spurious))
+          << "a spurious return before the store";
+    }
     for (const int spurious : {0, 1}) {
       const auto lonely = cross_check_blocking("lonely wait", lonely_wait, m, spurious);
       LOCKSTEP_ASSERT(lonely.outcomes.empty() && lonely.deadlocks.count("|w||"));
@@ -338,13 +391,12 @@ LOCKSTEP_UNIT_TEST(graph_wait_with_mutexes_matches_full_search) {
           "wait under lock, store first",
           [&](thread_records& r) { wait_under_lock(r, true, wait_mo, store_mo); }, m, spurious);
       LOCKSTEP_ASSERT(first.deadlocks.empty());
-      // With spurious wake-ups on, the full search also wakes a spuriously while b runs, a
-      // wake-up no notify reaches (|lww|l|): the graph engine's gap of "store without notify".
-      if (spurious == 0) {
-        const auto chain =
-            cross_check_blocking("two mutexes behind a wait", chain_behind_wait, m, spurious);
-        LOCKSTEP_ASSERT(chain.deadlocks.count("|lw|l|")) << "main behind b behind a, asleep";
-      }
+      // With spurious wake-ups on, a also wakes spuriously while b runs, a wake-up no notify
+      // reaches, and waits again (|lww|l|).
+      const auto chain =
+          cross_check_blocking("two mutexes behind a wait", chain_behind_wait, m, spurious);
+      LOCKSTEP_ASSERT(chain.deadlocks.count("|lw|l|")) << "main behind b behind a, asleep";
+      LOCKSTEP_ASSERT(chain.deadlocks.count("|lww|l|") == static_cast<std::size_t>(spurious));
       const auto cv = cross_check_blocking("cv wait under lock", cv_wait_under_lock, m, spurious);
       LOCKSTEP_ASSERT(cv.deadlocks.count("|lw||"));
       const auto join = cross_check_blocking("lock across join", lock_across_join, m, spurious);
@@ -382,5 +434,70 @@ LOCKSTEP_UNIT_TEST(graph_wait_memory_orders_match_full_search) {
     cross_check_blocking(
         "notify_one, 2 waiters, relaxed",
         [](thread_records& r) { waiters<2>(r, wake::one, rlx, rlx); }, mm::c11, spurious);
+  }
+}
+
+// Condition variables nobody notifies: untimed (the predicate loop ends or deadlocks) and
+// timed (the wait times out), spurious wake-ups off and on.
+LOCKSTEP_UNIT_TEST(graph_cv_without_notify_matches_full_search) {
+  for (const mm m : {mm::sequential, mm::c11})
+    for (const int spurious : {0, 1}) {
+      const auto cv = cross_check_blocking("cv without notify", cv_without_notify, m, spurious);
+      LOCKSTEP_ASSERT(cv.outcomes.count("s|r||") && cv.deadlocks.count("s|w||"));
+      LOCKSTEP_ASSERT(cv.outcomes.count("s|wr||") == static_cast<std::size_t>(spurious))
+          << "a spurious wake-up while main can run, then the flag";
+      const auto timed = cross_check_blocking("cv wait_for without notify",
+                                              cv_wait_for_without_notify, m, spurious);
+      LOCKSTEP_ASSERT(timed.deadlocks.empty() && timed.outcomes.count("s|wtn||"));
+    }
+}
+
+// A cv.wait without a predicate loop, which nobody notifies: it returns only spuriously, and
+// the waiter's check of the predicate fails (the broken twin), caught with a token that
+// replays the failure; the predicate loop (the correct version) never fails. Deadlocks (the
+// waiter asleep for good) are collected, not failures, so the search reaches the failure.
+namespace {
+template <bool kLoop>
+void wait_nobody_notifies() {
+  P::mutex m;
+  P::condition_variable cv;
+  bool ready = false;  // guarded by m
+  P::thread a([&] {
+    std::unique_lock<P::mutex> lk(m);
+    if constexpr (kLoop) {
+      while (!ready) cv.wait(lk);
+    } else if (!ready) {
+      cv.wait(lk);
+    }
+    LOCKSTEP_ASSERT(ready) << "woken without the predicate";
+  });
+  {
+    std::lock_guard<P::mutex> g(m);
+    ready = true;
+  }
+  a.join();
+}
+void ignore_deadlock(void*) {}
+}  // namespace
+
+LOCKSTEP_UNIT_TEST(graph_spurious_return_of_unnotified_wait_is_caught) {
+  for (const mm m : {mm::sequential, mm::c11}) {
+    lockstep::model_test_options o;
+    o.engine = lockstep::engine::graph;
+    o.memory = m;
+    o.spurious_wakeups = 1;
+    o.on_deadlock = &ignore_deadlock;
+    const auto bad = lockstep::explore("wait_nobody_notifies", wait_nobody_notifies<false>, o);
+    LOCKSTEP_ASSERT(!bad.passed && !bad.token.empty()) << bad.verdict;
+    LOCKSTEP_ASSERT(bad.verdict == "FAIL: assertion") << bad.verdict << "\n" << bad.report;
+    const auto r =
+        lockstep::replay("wait_nobody_notifies", wait_nobody_notifies<false>, o, bad.token);
+    LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.verdict << "\n" << r.report;
+    LOCKSTEP_ASSERT(r.report.find("spurious") != std::string::npos) << r.report;
+    const auto good = lockstep::explore("wait_nobody_notifies_loop", wait_nobody_notifies<true>, o);
+    LOCKSTEP_ASSERT(good.passed) << good.verdict << "\n" << good.report;
+    o.spurious_wakeups = 0;  // without spurious wake-ups the broken wait cannot return
+    const auto none = lockstep::explore("wait_nobody_notifies", wait_nobody_notifies<false>, o);
+    LOCKSTEP_ASSERT(none.passed) << none.verdict << "\n" << none.report;
   }
 }

@@ -655,8 +655,8 @@ inline void execution::note_gone(int tid) noexcept {
       return -1;
     }
     if (pick < 0) return -1;  // the graph engine ends this execution (not a failure)
-    // (Under the graph engine a step taken when no thread can run normally — a spurious
-    // wake-up — is recorded by the engine: graph/replay.hpp.)
+    // (The graph engines take a spurious wake-up only where another thread could run: their
+    // picks are recorded here like any other.)
     bool normal = !graph_;
     for (int k = 0; k < n && !normal; ++k) normal = cand[k].how == wake::normal;
     if (n > 1 && normal) push_choice(static_cast<std::uint16_t>(pick));

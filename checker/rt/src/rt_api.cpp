@@ -1034,9 +1034,11 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& 
   r.kind = k;
   r.mo = std::memory_order_seq_cst;
   r.mo_fail = std::memory_order_seq_cst;
+  rt::execution& e = *rt::execution::active();
   if (k == rt::rmw_kind::await) {
     r.guard = &rt::graph_state::notified;
-    r.spurious = true;  // the engine keeps to the execution's budget
+    // Woken without a notify: the graph engine's decision at the block (graph/trust.hpp).
+    r.spurious = e.current().woke == rt::wake::spurious;
   }
   r.guard_arg = static_cast<std::uint64_t>(me);
   r.after_compare = after_compare;
@@ -1049,7 +1051,6 @@ static rt::rmw_result cv_graph_step(const rt::object& cv, const rt::thread_set& 
   }
   r.apply = &cv_after;
   r.ctx = &req;
-  rt::execution& e = *rt::execution::active();
   // An atomic's waiter set sits next to its value: the key with the top bit set (object
   // keys are (thread + 1) << 20 | n, far below it).
   const rt::rmw_result res = separate_location

@@ -321,8 +321,8 @@ struct rmw_request {
   std::uint64_t expected = 0;                             // cas
   rmw_guard guard = nullptr;                              // await, attempt, always
   std::uint64_t guard_arg = 0;
-  // await: may also read a value its guard rejects, writing all the same (a condition
-  // variable's spurious wake-up), within the execution's budget of spurious wake-ups.
+  // await: a spurious wake-up (the thread was woken without a notify): reads only values its
+  // guard rejects, writing all the same.
   bool spurious = false;
   // When it writes and choices(old) > 1, the engine explores choice k in [0, choices(old))
   // (notify_one: which waiter wakes) and passes it to apply.

@@ -52,7 +52,7 @@ int exec_graph::spurious_wakeups(event_ref but) const {
       const event_ref me{static_cast<std::int32_t>(t), static_cast<std::int32_t>(k)};
       if (me == but) continue;
       if (e.spurious_ok && e.has_read() && !e.guard(value_of(e.rf, e.loc), e.expected)) ++n;
-      if (e.spurious_choice && e.aux == 1) ++n;
+      if (e.spurious_choice && e.rmw_write && e.aux == 1) ++n;
       if (e.spurious_fail) ++n;
     }
   return n;
@@ -63,7 +63,11 @@ bool exec_graph::may_read(const event& e, std::uint64_t v, bool backward) noexce
   // A spurious failure exists only where the CAS would have succeeded (elsewhere it is the
   // ordinary failure, explored without the flag).
   if (e.spurious_fail) return v == e.expected;
-  if (e.rmw == rmw_kind::await) return backward || e.spurious_ok || e.guard(v, e.expected);
+  // A spurious wake-up reads only states its guard rejects (one that accepts it is the
+  // notified wake-up, another graph); a notified one only states that let it go on, or
+  // (backward) that hold it back.
+  if (e.rmw == rmw_kind::await)
+    return e.spurious_ok ? !e.guard(v, e.expected) : backward || e.guard(v, e.expected);
   return true;
 }
 

@@ -57,8 +57,11 @@ struct event {
   std::memory_order mo_fail = std::memory_order_seq_cst;  // rmw-capable reads that fail
   bool rmw_write = false;        // the write part of an RMW (its read is the previous event)
   bool step_start = false;       // the first event of a step of its thread (a step is atomic)
-  bool spurious_ok = false;      // an await that may wake spuriously (reads anything, writes)
-  bool spurious_choice = false;  // RMW write: aux 1 is a spurious wake-up
+  bool spurious_ok = false;      // an await that wakes spuriously: reads only states its
+                                 // guard rejects, and writes
+  bool spurious_choice = false;  // RMW write: aux 1 is a spurious wake-up (a timed wait's);
+                                 // choice: an untimed wait's decision (bits 1: it wakes
+                                 // spuriously next, its wake-up event follows; 0: it sleeps)
   bool weak_cas = false;         // compare_exchange_weak: may fail spuriously on a match
   bool spurious_fail = false;    // ... and does: it reads the expected value, writes nothing
   bool wait_compare = false;     // read: an atomic wait's comparison; the next event (its
@@ -124,7 +127,8 @@ class exec_graph {
   // Whether e may read v at all: an await only reads values that let it go on (or, through a
   // backward revisit, that hold it back), a guarded `always` only values its guard accepts.
   static bool may_read(const event& e, std::uint64_t v, bool backward) noexcept;
-  // Spurious wake-ups in the graph (awaits that read a value their guard rejects), but e.
+  // Spurious events in the graph (spurious wake-ups, timed waits' spurious wake-ups, weak CAS
+  // failures), but e.
   int spurious_wakeups(event_ref but) const;
   // The read's write part, if it has one in the graph.
   bool has_write_part(event_ref r) const noexcept {

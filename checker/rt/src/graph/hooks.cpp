@@ -23,8 +23,9 @@ bool rmw_writes(const rmw_request& r, std::uint64_t v) noexcept {
 namespace lockstep::rt::graph {
 
 const char* unsupported_op(const point_desc& d, wake how) noexcept {
-  // (A cv wait's spurious wake-up is the graph's: its wake event reads a state without the
-  // notify. Timeouts of other kinds come from the model objects' own graph paths.)
+  // (An untimed wait's spurious wake-up is the graph's: its thread's decision at the block,
+  // then a wake event that reads a state without its notify. Timeouts of other kinds come from
+  // the model objects' own graph paths.)
   const bool cv_wake = d.kind == op::cv_block && d.deadline < 0;
   if (how == wake::timeout || d.deadline >= 0 ||
       (!cv_wake && (d.may_wake_spuriously || how != wake::normal)))

@@ -62,10 +62,9 @@ class replay_engine final : public chooser, public engine_hooks {
       return next_choice(n, stay < 0 ? 0 : stay, stay >= 0);
     }
     if (normal) return 0;
-    // Only spurious wake-ups could go on: the token names one (1 + k), or ends (a deadlock).
-    if (pos_ >= c_.size()) return in_tail() ? tail_pick(n + 1) - 1 : -2;
-    const int k = next_choice(n + 1, 0) - 1;
-    return k < 0 ? -2 : k;
+    // Only spurious wake-ups could go on: they are not guaranteed, so this is a deadlock (the
+    // graph engine takes a spurious wake-up only where another thread could run).
+    return -2;
   }
   engine_hooks* graph_hooks() noexcept override { return this; }
   // The step loop records scheduling choices itself; reads and writes record theirs here.

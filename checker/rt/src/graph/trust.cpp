@@ -8,6 +8,9 @@ namespace lockstep::rt::graph {
 
 namespace {
 
+// An untimed wait's decision at its block: bits 1, it wakes spuriously next; 0, it sleeps.
+bool is_wake_decision(const event& e) { return e.kind == ev_kind::choice && e.spurious_choice; }
+
 bool is_await(const exec_graph& g, event_ref r) {
   const event& e = g.at(r);
   return e.has_read() && e.rmw == rmw_kind::await;
@@ -99,7 +102,11 @@ bool trust_engine::replay_pending() const {
   for (int t = 0; t < G.nthreads(); ++t) {
     const auto len = static_cast<std::int32_t>(G.threads[static_cast<std::size_t>(t)].size());
     const std::int32_t left = len - pos_[static_cast<std::size_t>(t)];
-    if (left > 1 || (left == 1 && held_[static_cast<std::size_t>(t)] != hold::lock)) return true;
+    // (A held lock, or a decision to sleep, is no event still to happen.)
+    if (left > 1 || (left == 1 && held_[static_cast<std::size_t>(t)] != hold::lock &&
+                     !(is_wake_decision(G.threads[static_cast<std::size_t>(t)].back()) &&
+                       G.threads[static_cast<std::size_t>(t)].back().bits == 0)))
+      return true;
   }
   return false;
 }
@@ -274,6 +281,10 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
   if (moot_) return -1;
   // Replay: the next event of the replay order.
   while (order_pos_ < order_.size()) {
+    if (spurious_budget_ > 0) {  // a wait that blocks where the graph has no decision yet
+      const int k = decide_wakes(c, n);
+      if (k >= 0 || moot_) return moot_ ? -1 : k;
+    }
     const event_ref e = order_[order_pos_];
     const bool held_read =
         held_[static_cast<std::size_t>(e.tid)] == hold::lock &&
@@ -282,8 +293,13 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
       ++order_pos_;  // consumed in an earlier step (choices, finish), or the held lock
       continue;
     }
-    // Normally the thread's own step; a cv wait whose wake reads a state without the notify
-    // (a spurious wake-up in the graph) through its spurious candidate.
+    if (is_wake_decision(g().at(e))) {  // taken where its step ends (decide_wakes)
+      ++pos_[static_cast<std::size_t>(e.tid)];
+      ++order_pos_;
+      continue;
+    }
+    // Normally the thread's own step; a spurious wake-up through its spurious candidate, if
+    // another thread could run there.
     int spurious = -1;
     for (int k = 0; k < n; ++k) {
       if (c[k].tid != e.tid) continue;
@@ -291,12 +307,10 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
       if (c[k].how == wake::spurious) spurious = k;
     }
     if (spurious >= 0) {
-      bool normal = false;
-      for (int k = 0; k < n; ++k) normal = normal || c[k].how == wake::normal;
-      // With no thread able to run normally, the token says which spurious wake-up (1 + k);
-      // it ends there when the execution deadlocks.
-      if (!normal) execution::active()->record_choice(static_cast<std::uint16_t>(spurious + 1));
-      return spurious;
+      note_runnable(c, n);
+      if (spurious_wake_possible(e, runnable_)) return spurious;
+      moot_ = true;
+      return -1;
     }
     error = "nondeterministic test: replaying an execution graph, thread " + std::to_string(e.tid) +
             " could not take its next step (does the test depend on real time, addresses, or "
@@ -309,6 +323,10 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
     const int t = c[k].tid;
     if (held_[static_cast<std::size_t>(t)] == hold::none)
       held_[static_cast<std::size_t>(t)] = prune(t, x.thread(t).pending);
+  }
+  if (spurious_budget_ > 0) {
+    const int k = decide_wakes(c, n);
+    if (k >= 0 || moot_) return moot_ ? -1 : k;
   }
   auto usable = [&](int k) { return c[k].how == wake::normal && !held_back(c[k].tid); };
   const exec_graph& G = g();
@@ -381,6 +399,142 @@ int trust_engine::pick_next(const step_candidate* c, int n) {
     std::fprintf(stderr, " -> %d\n", turn_);
   }
   return best;
+}
+
+// Whether a read of location k that is still to be replayed (not `but`) reads w.
+bool trust_engine::read_to_replay(loc_key k, event_ref w, event_ref but) const {
+  const exec_graph& G = states_.back().g;
+  for (int t = 0; t < G.nthreads(); ++t) {
+    const auto& th = G.threads[static_cast<std::size_t>(t)];
+    for (auto i = static_cast<std::size_t>(pos_[static_cast<std::size_t>(t)]); i < th.size(); ++i)
+      if (th[i].has_read() && th[i].loc == k && th[i].rf == w &&
+          !(event_ref{t, static_cast<std::int32_t>(i)} == but))
+        return true;
+  }
+  return false;
+}
+
+bool trust_engine::others_can_run(const step_candidate* c, int n, int tid) {
+  for (int k = 0; k < n; ++k)
+    if (c[k].how == wake::normal && c[k].tid != tid) return true;
+  return false;
+}
+
+// Whether the spurious wake-up `wake` can happen where the graph has it: another thread could
+// run there. Before it come, in every interleaving of the graph, its thread's earlier events,
+// the write it reads and that write's other reads (fr), with their porf-prefixes; another
+// thread could run if its first event beyond them could happen then (not a lock or wake-up
+// that the object's state there does not let go on, nor a join of a thread not finished, nor a
+// thread not started) or,
+// with no event beyond them, if the runtime lets it go on (`could_run`, at the wake-up's point).
+// Spurious wake-ups are not guaranteed: where nothing else could run, no execution has one.
+bool trust_engine::spurious_wake_possible(event_ref wake,
+                                          const std::vector<bool>& could_run) const {
+  const exec_graph& G = states_.back().g;
+  const event& w = G.at(wake);
+  view before = G.prefix_of(event_ref{wake.tid, wake.idx - 1});
+  if (!w.rf.is_init()) before = join_views(std::move(before), G.prefix_of(w.rf));
+  for (int t = 0; t < G.nthreads(); ++t)
+    for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
+      const event& r = G.threads[static_cast<std::size_t>(t)][k];
+      const event_ref me{t, static_cast<std::int32_t>(k)};
+      if (!(me == wake) && r.has_read() && r.loc == w.loc && r.rf == w.rf)
+        before = join_views(std::move(before), G.prefix_of(me));
+    }
+  for (int t = 0; t < G.nthreads(); ++t) {
+    if (t == wake.tid) continue;
+    const auto& th = G.threads[static_cast<std::size_t>(t)];
+    const auto len = static_cast<std::int32_t>(th.size());
+    const std::int32_t f = static_cast<std::size_t>(t) < before.size()
+                               ? std::min(before[static_cast<std::size_t>(t)], len)
+                               : 0;
+    if (f == len) {
+      if (static_cast<std::size_t>(t) < could_run.size() && could_run[static_cast<std::size_t>(t)])
+        return true;
+      continue;
+    }
+    const event& e = th[static_cast<std::size_t>(f)];
+    if (e.kind == ev_kind::start && !exec_graph::contains(before, G.spawn_of(t))) continue;
+    if (e.kind == ev_kind::join) {
+      const auto& child = G.threads[e.aux];
+      if (child.empty() ||
+          !exec_graph::contains(before, event_ref{static_cast<std::int32_t>(e.aux),
+                                                  static_cast<std::int32_t>(child.size()) - 1}))
+        continue;
+    }
+    if (e.has_read() && e.rmw == rmw_kind::await) {
+      // The object's state there: its latest write among the events before.
+      const location& l = *G.find_loc(e.loc);
+      event_ref now{};
+      for (event_ref x : l.co)
+        if (exec_graph::contains(before, x)) now = x;
+      if (!e.guard(G.value_of(now, e.loc), e.expected)) continue;
+    }
+    return true;
+  }
+  for (std::size_t t = static_cast<std::size_t>(G.nthreads()); t < could_run.size(); ++t)
+    if (could_run[t]) return true;
+  return false;
+}
+
+void trust_engine::note_runnable(const step_candidate* c, int n) {
+  runnable_.assign(pos_.size(), false);
+  for (int k = 0; k < n; ++k)
+    if (c[k].how == wake::normal) runnable_[static_cast<std::size_t>(c[k].tid)] = true;
+}
+
+// A thread that has just blocked in an untimed wait nobody has notified (in the extension, or
+// in the replay where the graph ends its thread at the block) decides whether it sleeps (the
+// decision event, value 0, the last event of the step that blocked: a notify wakes it, or
+// nothing does) or wakes spuriously right there (value 1, an alternative like a choice's; its
+// wake-up event then reads the waiter set's state at that point — an RMW that another one
+// shares is a springboard, as always — and later writes of the set revisit it). Offered once
+// per block, only if another thread could run (spurious wake-ups are not guaranteed: a
+// program that needs one is deadlocked) and within the execution's budget. Returns the
+// candidate of a thread whose decision (applied) is to wake now, else -1.
+int trust_engine::decide_wakes(const step_candidate* c, int n) {
+  exec_graph& G = g();
+  for (int k = 0; k < n; ++k) {
+    if (c[k].how != wake::spurious || c[k].tid >= G.nthreads()) continue;
+    const int t = c[k].tid;
+    const auto& th = G.threads[static_cast<std::size_t>(t)];
+    // (A thread still replaying has its decision, if any, ahead.)
+    if (th.empty() || replaying(t)) continue;
+    if (is_wake_decision(th.back())) {
+      if (th.back().bits == 0) continue;  // asleep
+      note_runnable(c, n);                // rmw() judges the wake-up once it is added
+      return k;
+    }
+    if (moot_ || showing_livelock_ || G.spurious_wakeups(event_ref{}) >= spurious_budget_) continue;
+    // Another thread that could run: one the runtime lets go on, or one with events of the
+    // graph that need not come before the block (they could come after the wake-up).
+    bool other = others_can_run(c, n, t);
+    if (!other) {
+      const view before = G.prefix_of(event_ref{t, static_cast<std::int32_t>(th.size()) - 1});
+      for (int u = 0; u < G.nthreads() && !other; ++u)
+        other = u != t && static_cast<std::int32_t>(G.threads[static_cast<std::size_t>(u)].size()) >
+                              (static_cast<std::size_t>(u) < before.size()
+                                   ? before[static_cast<std::size_t>(u)]
+                                   : 0);
+    }
+    if (!other) continue;
+    event d;
+    d.kind = ev_kind::choice;
+    d.spurious_choice = true;
+    d.aux = 2;
+    d.bits = 0;
+    const point_desc& p = execution::active()->thread(t).pending;
+    d.file = p.loc.file;
+    d.line = p.loc.line;
+    const bool step = new_step_;
+    const int turn = turn_;
+    new_step_ = false;  // the end of the step that blocks: replayed with it, where it blocked
+    const event_ref r = add(t, d);
+    new_step_ = step;
+    turn_ = turn;
+    push(item{item_kind::choice, G.at(r).stamp, r, {}, 1, {}});
+  }
+  return -1;
 }
 
 void trust_engine::mismatch(execution& x, const char* what) {
@@ -538,9 +692,9 @@ std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   const bool pending = replay_pending();
   // Whether the read (not a spurious failure) may read w, of value v (the co-latest: latest).
   auto may_read_plain = [&](event_ref w, std::uint64_t v, bool latest) {
-    if (!exec_graph::may_read(e, v, false)) return false;  // an await waits rather than read that
-    if (e.spurious_ok && !e.guard(v, e.expected) && G.spurious_wakeups(r) >= spurious_budget_)
-      return false;  // no spurious wake-up left in this execution
+    // An await waits rather than read that; a spurious wake-up reads only states without its
+    // notify (its budget was kept when its thread's decision to wake was made).
+    if (!exec_graph::may_read(e, v, false)) return false;
     if (!latest && !allowed_after_yield(r, w)) return false;
     if (exec_graph::writes_after(e, v)) {
       // A write another RMW has read for good (it can no longer be revisited, or it comes
@@ -666,6 +820,7 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
     e.values_of = serial_;
   } else {
     r = add(tid, read_event(k, hint, op, at));
+    const bool spurious_wake = G.at(r).spurious_ok;
     // An atomic wait's registration: the comparison just before it happens after what it reads.
     if (op.after_compare && r.idx > 0 && !G.at(r).step_start)
       G.at(event_ref{tid, r.idx - 1}).wait_compare = true;
@@ -685,6 +840,9 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
       for (const rf_choice& c : cands)
         if (!(c.w == pick.w && c.spurious == pick.spurious))
           push(item{item_kind::read_rf, G.at(r).stamp, r, c.w, c.spurious ? 1u : 0u, {}});
+      // A spurious wake-up where nothing else could run: no execution has it (its alternatives
+      // are judged where they are replayed).
+      if (spurious_wake && !moot_ && !spurious_wake_possible(r, runnable_)) moot_ = true;
     } else {
       set_rf(r, G.co_max(*G.find_loc(k)));
     }
@@ -748,9 +906,12 @@ rmw_result trust_engine::rmw(execution& x, loc_key k, std::uint64_t init, bool s
             item_kind::write_choice, g().at(w).stamp, w, {}, static_cast<std::uint32_t>(c), {}});
     location& l = *g().find_loc(k);
     const std::size_t at_pos = g().co_index(l, from);  // right after the write read
-    // Another RMW's write already directly follows it: this graph breaks atomicity. It still
-    // tells which reads this write may revisit; then it is dropped.
-    const bool clash = at_pos < l.co.size() && g().at(l.co[at_pos]).rmw_write;
+    // Another RMW's write already directly follows it — or, inside the replay, an operation
+    // on the same object still to be replayed reads the same state (a spurious wake-up taken
+    // where its thread blocked, before a notify the graph has reading that state) — this graph
+    // breaks atomicity. It still tells which reads this write may revisit; then it is dropped.
+    const bool clash = (at_pos < l.co.size() && g().at(l.co[at_pos]).rmw_write) ||
+                       (sync_object && replay_pending() && read_to_replay(k, from, r));
     l.co.insert(l.co.begin() + static_cast<std::ptrdiff_t>(at_pos), w);
     calc_revisits(w);
     if (clash) moot_ = true;
@@ -853,10 +1014,9 @@ void trust_engine::calc_revisits(event_ref w) {
         continue;
       event plain = er;  // what it may read as a read (a spurious failure is a variant)
       plain.spurious_fail = false;
+      // (A spurious wake-up does not read a state with its notify: that is the notified
+      // wake-up of the graph in which its thread slept.)
       if (!exec_graph::may_read(plain, ew.bits, true)) continue;
-      if (er.spurious_ok && !er.guard(ew.bits, er.expected) &&
-          G.spurious_wakeups(r) >= spurious_budget_)
-        continue;  // it would wake spuriously, and none is left
       reads.push_back(r);
     }
   // Latest first (the order GenMC uses; it only changes the order of exploration).
@@ -891,7 +1051,7 @@ int trust_engine::spurious_in(const exec_graph& G, const view& keep, event_ref b
       const event& e = th[static_cast<std::size_t>(k)];
       if (event_ref{t, k} == but) continue;
       if (e.spurious_ok && e.has_read() && !e.guard(G.value_of(e.rf, e.loc), e.expected)) ++n;
-      if (e.spurious_choice && e.aux == 1) ++n;
+      if (e.spurious_choice && e.rmw_write && e.aux == 1) ++n;
       if (e.spurious_fail) ++n;
     }
   }

@@ -14,7 +14,11 @@
 //                            with rf(r) = a, and porf-prefix(a) no longer revisitable,
 //     performed only when every deleted event (and r) was added maximally (IsMaximal below):
 //     that condition makes each graph reachable in exactly one way (optimality).
-//   * lockstep::choose(n) is an event whose value is chosen: values 1..n-1 are alternatives.
+//   * lockstep::choose(n) is an event whose value is chosen: values 1..n-1 are alternatives;
+//     so is an untimed wait's decision, when its thread blocks un-notified, to sleep (0) or to
+//     wake spuriously right there (1: its wake-up then reads only states without its notify),
+//     offered and kept only where another thread could run (README.md, "How an execution
+//     runs").
 // An RMW is a read followed by its write; a read that an RMW shares with another RMW breaks
 // atomicity: such a graph (a "springboard") is only used to compute the backward revisits of
 // its RMW write and is not counted ("moot"). A lock is an RMW on the mutex that only reads a
@@ -236,6 +240,14 @@ class trust_engine final : public chooser, public engine_hooks {
   hold prune(int tid, const point_desc& d) const;
   bool retry_redundant(event_ref cas) const;
   int pick_next(const step_candidate* c, int n);
+  // Spurious wake-ups of untimed waits (decide_wakes: the decision at the block; the rest:
+  // the wake-up's point in the replay).
+  int decide_wakes(const step_candidate* c, int n);
+  bool spurious_wake_possible(event_ref wake, const std::vector<bool>& could_run) const;
+  void note_runnable(const step_candidate* c, int n);
+  static bool others_can_run(const step_candidate* c, int n, int tid);
+  bool read_to_replay(loc_key k, event_ref w, event_ref but) const;
+  std::vector<bool> runnable_;  // the threads that could run where a spurious wake-up was taken
   // Strict liveness: the scheduling points of the execution, and the rounds found.
   struct runnable {  // a thread that could take the step, and the operation it would do
     int tid;
