@@ -32,14 +32,8 @@ struct outcome {
   bool operator==(const outcome&) const = default;
 };
 
-// One random execution in `e` (an execution object runs any number of them in turn).
-outcome run_in(rt::execution& e, const std::function<void()>& body, std::uint64_t seed,
-               bool plain) {
-  rt::execution_config cfg;
-  cfg.plain_steps = plain;
-  cfg.max_steps = 5000;
-  rt::random_chooser ch(seed);
-  e.run(cfg, ch, body);
+// The outcome of the execution `e` just ran.
+outcome outcome_of(rt::execution& e) {
   outcome o;
   o.steps = e.steps();
   o.preemptions = e.preemptions();
@@ -48,6 +42,17 @@ outcome run_in(rt::execution& e, const std::function<void()>& body, std::uint64_
   o.blocked = e.blocked();
   e.swap_choices(o.choices);
   return o;
+}
+
+// One random execution in `e` (an execution object runs any number of them in turn).
+outcome run_in(rt::execution& e, const std::function<void()>& body, std::uint64_t seed,
+               bool plain) {
+  rt::execution_config cfg;
+  cfg.plain_steps = plain;
+  cfg.max_steps = 5000;
+  rt::random_chooser ch(seed);
+  e.run(cfg, ch, body);
+  return outcome_of(e);
 }
 
 outcome run(const std::function<void()>& body, std::uint64_t seed, bool plain,
@@ -169,6 +174,32 @@ LOCKSTEP_UNIT_TEST(an_execution_object_reused_runs_as_a_fresh_one) {
     const bool plain = s % 5 != 0;
     const outcome fresh = run(body, seed, plain, pool);
     LOCKSTEP_ASSERT(run_in(reused, body, seed, plain) == fresh) << "seed " << s;
+    (fresh.kind == lockstep::failure_kind::none ? passed : failed)++;
+  }
+  LOCKSTEP_ASSERT(failed > 0 && passed > 0) << failed << " failed, " << passed << " passed";
+}
+
+// Random mode prepares its execution object once per search (execution::prepare) and reseeds
+// one chooser per iteration (random_chooser::reseed): every execution ends exactly as one run
+// with its own fresh chooser, in a fresh object (what an execution reads of the chooser and
+// the configuration per execution, it reads after prepare too).
+LOCKSTEP_UNIT_TEST(a_search_prepared_once_runs_as_fresh_executions) {
+  const std::vector<std::function<void()>> bodies = {store_buffering, lost_update,   lock_order,
+                                                     parked_thread,   timed_handoff, many_threads};
+  rt::stack_pool pool;
+  rt::execution prepared(pool);
+  rt::execution_config cfg;
+  cfg.max_steps = 5000;
+  rt::random_chooser ch(0);
+  prepared.prepare(cfg, ch);
+  int failed = 0, passed = 0;
+  for (int s = 1; s <= 60; ++s) {
+    const auto seed = rt::random_chooser::nth(13, static_cast<std::uint64_t>(s));
+    const auto& body = bodies[static_cast<std::size_t>(s) % bodies.size()];
+    const outcome fresh = run(body, seed, true, pool);
+    ch.reseed(seed);
+    prepared.run(body);
+    LOCKSTEP_ASSERT(outcome_of(prepared) == fresh) << "seed " << s;
     (fresh.kind == lockstep::failure_kind::none ? passed : failed)++;
   }
   LOCKSTEP_ASSERT(failed > 0 && passed > 0) << failed << " failed, " << passed << " passed";

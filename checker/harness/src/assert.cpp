@@ -26,8 +26,9 @@ std::string to_string(source_loc loc) {
 
 namespace detail {
 namespace {
-// Set by the checker while a fiber runs a model execution; the checker runs every fiber
-// on the thread that installed the hook, so a thread_local is enough.
+// Set by the checker on the thread that runs model executions (once per search; it acts
+// only within a simulated thread's step); the checker runs every fiber on the thread that
+// installed the hook, so a thread_local is enough.
 thread_local assert_hook_fn g_hook = nullptr;
 }  // namespace
 

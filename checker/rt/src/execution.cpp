@@ -58,7 +58,7 @@ execution::~execution() {
       if (r->idle) pool_.give_back(r->stk);
 }
 
-void execution::begin(const execution_config& cfg, chooser& ch) {
+void execution::prepare(const execution_config& cfg, chooser& ch) {
   cfg_ = cfg;
   chooser_ = &ch;
   rng_ = ch.random_state();
@@ -67,7 +67,15 @@ void execution::begin(const execution_config& cfg, chooser& ch) {
     stack_size_ = cfg.stack_size;
     stack_bytes_ = stack_pool::rounded(cfg.stack_size);
   }
-  spurious_left_ = cfg.spurious_wakeups;
+  per_step_ = ch.per_step();
+  // (A program with thread_locals of its own is watched between steps: tls_watch.hpp.)
+  watch_tls_ = tls_watch::any();
+  direct_ = !per_step_ && !graph_ && !cfg_.trace && !watch_tls_;
+  plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
+}
+
+void execution::begin() {
+  spurious_left_ = cfg_.spurious_wakeups;
   serial_ = ++g_serial;
   if (t_arena.busy) {
     if (!own_arena_) own_arena_ = std::make_unique<execution_arena>();
@@ -87,10 +95,6 @@ void execution::begin(const execution_config& cfg, chooser& ch) {
   }
   threads_ = arena_->recs.data();
   nthreads_ = 0;
-  per_step_ = ch.per_step();
-  // (A program with thread_locals of its own is watched between steps: tls_watch.hpp.)
-  direct_ = !per_step_ && !graph_ && !cfg_.trace && !tls_watch::any();
-  plain_ = cfg_.plain_steps && !per_step_ && !graph_ && cfg_.preemption_bound < 0;
   ready_bits_ = wait_bits_ = join_bits_ = special_bits_ = 0;
   cur_ = -1;
   now_ = 0;
@@ -436,8 +440,8 @@ void execution::record(int tid, const point_desc& d, wake how) {
   trace_.push_back(std::move(e));
 }
 
-void execution::run(const execution_config& cfg, chooser& ch, const std::function<void()>& body) {
-  begin(cfg, ch);
+void execution::run(const std::function<void()>& body) {
+  begin();
   active_ = this;
   t_scheduler_thread = true;
   runtime_scope::depth = 0;  // a failed execution may have left a scope open
@@ -449,7 +453,7 @@ void execution::run(const execution_config& cfg, chooser& ch, const std::functio
             source_loc{nullptr, 0}) >= 0) {
     // Direct mode: the fibers schedule each other (execution::step_on) and come back here
     // only when the execution is over. Scheduler mode: back here after every step.
-    if (!direct_ && tls_watch::any()) tls_ = std::make_unique<tls_watch::session>();
+    if (watch_tls_) tls_ = std::make_unique<tls_watch::session>();
     if (!tls_) {
       for (int tid = next_step(); tid >= 0; tid = next_step()) {
         switch_to(tid);

@@ -218,9 +218,21 @@ class execution {
   execution(const execution&) = delete;
   execution& operator=(const execution&) = delete;
 
+  // A search's settings, given once for all its executions: the configuration and the
+  // chooser, whose answers that do not change during a search (random_state, graph_hooks,
+  // per_step) are asked here, with tls_watch::any(), not per execution. `ch` must outlive the
+  // runs that use it (random mode reseeds one chooser in place: random_chooser::reseed).
+  void prepare(const execution_config& cfg, chooser& ch);
   // Runs one execution of `body` as thread 0, to completion or to the first failure, with
-  // the choices of `ch`. The results below are this execution's until the next run().
-  void run(const execution_config& cfg, chooser& ch, const std::function<void()>& body);
+  // the settings of the last prepare(). The results below are this execution's until the
+  // next run().
+  void run(const std::function<void()>& body);
+  // One execution with its own settings: prepare(cfg, ch), then run(body).
+  void run(const execution_config& cfg, chooser& ch, const std::function<void()>& body) {
+    prepare(cfg, ch);
+    run(body);
+  }
+  const execution_config& config() const noexcept { return cfg_; }
 
   const failure& result() const noexcept { return failure_; }
   // After run(): the verdict, moved out (the execution is done with it).
@@ -379,7 +391,7 @@ class execution {
 
   // run()'s start and end: the state of a new execution, and the stacks of threads that did
   // not finish back to the pool (the arena is free again).
-  void begin(const execution_config& cfg, chooser& ch);
+  void begin();
   void end() noexcept;
   // A choice among n >= 2 (the chooser's pick; inline for random mode, random_state), which
   // is recorded; false when the chooser failed (its error says why).
@@ -419,7 +431,8 @@ class execution {
   std::unique_ptr<tls_watch::session> tls_;         // the program has thread_locals
   std::unique_ptr<thread_rec>* threads_ = nullptr;  // arena_->recs.data(), by thread id
   int nthreads_ = 0;
-  bool per_step_ = false;  // chooser_->per_step(), asked once per execution
+  bool per_step_ = false;   // chooser_->per_step(), asked once per search (prepare)
+  bool watch_tls_ = false;  // tls_watch::any(), asked once per search (prepare)
   // The plain step (next_step): while no thread's pending operation is a yield or may time
   // out or wake spuriously, no thread waits after a yield, there is no preemption bound, no
   // per-step chooser, no graph engine and at most 64 threads, the candidates are the set bits

@@ -57,16 +57,21 @@ std::uint64_t hash_of(const std::vector<std::uint16_t>& choices) noexcept {
   return h;
 }
 
-// Runs one execution in `e` into r, reusing the storage of e and of r.choices (no allocation
-// per execution once warm).
-void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch,
-              rt::execution& e, one_result& r) {
+// A failed LOCKSTEP_ASSERT in a simulated thread fails its execution. Installed on the
+// thread that runs executions once per search (not around each execution): outside a
+// simulated thread's step it does nothing and the assertion throws as without it.
+void install_assert_hook() noexcept {
   detail::set_assert_hook([](const std::string& msg, source_loc where) {
     if (auto* ex = rt::execution::active(); ex && ex->current_id() >= 0)
       ex->fail(failure_kind::assertion, msg, where);
   });
-  e.run(cfg, ch, t.body);
-  detail::set_assert_hook(nullptr);
+}
+
+// Runs one execution in `e` (with the settings of its last prepare: once per search) into r,
+// reusing the storage of e and of r.choices (no allocation per execution once warm). The
+// assert hook is installed (install_assert_hook).
+void run_into(const test_info& t, rt::execution& e, one_result& r) {
+  e.run(t.body);
   // (r.fail is a default failure whenever its kind is none: it is only ever assigned a
   // failure taken from an execution that failed, or {}.)
   if (e.result().kind != failure_kind::none)
@@ -77,7 +82,7 @@ void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& 
   r.preemptions = e.preemptions();
   r.blocked = e.blocked();
   e.swap_choices(r.choices);
-  if (cfg.trace) {
+  if (e.config().trace) {
     r.trace = e.trace();
     rt::number_pointers(r.trace);
   } else {
@@ -88,7 +93,9 @@ void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& 
 one_result run_one(const test_info& t, const rt::execution_config& cfg, rt::chooser& ch) {
   one_result r;
   rt::execution e(pool());
-  run_into(t, cfg, ch, e, r);
+  e.prepare(cfg, ch);
+  install_assert_hook();
+  run_into(t, e, r);
   return r;
 }
 
@@ -333,6 +340,7 @@ int jobs_for(const model_test_options& opts, const run_config& rc, const mode_pl
 run_row run_one_mode(const test_info& t, const model_test_options& opts, const run_config& rc,
                      const rt::execution_config& cfg, const mode_plan& m) {
   const bool strict = rc.strict_liveness >= 0 ? rc.strict_liveness == 1 : opts.strict_liveness;
+  install_assert_hook();  // for every execution of the mode
   run_row row;
   row.mode = m.name;
   auto t0 = clk::now();
@@ -504,9 +512,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
   // next.
   one_result scratch;
   rt::execution exec(pool());  // runs every execution of the loops below
-  auto execute = [&](rt::chooser& ch, auto&& mine) {
+  auto execute = [&](auto&& mine) {
     one_result& r = scratch;
-    run_into(t, mcfg, ch, exec, r);
+    run_into(t, exec, r);
     counted_last = mine();
     if (!counted_last) return !(workers && unit > workers->stop_key());
     if (!book(unit)) return false;
@@ -566,9 +574,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       }
     };
     if (!resume_from([&](const std::string& text) { return ge.load_frontier(text); })) return row;
+    exec.prepare(mcfg, ge);
     for (;;) {
       one_result& r = scratch;
-      run_into(t, mcfg, ge, exec, r);
+      run_into(t, exec, r);
       unit = ge.unit();
       if (workers && unit > workers->stop_key()) break;  // past a failure another worker found
       if (!ge.counted()) {  // the shared prefix, another part's execution
@@ -642,8 +651,9 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       return row;
     const std::uint64_t cap = opts.max_executions;
     std::uint64_t redundant_seen = 0;
+    exec.prepare(mcfg, ch);
     for (;;) {
-      if (!execute(ch, [&] {
+      if (!execute([&] {
             const bool c = use_dpor ? dpor.counted() : dfs.counted();
             unit = use_dpor ? dpor.unit() : dfs.unit();
             return c;
@@ -675,9 +685,10 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       tok.strategy = "pb" + std::to_string(k);
       rt::set_escape_context(t.name, rt::prefix_of(tok));
       rt::dfs_chooser dfs;
+      exec.prepare(mcfg, dfs);
       bool stop = false;
       for (;;) {
-        if (!execute(dfs, [] { return true; })) {
+        if (!execute([] { return true; })) {
           stop = true;
           break;
         }
@@ -708,6 +719,8 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
     constexpr std::uint64_t kPctWarmup = 16;
     std::uint64_t k = 50;
     rt::set_escape_context(t.name, rt::prefix_of(tok));  // then only the seed changes
+    rt::random_chooser rnd(seed);  // reseeded for each iteration, prepared once
+    if (!pct) exec.prepare(mcfg, rnd);
     for (std::uint64_t i = 0; i < iters; ++i) {
       if (workers && i > workers->stop_key()) break;  // past a failure another worker found
       const bool mine = part.claims(i);
@@ -718,11 +731,12 @@ run_row run_one_mode(const test_info& t, const model_test_options& opts, const r
       rt::set_escape_seed(s);
       if (pct) {
         rt::pct_chooser ch(s, rc.pct_depth, k);
-        if (!execute(ch, [&] { return mine; })) break;
+        exec.prepare(mcfg, ch);
+        if (!execute([&] { return mine; })) break;
         if (i < kPctWarmup) k = std::max(k, ch.steps());
       } else {
-        rt::random_chooser ch(s);
-        if (!execute(ch, [&] { return mine; })) break;
+        rnd.reseed(s);
+        if (!execute([&] { return mine; })) break;
       }
       if (over_budget()) break;
       maybe_fork([] {});

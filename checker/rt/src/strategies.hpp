@@ -101,6 +101,9 @@ class random_chooser final : public chooser {
     random_chooser r(seed + i * kGamma);
     return r.next();
   }
+  // The next execution's seed: random mode keeps one chooser per search, so that the
+  // execution asks it once (execution::prepare) and draws from the same state.
+  void reseed(std::uint64_t seed) noexcept { s_ = seed; }
   int pick(int n) override { return static_cast<int>(next() % static_cast<std::uint64_t>(n)); }
   std::uint64_t* random_state() noexcept override { return &s_; }
   std::uint64_t next() { return splitmix_next(s_); }
