@@ -79,6 +79,7 @@ void run_into(const test_info& t, const rt::execution_config& cfg, rt::chooser& 
   e.swap_choices(r.choices);
   if (cfg.trace) {
     r.trace = e.trace();
+    rt::drop_incidental_accesses(r.trace, r.fail);
     rt::number_pointers(r.trace);
   } else {
     r.trace.clear();
