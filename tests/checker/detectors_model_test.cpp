@@ -6,22 +6,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "../support/failing_programs.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
 
 // ---- deadlock: the classic opposite-order acquisition of two mutexes
 LOCKSTEP_TEST(deadlock_opposite_lock_order, {.expect = failure_kind::deadlock}) {
-  P::mutex a, b;
-  P::thread t1([&] {
-    std::lock_guard<P::mutex> ga(a);
-    std::lock_guard<P::mutex> gb(b);
-  });
-  P::thread t2([&] {
-    std::lock_guard<P::mutex> gb(b);
-    std::lock_guard<P::mutex> ga(a);
-  });
-  t1.join();
-  t2.join();
+  lockstep_test::opposite_lock_order();
 }
 
 LOCKSTEP_TEST(same_lock_order_does_not_deadlock) {

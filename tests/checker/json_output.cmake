@@ -73,8 +73,8 @@ foreach(i RANGE ${last})
   string(JSON thread GET "${js}" tests 0 modes 0 trace ${i} thread)
   string(JSON op GET "${js}" tests 0 modes 0 trace ${i} op)
   string(JSON order GET "${js}" tests 0 modes 0 trace ${i} order)
-  # Steps are numbered 1, 2, ...; a var access (read/write: a P::thread handle's at a join,
-  # say) happened inside the step before it and has that step's number.
+  # Steps are numbered 1, 2, ...; a var access (read/write of a var<T>) happened inside the
+  # step before it and has that step's number.
   if(NOT op MATCHES "^(read|write)$")
     math(EXPR want "${want} + 1")
   endif()

@@ -6,8 +6,8 @@
 // two blocked getters and two blocked putters; join() waits for two task_done() calls, task_done()
 // without an item throws; capacity 1 at its boundary; size() read concurrently; the
 // BoundedBuffer with one slot and two consumers; join() from two threads; closed() read while
-// another thread closes. Broken twins: a copy of the queue's blocking
-// core with one line changed.
+// another thread closes; BoundedBuffer in FIFO order across the end of its ring. Broken twins: a
+// copy of the queue's blocking core with one line changed.
 #include <lockstep/blocking_queue.hpp>
 #include <lockstep/bounded_buffer.hpp>
 #include <lockstep/check.hpp>
@@ -317,4 +317,18 @@ LOCKSTEP_TEST(bounded_buffer_one_slot_two_consumers) {
   b.join();
   LOCKSTEP_ASSERT(sum.load() == 3) << "items lost or duplicated: sum " << sum.load();
   LOCKSTEP_ASSERT(buf.capacity() == 1);
+}
+
+// BoundedBuffer with two slots, filled and drained past the end of its ring: a producer puts
+// 1, 2, 3 (the third into the slot the first get freed), the consumer gets them in that order.
+LOCKSTEP_TEST(bounded_buffer_fifo_across_the_wrap) {
+  lockstep::BoundedBuffer<int, P> buf(2);
+  P::thread producer([&] {
+    for (int i = 1; i <= 3; ++i) buf.put(i);
+  });
+  for (int want = 1; want <= 3; ++want) {
+    const int got = buf.get();
+    LOCKSTEP_ASSERT(got == want) << "got " << got << ", expected " << want;
+  }
+  producer.join();
 }

@@ -5,7 +5,8 @@
 // completion that came before the call; cancel() only while pending (idempotent), and a
 // cancelled future's producer skips the task; a done-callback registered concurrently with the
 // completion runs exactly once, a throwing one is discarded; the task's own exception_ptr is
-// rethrown; the status (done, running, cancelled) read while the producer completes. No twins
+// rethrown; the status (done, running, cancelled) read while the producer completes; wait()
+// alone returns after the completion and sees its effects. No twins
 // of their own: the mutants of future.hpp that these tests kill are listed
 // in tests/MUTATION-containers.md.
 #include <lockstep/check.hpp>
@@ -116,6 +117,23 @@ LOCKSTEP_TEST(future_status_read_concurrently) {
   LOCKSTEP_ASSERT(!f.cancelled());
   producer.join();
   LOCKSTEP_ASSERT(f.done() && !f.running() && f.result() == 7);
+}
+
+// wait() (no result() after it) returns only after the completion, whose effects it sees: a
+// var the producer wrote before set_result is read after wait() without a data race.
+LOCKSTEP_TEST(future_wait_returns_after_completion) {
+  auto s = std::make_shared<State>();
+  Fut f(s);
+  P::var<int> side{0};
+  P::thread producer([&] {
+    LOCKSTEP_ASSERT(s->set_running_or_notify_cancel());
+    side = 1;
+    s->set_result(s, 5);
+  });
+  f.wait();
+  LOCKSTEP_ASSERT(f.done()) << "wait() returned before the completion";
+  LOCKSTEP_ASSERT(side.get() == 1) << "wait() returned before the completion's effects";
+  producer.join();
 }
 
 // A cancel() racing the worker's start: exactly one of them wins.

@@ -2,7 +2,8 @@
 // wake for shutdown() (notify_all) and drain what was queued — no lost task, each runs once;
 // tasks start in FIFO order with one worker; shutdown(cancel_pending) cancels what is queued
 // (a cancelled task never runs) and then submit() throws; shutdown() from two threads at once
-// joins the workers once; map() keeps input order and rethrows the first exception;
+// joins the workers once; map() keeps input order, rethrows the first exception and cancels
+// the next task (in some execution: an existential check with explore());
 // as_completed yields each future once in completion order (waking when a completion comes
 // while it sleeps) and, with a timeout, throws future_timeout only once the deadline has
 // passed on the virtual clock.
@@ -98,6 +99,42 @@ LOCKSTEP_TEST(thread_pool_as_completed_yields_each_once) {
   std::vector<int> got;
   for (auto& g : lockstep::as_completed(std::vector{a, b})) got.push_back(g.result());
   LOCKSTEP_ASSERT(got == std::vector<int>({1, 2})) << got.size() << " yielded";
+}
+
+namespace {
+// map() on one worker over {0, 1}, where the task of 0 throws: the task of 1 has run, as asserted
+// here, unless map() cancelled it before the worker started it.
+void map_runs_the_task_after_the_exception() {
+  lockstep::ThreadPool<P> pool(1);
+  P::atomic<bool> second_ran{false};
+  try {
+    (void)pool.map(
+        [&](int x) {
+          if (x == 0) throw std::runtime_error("zero");
+          second_ran.store(true);
+          return x;
+        },
+        std::vector<int>{0, 1});
+  } catch (const std::runtime_error&) {
+  }
+  pool.shutdown();
+  LOCKSTEP_ASSERT(second_ran.load()) << "map() cancelled the task after the one that threw";
+}
+}  // namespace
+
+// map() stops the remaining work after an exception ("cancel the rest", as Python's map
+// iterator): a cancel can lose the race with the worker's start, so no single execution must
+// show it — the search must find one in which the next task was cancelled (the assertion above
+// fails), and its token replays to it.
+LOCKSTEP_UNIT_TEST(thread_pool_map_cancels_the_rest_after_an_exception) {
+  lockstep::model_test_options o;
+  o.minimize = false;
+  const char* name = "map_runs_the_task_after_the_exception";
+  const auto x = lockstep::explore(name, map_runs_the_task_after_the_exception, o);
+  LOCKSTEP_ASSERT(x.verdict == "FAIL: assertion")
+      << "no execution in which map() cancelled the task after the exception: " << x.verdict;
+  const auto r = lockstep::replay(name, map_runs_the_task_after_the_exception, o, x.token);
+  LOCKSTEP_ASSERT(r.verdict == "FAIL: assertion") << r.verdict;
 }
 
 // as_completed over a future that completes and one that cannot before the test releases it:

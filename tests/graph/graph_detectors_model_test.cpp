@@ -9,6 +9,8 @@
 #include <regex>
 #include <string>
 
+#include "../support/failing_programs.hpp"
+
 using P = lockstep::model_platform;
 using lockstep::engine;
 using lockstep::failure_kind;
@@ -16,12 +18,7 @@ using lockstep::memory_model;
 
 LOCKSTEP_TEST(graph_lost_update_is_caught,
               {.expect = failure_kind::assertion, .engine = engine::graph}) {
-  P::atomic<int> x{0};
-  auto inc = [&] { x.store(x.load() + 1); };
-  P::thread a(inc), b(inc);
-  a.join();
-  b.join();
-  LOCKSTEP_ASSERT(x.load() == 2) << "lost update";
+  lockstep_test::lost_update();
 }
 
 LOCKSTEP_TEST(graph_fetch_add_counts_every_update, {.engine = engine::graph}) {
@@ -35,17 +32,7 @@ LOCKSTEP_TEST(graph_fetch_add_counts_every_update, {.engine = engine::graph}) {
 
 LOCKSTEP_TEST(graph_abba_deadlock_is_caught,
               {.expect = failure_kind::deadlock, .engine = engine::graph}) {
-  P::mutex m1, m2;
-  P::thread a([&] {
-    std::lock_guard<P::mutex> g1(m1);
-    std::lock_guard<P::mutex> g2(m2);
-  });
-  P::thread b([&] {
-    std::lock_guard<P::mutex> g2(m2);
-    std::lock_guard<P::mutex> g1(m1);
-  });
-  a.join();
-  b.join();
+  lockstep_test::opposite_lock_order();
 }
 
 LOCKSTEP_TEST(graph_same_order_locks_pass, {.engine = engine::graph}) {

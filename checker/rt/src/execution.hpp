@@ -102,6 +102,11 @@ struct execution_config {
   bool plain_steps = true;
 };
 
+// The label of a P::thread handle's var_state (thread_handle.cpp). Its accesses are
+// bookkeeping of every join, so a traced replay lists them only when the report is a race on
+// that handle (drop_incidental_accesses, structured_trace.hpp).
+extern const char thread_handle_label[];
+
 struct trace_event {
   std::uint64_t step;
   int tid;
@@ -113,6 +118,9 @@ struct trace_event {
   source_loc obj_created;
   std::int8_t order = -1;    // atomics and fences: the memory order (rt::order_name)
   bool within_step = false;  // not a step of its own: a var access inside step `step`
+  // An access to a P::thread handle (rt::thread_handle_label): dropped from the trace unless
+  // the failure is a race on that handle (drop_incidental_accesses, structured_trace.hpp).
+  bool incidental = false;
   // Graph-engine replays: the step whose store an atomic load / RMW read (0: the initial
   // value; -1: not a read, or not known), and whether a newer store existed (stale).
   std::int64_t reads_from = -1;
@@ -269,9 +277,19 @@ class execution {
   std::vector<std::uint32_t>& sc_fence_view() noexcept { return sc_fence_view_; }
   std::vector<std::uint32_t>& mo_sizes() noexcept { return mo_sizes_; }
   // Tracing: an access that is not a scheduling point (var<T>), inside the current step.
-  void trace_access(op kind, std::string object, source_loc loc, source_loc created) {
-    trace_.push_back(trace_event{
-        steps(), cur_, kind, wake::normal, std::move(object), loc, {}, created, -1, true});
+  void trace_access(op kind, std::string object, source_loc loc, source_loc created,
+                    bool incidental) {
+    trace_.push_back(trace_event{steps(),
+                                 cur_,
+                                 kind,
+                                 wake::normal,
+                                 std::move(object),
+                                 loc,
+                                 {},
+                                 created,
+                                 -1,
+                                 true,
+                                 incidental});
   }
   void note(const std::string& s) {
     if (!trace_.empty()) {

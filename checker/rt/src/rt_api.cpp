@@ -627,7 +627,7 @@ bool fresh(var_state& v, execution& e) {
 // Replay traces show var accesses between the steps of their thread.
 void trace_access(execution& e, op kind, const var_state& v, source_loc loc) {
   runtime_scope own;  // (the trace's strings and the symbolizer's memory are the checker's)
-  e.trace_access(kind, var_name(v), resolve(loc), v.declared);
+  e.trace_access(kind, var_name(v), resolve(loc), v.declared, v.label == thread_handle_label);
 }
 }  // namespace
 

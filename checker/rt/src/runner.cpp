@@ -84,6 +84,7 @@ void run_into(const test_info& t, rt::execution& e, one_result& r) {
   e.swap_choices(r.choices);
   if (e.config().trace) {
     r.trace = e.trace();
+    rt::drop_incidental_accesses(r.trace, r.fail);
     rt::number_pointers(r.trace);
   } else {
     r.trace.clear();

@@ -37,6 +37,30 @@ std::vector<trace_step> structured_trace(const std::vector<trace_event>& trace) 
   return out;
 }
 
+void drop_incidental_accesses(std::vector<trace_event>& trace, const failure& f) {
+  // race() words the message "data race on <object> ..." with the object's trace name.
+  auto raced = [&](const std::string& object) {
+    const std::string head = "data race on " + object;
+    return f.kind == failure_kind::data_race && f.message.starts_with(head) &&
+           (f.message.size() == head.size() || f.message[head.size()] == ' ' ||
+            f.message[head.size()] == ':');
+  };
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    trace_event& e = trace[i];
+    if (e.incidental && !raced(e.object)) {
+      if (!e.note.empty() && kept > 0) {
+        std::string& to = trace[kept - 1].note;
+        to += (to.empty() ? "" : "; ") + e.note;
+      }
+      continue;
+    }
+    if (kept != i) trace[kept] = std::move(e);
+    ++kept;
+  }
+  trace.resize(kept);
+}
+
 void number_pointers(std::vector<trace_event>& trace) {
   std::vector<std::string> seen;
   for (auto& e : trace) {

@@ -4,7 +4,8 @@
 // std (undefined behaviour) and a data_race verdict here. Writes: the construction, join(),
 // detach(), both sides of a move, the destructor; reads: joinable(), get_id(). The members
 // without a source_loc argument name their caller's line through rt::deferred (symbolised only
-// if a report prints it: deferred_loc.hpp).
+// if a report prints it: deferred_loc.hpp). Every join writes the handle, so its accesses are
+// left out of a traced replay unless the report is a race on it (rt::thread_handle_label).
 #include <string>
 #include <utility>
 
@@ -14,8 +15,10 @@
 
 namespace lockstep {
 
+const char rt::thread_handle_label[] = "P::thread handle";
+
 void model_platform::thread::created(const void* pc) noexcept {
-  s_.label = "P::thread handle";
+  s_.label = rt::thread_handle_label;
   s_.created_pc = pc;
   rt::execution* e = rt::execution::active();
   if (!e || e->current_id() < 0) return;  // outside an execution: joins one on first use
