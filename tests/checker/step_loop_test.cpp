@@ -167,8 +167,12 @@ LOCKSTEP_UNIT_TEST(an_execution_object_reused_runs_as_a_fresh_one) {
 // with its own fresh chooser, in a fresh object (what an execution reads of the chooser and
 // the configuration per execution, it reads after prepare too).
 LOCKSTEP_UNIT_TEST(a_search_prepared_once_runs_as_fresh_executions) {
-  const std::vector<std::function<void()>> bodies = {store_buffering, lost_update,   lock_order,
-                                                     parked_thread,   timed_handoff, many_threads};
+  const std::vector<std::function<void()>> bodies = {store_buffering,
+                                                     lockstep_test::lost_update,
+                                                     lockstep_test::opposite_lock_order,
+                                                     parked_thread,
+                                                     timed_handoff,
+                                                     many_threads};
   rt::stack_pool pool;
   rt::execution prepared(pool);
   rt::execution_config cfg;
