@@ -5,6 +5,8 @@
 // spurious wake-ups off and on (issue 12). Each thread records in its
 // own slot what it did: 'w' for a wait called, 'r' for a wait returned (or the wait loop
 // left), digits for values read; a deadlock's record shows who was left asleep where.
+#include "graph/consistency.hpp"
+
 #include <optional>
 
 #include "../support/cross_check.hpp"
@@ -310,6 +312,37 @@ void publish_through_wait(thread_records& rec, std::memory_order wait_mo,
   t.join();
 }
 
+// Two notifiers with different synchronisation before them: a stores data (relaxed), then
+// the flag (release), then notifies; b stores the flag (relaxed, another value), then
+// notifies. The waiter loops on the flag and reads the data. Its registration (an RMW of the
+// waiter set) may read the initial set, a's notify or b's, and its comparison happens after
+// what the registration reads: what the comparison may see, and whether the data is visible,
+// depends on which one it is (the registration's candidates, consistency.cpp's consistent_rfs).
+// Each notifier notes 'n'; the waiter 'w' per wait, then the flag and the data it read.
+void two_notifiers(thread_records& rec, std::memory_order wait_mo) {
+  P::atomic<int> data{0}, w{0};
+  P::thread a([&] {
+    data.store(1, rlx);
+    w.store(1, rel);
+    w.notify_one();
+    rec.slot[1] += 'n';
+  });
+  P::thread b([&] {
+    w.store(2, rlx);
+    w.notify_one();
+    rec.slot[2] += 'n';
+  });
+  int v = 0;
+  while ((v = w.load(wait_mo)) == 0) {
+    rec.slot[0] += 'w';
+    w.wait(0, wait_mo);
+  }
+  rec.slot[0] += static_cast<char>('0' + v);
+  rec.slot[0] += static_cast<char>('0' + data.load(rlx));
+  a.join();
+  b.join();
+}
+
 }  // namespace
 
 LOCKSTEP_UNIT_TEST(graph_wait_notify_one_matches_full_search) {
@@ -550,4 +583,29 @@ LOCKSTEP_UNIT_TEST(graph_cv_handoff_matches_dpor) {
   for (const int spurious : {0, 1}) {
     cross_check_blocking("cv handoff", cv_handoff_records, mm::sequential, spurious, oracle::dpor);
   }
-}
+
+  // An atomic wait's registration with candidates that publish different things (two_notifiers),
+  // under C11, with every incremental decision of the graph engine also taken by the full check
+  // (graph::set_cross_check: a difference aborts) and the outcomes against the full search. The
+  // registration's candidates are not decided by check_last_read, whose hb is one for all
+  // candidates (consistency.cpp, consistent_rfs).
+  LOCKSTEP_UNIT_TEST(graph_wait_registration_candidates_match_full_search) {
+    namespace graph = lockstep::rt::graph;
+    const std::uint64_t before = graph::cross_checks();
+    graph::set_cross_check(true);
+    for (const int spurious : {0, 1})
+      for (const std::memory_order mo : {acq, rlx}) {
+        const auto r = cross_check_blocking(
+            mo == acq ? "two notifiers, acquire wait" : "two notifiers, relaxed wait",
+            [mo](thread_records& rec) { two_notifiers(rec, mo); }, mm::c11, spurious);
+        // A notify before the registration in the waiter set's order happens before the
+        // comparison, which then sees the flag set: no wake-up is lost.
+        LOCKSTEP_ASSERT(r.deadlocks.empty());
+        bool stale = false;  // the waiter saw a's flag (1) and not the data before it
+        for (const auto& o : r.outcomes) stale = stale || o.substr(0, o.find('|')).ends_with("10");
+        LOCKSTEP_ASSERT(stale == (mo == rlx))
+            << "acquire of a's release store: the data is visible";
+      }
+    graph::set_cross_check(false);
+    LOCKSTEP_ASSERT(graph::cross_checks() > before);
+  }

@@ -175,8 +175,8 @@ event_ref exec_graph::spawn_of(int tid) const {
   return event_ref{};
 }
 
-view exec_graph::prefix_of(event_ref e) const {
-  view v(threads.size(), 0);
+void exec_graph::prefix_of(event_ref e, view& v) const {
+  v.assign(threads.size(), 0);
   // The work list is kept between calls (one per OS thread): the engine asks for thousands of
   // prefixes per second, and its allocation was a tenth of a call.
   thread_local std::vector<event_ref> todo;
@@ -204,7 +204,6 @@ view exec_graph::prefix_of(event_ref e) const {
       }
     }
   }
-  return v;
 }
 
 event_ref exec_graph::last_added() const noexcept {

@@ -147,8 +147,10 @@ class exec_graph {
   void cut_to_stamp(std::uint32_t s);
   // Keeps only the events in v.
   void restrict_to(const view& v);
-  // The porf-prefix of e (e included): po, rf, spawn->start, finish->join predecessors.
-  view prefix_of(event_ref e) const;
+  // The porf-prefix of e (e included) into `into`: po, rf, spawn->start, finish->join
+  // predecessors. `into`'s storage is reused (the engine asks for a prefix per new event: a
+  // view allocated per call was 7 % of faa(4,2)'s instructions).
+  void prefix_of(event_ref e, view& into) const;
   event_ref spawn_of(int tid) const;       // the spawn of thread tid (init if none)
   view stamp_view(std::uint32_t s) const;  // events with stamp <= s
   static bool contains(const view& v, event_ref e) noexcept {

@@ -211,8 +211,9 @@ bool trust_engine::retry_redundant(event_ref cas) const {
     const event& src = th[static_cast<std::size_t>(j)];
     if ((!src.has_read() && !src.has_write()) || src.loc != e.loc) continue;
     if (!src.has_read() || G.has_write_part(event_ref{cas.tid, j})) return false;
-    return G.value_of(src.rf, src.loc) == e.expected &&
-           !exec_graph::contains(G.prefix_of(e.rf), event_ref{cas.tid, j});
+    if (G.value_of(src.rf, src.loc) != e.expected) return false;
+    G.prefix_of(e.rf, prefix_);
+    return !exec_graph::contains(prefix_, event_ref{cas.tid, j});
   }
   return false;
 }
@@ -667,7 +668,8 @@ std::vector<trust_engine::rf_choice> trust_engine::rf_candidates(event_ref r) {
   exec_graph& G = g();
   const event& e = G.at(r);
   const location& l = *G.find_loc(e.loc);
-  const view before = G.prefix_of(r);
+  view& before = prefix_;
+  G.prefix_of(r, before);
   // The writes it may read in co order: write_at(0) is the initial write, write_at(i) = co[i - 1].
   auto write_at = [&](std::size_t i) { return i == 0 ? event_ref{} : l.co[i - 1]; };
   const std::size_t count = l.co.size() + 1;
@@ -1004,7 +1006,8 @@ void trust_engine::calc_revisits(event_ref w) {
   if (moot_ || showing_livelock_) return;
   exec_graph& G = g();
   const event& ew = G.at(w);
-  const view before = G.prefix_of(w);
+  view& before = prefix_;
+  G.prefix_of(w, before);
   std::vector<event_ref> reads;
   for (int t = 0; t < G.nthreads(); ++t)
     for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
@@ -1205,7 +1208,8 @@ bool trust_engine::apply(item& it) {
     case item_kind::backward: {
       exec_graph copy = G;
       copy.restrict_to(it.keep);
-      const view pre = copy.prefix_of(it.w);
+      view& pre = prefix_;
+      copy.prefix_of(it.w, pre);
       copy.at(it.e).rf = it.w;
       copy.at(it.e).spurious_fail = it.value == 1;  // a weak CAS's spurious failure
       const event& er = copy.at(it.e);
