@@ -583,29 +583,29 @@ LOCKSTEP_UNIT_TEST(graph_cv_handoff_matches_dpor) {
   for (const int spurious : {0, 1}) {
     cross_check_blocking("cv handoff", cv_handoff_records, mm::sequential, spurious, oracle::dpor);
   }
+}
 
-  // An atomic wait's registration with candidates that publish different things (two_notifiers),
-  // under C11, with every incremental decision of the graph engine also taken by the full check
-  // (graph::set_cross_check: a difference aborts) and the outcomes against the full search. The
-  // registration's candidates are not decided by check_last_read, whose hb is one for all
-  // candidates (consistency.cpp, consistent_rfs).
-  LOCKSTEP_UNIT_TEST(graph_wait_registration_candidates_match_full_search) {
-    namespace graph = lockstep::rt::graph;
-    const std::uint64_t before = graph::cross_checks();
-    graph::set_cross_check(true);
-    for (const int spurious : {0, 1})
-      for (const std::memory_order mo : {acq, rlx}) {
-        const auto r = cross_check_blocking(
-            mo == acq ? "two notifiers, acquire wait" : "two notifiers, relaxed wait",
-            [mo](thread_records& rec) { two_notifiers(rec, mo); }, mm::c11, spurious);
-        // A notify before the registration in the waiter set's order happens before the
-        // comparison, which then sees the flag set: no wake-up is lost.
-        LOCKSTEP_ASSERT(r.deadlocks.empty());
-        bool stale = false;  // the waiter saw a's flag (1) and not the data before it
-        for (const auto& o : r.outcomes) stale = stale || o.substr(0, o.find('|')).ends_with("10");
-        LOCKSTEP_ASSERT(stale == (mo == rlx))
-            << "acquire of a's release store: the data is visible";
-      }
-    graph::set_cross_check(false);
-    LOCKSTEP_ASSERT(graph::cross_checks() > before);
-  }
+// An atomic wait's registration with candidates that publish different things (two_notifiers),
+// under C11, with every incremental decision of the graph engine also taken by the full check
+// (graph::set_cross_check: a difference aborts) and the outcomes against the full search. The
+// registration's candidates are not decided by check_last_read, whose hb is one for all
+// candidates (consistency.cpp, consistent_rfs).
+LOCKSTEP_UNIT_TEST(graph_wait_registration_candidates_match_full_search) {
+  namespace graph = lockstep::rt::graph;
+  const std::uint64_t before = graph::cross_checks();
+  graph::set_cross_check(true);
+  for (const int spurious : {0, 1})
+    for (const std::memory_order mo : {acq, rlx}) {
+      const auto r = cross_check_blocking(
+          mo == acq ? "two notifiers, acquire wait" : "two notifiers, relaxed wait",
+          [mo](thread_records& rec) { two_notifiers(rec, mo); }, mm::c11, spurious);
+      // A notify before the registration in the waiter set's order happens before the
+      // comparison, which then sees the flag set: no wake-up is lost.
+      LOCKSTEP_ASSERT(r.deadlocks.empty());
+      bool stale = false;  // the waiter saw a's flag (1) and not the data before it
+      for (const auto& o : r.outcomes) stale = stale || o.substr(0, o.find('|')).ends_with("10");
+      LOCKSTEP_ASSERT(stale == (mo == rlx)) << "acquire of a's release store: the data is visible";
+    }
+  graph::set_cross_check(false);
+  LOCKSTEP_ASSERT(graph::cross_checks() > before);
+}

@@ -433,14 +433,20 @@ bool trust_engine::spurious_wake_possible(event_ref wake,
                                           const std::vector<bool>& could_run) const {
   const exec_graph& G = states_.back().g;
   const event& w = G.at(wake);
-  view before = G.prefix_of(event_ref{wake.tid, wake.idx - 1});
-  if (!w.rf.is_init()) before = join_views(std::move(before), G.prefix_of(w.rf));
+  view before, more;
+  G.prefix_of(event_ref{wake.tid, wake.idx - 1}, before);
+  if (!w.rf.is_init()) {
+    G.prefix_of(w.rf, more);
+    before = join_views(std::move(before), more);
+  }
   for (int t = 0; t < G.nthreads(); ++t)
     for (std::size_t k = 0; k < G.threads[static_cast<std::size_t>(t)].size(); ++k) {
       const event& r = G.threads[static_cast<std::size_t>(t)][k];
       const event_ref me{t, static_cast<std::int32_t>(k)};
-      if (!(me == wake) && r.has_read() && r.loc == w.loc && r.rf == w.rf)
-        before = join_views(std::move(before), G.prefix_of(me));
+      if (!(me == wake) && r.has_read() && r.loc == w.loc && r.rf == w.rf) {
+        G.prefix_of(me, more);
+        before = join_views(std::move(before), more);
+      }
     }
   for (int t = 0; t < G.nthreads(); ++t) {
     if (t == wake.tid) continue;
@@ -511,7 +517,8 @@ int trust_engine::decide_wakes(const step_candidate* c, int n) {
     // graph that need not come before the block (they could come after the wake-up).
     bool other = others_can_run(c, n, t);
     if (!other) {
-      const view before = G.prefix_of(event_ref{t, static_cast<std::int32_t>(th.size()) - 1});
+      G.prefix_of(event_ref{t, static_cast<std::int32_t>(th.size()) - 1}, prefix_);
+      const view& before = prefix_;
       for (int u = 0; u < G.nthreads() && !other; ++u)
         other = u != t && static_cast<std::int32_t>(G.threads[static_cast<std::size_t>(u)].size()) >
                               (static_cast<std::size_t>(u) < before.size()

@@ -194,7 +194,8 @@ class trust_engine final : public chooser, public engine_hooks {
   std::vector<std::uint8_t> cand_want_, cand_ok_;  // rf_candidates' working arrays
   std::vector<event_ref> cand_ws_;
   // exec_graph::prefix_of's result, its storage reused: one prefix at a time (rf_candidates,
-  // calc_revisits, a backward revisit's apply, retry_redundant; none calls another).
+  // calc_revisits, a backward revisit's apply, retry_redundant, decide_wakes; none calls
+  // another).
   mutable view prefix_;
   int spurious_in(const exec_graph& G, const view& keep, event_ref but) const;
   bool allowed_after_yield(event_ref r, event_ref w) const;
