@@ -135,19 +135,24 @@ void many_threads() {
   for (auto& t : ts) t.join();
 }
 
+// Bodies that pass, fail in some interleavings (lost_update: an assertion,
+// opposite_lock_order: a deadlock), park, wait with a timeout or run many threads.
+std::vector<std::function<void()>> mixed_bodies() {
+  return {store_buffering,
+          lockstep_test::lost_update,
+          lockstep_test::opposite_lock_order,
+          parked_thread,
+          timed_handoff,
+          many_threads};
+}
+
 }  // namespace
 
 // A search runs all its executions in one execution object (execution.hpp): an execution run
 // after others — passing, failing, cut by assume, with more threads or fewer — ends exactly
 // as in a fresh object.
 LOCKSTEP_UNIT_TEST(an_execution_object_reused_runs_as_a_fresh_one) {
-  // lost_update and opposite_lock_order fail in some interleavings (an assertion, a deadlock).
-  const std::vector<std::function<void()>> bodies = {store_buffering,
-                                                     lockstep_test::lost_update,
-                                                     lockstep_test::opposite_lock_order,
-                                                     parked_thread,
-                                                     timed_handoff,
-                                                     many_threads};
+  const auto bodies = mixed_bodies();
   rt::stack_pool pool;
   rt::execution reused(pool);
   int failed = 0, passed = 0;
@@ -167,12 +172,7 @@ LOCKSTEP_UNIT_TEST(an_execution_object_reused_runs_as_a_fresh_one) {
 // with its own fresh chooser, in a fresh object (what an execution reads of the chooser and
 // the configuration per execution, it reads after prepare too).
 LOCKSTEP_UNIT_TEST(a_search_prepared_once_runs_as_fresh_executions) {
-  const std::vector<std::function<void()>> bodies = {store_buffering,
-                                                     lockstep_test::lost_update,
-                                                     lockstep_test::opposite_lock_order,
-                                                     parked_thread,
-                                                     timed_handoff,
-                                                     many_threads};
+  const auto bodies = mixed_bodies();
   rt::stack_pool pool;
   rt::execution prepared(pool);
   rt::execution_config cfg;

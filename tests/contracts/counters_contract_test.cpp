@@ -8,10 +8,10 @@
 #include <lockstep/counters.hpp>
 
 #include <cstdint>
-#include <cstdio>
 #include <mutex>
-#include <set>
 #include <string>
+
+#include "../support/cross_check.hpp"
 
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
@@ -142,44 +142,24 @@ LOCKSTEP_TEST(counters_sharded_shard_count) {
 // exactly the outcomes of the search without loop pruning (which of two racing add_if_below
 // calls passes, what each add landed on), under both models, with fewer complete executions.
 LOCKSTEP_UNIT_TEST(counters_atomic_pruned_retries_lose_no_outcome) {
-  for (memory_model m : {memory_model::sequential, memory_model::c11}) {
-    std::set<std::string> outcomes[2];
-    lockstep::exploration runs[2];
-    for (int prune = 0; prune < 2; ++prune) {
-      lockstep::model_test_options o;
-      o.memory = m;
-      o.prune_loops = prune == 1;
-      o.check_optimality = true;
-      runs[prune] = lockstep::explore(
-          "atomic counter race",
-          [&] {
-            lockstep::AtomicCounter<P> c;
-            bool passed[2] = {false, false};
-            std::int64_t before[2] = {0, 0};
-            P::thread t([&] {
-              passed[1] = c.add_if_below(1, 2);
-              before[1] = c.get();
-              c.add(2);
-            });
-            passed[0] = c.add_if_below(1, 2);
-            before[0] = c.get();
-            c.add(3);
-            t.join();
-            LOCKSTEP_ASSERT(passed[0] != passed[1] && c.get() == 6);
-            outcomes[prune].insert(std::to_string(passed[0]) + std::to_string(before[0]) +
-                                   std::to_string(before[1]));
-          },
-          o, true);
-      LOCKSTEP_ASSERT(runs[prune].passed) << runs[prune].verdict << "\n" << runs[prune].report;
-      LOCKSTEP_ASSERT(runs[prune].duplicate_graphs == 0);
-    }
-    std::printf(
-        "atomic counter race %s: %llu executions (%llu blocked) pruned, %llu unpruned, "
-        "%zu outcomes\n",
-        m == memory_model::c11 ? "c11" : "sc", static_cast<unsigned long long>(runs[1].executions),
-        static_cast<unsigned long long>(runs[1].blocked),
-        static_cast<unsigned long long>(runs[0].executions), outcomes[1].size());
-    LOCKSTEP_ASSERT(outcomes[1] == outcomes[0]) << "loop pruning lost an outcome";
-    LOCKSTEP_ASSERT(runs[1].executions - runs[1].blocked < runs[0].executions);
-  }
+  for (memory_model m : {memory_model::sequential, memory_model::c11})
+    lockstep_test::cross_check_pruning(
+        "atomic counter race",
+        [](std::string& out) {
+          lockstep::AtomicCounter<P> c;
+          bool passed[2] = {false, false};
+          std::int64_t before[2] = {0, 0};
+          P::thread t([&] {
+            passed[1] = c.add_if_below(1, 2);
+            before[1] = c.get();
+            c.add(2);
+          });
+          passed[0] = c.add_if_below(1, 2);
+          before[0] = c.get();
+          c.add(3);
+          t.join();
+          LOCKSTEP_ASSERT(passed[0] != passed[1] && c.get() == 6);
+          out = std::to_string(passed[0]) + std::to_string(before[0]) + std::to_string(before[1]);
+        },
+        m);
 }

@@ -15,11 +15,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <mutex>
-#include <set>
 #include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "../support/cross_check.hpp"
 
 using P = lockstep::model_platform;
 using lockstep::failure_kind;
@@ -337,38 +338,19 @@ LOCKSTEP_TEST(rate_limiter_lock_free_widest_capacity) {
 // each for a bucket of 3 tokens: the cut search finds exactly the outcomes (grants per thread)
 // of the search without loop pruning, under both models, with fewer complete executions.
 LOCKSTEP_UNIT_TEST(rate_limiter_lock_free_pruned_retries_lose_no_outcome) {
-  for (memory_model m : {memory_model::sequential, memory_model::c11}) {
-    std::set<std::string> outcomes[2];
-    lockstep::exploration runs[2];
-    for (int prune = 0; prune < 2; ++prune) {
-      lockstep::model_test_options o;
-      o.memory = m;
-      o.prune_loops = prune == 1;
-      o.check_optimality = true;
-      runs[prune] = lockstep::explore(
-          "lock-free limiter race",
-          [&] {
-            lockstep::LockFreeRateLimiter<P> limiter(3, 1000);
-            std::string got[2];
-            auto take = [&](int i) {
-              for (int k = 0; k < 2; ++k) got[i] += limiter.try_acquire() ? '1' : '0';
-            };
-            P::thread t(take, 1);
-            take(0);
-            t.join();
-            outcomes[prune].insert(got[0] + "/" + got[1]);
-          },
-          o, true);
-      LOCKSTEP_ASSERT(runs[prune].passed) << runs[prune].verdict << "\n" << runs[prune].report;
-      LOCKSTEP_ASSERT(runs[prune].duplicate_graphs == 0);
-    }
-    std::printf(
-        "lock-free limiter race %s: %llu executions (%llu blocked) pruned, %llu "
-        "unpruned, %zu outcomes\n",
-        m == memory_model::c11 ? "c11" : "sc", static_cast<unsigned long long>(runs[1].executions),
-        static_cast<unsigned long long>(runs[1].blocked),
-        static_cast<unsigned long long>(runs[0].executions), outcomes[1].size());
-    LOCKSTEP_ASSERT(outcomes[1] == outcomes[0]) << "loop pruning lost an outcome";
-    LOCKSTEP_ASSERT(runs[1].executions - runs[1].blocked < runs[0].executions);
-  }
+  for (memory_model m : {memory_model::sequential, memory_model::c11})
+    lockstep_test::cross_check_pruning(
+        "lock-free limiter race",
+        [](std::string& out) {
+          lockstep::LockFreeRateLimiter<P> limiter(3, 1000);
+          std::string got[2];
+          auto take = [&](int i) {
+            for (int k = 0; k < 2; ++k) got[i] += limiter.try_acquire() ? '1' : '0';
+          };
+          P::thread t(take, 1);
+          take(0);
+          t.join();
+          out = got[0] + "/" + got[1];
+        },
+        m);
 }
