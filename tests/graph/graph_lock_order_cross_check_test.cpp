@@ -17,37 +17,21 @@ using P = lockstep::model_platform;
 
 namespace {
 
-// main holds m across its join of a, which needs m: main first is a deadlock, a first passes.
-void lock_across_join(thread_records& rec) {
-  P::mutex m;
+// main holds m (`holds` times: a recursive mutex) across its join of a, which needs m: main
+// first is a deadlock, a first passes.
+template <class Mutex, int holds = 1>
+void held_across_join(thread_records& rec) {
+  Mutex m;
   P::thread a([&] {
     m.lock();
     rec.slot[1] += 'l';
     m.unlock();
     rec.slot[1] += 'u';
   });
-  m.lock();
+  for (int i = 0; i < holds; ++i) m.lock();
   rec.slot[0] += 'l';
   a.join();
-  m.unlock();
-  rec.slot[0] += 'u';
-}
-
-// The same with a recursive mutex that main holds twice.
-void recursive_across_join(thread_records& rec) {
-  P::recursive_mutex m;
-  P::thread a([&] {
-    m.lock();
-    rec.slot[1] += 'l';
-    m.unlock();
-    rec.slot[1] += 'u';
-  });
-  m.lock();
-  m.lock();
-  rec.slot[0] += 'l';
-  a.join();
-  m.unlock();
-  m.unlock();
+  for (int i = 0; i < holds; ++i) m.unlock();
   rec.slot[0] += 'u';
 }
 
@@ -199,11 +183,11 @@ void semaphore_across_join(thread_records& rec) {
 
 LOCKSTEP_UNIT_TEST(graph_lock_across_join_matches_full_search) {
   for (const mm m : {mm::sequential, mm::c11}) {
-    const auto join = cross_check_blocking("lock across join", lock_across_join, m, 0);
+    const auto join = cross_check_blocking("lock across join", held_across_join<P::mutex>, m, 0);
     LOCKSTEP_ASSERT(join.deadlocks.count("l|||") && join.outcomes.count("lu|lu||"))
         << "main first deadlocks, a first passes";
-    const auto rec =
-        cross_check_blocking("recursive lock across join", recursive_across_join, m, 0);
+    const auto rec = cross_check_blocking("recursive lock across join",
+                                          held_across_join<P::recursive_mutex, 2>, m, 0);
     LOCKSTEP_ASSERT(rec.deadlocks.count("l|||") && rec.outcomes.count("lu|lu||"));
     const auto two =
         cross_check_blocking("two mutexes across joins", two_mutexes_across_joins, m, 0);
